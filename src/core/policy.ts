@@ -1,0 +1,42 @@
+/**
+ * The normalised policy the core runs on: plain data (plus one user predicate), frozen, produced by
+ * `options.ts` from what the user passed. The core never sees raw options.
+ */
+import type { CloseInfo } from './state.js'
+
+export type Jitter = 'spread' | 'full' | 'equal' | 'none' | 'decorrelated'
+
+export interface BackoffPolicy {
+  readonly initialDelay: number
+  readonly maxDelay: number
+  readonly factor: number
+  readonly jitter: Jitter
+  readonly maxRetries: number
+  readonly resetAfter: number
+}
+
+export interface HeartbeatPolicy {
+  readonly interval: number
+  readonly timeout: number
+  /** Resolved against the socket's abilities: protocol ping frames, or an app-level message. */
+  readonly mode: 'protocol' | 'message'
+}
+
+export interface Policy {
+  readonly connectTimeout: number
+  readonly backoff: BackoffPolicy
+  /** undefined: no heartbeat (disabled, or nothing to ping with on this runtime). */
+  readonly heartbeat: HeartbeatPolicy | undefined
+  readonly idleTimeout: number | undefined
+  readonly maxLifetime: number | undefined
+  readonly shouldReconnect: (close: CloseInfo) => boolean
+}
+
+/** A probe (page visible again, wake from sleep) waits at most this long for an answer. */
+export const PROBE_TIMEOUT = 2_000
+
+/** A timer firing this much later than asked means the machine slept or the page was frozen. */
+export const SLEEP_THRESHOLD = 5_000
+
+/** `online` ends a backoff wait early, after a random pause below this (so a fleet does not stampede). */
+export const ONLINE_JITTER = 1_000

@@ -1,0 +1,126 @@
+/**
+ * The bounded outbound queue used while the socket is not open: limited by count and bytes, with an
+ * overflow rule and an optional time to live. A plain data structure: no timers, no I/O. The caller
+ * reports what it returns (evicted or expired messages) as `'drop'` events.
+ */
+
+/** What `send()` accepts. Blob only where the runtime has it. */
+export type Data = string | ArrayBufferLike | ArrayBufferView | Blob
+
+export type Overflow = 'reject' | 'drop-oldest'
+
+export interface QueuePolicy {
+  readonly maxMessages: number
+  readonly maxBytes: number
+  readonly overflow: Overflow
+  /** ms a message may wait; undefined: forever. */
+  readonly ttl: number | undefined
+}
+
+interface Entry {
+  readonly data: Data
+  readonly bytes: number
+  readonly expires: number
+}
+
+/** Bytes a message occupies on the wire (UTF-8 for strings). */
+export function byteSize(data: Data): number {
+  if (typeof data === 'string') return utf8Length(data)
+  if (typeof (data as Blob).size === 'number' && typeof (data as ArrayBufferView).byteLength !== 'number') {
+    return (data as Blob).size
+  }
+  return (data as ArrayBufferView).byteLength
+}
+
+function utf8Length(text: string): number {
+  let bytes = text.length
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 0x80) continue
+    if (c < 0x800) bytes += 1
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      // a surrogate pair: 2 UTF-16 units, 4 UTF-8 bytes
+      bytes += 2
+      i++
+    } else bytes += 2
+  }
+  return bytes
+}
+
+export class OutboundQueue {
+  private entries: Entry[] = []
+  private head = 0
+  /** Bytes currently queued. */
+  bytes = 0
+  /** The most messages ever queued at once. */
+  highWater = 0
+
+  constructor(readonly policy: QueuePolicy) {}
+
+  get length(): number {
+    return this.entries.length - this.head
+  }
+
+  /**
+   * Queue `data`. Returns the messages that must be reported as dropped for overflow: the new one
+   * itself when the policy rejects, or the oldest ones evicted to make room.
+   */
+  push(data: Data, now: number, bytes = byteSize(data)): { accepted: boolean; evicted: Data[] } {
+    const { maxMessages, maxBytes, overflow, ttl } = this.policy
+    const evicted: Data[] = []
+    if (maxMessages === 0 || bytes > maxBytes) return { accepted: false, evicted }
+    const fits = () => this.length < maxMessages && this.bytes + bytes <= maxBytes
+    if (!fits()) {
+      if (overflow === 'reject') return { accepted: false, evicted }
+      while (!fits()) evicted.push(this.shift()!.data)
+    }
+    this.entries.push({ data, bytes, expires: ttl === undefined ? Infinity : now + ttl })
+    this.bytes += bytes
+    if (this.length > this.highWater) this.highWater = this.length
+    return { accepted: true, evicted }
+  }
+
+  /** The oldest message, without removing it. */
+  peek(): Data | undefined {
+    return this.entries[this.head]?.data
+  }
+
+  shift(): Entry | undefined {
+    const entry = this.entries[this.head]
+    if (!entry) return undefined
+    this.head++
+    this.bytes -= entry.bytes
+    // compact now and then so a long-lived queue does not keep a growing array of holes
+    if (this.head > 64 && this.head * 2 > this.entries.length) {
+      this.entries = this.entries.slice(this.head)
+      this.head = 0
+    }
+    if (this.length === 0) {
+      this.entries = []
+      this.head = 0
+    }
+    return entry
+  }
+
+  /** Remove and return messages whose ttl has passed. One ttl for all, so they are a prefix. */
+  expire(now: number): Data[] {
+    const expired: Data[] = []
+    while (this.length > 0 && this.entries[this.head]!.expires <= now) expired.push(this.shift()!.data)
+    return expired
+  }
+
+  /** When the oldest message expires, or undefined if nothing can expire. */
+  nextExpiry(): number | undefined {
+    const entry = this.entries[this.head]
+    return entry && entry.expires !== Infinity ? entry.expires : undefined
+  }
+
+  /** Empty the queue, returning everything that was in it, oldest first. */
+  drain(): Data[] {
+    const all = this.entries.slice(this.head).map((e) => e.data)
+    this.entries = []
+    this.head = 0
+    this.bytes = 0
+    return all
+  }
+}

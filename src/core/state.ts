@@ -1,0 +1,152 @@
+/**
+ * The vocabulary of the pure core: the phases a connection goes through, the inputs that move it,
+ * and the commands the driver carries out. Nothing here touches a timer, a socket or a clock.
+ */
+
+export type Phase = 'idle' | 'connecting' | 'open' | 'backoff' | 'closed'
+
+/** Every timer the core can ask for. Setting a timer that is already set replaces it. */
+export type TimerName = 'connect' | 'retry' | 'stable' | 'heartbeat' | 'idle' | 'lifetime'
+
+export const TIMER_NAMES: readonly TimerName[] = ['connect', 'retry', 'stable', 'heartbeat', 'idle', 'lifetime']
+
+export interface CloseInfo {
+  readonly code: number
+  readonly reason: string
+  readonly wasClean: boolean
+}
+
+/** Why the socket gave up for good. */
+export type GiveUpReason = 'max-retries' | 'close-code'
+
+/** Stable codes carried by `'error'` events. */
+export type ErrorCode =
+  | 'CONNECT_TIMEOUT'
+  | 'URL_PROVIDER'
+  | 'SOCKET_ERROR'
+  | 'HEARTBEAT_TIMEOUT'
+  | 'IDLE_TIMEOUT'
+  | 'SEND_FAILED'
+
+export type EnvSignal = 'online' | 'offline' | 'visible' | 'hidden'
+
+export interface State {
+  readonly phase: Phase
+  /** Failed attempts since the last stable open; the retry index for the next backoff delay. */
+  readonly attempt: number
+  /** Id of the one live socket (0: none). Events from any other id are stale and ignored. */
+  readonly socket: number
+  /** The last socket id handed out; ids only grow. */
+  readonly lastSocket: number
+  /** After a user `close()`, the id of the socket whose real close event we still report. */
+  readonly closing: number
+  /** The previous backoff delay (decorrelated jitter builds on it). */
+  readonly prevDelay: number
+  /** When the pending retry fires (ms on the injected clock), while in `backoff`. */
+  readonly retryAt: number
+  /** Whether the environment last said it is online. */
+  readonly online: boolean
+  /** Clock time of the last inbound data on the live socket (any message, pong or ping). */
+  readonly lastInbound: number
+  /** Clock time the outstanding heartbeat ping was sent; 0 when none is outstanding. */
+  readonly pingAt: number
+  /** Deadline for the outstanding ping's answer (a probe has a shorter one than a heartbeat). */
+  readonly pingDeadline: number
+  /** Round trip of the last answered ping in ms, or undefined before the first. */
+  readonly rtt: number | undefined
+}
+
+export type Input =
+  /** `connect()`, the first `send()` of a lazy socket, or creation of an eager one. */
+  | { readonly type: 'connect'; readonly at: number }
+  /** `reconnect()`: drop the current socket and try again now. */
+  | { readonly type: 'reconnect'; readonly at: number }
+  /** `close(code, reason)`: final. */
+  | { readonly type: 'close'; readonly at: number; readonly code: number; readonly reason: string }
+  | { readonly type: 'socket-open'; readonly id: number; readonly at: number; readonly random: number }
+  | {
+      readonly type: 'socket-close'
+      readonly id: number
+      readonly at: number
+      readonly close: CloseInfo
+      readonly random: number
+    }
+  | { readonly type: 'socket-error'; readonly id: number; readonly at: number; readonly message: string }
+  /** The attempt could not even start: the URL/protocols provider failed or the constructor threw. */
+  | {
+      readonly type: 'attempt-failed'
+      readonly id: number
+      readonly at: number
+      readonly code: ErrorCode
+      readonly message: string
+      readonly random: number
+    }
+  /** Inbound data on a socket; `pong` is true for a heartbeat answer. */
+  | { readonly type: 'inbound'; readonly id: number; readonly at: number; readonly pong: boolean }
+  /** A timer fired `late` ms after it was due (large values mean the machine slept or throttled). */
+  | { readonly type: 'timer'; readonly name: TimerName; readonly at: number; readonly late: number; readonly random: number }
+  | { readonly type: 'signal'; readonly signal: EnvSignal; readonly at: number; readonly random: number }
+
+export type EmitCommand =
+  | { readonly type: 'emit'; readonly event: 'state'; readonly next: Phase; readonly prev: Phase; readonly reason: string }
+  | { readonly type: 'emit'; readonly event: 'open' }
+  | { readonly type: 'emit'; readonly event: 'close'; readonly close: CloseInfo }
+  | { readonly type: 'emit'; readonly event: 'error'; readonly code: ErrorCode; readonly message: string }
+  | { readonly type: 'emit'; readonly event: 'reconnecting'; readonly attempt: number; readonly delay: number }
+  | {
+      readonly type: 'emit'
+      readonly event: 'giveup'
+      readonly reason: GiveUpReason
+      readonly attempt: number
+      readonly close: CloseInfo | undefined
+    }
+
+export type Command =
+  /** Resolve url/protocols and construct socket `id`; report failure as `attempt-failed`. */
+  | { readonly type: 'open-socket'; readonly id: number }
+  /**
+   * Stop listening to socket `id` and close it. `hard`: the link is presumed dead, so terminate
+   * where the socket can (Node `ws`), since a close handshake would only wait.
+   * `keepListening`: a user close whose real close event we still want to report.
+   */
+  | {
+      readonly type: 'close-socket'
+      readonly id: number
+      readonly code: number
+      readonly reason: string
+      readonly hard: boolean
+      readonly keepListening: boolean
+    }
+  | { readonly type: 'set-timer'; readonly name: TimerName; readonly ms: number }
+  | { readonly type: 'clear-timer'; readonly name: TimerName }
+  /** Send a heartbeat ping (protocol frame or app message, per the policy) on socket `id`. */
+  | { readonly type: 'ping'; readonly id: number }
+  /** Send everything queued, in order, on socket `id`. */
+  | { readonly type: 'flush'; readonly id: number }
+  /** Report every queued message as dropped with reason `'closed'` and empty the queue. */
+  | { readonly type: 'drop-queue' }
+  | EmitCommand
+
+export const INITIAL_STATE: State = Object.freeze({
+  phase: 'idle',
+  attempt: 0,
+  socket: 0,
+  lastSocket: 0,
+  closing: 0,
+  prevDelay: 0,
+  retryAt: 0,
+  online: true,
+  lastInbound: 0,
+  pingAt: 0,
+  pingDeadline: 0,
+  rtt: undefined,
+})
+
+/** The legal edges between phases: a property test checks that no transition leaves this table. */
+export const LEGAL_EDGES: Readonly<Record<Phase, readonly Phase[]>> = {
+  idle: ['connecting', 'closed'],
+  connecting: ['open', 'backoff', 'closed', 'connecting'],
+  open: ['backoff', 'connecting', 'closed'],
+  backoff: ['connecting', 'backoff', 'closed'],
+  closed: [],
+}

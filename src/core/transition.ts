@@ -1,0 +1,424 @@
+/**
+ * transition(state, input, policy) → [next state, commands]. Pure: no timers, sockets, clocks or
+ * randomness of its own; time and random numbers arrive inside the input. The driver runs the
+ * commands. Every behaviour of the connection is decided here, so a question like "what happens
+ * when the heartbeat times out?" is answered by reading one function below (`onHeartbeatTimer`).
+ */
+import { backoffDelay } from './backoff.js'
+import { CLIENT_CLOSE, retryAfterMs, SERVICE_RESTART, TRY_AGAIN_LATER } from './close-codes.js'
+import { ONLINE_JITTER, PROBE_TIMEOUT, SLEEP_THRESHOLD, type Policy } from './policy.js'
+import type { CloseInfo, Command, ErrorCode, Input, Phase, State, TimerName } from './state.js'
+
+export type Result = readonly [State, readonly Command[]]
+
+const NOTHING: readonly Command[] = Object.freeze([])
+
+/** Timers that may be alive in each phase; leaving the phase clears them. */
+const PHASE_TIMERS: Readonly<Record<Phase, readonly TimerName[]>> = {
+  idle: [],
+  connecting: ['connect'],
+  open: ['stable', 'heartbeat', 'idle', 'lifetime'],
+  backoff: ['retry'],
+  closed: [],
+}
+
+export function transition(state: State, input: Input, policy: Policy): Result {
+  switch (input.type) {
+    case 'connect':
+      return state.phase === 'idle' ? startAttempt(state, 'connect', [], policy) : [state, NOTHING]
+    case 'reconnect':
+      return onReconnect(state, input.at, policy)
+    case 'close':
+      return onUserClose(state, input.code, input.reason)
+    case 'socket-open':
+      return input.id === state.socket && state.phase === 'connecting'
+        ? onOpen(state, input.at, policy, input.random)
+        : [state, NOTHING]
+    case 'socket-close':
+      return onSocketClose(state, input, policy)
+    case 'socket-error':
+      return input.id === state.socket && state.socket !== 0
+        ? [state, [{ type: 'emit', event: 'error', code: 'SOCKET_ERROR', message: input.message }]]
+        : [state, NOTHING]
+    case 'attempt-failed':
+      if (input.id !== state.socket || state.phase !== 'connecting') return [state, NOTHING]
+      return fail(state, input.at, input.random, policy, undefined, input.code, [
+        { type: 'emit', event: 'error', code: input.code, message: input.message },
+      ])
+    case 'inbound':
+      return onInbound(state, input.id, input.at, input.pong, policy)
+    case 'timer':
+      return onTimer(state, input, policy)
+    case 'signal':
+      return onSignal(state, input, policy)
+  }
+}
+
+// ── entering phases ──────────────────────────────────────────────────────────────────────────────
+
+function leave(phase: Phase): Command[] {
+  return PHASE_TIMERS[phase].map((name) => ({ type: 'clear-timer', name }))
+}
+
+function stateEvent(next: Phase, prev: Phase, reason: string): Command {
+  return { type: 'emit', event: 'state', next, prev, reason }
+}
+
+/**
+ * Start a new attempt now. `before` holds the commands of what ends the previous socket (its
+ * close, a synthesised 'close' event); effects always come before any emit.
+ */
+function startAttempt(state: State, reason: string, before: Command[], policy: Policy): Result {
+  const id = state.lastSocket + 1
+  const effects = leave(state.phase)
+  const next: State = {
+    ...state,
+    phase: 'connecting',
+    socket: id,
+    lastSocket: id,
+    retryAt: 0,
+    pingAt: 0,
+    pingDeadline: 0,
+  }
+  return [
+    next,
+    [
+      ...effects,
+      ...before.filter(isEffect),
+      { type: 'set-timer', name: 'connect', ms: policy.connectTimeout },
+      { type: 'open-socket', id },
+      ...before.filter(isEmit),
+      stateEvent('connecting', state.phase, reason),
+    ],
+  ]
+}
+
+function isEmit(command: Command): boolean {
+  return command.type === 'emit'
+}
+function isEffect(command: Command): boolean {
+  return command.type !== 'emit'
+}
+
+/** A socket that never opened has no close frame of its own to report: it is 1006 (abnormal). */
+function abandon(state: State, code: number, reason: string, hard: boolean): Command[] {
+  const reported = state.phase === 'open' ? code : 1006
+  return [
+    { type: 'close-socket', id: state.socket, code, reason, hard, keepListening: false },
+    { type: 'emit', event: 'close', close: { code: reported, reason, wasClean: false } },
+  ]
+}
+
+function onOpen(state: State, at: number, policy: Policy, random: number): Result {
+  const { backoff, heartbeat, idleTimeout, maxLifetime } = policy
+  const settle = state.attempt > 0 || state.prevDelay > 0
+  const resetNow = settle && backoff.resetAfter === 0
+  const commands: Command[] = [{ type: 'clear-timer', name: 'connect' }]
+  if (settle && !resetNow) commands.push({ type: 'set-timer', name: 'stable', ms: backoff.resetAfter })
+  if (heartbeat) commands.push({ type: 'set-timer', name: 'heartbeat', ms: heartbeat.interval })
+  if (idleTimeout !== undefined) commands.push({ type: 'set-timer', name: 'idle', ms: idleTimeout })
+  if (maxLifetime !== undefined) {
+    // ±10 % so that a fleet connected at one moment does not rebuild at one moment
+    commands.push({ type: 'set-timer', name: 'lifetime', ms: maxLifetime * (0.9 + 0.2 * random) })
+  }
+  commands.push({ type: 'flush', id: state.socket }, stateEvent('open', 'connecting', 'open'), {
+    type: 'emit',
+    event: 'open',
+  })
+  const next: State = {
+    ...state,
+    phase: 'open',
+    lastInbound: at,
+    pingAt: 0,
+    pingDeadline: 0,
+    ...(resetNow ? { attempt: 0, prevDelay: 0 } : {}),
+  }
+  return [next, commands]
+}
+
+/**
+ * The live socket is gone (closed, failed, timed out). Decide between giving up and waiting, and
+ * for how long. `close` is the server's close when there was one (the only case `shouldReconnect`
+ * and the server's hints apply to). `before` holds the error/close emits of the failure itself.
+ */
+function fail(
+  state: State,
+  at: number,
+  random: number,
+  policy: Policy,
+  close: CloseInfo | undefined,
+  cause: string,
+  before: Command[],
+): Result {
+  const { backoff } = policy
+  const prev = state.phase
+  const stop = close !== undefined && !policy.shouldReconnect(close)
+  if (stop || state.attempt >= backoff.maxRetries) {
+    return giveUp(state, stop ? 'close-code' : 'max-retries', close, cause, before)
+  }
+  let n = state.attempt
+  let delay = backoffDelay(n, backoff, random, state.prevDelay)
+  let nextAttempt = n + 1
+  if (close) {
+    if (close.code === SERVICE_RESTART) {
+      // the server is restarting on purpose: come back soon, and it is not our failure
+      delay = backoffDelay(0, backoff, random, 0)
+      nextAttempt = n
+    } else if (close.code === TRY_AGAIN_LATER) {
+      delay = Math.max(delay, backoff.maxDelay / 4)
+    }
+    const hinted = retryAfterMs(close.reason)
+    if (hinted !== undefined) delay = Math.min(backoff.maxDelay, hinted)
+  }
+  const next: State = {
+    ...state,
+    phase: 'backoff',
+    socket: 0,
+    attempt: nextAttempt,
+    prevDelay: delay,
+    retryAt: at + delay,
+    pingAt: 0,
+    pingDeadline: 0,
+  }
+  return [
+    next,
+    [
+      ...leave(prev),
+      ...before.filter(isEffect),
+      { type: 'set-timer', name: 'retry', ms: delay },
+      ...before.filter(isEmit),
+      stateEvent('backoff', prev, cause),
+      { type: 'emit', event: 'reconnecting', attempt: nextAttempt, delay },
+    ],
+  ]
+}
+
+function giveUp(
+  state: State,
+  reason: 'max-retries' | 'close-code',
+  close: CloseInfo | undefined,
+  cause: string,
+  before: Command[],
+): Result {
+  const next: State = { ...state, phase: 'closed', socket: 0, retryAt: 0, pingAt: 0, pingDeadline: 0 }
+  return [
+    next,
+    [
+      ...leave(state.phase),
+      ...before.filter(isEffect),
+      { type: 'drop-queue' },
+      ...before.filter(isEmit),
+      stateEvent('closed', state.phase, `${cause}; giving up (${reason})`),
+      { type: 'emit', event: 'giveup', reason, attempt: state.attempt, close },
+    ],
+  ]
+}
+
+// ── user calls ───────────────────────────────────────────────────────────────────────────────────
+
+function onReconnect(state: State, at: number, policy: Policy): Result {
+  switch (state.phase) {
+    case 'idle':
+    case 'backoff':
+      return startAttempt(state, 'reconnect()', [], policy)
+    case 'connecting':
+    case 'open':
+      return startAttempt(state, 'reconnect()', abandon(state, CLIENT_CLOSE.normal, 'reconnect', state.phase === 'connecting'), policy)
+    case 'closed':
+      return [state, NOTHING]
+  }
+}
+
+function onUserClose(state: State, code: number, reason: string): Result {
+  if (state.phase === 'closed') return [state, NOTHING]
+  const commands: Command[] = leave(state.phase)
+  let closing = 0
+  if (state.phase === 'open') {
+    // a graceful close: keep listening so the 'close' event carries the socket's real outcome
+    commands.push({ type: 'close-socket', id: state.socket, code, reason, hard: false, keepListening: true })
+    closing = state.socket
+  } else if (state.phase === 'connecting') {
+    commands.push({ type: 'close-socket', id: state.socket, code, reason, hard: true, keepListening: false })
+    commands.push({ type: 'emit', event: 'close', close: { code, reason, wasClean: false } })
+  }
+  commands.push({ type: 'drop-queue' })
+  const next: State = { ...state, phase: 'closed', socket: 0, closing, retryAt: 0, pingAt: 0, pingDeadline: 0 }
+  return [next, [...commands.filter(isEffect), ...commands.filter(isEmit), stateEvent('closed', state.phase, 'close()')]]
+}
+
+// ── socket events ────────────────────────────────────────────────────────────────────────────────
+
+function onSocketClose(state: State, input: Extract<Input, { type: 'socket-close' }>, policy: Policy): Result {
+  const { id, close, at, random } = input
+  if (id !== 0 && id === state.closing) {
+    return [{ ...state, closing: 0 }, [{ type: 'emit', event: 'close', close }]]
+  }
+  if (id !== state.socket || (state.phase !== 'open' && state.phase !== 'connecting')) return [state, NOTHING]
+  return fail(state, at, random, policy, close, `closed ${close.code}${close.reason ? ` ${close.reason}` : ''}`, [
+    { type: 'emit', event: 'close', close },
+  ])
+}
+
+function onInbound(state: State, id: number, at: number, pong: boolean, policy: Policy): Result {
+  if (id !== state.socket || state.phase !== 'open') return [state, NOTHING]
+  if (pong && state.pingAt > 0 && policy.heartbeat) {
+    // answered: measure, and re-arm so an idle link wakes once per interval, not twice
+    const next: State = { ...state, lastInbound: at, rtt: at - state.pingAt, pingAt: 0, pingDeadline: 0 }
+    return [next, [{ type: 'set-timer', name: 'heartbeat', ms: policy.heartbeat.interval }]]
+  }
+  return [{ ...state, lastInbound: at }, NOTHING]
+}
+
+// ── timers ───────────────────────────────────────────────────────────────────────────────────────
+
+function onTimer(state: State, input: Extract<Input, { type: 'timer' }>, policy: Policy): Result {
+  const { name, at, random } = input
+  switch (name) {
+    case 'connect':
+      if (state.phase !== 'connecting') return [state, NOTHING]
+      return fail(state, at, random, policy, undefined, 'connect timeout', [
+        ...abandon(state, CLIENT_CLOSE.normal, 'connect timeout', true),
+        errorEvent('CONNECT_TIMEOUT', `no connection within connectTimeout (${policy.connectTimeout} ms)`),
+      ])
+    case 'retry':
+      return state.phase === 'backoff' ? startAttempt(state, 'retry', [], policy) : [state, NOTHING]
+    case 'stable':
+      return state.phase === 'open' ? [{ ...state, attempt: 0, prevDelay: 0 }, NOTHING] : [state, NOTHING]
+    case 'heartbeat':
+      return state.phase === 'open' ? onHeartbeatTimer(state, at, input.late, random, policy) : [state, NOTHING]
+    case 'idle':
+      return state.phase === 'open' ? onIdleTimer(state, at, random, policy) : [state, NOTHING]
+    case 'lifetime':
+      if (state.phase !== 'open') return [state, NOTHING]
+      // rebuild: a graceful close (what was sent still goes out), then a fresh attempt at once;
+      // the queue is untouched, so anything sent meanwhile waits for the new socket
+      return startAttempt(state, 'max lifetime', abandon(state, CLIENT_CLOSE.normal, 'max lifetime', false), policy)
+  }
+}
+
+/**
+ * The heartbeat. One timer per socket, armed lazily: inbound data only records the time, and the
+ * timer, when it fires, decides from the clock whether the link has been quiet long enough to ping,
+ * or whether the outstanding ping is overdue. Worst case from the last inbound byte to detection:
+ * interval (quiet) + timeout (no answer).
+ */
+function onHeartbeatTimer(state: State, at: number, late: number, random: number, policy: Policy): Result {
+  const heartbeat = policy.heartbeat
+  if (!heartbeat) return [state, NOTHING]
+  // Fired far later than asked: the machine slept or the page was frozen. Whatever we were waiting
+  // for could not have arrived, so judge nothing yet: probe the link now.
+  if (late >= SLEEP_THRESHOLD) return probe(state, at, policy, true)
+
+  if (state.pingAt > 0) {
+    if (state.lastInbound >= state.pingAt) {
+      // data arrived after the ping: alive. Wait out the rest of a quiet interval from that data.
+      return schedulePing({ ...state, pingAt: 0, pingDeadline: 0 }, at, heartbeat.interval, heartbeat.timeout)
+    }
+    if (at >= state.pingDeadline) {
+      return fail(state, at, random, policy, undefined, 'heartbeat timeout', [
+        ...abandon(state, CLIENT_CLOSE.heartbeatTimeout, 'heartbeat timeout', true),
+        errorEvent('HEARTBEAT_TIMEOUT', `no answer to a ping within ${state.pingDeadline - state.pingAt} ms`),
+      ])
+    }
+    const wait = Math.min(state.pingDeadline - at, state.pingDeadline - state.pingAt)
+    return [state, [{ type: 'set-timer', name: 'heartbeat', ms: wait }]]
+  }
+  return schedulePing(state, at, heartbeat.interval, heartbeat.timeout)
+}
+
+/** Ping now if the link has been quiet a whole interval, else sleep until it will have been. */
+function schedulePing(prior: State, at: number, interval: number, timeout: number): Result {
+  // a wall clock set backwards must not postpone the next ping by the size of the jump
+  const state = prior.lastInbound > at ? { ...prior, lastInbound: at } : prior
+  const quiet = at - state.lastInbound
+  if (quiet >= interval) {
+    const next: State = { ...state, pingAt: at, pingDeadline: at + timeout }
+    return [
+      next,
+      [
+        { type: 'ping', id: state.socket },
+        { type: 'set-timer', name: 'heartbeat', ms: timeout },
+      ],
+    ]
+  }
+  return [state, [{ type: 'set-timer', name: 'heartbeat', ms: interval - quiet }]]
+}
+
+/** Ask the link to prove itself within a short deadline (page visible again, wake from sleep). */
+function probe(state: State, at: number, policy: Policy, force: boolean): Result {
+  const heartbeat = policy.heartbeat
+  if (!heartbeat || state.phase !== 'open') return [state, NOTHING]
+  const wait = Math.min(heartbeat.timeout, PROBE_TIMEOUT)
+  if (!force && state.pingAt > 0 && state.pingDeadline <= at + wait) return [state, NOTHING]
+  const next: State = { ...state, pingAt: at, pingDeadline: at + wait }
+  return [
+    next,
+    [
+      { type: 'ping', id: state.socket },
+      { type: 'set-timer', name: 'heartbeat', ms: wait },
+    ],
+  ]
+}
+
+/** The watchdog for a server that stops pushing: no inbound data at all for idleTimeout. */
+function onIdleTimer(state: State, at: number, random: number, policy: Policy): Result {
+  const idleTimeout = policy.idleTimeout
+  if (idleTimeout === undefined) return [state, NOTHING]
+  const quiet = Math.max(0, at - state.lastInbound)
+  if (quiet < idleTimeout) return [state, [{ type: 'set-timer', name: 'idle', ms: idleTimeout - quiet }]]
+  return fail(state, at, random, policy, undefined, 'idle timeout', [
+    ...abandon(state, CLIENT_CLOSE.idleTimeout, 'idle timeout', true),
+    errorEvent('IDLE_TIMEOUT', `no data received for ${quiet} ms (idleTimeout ${idleTimeout} ms)`),
+  ])
+}
+
+// ── environment signals ──────────────────────────────────────────────────────────────────────────
+
+function onSignal(state: State, input: Extract<Input, { type: 'signal' }>, policy: Policy): Result {
+  const { signal, at, random } = input
+  switch (signal) {
+    case 'offline': {
+      const next: State = { ...state, online: false }
+      if (state.phase === 'open' || state.phase === 'connecting') {
+        // the socket cannot survive this; close it now rather than wait for TCP to notice
+        return waitForOnline(next, state.phase, abandon(state, CLIENT_CLOSE.offline, 'offline', true))
+      }
+      if (state.phase === 'backoff') return waitForOnline(next, 'backoff', [])
+      return [next, NOTHING]
+    }
+    case 'online':
+      return skipWait({ ...state, online: true }, at, random)
+    case 'visible':
+      if (state.phase === 'open') return probe(state, at, policy, false)
+      return state.online ? skipWait(state, at, random) : [state, NOTHING]
+    case 'hidden':
+      return [state, NOTHING]
+  }
+}
+
+/** In backoff with no retry timer: nothing happens until `online` (or the user) says so. */
+function waitForOnline(state: State, prev: Phase, before: Command[]): Result {
+  const next: State = { ...state, phase: 'backoff', socket: 0, retryAt: 0, pingAt: 0, pingDeadline: 0 }
+  return [
+    next,
+    [...leave(prev), ...before.filter(isEffect), ...before.filter(isEmit), stateEvent('backoff', prev, 'offline')],
+  ]
+}
+
+/** End a backoff wait soon, once, with up to ONLINE_JITTER of spread. */
+function skipWait(state: State, at: number, random: number): Result {
+  if (state.phase !== 'backoff') return [state, NOTHING]
+  const delay = random * ONLINE_JITTER
+  if (state.retryAt !== 0 && state.retryAt <= at + delay) return [state, NOTHING]
+  return [
+    { ...state, retryAt: at + delay },
+    [
+      { type: 'set-timer', name: 'retry', ms: delay },
+      { type: 'emit', event: 'reconnecting', attempt: state.attempt, delay },
+    ],
+  ]
+}
+
+function errorEvent(code: ErrorCode, message: string): Command {
+  return { type: 'emit', event: 'error', code, message }
+}

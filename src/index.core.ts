@@ -1,0 +1,19 @@
+/**
+ * lifeline-ws/core: no globals touched. `WebSocket`, `timer` and `random` must be passed in.
+ * Also exports the pure state machine for simulations and tests.
+ */
+import type { SocketOptions } from './options.js'
+import { createSocket as createWithPorts, type LifelineSocket } from './runtime/socket.js'
+
+export * from './public.js'
+export { transition } from './core/transition.js'
+export { backoffDelay, delayBounds } from './core/backoff.js'
+export { INITIAL_STATE, LEGAL_EDGES, TIMER_NAMES } from './core/state.js'
+export type { Command, Input, State, TimerName } from './core/state.js'
+export type { Policy, BackoffPolicy, HeartbeatPolicy } from './core/policy.js'
+export { resolveOptions } from './options.js'
+
+/** Create a socket from explicit ports: `WebSocket`, `timer` and `random` are required. */
+export function createSocket(options: SocketOptions): LifelineSocket {
+  return createWithPorts(options)
+}

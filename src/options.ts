@@ -1,0 +1,498 @@
+/**
+ * The options a user passes, their defaults, and their validation into a frozen {@link Policy}.
+ * Every check happens once, synchronously, at `createSocket()`; a bad value throws a TypeError,
+ * RangeError or SyntaxError naming the option and the value it got.
+ */
+import { defaultShouldReconnect } from './core/close-codes.js'
+import type { BackoffPolicy, HeartbeatPolicy, Jitter, Policy } from './core/policy.js'
+import type { Data, Overflow, QueuePolicy } from './core/queue.js'
+import type { CloseInfo } from './core/state.js'
+import type { Clock, WebSocketConstructor } from './runtime/ports.js'
+import { redactUrl } from './runtime/redact.js'
+
+type MaybePromise<T> = T | Promise<T>
+export type UrlOption = string | URL | (() => MaybePromise<string | URL>)
+export type ProtocolsOption = string | string[] | (() => MaybePromise<string | string[] | undefined>)
+
+export interface BackoffOptions {
+  /** Base of the first retry's delay in ms. @default 1000 */
+  initialDelay?: number
+  /** No delay is longer than this (ms). @default 5000 */
+  maxDelay?: number
+  /** Growth per retry. @default 2 */
+  factor?: number
+  /**
+   * How delays are randomised: `'spread'` (±50 %, still spread at the cap), `'full'`, `'equal'`,
+   * `'none'`, or `'decorrelated'`. @default 'spread'
+   */
+  jitter?: Jitter
+  /** Failed attempts in a row after which the socket gives up (`'giveup'`). @default Infinity */
+  maxRetries?: number
+  /** A connection must stay open this long (ms) before the attempt count resets. @default 5000 */
+  resetAfter?: number
+}
+
+export interface QueueOptions {
+  /** Most messages held while not open. @default 1000 */
+  maxMessages?: number
+  /** Most bytes held while not open (UTF-8 for strings). @default 1048576 */
+  maxBytes?: number
+  /** When full: `'reject'` the new message, or `'drop-oldest'` to make room. @default 'reject' */
+  overflow?: Overflow
+  /** ms a queued message may wait before it is dropped with reason `'ttl'`. @default undefined (forever) */
+  ttl?: number
+}
+
+export interface HeartbeatOptions {
+  /** Send a ping after this many ms without inbound data. @default 25000 */
+  interval?: number
+  /** The link is dead if nothing arrives this many ms after a ping. @default 10000 */
+  timeout?: number
+  /**
+   * `'protocol'`: ping frames (Node `ws`). `'message'`: an app-level message the server answers.
+   * `'auto'`: protocol frames where the socket has them, else the message if one is set, else none.
+   * @default 'auto'
+   */
+  mode?: 'auto' | 'protocol' | 'message'
+  /** App-level ping payload, or a function returning it. @default undefined */
+  message?: Data | (() => Data)
+  /** Which inbound messages answer a ping; they are never emitted as 'message'. @default (data) => data === 'pong' */
+  isPong?: (data: unknown) => boolean
+}
+
+export interface SocketOptions {
+  /** Where to connect: a ws/wss/http/https URL, or a function called before every attempt. */
+  url: UrlOption
+  /** Subprotocols to offer, or a function called before every attempt. @default undefined */
+  protocols?: ProtocolsOption
+  /** `true`: stay `'idle'` until `connect()` or the first `send()`. @default false */
+  lazy?: boolean
+  /** ms for TCP + TLS + HTTP upgrade before the attempt fails with `CONNECT_TIMEOUT`. @default 10000 */
+  connectTimeout?: number
+  /** The retry policy. @default { initialDelay: 1000, maxDelay: 5000, factor: 2, jitter: 'spread', maxRetries: Infinity, resetAfter: 5000 } */
+  backoff?: BackoffOptions
+  /** The outbound queue used while not open. @default { maxMessages: 1000, maxBytes: 1048576, overflow: 'reject' } */
+  queue?: QueueOptions
+  /** Whether a close from the server is retried. @default the close-code table (stop on 1002, 1003, 1007–1010) */
+  shouldReconnect?: (close: CloseInfo) => boolean
+  /** Binary messages arrive as `'arraybuffer'` or `'blob'` (Node: also `'nodebuffer'`). @default 'arraybuffer' */
+  binaryType?: 'arraybuffer' | 'blob' | 'nodebuffer'
+  /** Liveness pings; `false` turns them off. @default { interval: 25000, timeout: 10000, mode: 'auto' } */
+  heartbeat?: HeartbeatOptions | false
+  /** Reconnect when no data at all arrives for this many ms. @default undefined (off) */
+  idleTimeout?: number
+  /** Rebuild the connection after this many ms (±10 %). @default undefined (never) */
+  maxLifetime?: number
+  /** The WebSocket constructor. Required in `lifeline-ws/core`; adapters fill it in. */
+  WebSocket?: WebSocketConstructor
+  /** Timers and the clock. Required in `lifeline-ws/core`; adapters use the globals. */
+  timer?: Clock
+  /** Random numbers in [0, 1). @default Math.random (from the adapter) */
+  random?: () => number
+  /**
+   * Node only: passed as the third argument to `ws`'s constructor (headers, `ca`, `cert`,
+   * `rejectUnauthorized`, `maxPayload`, `agent`…). @default undefined
+   */
+  wsOptions?: Record<string, unknown>
+}
+
+export const BACKOFF_DEFAULTS: Readonly<Required<BackoffOptions>> = Object.freeze({
+  initialDelay: 1_000,
+  maxDelay: 5_000,
+  factor: 2,
+  jitter: 'spread',
+  maxRetries: Infinity,
+  resetAfter: 5_000,
+})
+
+export const QUEUE_DEFAULTS = Object.freeze({
+  maxMessages: 1_000,
+  maxBytes: 1_048_576,
+  overflow: 'reject' as Overflow,
+  ttl: undefined as number | undefined,
+})
+
+export const HEARTBEAT_DEFAULTS = Object.freeze({ interval: 25_000, timeout: 10_000, mode: 'auto' as const })
+
+export const DEFAULT_CONNECT_TIMEOUT = 10_000
+
+const defaultIsPong = (data: unknown): boolean => data === 'pong'
+
+/** Everything the runtime needs, validated: the core's policy plus what the driver uses. */
+export interface Resolved {
+  readonly policy: Policy
+  readonly queue: QueuePolicy
+  readonly url: UrlOption
+  readonly protocols: ProtocolsOption | undefined
+  readonly lazy: boolean
+  readonly binaryType: string
+  readonly WebSocket: WebSocketConstructor
+  readonly timer: Clock
+  readonly random: () => number
+  readonly wsOptions: Record<string, unknown> | undefined
+  readonly pingMessage: Data | (() => Data) | undefined
+  readonly isPong: (data: unknown) => boolean
+}
+
+const TOP_KEYS = [
+  'url',
+  'protocols',
+  'lazy',
+  'connectTimeout',
+  'backoff',
+  'queue',
+  'shouldReconnect',
+  'binaryType',
+  'heartbeat',
+  'idleTimeout',
+  'maxLifetime',
+  'WebSocket',
+  'timer',
+  'random',
+  'wsOptions',
+]
+const BACKOFF_KEYS = Object.keys(BACKOFF_DEFAULTS)
+const QUEUE_KEYS = Object.keys(QUEUE_DEFAULTS)
+const HEARTBEAT_KEYS = ['interval', 'timeout', 'mode', 'message', 'isPong']
+const TIMER_KEYS = ['setTimeout', 'clearTimeout', 'now']
+
+/** Validate options and normalise them. Throws synchronously on the first bad value. */
+export function resolveOptions(options: SocketOptions, defaults: Partial<SocketOptions> = {}): Resolved {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`options must be an object with a url, got ${describe(options)}`)
+  }
+  checkKeys(options, TOP_KEYS, '')
+  const merged = { ...defaults, ...definedOnly(options) } as SocketOptions
+
+  const url = checkUrlOption(merged.url)
+  const protocols = checkProtocolsOption(merged.protocols)
+  const lazy = merged.lazy ?? false
+  if (typeof lazy !== 'boolean') throw new TypeError(`lazy must be a boolean, got ${describe(lazy)}`)
+  const connectTimeout = duration('connectTimeout', merged.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT, true)
+
+  const backoff = resolveBackoff(merged.backoff)
+  const queue = resolveQueue(merged.queue)
+
+  const shouldReconnect = merged.shouldReconnect ?? defaultShouldReconnect
+  if (typeof shouldReconnect !== 'function') {
+    throw new TypeError(`shouldReconnect must be a function, got ${describe(shouldReconnect)}`)
+  }
+  const binaryType = merged.binaryType ?? 'arraybuffer'
+  if (binaryType !== 'arraybuffer' && binaryType !== 'blob' && binaryType !== 'nodebuffer') {
+    throw new TypeError(`binaryType must be "arraybuffer", "blob" or "nodebuffer", got ${describe(binaryType)}`)
+  }
+
+  const WebSocket = merged.WebSocket
+  if (typeof WebSocket !== 'function') {
+    throw new TypeError(
+      `WebSocket must be a WebSocket constructor (lifeline-ws/core has no default), got ${describe(WebSocket)}`,
+    )
+  }
+  const timer = checkTimer(merged.timer)
+  const random = merged.random
+  if (typeof random !== 'function') {
+    throw new TypeError(`random must be a function returning a number in [0, 1), got ${describe(random)}`)
+  }
+  const wsOptions = merged.wsOptions
+  if (wsOptions !== undefined && (wsOptions === null || typeof wsOptions !== 'object')) {
+    throw new TypeError(`wsOptions must be an object, got ${describe(wsOptions)}`)
+  }
+
+  const pingFrames = typeof (WebSocket as { prototype?: { ping?: unknown } }).prototype?.ping === 'function'
+  const { heartbeat, pingMessage, isPong } = resolveHeartbeat(merged.heartbeat, pingFrames)
+  const idleTimeout = optionalDuration('idleTimeout', merged.idleTimeout)
+  const maxLifetime = optionalDuration('maxLifetime', merged.maxLifetime)
+
+  const policy: Policy = Object.freeze({
+    connectTimeout,
+    backoff,
+    heartbeat,
+    idleTimeout,
+    maxLifetime,
+    shouldReconnect: guardPredicate(shouldReconnect),
+  })
+  return Object.freeze({
+    policy,
+    queue,
+    url,
+    protocols,
+    lazy,
+    binaryType,
+    WebSocket,
+    timer,
+    random,
+    wsOptions,
+    pingMessage,
+    isPong,
+  })
+}
+
+function resolveBackoff(input: BackoffOptions | undefined): BackoffPolicy {
+  const options = objectOption('backoff', input)
+  checkKeys(options, BACKOFF_KEYS, 'backoff.')
+  const b = { ...BACKOFF_DEFAULTS, ...definedOnly(options) }
+  const initialDelay = duration('backoff.initialDelay', b.initialDelay)
+  const maxDelay = duration('backoff.maxDelay', b.maxDelay)
+  if (maxDelay < initialDelay) {
+    throw new RangeError(`backoff.maxDelay (${maxDelay}) must be >= backoff.initialDelay (${initialDelay})`)
+  }
+  const factor = number('backoff.factor', b.factor)
+  if (!Number.isFinite(factor) || factor < 1) {
+    throw new RangeError(`backoff.factor must be a finite number >= 1, got ${describe(factor)}`)
+  }
+  const jitter = b.jitter
+  if (!['spread', 'full', 'equal', 'none', 'decorrelated'].includes(jitter as string)) {
+    throw new TypeError(
+      `backoff.jitter must be "spread", "full", "equal", "none" or "decorrelated", got ${describe(jitter)}`,
+    )
+  }
+  const maxRetries = number('backoff.maxRetries', b.maxRetries)
+  if (Number.isNaN(maxRetries) || maxRetries < 0 || (Number.isFinite(maxRetries) && !Number.isInteger(maxRetries))) {
+    throw new RangeError(`backoff.maxRetries must be a whole number >= 0 or Infinity, got ${describe(maxRetries)}`)
+  }
+  const resetAfter = duration('backoff.resetAfter', b.resetAfter)
+  return Object.freeze({ initialDelay, maxDelay, factor, jitter, maxRetries, resetAfter })
+}
+
+function resolveQueue(input: QueueOptions | undefined): QueuePolicy {
+  const options = objectOption('queue', input)
+  checkKeys(options, QUEUE_KEYS, 'queue.')
+  const q = { ...QUEUE_DEFAULTS, ...definedOnly(options) }
+  const maxMessages = count('queue.maxMessages', q.maxMessages)
+  const maxBytes = count('queue.maxBytes', q.maxBytes)
+  if (q.overflow !== 'reject' && q.overflow !== 'drop-oldest') {
+    throw new TypeError(`queue.overflow must be "reject" or "drop-oldest", got ${describe(q.overflow)}`)
+  }
+  const ttl = optionalDuration('queue.ttl', q.ttl)
+  return Object.freeze({ maxMessages, maxBytes, overflow: q.overflow, ttl })
+}
+
+function resolveHeartbeat(
+  input: HeartbeatOptions | false | undefined,
+  pingFrames: boolean,
+): { heartbeat: HeartbeatPolicy | undefined; pingMessage: Resolved['pingMessage']; isPong: Resolved['isPong'] } {
+  if (input === false) return { heartbeat: undefined, pingMessage: undefined, isPong: defaultIsPong }
+  const options = objectOption('heartbeat', input, 'an object or false')
+  checkKeys(options, HEARTBEAT_KEYS, 'heartbeat.')
+  const h: HeartbeatOptions = { ...HEARTBEAT_DEFAULTS, ...definedOnly(options as HeartbeatOptions) }
+  const interval = duration('heartbeat.interval', h.interval, true)
+  const timeout = duration('heartbeat.timeout', h.timeout, true)
+  const mode = h.mode
+  if (mode !== 'auto' && mode !== 'protocol' && mode !== 'message') {
+    throw new TypeError(`heartbeat.mode must be "auto", "protocol" or "message", got ${describe(mode)}`)
+  }
+  const message = h.message
+  if (message !== undefined && typeof message !== 'function') checkData('heartbeat.message', message)
+  const isPong = h.isPong ?? defaultIsPong
+  if (typeof isPong !== 'function') throw new TypeError(`heartbeat.isPong must be a function, got ${describe(isPong)}`)
+  if (mode === 'protocol' && !pingFrames) {
+    throw new TypeError(
+      'heartbeat.mode is "protocol" but this WebSocket cannot send ping frames (browsers and workers cannot): use mode "message" with heartbeat.message',
+    )
+  }
+  if (mode === 'message' && message === undefined) {
+    throw new TypeError('heartbeat.message is required when heartbeat.mode is "message", got undefined')
+  }
+  const resolved: 'protocol' | 'message' | undefined =
+    mode === 'protocol' || (mode === 'auto' && pingFrames) ? 'protocol' : message !== undefined ? 'message' : undefined
+  return {
+    heartbeat: resolved ? Object.freeze({ interval, timeout, mode: resolved }) : undefined,
+    pingMessage: message,
+    isPong,
+  }
+}
+
+// ── small checks ─────────────────────────────────────────────────────────────────────────────────
+
+function checkUrlOption(url: unknown): UrlOption {
+  if (typeof url === 'function') return url as UrlOption
+  if (typeof url === 'string' || isUrlObject(url)) {
+    normaliseUrl(url, 'url')
+    return url as UrlOption
+  }
+  throw new TypeError(`url must be a string, a URL or a function returning one, got ${describe(url)}`)
+}
+
+function isUrlObject(value: unknown): value is URL {
+  return typeof value === 'object' && value !== null && typeof (value as URL).href === 'string' && 'protocol' in value
+}
+
+/**
+ * Parse and check a URL; http(s) becomes ws(s) as WHATWG WebSocket does. Throws SyntaxError with the
+ * (redacted) value on a bad URL or scheme. Used at creation and for every provider result.
+ */
+export function normaliseUrl(value: string | URL, name: string): string {
+  const text = typeof value === 'string' ? value : value.href
+  let parsed: URL
+  try {
+    parsed = new URL(text)
+  } catch {
+    throw new SyntaxError(`${name} is not a valid absolute URL, got ${JSON.stringify(redactUrl(text))}`)
+  }
+  const scheme = parsed.protocol
+  if (scheme === 'http:') parsed.protocol = 'ws:'
+  else if (scheme === 'https:') parsed.protocol = 'wss:'
+  else if (scheme !== 'ws:' && scheme !== 'wss:') {
+    throw new SyntaxError(
+      `${name} must use ws:, wss:, http: or https:, got "${scheme}" in ${JSON.stringify(redactUrl(text))}`,
+    )
+  }
+  return parsed.href
+}
+
+function checkProtocolsOption(protocols: unknown): ProtocolsOption | undefined {
+  if (protocols === undefined || typeof protocols === 'function') return protocols as ProtocolsOption | undefined
+  checkProtocols(protocols, 'protocols')
+  return protocols as ProtocolsOption
+}
+
+/** Subprotocol tokens must be non-empty strings without separators (RFC 6455 §4.1). */
+export function checkProtocols(protocols: unknown, name: string): void {
+  const list = typeof protocols === 'string' ? [protocols] : protocols
+  if (!Array.isArray(list)) {
+    throw new TypeError(`${name} must be a string or an array of strings, got ${describe(protocols)}`)
+  }
+  const seen = new Set<string>()
+  for (const p of list) {
+    if (typeof p !== 'string' || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(p)) {
+      throw new SyntaxError(`${name} has an invalid subprotocol: ${describe(p)}`)
+    }
+    if (seen.has(p)) throw new SyntaxError(`${name} lists the subprotocol ${JSON.stringify(p)} twice`)
+    seen.add(p)
+  }
+}
+
+function checkTimer(timer: unknown): Clock {
+  if (timer === null || typeof timer !== 'object') {
+    throw new TypeError(
+      `timer must be an object with setTimeout, clearTimeout and now (lifeline-ws/core has no default), got ${describe(timer)}`,
+    )
+  }
+  for (const key of TIMER_KEYS) {
+    const fn = (timer as Record<string, unknown>)[key]
+    if (typeof fn !== 'function') throw new TypeError(`timer.${key} must be a function, got ${describe(fn)}`)
+  }
+  return timer as Clock
+}
+
+/** What `send()` and `heartbeat.message` accept; throws a TypeError naming `name` otherwise. */
+export function checkData(name: string, data: unknown): asserts data is Data {
+  if (typeof data === 'string') return
+  if (typeof data === 'object' && data !== null) {
+    if (ArrayBuffer.isView(data)) return
+    const tag = Object.prototype.toString.call(data)
+    if (tag === '[object ArrayBuffer]' || tag === '[object Blob]' || tag === '[object File]') return
+  }
+  throw new TypeError(`${name} must be a string, ArrayBuffer, ArrayBufferView or Blob, got ${describe(data)}`)
+}
+
+function objectOption(name: string, value: unknown, what = 'an object'): Record<string, unknown> {
+  if (value === undefined) return {}
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new TypeError(`${name} must be ${what}, got ${describe(value)}`)
+  }
+  return value as Record<string, unknown>
+}
+
+function number(name: string, value: unknown): number {
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a number, got ${describe(value)}`)
+  return value
+}
+
+/** A delay in ms: finite and >= 0 (or > 0 where zero makes no sense). */
+function duration(name: string, value: unknown, positive = false): number {
+  const n = number(name, value)
+  if (!Number.isFinite(n) || n < 0 || (positive && n === 0)) {
+    throw new RangeError(`${name} must be a finite number of ms ${positive ? '> 0' : '>= 0'}, got ${describe(n)}`)
+  }
+  return n
+}
+
+function optionalDuration(name: string, value: unknown): number | undefined {
+  return value === undefined ? undefined : duration(name, value, true)
+}
+
+function count(name: string, value: unknown): number {
+  const n = number(name, value)
+  if (!(n >= 0) || (Number.isFinite(n) && !Number.isInteger(n))) {
+    throw new RangeError(`${name} must be a whole number >= 0, got ${describe(n)}`)
+  }
+  return n
+}
+
+function checkKeys(object: object, known: readonly string[], prefix: string): void {
+  for (const key of Object.keys(object)) {
+    if (known.includes(key)) continue
+    const near = closest(key, known)
+    throw new TypeError(
+      `Unknown option ${JSON.stringify(prefix + key)}${near ? `; did you mean ${JSON.stringify(prefix + near)}?` : ''}`,
+    )
+  }
+}
+
+function definedOnly<T extends object>(object: T): Partial<T> {
+  const out: Partial<T> = {}
+  for (const [key, value] of Object.entries(object)) if (value !== undefined) (out as Record<string, unknown>)[key] = value
+  return out
+}
+
+/** A user predicate that throws must not take the connection down: it counts as "retry". */
+function guardPredicate(fn: (close: CloseInfo) => boolean): (close: CloseInfo) => boolean {
+  return (close) => {
+    try {
+      return fn(close) !== false
+    } catch {
+      return true
+    }
+  }
+}
+
+function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined
+  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1
+  for (const candidate of candidates) {
+    const d = editDistance(word.toLowerCase(), candidate.toLowerCase())
+    if (d < bestDistance) {
+      best = candidate
+      bestDistance = d
+    }
+  }
+  return best
+}
+
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, i) => i)
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i]
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
+    }
+    row = next
+  }
+  return row[b.length]!
+}
+
+/** A short, safe rendering of any value for error messages. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null'
+  if (value === undefined) return 'undefined'
+  switch (typeof value) {
+    case 'string':
+      return `string ${JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value)}`
+    case 'number':
+      return `number ${Object.is(value, -0) ? '-0' : String(value)}`
+    case 'bigint':
+      return `bigint ${value}n`
+    case 'boolean':
+      return `boolean ${value}`
+    case 'symbol':
+      return `symbol ${value.description ?? ''}`.trim()
+    case 'function':
+      return `function ${value.name || '(anonymous)'}`
+    default: {
+      if (Array.isArray(value)) return `array of length ${value.length}`
+      const tag = Object.prototype.toString.call(value).slice(8, -1)
+      return tag === 'Object' ? 'object' : `${tag} object`
+    }
+  }
+}

@@ -1,0 +1,12 @@
+/** What every entry exports besides its own `createSocket`. */
+export { LifelineError, isLifelineError } from './runtime/errors.js'
+export { defaultShouldReconnect, STOP_CODES, CLIENT_CLOSE } from './core/close-codes.js'
+export { BACKOFF_DEFAULTS, QUEUE_DEFAULTS, HEARTBEAT_DEFAULTS, DEFAULT_CONNECT_TIMEOUT } from './options.js'
+export { redactUrl } from './runtime/redact.js'
+export type { SocketOptions, BackoffOptions, QueueOptions, HeartbeatOptions, UrlOption, ProtocolsOption } from './options.js'
+export type { LifelineSocket, SocketEvents, SocketEventName } from './runtime/socket.js'
+export type { DropReason } from './runtime/driver.js'
+export type { Phase, CloseInfo, EnvSignal, ErrorCode, GiveUpReason } from './core/state.js'
+export type { Data, Overflow } from './core/queue.js'
+export type { Jitter } from './core/policy.js'
+export type { Clock, WebSocketLike, WebSocketConstructor } from './runtime/ports.js'

@@ -1,0 +1,375 @@
+/**
+ * The driver: the one place with side effects. It feeds inputs (socket events, timers, user calls)
+ * to the pure `transition`, carries out the commands it returns through the ports, and hands events
+ * to `emit`. It decides nothing about the connection itself.
+ *
+ * Ordering guarantees:
+ * - Inputs are processed one at a time (an input raised while commands run waits its turn).
+ * - All of a transition's effects (state, timers, sockets, queue flush) happen before any of its
+ *   events are delivered, so a listener always sees a consistent socket.
+ * - Events are delivered in the order they were produced, even when a listener calls back in.
+ */
+import { INITIAL_STATE, type Command, type EmitCommand, type ErrorCode, type Input, type State, type TimerName } from '../core/state.js'
+import { byteSize, OutboundQueue, type Data } from '../core/queue.js'
+import { transition } from '../core/transition.js'
+import { checkProtocols, normaliseUrl, type Resolved } from '../options.js'
+import { LifelineError } from './errors.js'
+import { OPEN, type WebSocketLike } from './ports.js'
+import { redactUrl } from './redact.js'
+
+/** Why a message passed to `send()` was not delivered. */
+export type DropReason = 'overflow' | 'ttl' | 'closed' | 'error'
+
+/** The events the driver produces, as a name and its arguments. */
+export type DriverEvent =
+  | EmitCommand
+  | { readonly type: 'emit'; readonly event: 'message'; readonly data: unknown }
+  | { readonly type: 'emit'; readonly event: 'drop'; readonly data: Data; readonly reason: DropReason }
+
+export interface Driver {
+  readonly state: State
+  readonly queue: OutboundQueue
+  /** The live socket's negotiated subprotocol and extensions ('' when none). */
+  readonly protocol: string
+  readonly extensions: string
+  readonly bufferedAmount: number
+  /** The URL of the current or last attempt, credentials removed. */
+  readonly url: string
+  dispatch(input: DistributiveOmit<Input, 'at' | 'random'>): void
+  send(data: Data): boolean
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
+
+interface TimerSlot {
+  handle: unknown
+  due: number
+}
+
+const noop = (): void => {}
+
+export function createDriver(options: Resolved, emit: (event: DriverEvent) => void): Driver {
+  const { policy, timer, random, WebSocket, wsOptions, binaryType, isPong, pingMessage } = options
+  const queue = new OutboundQueue(options.queue)
+  const sockets = new Map<number, WebSocketLike>()
+  const timers = new Map<TimerName, TimerSlot>()
+  let state: State = INITIAL_STATE
+  let lastUrl = ''
+  let ttlTimer: unknown
+  let ttlDue = Infinity
+
+  // ── the dispatch loop ──────────────────────────────────────────────────────────────────────────
+  const inputs: Input[] = []
+  const events: DriverEvent[] = []
+  let running = false
+  let delivering = false
+
+  function dispatch(partial: DistributiveOmit<Input, 'at' | 'random'>): void {
+    inputs.push({ ...partial, at: timer.now(), random: random() } as Input)
+    if (running) return
+    running = true
+    try {
+      for (let input = inputs.shift(); input; input = inputs.shift()) {
+        const [next, commands] = transition(state, input, policy)
+        state = next
+        for (const command of commands) {
+          if (command.type === 'emit') events.push(command)
+          else run(command)
+        }
+      }
+    } finally {
+      running = false
+    }
+    deliver()
+  }
+
+  function raise(event: DriverEvent): void {
+    if (!delivering && events.length === 0 && !running) {
+      // the common case (a message arriving): no queueing, no allocation beyond the event itself
+      delivering = true
+      try {
+        emit(event)
+      } finally {
+        delivering = false
+      }
+      if (events.length > 0) deliver()
+      return
+    }
+    events.push(event)
+    if (!running) deliver()
+  }
+
+  function deliver(): void {
+    if (delivering) return
+    delivering = true
+    try {
+      for (let event = events.shift(); event; event = events.shift()) emit(event)
+    } finally {
+      delivering = false
+    }
+  }
+
+  // ── commands ───────────────────────────────────────────────────────────────────────────────────
+  function run(command: Exclude<Command, EmitCommand>): void {
+    switch (command.type) {
+      case 'open-socket':
+        return openSocket(command.id)
+      case 'close-socket':
+        return closeSocket(command.id, command.code, command.reason, command.hard, command.keepListening)
+      case 'set-timer':
+        return setTimer(command.name, command.ms)
+      case 'clear-timer':
+        return clearTimer(command.name)
+      case 'ping':
+        return ping(command.id)
+      case 'flush':
+        return flush(command.id)
+      case 'drop-queue':
+        clearTtlTimer()
+        for (const data of queue.drain()) raise({ type: 'emit', event: 'drop', data, reason: 'closed' })
+        return
+    }
+  }
+
+  function setTimer(name: TimerName, ms: number): void {
+    clearTimer(name)
+    const slot: TimerSlot = { handle: undefined, due: timer.now() + ms }
+    slot.handle = timer.setTimeout(() => {
+      if (timers.get(name) !== slot) return
+      timers.delete(name)
+      const late = timer.now() - slot.due
+      dispatch({ type: 'timer', name, late })
+    }, ms)
+    timers.set(name, slot)
+  }
+
+  function clearTimer(name: TimerName): void {
+    const slot = timers.get(name)
+    if (!slot) return
+    timers.delete(name)
+    timer.clearTimeout(slot.handle)
+  }
+
+  // ── sockets ────────────────────────────────────────────────────────────────────────────────────
+  function attemptFailed(id: number, code: ErrorCode, message: string): void {
+    dispatch({ type: 'attempt-failed', id, code, message })
+  }
+
+  function openSocket(id: number): void {
+    let url: unknown
+    let protocols: unknown
+    try {
+      url = typeof options.url === 'function' ? options.url() : options.url
+      protocols = typeof options.protocols === 'function' ? options.protocols() : options.protocols
+    } catch (error) {
+      return attemptFailed(id, 'URL_PROVIDER', `url/protocols provider threw: ${errorText(error)}`)
+    }
+    if (isThenable(url) || isThenable(protocols)) {
+      Promise.all([url, protocols]).then(
+        ([u, p]) => construct(id, u, p),
+        (error: unknown) => {
+          if (isCurrent(id)) attemptFailed(id, 'URL_PROVIDER', `url/protocols provider rejected: ${errorText(error)}`)
+        },
+      )
+      return
+    }
+    construct(id, url, protocols)
+  }
+
+  function isCurrent(id: number): boolean {
+    return state.socket === id && state.phase === 'connecting'
+  }
+
+  function construct(id: number, rawUrl: unknown, rawProtocols: unknown): void {
+    if (!isCurrent(id)) return // the attempt was abandoned while the provider was busy
+    let url: string
+    try {
+      if (typeof rawUrl !== 'string' && !(rawUrl instanceof URL)) {
+        throw new TypeError(`expected a string or URL, got ${typeof rawUrl}`)
+      }
+      url = normaliseUrl(rawUrl, 'url')
+      if (rawProtocols !== undefined) checkProtocols(rawProtocols, 'protocols')
+    } catch (error) {
+      return attemptFailed(id, 'URL_PROVIDER', `url/protocols provider gave a bad value: ${errorText(error)}`)
+    }
+    lastUrl = redactUrl(url)
+    let ws: WebSocketLike
+    try {
+      const protocols = rawProtocols as string | string[] | undefined
+      ws = wsOptions ? new WebSocket(url, protocols, wsOptions) : new WebSocket(url, protocols)
+    } catch (error) {
+      return attemptFailed(id, 'SOCKET_ERROR', `WebSocket constructor threw: ${errorText(error)}`)
+    }
+    try {
+      ws.binaryType = binaryType
+    } catch {
+      // a runtime that rejects this binaryType keeps its own default; the option was validated
+    }
+    sockets.set(id, ws)
+    listen(id, ws)
+  }
+
+  function listen(id: number, ws: WebSocketLike): void {
+    ws.onopen = () => dispatch({ type: 'socket-open', id })
+    ws.onclose = (event) => {
+      sockets.delete(id)
+      detach(ws)
+      dispatch({
+        type: 'socket-close',
+        id,
+        close: { code: event.code, reason: String(event.reason ?? ''), wasClean: Boolean(event.wasClean) },
+      })
+    }
+    ws.onerror = (event) => dispatch({ type: 'socket-error', id, message: errorText(event?.error ?? event?.message ?? 'WebSocket error') })
+    ws.onmessage = (event) => onMessage(id, event.data)
+    if (policy.heartbeat?.mode === 'protocol' && typeof ws.on === 'function') {
+      ws.on('pong', () => dispatch({ type: 'inbound', id, pong: true }))
+      ws.on('ping', () => dispatch({ type: 'inbound', id, pong: false }))
+    }
+  }
+
+  function onMessage(id: number, data: unknown): void {
+    if (id !== state.socket) return // a user close() is under way, or a stale socket
+    const pong = policy.heartbeat?.mode === 'message' && isPong(data)
+    dispatch({ type: 'inbound', id, pong })
+    if (!pong && id === state.socket) raise({ type: 'emit', event: 'message', data })
+  }
+
+  function detach(ws: WebSocketLike): void {
+    ws.onopen = ws.onclose = ws.onmessage = null
+    // keep an error listener: Node's `ws` throws an 'error' that nobody listens to
+    ws.onerror = noop
+    if (typeof ws.off === 'function' && typeof ws.on === 'function') {
+      ;(ws as { removeAllListeners?: (event: string) => void }).removeAllListeners?.('pong')
+      ;(ws as { removeAllListeners?: (event: string) => void }).removeAllListeners?.('ping')
+    }
+  }
+
+  function closeSocket(id: number, code: number, reason: string, hard: boolean, keepListening: boolean): void {
+    const ws = sockets.get(id)
+    if (!ws) return
+    if (!keepListening) {
+      sockets.delete(id)
+      detach(ws)
+    }
+    if (hard && typeof ws.terminate === 'function') {
+      ws.terminate()
+      return
+    }
+    try {
+      ws.close(code, reason)
+    } catch {
+      ws.close() // a runtime that refuses the code still closes
+    }
+  }
+
+  function ping(id: number): void {
+    const ws = sockets.get(id)
+    if (!ws || ws.readyState !== OPEN) return
+    try {
+      if (policy.heartbeat?.mode === 'protocol') ws.ping?.()
+      else ws.send(typeof pingMessage === 'function' ? pingMessage() : pingMessage)
+    } catch (error) {
+      // an unanswered ping is exactly what the heartbeat timeout detects; just say why
+      raise({ type: 'emit', event: 'error', code: 'SOCKET_ERROR', message: `ping failed: ${errorText(error)}` })
+    }
+  }
+
+  // ── the outbound path ──────────────────────────────────────────────────────────────────────────
+  function send(data: Data): boolean {
+    if (state.phase === 'open' && queue.length === 0) {
+      const ws = sockets.get(state.socket)
+      if (ws && ws.readyState === OPEN) return write(ws, data)
+    }
+    if (state.phase === 'closed') {
+      raise({ type: 'emit', event: 'drop', data, reason: 'closed' })
+      return false
+    }
+    const now = timer.now()
+    for (const old of queue.expire(now)) raise({ type: 'emit', event: 'drop', data: old, reason: 'ttl' })
+    // copy views: a caller may reuse its buffer before the queue is flushed
+    const kept = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)) : data
+    const { accepted, evicted } = queue.push(kept, now, byteSize(data))
+    for (const old of evicted) raise({ type: 'emit', event: 'drop', data: old, reason: 'overflow' })
+    if (!accepted) {
+      raise({ type: 'emit', event: 'drop', data, reason: 'overflow' })
+      return false
+    }
+    armTtlTimer()
+    if (state.phase === 'idle') dispatch({ type: 'connect' })
+    else if (state.phase === 'open') flush(state.socket)
+    return true
+  }
+
+  /** Hand one message to the socket. A throw is reported (error + drop), never lost silently. */
+  function write(ws: WebSocketLike, data: Data): boolean {
+    try {
+      ws.send(data)
+      return true
+    } catch (error) {
+      raise({ type: 'emit', event: 'error', code: 'SEND_FAILED', message: `send failed: ${errorText(error)}` })
+      raise({ type: 'emit', event: 'drop', data, reason: 'error' })
+      return false
+    }
+  }
+
+  function flush(id: number): void {
+    const ws = sockets.get(id)
+    for (const old of queue.expire(timer.now())) raise({ type: 'emit', event: 'drop', data: old, reason: 'ttl' })
+    while (ws && queue.length > 0 && ws.readyState === OPEN) write(ws, queue.shift()!.data)
+    armTtlTimer()
+  }
+
+  function armTtlTimer(): void {
+    const due = queue.nextExpiry()
+    if (due === ttlDue) return
+    clearTtlTimer()
+    if (due === undefined) return
+    ttlDue = due
+    ttlTimer = timer.setTimeout(() => {
+      ttlTimer = undefined
+      ttlDue = Infinity
+      for (const old of queue.expire(timer.now())) raise({ type: 'emit', event: 'drop', data: old, reason: 'ttl' })
+      armTtlTimer()
+    }, Math.max(0, due - timer.now()))
+  }
+
+  function clearTtlTimer(): void {
+    if (ttlTimer !== undefined) timer.clearTimeout(ttlTimer)
+    ttlTimer = undefined
+    ttlDue = Infinity
+  }
+
+  return {
+    get state() {
+      return state
+    },
+    queue,
+    get protocol() {
+      return sockets.get(state.socket)?.protocol ?? ''
+    },
+    get extensions() {
+      return sockets.get(state.socket)?.extensions ?? ''
+    },
+    get bufferedAmount() {
+      return (sockets.get(state.socket)?.bufferedAmount ?? 0) + queue.bytes
+    },
+    get url() {
+      return lastUrl
+    },
+    dispatch,
+    send,
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function'
+}
+
+/** A message for any thrown value, with URLs in it redacted. */
+export function errorText(error: unknown): string {
+  const text = error instanceof Error ? error.message : typeof error === 'string' ? error : String(error)
+  return text.replace(/\b(wss?|https?):\/\/[^\s"')]+/g, (url) => redactUrl(url))
+}
+
+export { LifelineError }

@@ -1,0 +1,38 @@
+/**
+ * The ports the driver talks through. Typed structurally (no DOM lib) so the same code runs against
+ * a browser WebSocket, Node's `ws`, a worker's WebSocket, or the testing kit's fake.
+ */
+
+/** Timers and a clock. `now()` is wall-clock ms (Date.now in adapters) so a sleeping machine shows as a jump. */
+export interface Clock {
+  setTimeout(callback: () => void, ms: number): unknown
+  clearTimeout(handle: any): void
+  now(): number
+}
+
+export interface WebSocketLike {
+  readonly readyState: number
+  binaryType: string
+  readonly protocol: string
+  readonly extensions: string
+  readonly bufferedAmount?: number
+  send(data: any): void
+  close(code?: number, reason?: string): void
+  onopen: ((event: any) => void) | null
+  onmessage: ((event: { data: unknown }) => void) | null
+  onclose: ((event: { code: number; reason: string; wasClean: boolean }) => void) | null
+  onerror: ((event: any) => void) | null
+  /** Node `ws` only: protocol ping frames and a hard stop. */
+  ping?(): void
+  terminate?(): void
+  on?(event: string, listener: (...args: any[]) => void): unknown
+  off?(event: string, listener: (...args: any[]) => void): unknown
+}
+
+export interface WebSocketConstructor {
+  new (url: string, protocols?: string | string[], options?: any): WebSocketLike
+  readonly prototype: object
+}
+
+/** readyState values (the WHATWG constants; `ws` uses the same numbers). */
+export const OPEN = 1

@@ -1,0 +1,191 @@
+/**
+ * createSocket: validate the options, start a driver, and expose the public object with typed
+ * events (nanoevents). Misuse throws synchronously; everything that goes wrong at run time is an
+ * event.
+ */
+import { createNanoEvents, type Emitter } from 'nanoevents'
+import { isUserCloseCode } from '../core/close-codes.js'
+import type { Data } from '../core/queue.js'
+import type { CloseInfo, EnvSignal, GiveUpReason, Phase } from '../core/state.js'
+import { checkData, describe, resolveOptions, type SocketOptions } from '../options.js'
+import { createDriver, type Driver, type DriverEvent, type DropReason } from './driver.js'
+import { LifelineError } from './errors.js'
+
+export interface SocketEvents {
+  /** Every phase change, with a short human-readable reason. */
+  state: (next: Phase, prev: Phase, reason: string) => void
+  open: (info: { protocol: string; extensions: string }) => void
+  message: (data: any) => void
+  /** The true close of each socket; when lifeline-ws ended it, the code it closed with and wasClean false. */
+  close: (close: CloseInfo) => void
+  error: (error: LifelineError) => void
+  reconnecting: (info: { attempt: number; delay: number }) => void
+  /** A message passed to `send()` that was not delivered, and why. */
+  drop: (info: { data: Data; reason: DropReason }) => void
+  giveup: (info: { reason: GiveUpReason; attempt: number; close: CloseInfo | undefined }) => void
+}
+
+export type SocketEventName = keyof SocketEvents
+
+export interface LifelineSocket {
+  /** 'idle' | 'connecting' | 'open' | 'backoff' | 'closed' */
+  readonly state: Phase
+  /** Failed attempts since the last stable open. */
+  readonly attempt: number
+  /** Messages waiting in the queue. */
+  readonly queued: number
+  /** Round trip of the last answered heartbeat ping in ms, undefined before the first. */
+  readonly rtt: number | undefined
+  /** The live socket's subprotocol ('' when none or not open). */
+  readonly protocol: string
+  /** The URL of the current or last attempt, with credentials and tokens removed. */
+  readonly url: string
+  /** Subscribe; returns the function that unsubscribes. */
+  on<E extends SocketEventName>(event: E, listener: SocketEvents[E]): () => void
+  /** true: sent or queued. false: refused, and a 'drop' event says why. */
+  send(data: Data): boolean
+  /** Start connecting (from 'idle'; elsewhere it does nothing). */
+  connect(): void
+  /** Drop the current socket and start a fresh attempt now, without a backoff wait. */
+  reconnect(): void
+  /** Final: 'closed', every timer cleared, queued messages dropped, never reconnects. */
+  close(code?: number, reason?: string): void
+  /** Feed an environment signal (adapters do this for you in browsers and workers). */
+  signal(signal: EnvSignal): void
+}
+
+const EVENT_NAMES: readonly SocketEventName[] = ['state', 'open', 'message', 'close', 'error', 'reconnecting', 'drop', 'giveup']
+const SIGNALS: readonly EnvSignal[] = ['online', 'offline', 'visible', 'hidden']
+
+/** Hooks an adapter may attach for the socket's lifetime (environment listeners); returns cleanup. */
+export type AttachSignals = (signal: (name: EnvSignal) => void) => () => void
+
+export function createSocket(
+  options: SocketOptions,
+  defaults: Partial<SocketOptions> = {},
+  attachSignals?: AttachSignals,
+): LifelineSocket {
+  const resolved = resolveOptions(options, defaults)
+  const emitter: Emitter<SocketEvents> = createNanoEvents<SocketEvents>()
+  let detachSignals: (() => void) | undefined
+
+  const driver: Driver = createDriver(resolved, (event) =>
+    deliver(emitter, event, () => ({ protocol: driver.protocol, extensions: driver.extensions })),
+  )
+
+  const socket: LifelineSocket = {
+    get state() {
+      return driver.state.phase
+    },
+    get attempt() {
+      return driver.state.attempt
+    },
+    get queued() {
+      return driver.queue.length
+    },
+    get rtt() {
+      return driver.state.rtt
+    },
+    get protocol() {
+      return driver.state.phase === 'open' ? driver.protocol : ''
+    },
+    get url() {
+      return driver.url
+    },
+    on(event, listener) {
+      if (!EVENT_NAMES.includes(event)) {
+        throw new TypeError(`on(event): unknown event ${describe(event)}; expected one of ${EVENT_NAMES.join(', ')}`)
+      }
+      if (typeof listener !== 'function') {
+        throw new TypeError(`on("${event}", listener): listener must be a function, got ${describe(listener)}`)
+      }
+      return emitter.on(event, listener)
+    },
+    send(data) {
+      checkData('send(data): data', data)
+      return driver.send(data)
+    },
+    connect() {
+      driver.dispatch({ type: 'connect' })
+    },
+    reconnect() {
+      driver.dispatch({ type: 'reconnect' })
+    },
+    close(code = 1000, reason = '') {
+      if (typeof code !== 'number' || !isUserCloseCode(code)) {
+        throw new RangeError(`close(code): code must be 1000 or an integer in 3000–4999, got ${describe(code)}`)
+      }
+      if (typeof reason !== 'string') throw new TypeError(`close(code, reason): reason must be a string, got ${describe(reason)}`)
+      if (new TextEncoder().encode(reason).length > 123) {
+        throw new SyntaxError(`close(code, reason): reason must be at most 123 UTF-8 bytes, got ${describe(reason)}`)
+      }
+      driver.dispatch({ type: 'close', code, reason })
+    },
+    signal(name) {
+      if (!SIGNALS.includes(name)) {
+        throw new TypeError(`signal(name): expected one of ${SIGNALS.join(', ')}, got ${describe(name)}`)
+      }
+      driver.dispatch({ type: 'signal', signal: name })
+    },
+  }
+
+  if (attachSignals) {
+    detachSignals = attachSignals((name) => socket.signal(name))
+    // environment listeners live exactly as long as the socket: gone once it is closed for good
+    const unbind = emitter.on('state', (next) => {
+      if (next !== 'closed') return
+      unbind()
+      detachSignals?.()
+      detachSignals = undefined
+    })
+  }
+  if (!resolved.lazy) driver.dispatch({ type: 'connect' })
+  return socket
+}
+
+/**
+ * Call every listener even if one throws; a thrown error is rethrown asynchronously (as a DOM
+ * EventTarget reports it), so it surfaces without leaving the socket half-updated.
+ */
+function deliver(emitter: Emitter<SocketEvents>, event: DriverEvent, openInfo: () => { protocol: string; extensions: string }): void {
+  const listeners = emitter.events[event.event]
+  if (!listeners || listeners.length === 0) return
+  const args = argumentsOf(event, openInfo)
+  for (const listener of [...listeners]) {
+    try {
+      ;(listener as (...a: unknown[]) => void)(...args)
+    } catch (error) {
+      reportListenerError(error)
+    }
+  }
+}
+
+function argumentsOf(event: DriverEvent, openInfo: () => { protocol: string; extensions: string }): unknown[] {
+  switch (event.event) {
+    case 'state':
+      return [event.next, event.prev, event.reason]
+    case 'open':
+      return [openInfo()]
+    case 'message':
+      return [event.data]
+    case 'close':
+      return [event.close]
+    case 'error':
+      return [new LifelineError(event.code, event.message)]
+    case 'reconnecting':
+      return [{ attempt: event.attempt, delay: event.delay }]
+    case 'drop':
+      return [{ data: event.data, reason: event.reason }]
+    case 'giveup':
+      return [{ reason: event.reason, attempt: event.attempt, close: event.close }]
+  }
+}
+
+function reportListenerError(error: unknown): void {
+  const report = (globalThis as { reportError?: (e: unknown) => void }).reportError
+  if (typeof report === 'function') report(error)
+  else
+    queueMicrotask(() => {
+      throw error
+    })
+}

@@ -1,0 +1,210 @@
+/**
+ * A scripted fake WebSocket for deterministic tests. The test plays the server: every connection
+ * attempt creates a FakeSocket, and `server.accept()`, `refuse()`, `send()`, `drop()`, `close()` and
+ * `silence()` act on the latest one. Events the client causes (its own close()) are delivered on the
+ * virtual clock, as a real socket delivers them asynchronously.
+ */
+import type { WebSocketConstructor, WebSocketLike } from '../runtime/ports.js'
+import type { Clock } from '../runtime/ports.js'
+
+export interface FakeServerOptions {
+  /** Used to deliver close handshakes and pongs asynchronously. */
+  clock: Clock
+  /** Give sockets protocol ping()/'pong' like Node's `ws` (answered automatically unless silenced). @default false */
+  pingFrames?: boolean
+  /** Answer app-level messages: return the reply, or undefined for none. @default undefined */
+  answer?: (data: unknown) => unknown
+}
+
+export interface FakeServer {
+  /** The constructor to pass as the `WebSocket` option. */
+  readonly WebSocket: WebSocketConstructor
+  /** Every socket ever constructed, oldest first. */
+  readonly sockets: readonly FakeSocket[]
+  /** The latest socket (throws if none was made). */
+  readonly last: FakeSocket
+  /** Sockets not yet closed. */
+  readonly live: readonly FakeSocket[]
+  /** Everything the client sent on any socket, in order. */
+  readonly received: unknown[]
+  accept(protocol?: string): void
+  refuse(): void
+  send(data: unknown): void
+  drop(): void
+  close(code?: number, reason?: string): void
+  silence(): void
+}
+
+export class FakeSocket implements WebSocketLike {
+  static readonly CONNECTING = 0
+  static readonly OPEN = 1
+  static readonly CLOSING = 2
+  static readonly CLOSED = 3
+  readyState = 0
+  binaryType = 'blob'
+  protocol = ''
+  extensions = ''
+  bufferedAmount = 0
+  onopen: WebSocketLike['onopen'] = null
+  onmessage: WebSocketLike['onmessage'] = null
+  onclose: WebSocketLike['onclose'] = null
+  onerror: WebSocketLike['onerror'] = null
+  /** What the client sent on this socket. */
+  readonly sent: unknown[] = []
+  /** Set when the client called close(code, reason). */
+  closedBy: { code: number | undefined; reason: string | undefined } | undefined
+  /** The client called terminate() (Node `ws` hard close). */
+  terminated = false
+  silent = false
+  pings = 0
+  private listeners = new Map<string, Set<(...args: unknown[]) => void>>()
+
+  constructor(
+    readonly url: string,
+    readonly protocols: string | string[] | undefined,
+    private readonly server: ServerInternals,
+  ) {}
+
+  send(data: unknown): void {
+    if (this.readyState === 0) throw new Error('InvalidStateError: still CONNECTING')
+    if (this.readyState !== 1) return
+    if (this.silent) return
+    this.sent.push(data)
+    this.server.received.push(data)
+    const reply = this.server.options.answer?.(data)
+    if (reply !== undefined) this.server.options.clock.setTimeout(() => this.deliver(reply), 0)
+  }
+
+  close(code?: number, reason?: string): void {
+    if (this.readyState >= 2) return
+    this.closedBy = { code, reason }
+    const wasOpen = this.readyState === 1
+    this.readyState = 2
+    if (this.silent) return // the close handshake never completes on a dead link
+    this.server.options.clock.setTimeout(() => {
+      if (!wasOpen) this.onerror?.({ message: 'closed before the connection was established' })
+      this.finish(wasOpen ? (code ?? 1005) : 1006, wasOpen ? (reason ?? '') : '', wasOpen)
+    }, 0)
+  }
+
+  terminate(): void {
+    this.terminated = true
+    if (this.readyState === 3) return
+    this.readyState = 2
+    this.server.options.clock.setTimeout(() => this.finish(1006, '', false), 0)
+  }
+
+  on(event: string, listener: (...args: unknown[]) => void): this {
+    let set = this.listeners.get(event)
+    if (!set) this.listeners.set(event, (set = new Set()))
+    set.add(listener)
+    return this
+  }
+
+  off(event: string, listener: (...args: unknown[]) => void): this {
+    this.listeners.get(event)?.delete(listener)
+    return this
+  }
+
+  removeAllListeners(event: string): this {
+    this.listeners.delete(event)
+    return this
+  }
+
+  /** Protocol ping (exists only when the server was made with `pingFrames`). */
+  ping?: () => void
+
+  // ── the server's side ──────────────────────────────────────────────────────────────────────────
+  accept(protocol = ''): void {
+    if (this.readyState !== 0) throw new Error(`accept(): socket is not connecting (readyState ${this.readyState})`)
+    this.readyState = 1
+    this.protocol = protocol
+    this.onopen?.({})
+  }
+
+  refuse(): void {
+    if (this.readyState === 3) return
+    this.onerror?.({ message: 'connection refused' })
+    this.finish(1006, '', false)
+  }
+
+  deliver(data: unknown): void {
+    if (this.readyState !== 1 || this.silent) return
+    this.onmessage?.({ data })
+  }
+
+  drop(): void {
+    if (this.readyState === 3) return
+    this.finish(1006, '', false)
+  }
+
+  serverClose(code = 1000, reason = ''): void {
+    if (this.readyState === 3) return
+    this.finish(code, reason, true)
+  }
+
+  emitFrame(event: 'pong' | 'ping'): void {
+    if (this.readyState !== 1 || this.silent) return
+    for (const listener of this.listeners.get(event) ?? []) listener()
+  }
+
+  private finish(code: number, reason: string, wasClean: boolean): void {
+    if (this.readyState === 3) return
+    this.readyState = 3
+    this.onclose?.({ code, reason, wasClean })
+  }
+}
+
+interface ServerInternals {
+  options: FakeServerOptions
+  received: unknown[]
+}
+
+export function createFakeServer(options: FakeServerOptions): FakeServer {
+  const sockets: FakeSocket[] = []
+  const internals: ServerInternals = { options, received: [] }
+
+  class FakeWebSocket extends FakeSocket {
+    constructor(url: string, protocols?: string | string[]) {
+      super(url, protocols, internals)
+      if (options.pingFrames) {
+        this.ping = () => {
+          this.pings++
+          if (this.readyState !== 1 || this.silent) return
+          options.clock.setTimeout(() => this.emitFrame('pong'), 0)
+        }
+      }
+      sockets.push(this)
+    }
+  }
+  if (options.pingFrames) {
+    // `ping` on the prototype is how lifeline-ws tells a socket that can send ping frames
+    ;(FakeWebSocket.prototype as { ping?: () => void }).ping = function ping() {}
+  }
+
+  const last = (): FakeSocket => {
+    const socket = sockets[sockets.length - 1]
+    if (!socket) throw new Error('no socket has been constructed yet')
+    return socket
+  }
+
+  return {
+    WebSocket: FakeWebSocket as unknown as WebSocketConstructor,
+    sockets,
+    get last() {
+      return last()
+    },
+    get live() {
+      return sockets.filter((s) => s.readyState !== 3)
+    },
+    received: internals.received,
+    accept: (protocol) => last().accept(protocol),
+    refuse: () => last().refuse(),
+    send: (data) => last().deliver(data),
+    drop: () => last().drop(),
+    close: (code, reason) => last().serverClose(code, reason),
+    silence: () => {
+      last().silent = true
+    },
+  }
+}
