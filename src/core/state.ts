@@ -6,9 +6,9 @@
 export type Phase = 'idle' | 'connecting' | 'open' | 'backoff' | 'closed'
 
 /** Every timer the core can ask for. Setting a timer that is already set replaces it. */
-export type TimerName = 'connect' | 'retry' | 'stable' | 'heartbeat' | 'idle' | 'lifetime'
+export type TimerName = 'start' | 'connect' | 'retry' | 'stable' | 'heartbeat' | 'idle' | 'lifetime'
 
-export const TIMER_NAMES: readonly TimerName[] = ['connect', 'retry', 'stable', 'heartbeat', 'idle', 'lifetime']
+export const TIMER_NAMES: readonly TimerName[] = ['start', 'connect', 'retry', 'stable', 'heartbeat', 'idle', 'lifetime']
 
 export interface CloseInfo {
   readonly code: number
@@ -57,7 +57,12 @@ export interface State {
 }
 
 export type Input =
-  /** `connect()`, the first `send()` of a lazy socket, or creation of an eager one. */
+  /**
+   * Creation of an eager (non-lazy) socket: connect on the next tick, so that listeners attached
+   * right after `createSocket()` see every event, the first ones included.
+   */
+  | { readonly type: 'start'; readonly at: number }
+  /** `connect()`, or the first `send()` of a lazy socket. */
   | { readonly type: 'connect'; readonly at: number }
   /** `reconnect()`: drop the current socket and try again now. */
   | { readonly type: 'reconnect'; readonly at: number }

@@ -15,7 +15,7 @@ const NOTHING: readonly Command[] = Object.freeze([])
 
 /** Timers that may be alive in each phase; leaving the phase clears them. */
 const PHASE_TIMERS: Readonly<Record<Phase, readonly TimerName[]>> = {
-  idle: [],
+  idle: ['start'],
   connecting: ['connect'],
   open: ['stable', 'heartbeat', 'idle', 'lifetime'],
   backoff: ['retry'],
@@ -24,6 +24,8 @@ const PHASE_TIMERS: Readonly<Record<Phase, readonly TimerName[]>> = {
 
 export function transition(state: State, input: Input, policy: Policy): Result {
   switch (input.type) {
+    case 'start':
+      return state.phase === 'idle' ? [state, [{ type: 'set-timer', name: 'start', ms: 0 }]] : [state, NOTHING]
     case 'connect':
       return state.phase === 'idle' ? startAttempt(state, 'connect', [], policy) : [state, NOTHING]
     case 'reconnect':
@@ -274,6 +276,8 @@ function onInbound(state: State, id: number, at: number, pong: boolean, policy: 
 function onTimer(state: State, input: Extract<Input, { type: 'timer' }>, policy: Policy): Result {
   const { name, at, random } = input
   switch (name) {
+    case 'start':
+      return state.phase === 'idle' ? startAttempt(state, 'connect', [], policy) : [state, NOTHING]
     case 'connect':
       if (state.phase !== 'connecting') return [state, NOTHING]
       return fail(state, at, random, policy, undefined, 'connect timeout', [
@@ -401,7 +405,12 @@ function waitForOnline(state: State, prev: Phase, before: Command[]): Result {
   const next: State = { ...state, phase: 'backoff', socket: 0, retryAt: 0, pingAt: 0, pingDeadline: 0 }
   return [
     next,
-    [...leave(prev), ...before.filter(isEffect), ...before.filter(isEmit), stateEvent('backoff', prev, 'offline')],
+    [
+      ...leave(prev),
+      ...before.filter(isEffect),
+      ...before.filter(isEmit),
+      ...(prev === 'backoff' ? [] : [stateEvent('backoff', prev, 'offline')]),
+    ],
   ]
 }
 

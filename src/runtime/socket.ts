@@ -139,7 +139,7 @@ export function createSocket(
       detachSignals = undefined
     })
   }
-  if (!resolved.lazy) driver.dispatch({ type: 'connect' })
+  if (!resolved.lazy) driver.dispatch({ type: 'start' })
   return socket
 }
 

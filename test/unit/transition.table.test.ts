@@ -1,0 +1,82 @@
+/** Every (phase, input) pair: where it leads. Focused behaviour lives in transition.behaviour.test.ts. */
+import { describe, expect, it } from 'vitest'
+import type { Input, Phase } from '../../src/core/state.js'
+import { LEGAL_EDGES } from '../../src/core/state.js'
+import { transition } from '../../src/core/transition.js'
+import { AT, POLICY, STATES } from '../helpers/policy.js'
+
+const r = 0.5
+const INPUTS: Record<string, Input> = {
+  start: { type: 'start', at: AT },
+  connect: { type: 'connect', at: AT },
+  reconnect: { type: 'reconnect', at: AT },
+  close: { type: 'close', at: AT, code: 1000, reason: '' },
+  'open(1)': { type: 'socket-open', id: 1, at: AT, random: r },
+  'open(9)': { type: 'socket-open', id: 9, at: AT, random: r },
+  'close(1,1006)': { type: 'socket-close', id: 1, at: AT, random: r, close: { code: 1006, reason: '', wasClean: false } },
+  'close(1,1008)': { type: 'socket-close', id: 1, at: AT, random: r, close: { code: 1008, reason: 'policy', wasClean: true } },
+  'close(9,1006)': { type: 'socket-close', id: 9, at: AT, random: r, close: { code: 1006, reason: '', wasClean: false } },
+  'error(1)': { type: 'socket-error', id: 1, at: AT, message: 'boom' },
+  'failed(1)': { type: 'attempt-failed', id: 1, at: AT, random: r, code: 'URL_PROVIDER', message: 'nope' },
+  'inbound(1)': { type: 'inbound', id: 1, at: AT, pong: false },
+  'timer:start': { type: 'timer', name: 'start', at: AT, late: 0, random: r },
+  'timer:connect': { type: 'timer', name: 'connect', at: AT, late: 0, random: r },
+  'timer:retry': { type: 'timer', name: 'retry', at: AT, late: 0, random: r },
+  'timer:stable': { type: 'timer', name: 'stable', at: AT, late: 0, random: r },
+  'timer:heartbeat': { type: 'timer', name: 'heartbeat', at: AT, late: 0, random: r },
+  'timer:idle': { type: 'timer', name: 'idle', at: AT, late: 0, random: r },
+  'timer:lifetime': { type: 'timer', name: 'lifetime', at: AT, late: 0, random: r },
+  offline: { type: 'signal', signal: 'offline', at: AT, random: r },
+  online: { type: 'signal', signal: 'online', at: AT, random: r },
+  visible: { type: 'signal', signal: 'visible', at: AT, random: r },
+  hidden: { type: 'signal', signal: 'hidden', at: AT, random: r },
+}
+
+// Where each input leads from each phase. Anything not listed stays in the same phase.
+const MOVES: Record<Phase, Record<string, Phase>> = {
+  idle: { connect: 'connecting', 'timer:start': 'connecting', reconnect: 'connecting', close: 'closed' },
+  connecting: {
+    reconnect: 'connecting',
+    close: 'closed',
+    'open(1)': 'open',
+    'close(1,1006)': 'backoff',
+    'close(1,1008)': 'closed',
+    'failed(1)': 'backoff',
+    'timer:connect': 'backoff',
+    offline: 'backoff',
+  },
+  open: {
+    reconnect: 'connecting',
+    close: 'closed',
+    'close(1,1006)': 'backoff',
+    'close(1,1008)': 'closed',
+    'timer:lifetime': 'connecting',
+    offline: 'backoff',
+  },
+  backoff: { reconnect: 'connecting', close: 'closed', 'timer:retry': 'connecting' },
+  closed: {},
+}
+
+describe('transition: every (phase, input) pair', () => {
+  for (const phase of Object.keys(STATES) as Phase[]) {
+    for (const [label, input] of Object.entries(INPUTS)) {
+      const expected = MOVES[phase][label] ?? phase
+      it(`${phase} + ${label} → ${expected}`, () => {
+        const [next, commands] = transition(STATES[phase], input, POLICY)
+        expect(next.phase).toBe(expected)
+        if (expected !== phase) expect(LEGAL_EDGES[phase]).toContain(expected)
+        // effects always precede emits
+        const firstEmit = commands.findIndex((c) => c.type === 'emit')
+        if (firstEmit >= 0) expect(commands.slice(firstEmit).every((c) => c.type === 'emit')).toBe(true)
+        // a phase change is always announced exactly once, last among state events
+        const stateEvents = commands.filter((c) => c.type === 'emit' && c.event === 'state')
+        if (expected !== phase || (label === 'reconnect' && phase !== 'closed')) expect(stateEvents).toHaveLength(1)
+        else expect(stateEvents).toHaveLength(0)
+        // nothing happens at all in 'closed' except reporting the closing socket's real close
+        if (phase === 'closed') expect(commands).toEqual([])
+        // a stale socket's events never do anything
+        if (label.includes('(9')) expect(commands).toEqual([])
+      })
+    }
+  }
+})
