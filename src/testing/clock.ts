@@ -12,7 +12,11 @@ export interface VirtualClock extends Clock {
   advance(ms: number): void
   /** Run timers until none is left (throws after `limit` timers, which means a timer loop). */
   runAll(limit?: number): void
-  /** Move the clock without running timers: what a machine waking from sleep looks like. */
+  /**
+   * Move the wall clock (`now()`) by `ms`, forwards or back, without running anything. Pending
+   * timers keep their remaining time, as real timers (monotonic) do while Date.now() jumps: after a
+   * sleep, a timer fires when its time has run and finds the clock far later than it was due.
+   */
   jump(ms: number): void
   /** Timers scheduled and not yet run or cleared. */
   readonly pending: number
@@ -64,6 +68,7 @@ export function createVirtualClock(start = 0): VirtualClock {
     },
     jump(ms) {
       now += ms
+      for (const t of timers) t.at += ms
     },
     get pending() {
       return timers.length

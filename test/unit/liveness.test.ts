@@ -1,0 +1,296 @@
+/** Noticing a dead or silent link, in virtual time: heartbeat, watchdog, lifetime, signals, hints. */
+import { describe, expect, it } from 'vitest'
+import { harness, T0 } from '../helpers/harness.js'
+
+const HB = { interval: 1_000, timeout: 1_000 }
+const answerPing = (data: unknown) => (data === 'ping' ? 'pong' : undefined)
+
+function countPings(h: ReturnType<typeof harness>): () => number {
+  return () => h.server.sockets.reduce((n, s) => n + s.pings + s.sent.filter((d) => d === 'ping').length, 0)
+}
+
+describe('heartbeat (protocol ping frames, as with Node ws)', () => {
+  it('a silent link is noticed exactly interval + timeout after the last inbound data', () => {
+    const h = harness({ heartbeat: HB }, { pingFrames: true })
+    h.server.accept()
+    h.clock.advance(300)
+    h.server.send('last words')
+    h.server.silence()
+    let leftAt = 0
+    h.socket.on('state', (next) => {
+      if (next !== 'open' && !leftAt) leftAt = h.clock.now()
+    })
+    h.clock.advance(5_000)
+    expect(leftAt - (T0 + 300)).toBe(HB.interval + HB.timeout)
+    const [[error]] = h.of('error') as [[Error & { code: string }]]
+    expect(error.code).toBe('HEARTBEAT_TIMEOUT')
+    expect(error.message).toBe('no answer to a ping within 1000 ms')
+    expect(h.of('close')).toEqual([[{ code: 4000, reason: 'heartbeat timeout', wasClean: false }]])
+    expect(h.server.sockets[0]!.terminated).toBe(true) // where it can, a dead link is terminated
+    expect(h.of('reconnecting')).toHaveLength(1)
+  })
+
+  it('answered pings keep the link open, one ping and one wake per interval, and measure rtt', () => {
+    const h = harness({ heartbeat: HB }, { pingFrames: true })
+    let wakes = 0
+    const schedule = h.clock.setTimeout.bind(h.clock)
+    h.clock.setTimeout = (callback, ms) =>
+      schedule(() => {
+        wakes++
+        callback()
+      }, ms)
+    h.server.accept()
+    const pings = countPings(h)
+    h.clock.advance(10_000)
+    expect(h.socket.state).toBe('open')
+    expect(pings()).toBe(10)
+    // each interval: the heartbeat timer fires once, and the pong's delivery is one more callback
+    // of the fake server (not ours); nothing else wakes
+    expect(wakes).toBe(20)
+    expect(h.socket.rtt).toBe(0)
+    expect(h.of('error')).toEqual([])
+  })
+
+  it('any inbound data is proof of life: a chatty server is never pinged', () => {
+    const h = harness({ heartbeat: HB }, { pingFrames: true })
+    h.server.accept()
+    for (let i = 0; i < 20; i++) {
+      h.clock.advance(900)
+      h.server.send(`tick ${i}`)
+    }
+    expect(h.server.last.pings).toBe(0)
+    expect(h.socket.state).toBe('open')
+  })
+
+  it('data (not only a pong) arriving after a ping satisfies it', () => {
+    const h = harness({ heartbeat: HB }, { pingFrames: true })
+    h.server.accept()
+    h.server.last.ping = () => {
+      h.server.last.pings++
+    } // pings go unanswered…
+    h.clock.advance(1_500)
+    h.server.send('but data still flows')
+    h.clock.advance(900)
+    h.server.send('and more')
+    h.clock.advance(900)
+    expect(h.socket.state).toBe('open')
+  })
+
+  it('a server ping frame counts as inbound', () => {
+    const h = harness({ heartbeat: HB }, { pingFrames: true })
+    h.server.accept()
+    for (let i = 0; i < 5; i++) {
+      h.clock.advance(900)
+      h.server.last.emitFrame('ping')
+    }
+    expect(h.server.last.pings).toBe(0)
+  })
+})
+
+describe('heartbeat (app-level message, as in browsers)', () => {
+  it('sends the message, treats the answer as a pong (never a message event), and detects silence', () => {
+    const h = harness({ heartbeat: { ...HB, mode: 'message', message: 'ping' } }, { answer: answerPing })
+    h.server.accept()
+    h.clock.advance(3_500)
+    expect(h.server.received).toEqual(['ping', 'ping', 'ping'])
+    expect(h.of('message')).toEqual([])
+    expect(h.socket.rtt).toBe(0)
+    h.server.silence()
+    h.clock.advance(2_000)
+    expect(h.socket.state).toBe('backoff')
+  })
+
+  it('auto mode without ping frames and without a message: no heartbeat at all', () => {
+    const h = harness({ heartbeat: HB })
+    h.server.accept()
+    h.server.silence()
+    h.clock.advance(60_000)
+    expect(h.socket.state).toBe('open')
+    expect(h.server.received).toEqual([])
+  })
+
+  it('a message function is called for each ping; isPong decides what answers', () => {
+    let n = 0
+    const h = harness(
+      { heartbeat: { ...HB, message: () => JSON.stringify({ type: 'ping', n: ++n }), isPong: (d) => String(d).includes('pong') } },
+      { answer: (d) => (String(d).includes('ping') ? '{"type":"pong"}' : undefined) },
+    )
+    h.server.accept()
+    h.clock.advance(2_500)
+    expect(h.server.received).toEqual(['{"type":"ping","n":1}', '{"type":"ping","n":2}'])
+    expect(h.of('message')).toEqual([])
+  })
+})
+
+describe('idle watchdog', () => {
+  it('no inbound data for idleTimeout: IDLE_TIMEOUT, close 4001, reconnect', () => {
+    const h = harness({ idleTimeout: 5_000 })
+    h.server.accept()
+    h.clock.advance(4_000)
+    h.server.send('still here')
+    h.clock.advance(4_999)
+    expect(h.socket.state).toBe('open')
+    h.clock.advance(1)
+    expect(h.socket.state).toBe('backoff')
+    expect((h.of('error')[0]![0] as { code: string }).code).toBe('IDLE_TIMEOUT')
+    expect(h.of('close')).toEqual([[{ code: 4001, reason: 'idle timeout', wasClean: false }]])
+  })
+})
+
+describe('maxLifetime', () => {
+  it('rebuilds the connection after maxLifetime ±10 %, keeping queued sends in order', () => {
+    const h = harness({ maxLifetime: 60_000 })
+    h.setRandom(0) // the low end of ±10 %
+    h.server.accept()
+    h.socket.send('a')
+    h.clock.advance(53_999)
+    expect(h.socket.state).toBe('open')
+    h.clock.advance(1)
+    expect(h.socket.state).toBe('connecting')
+    expect(h.server.sockets[0]!.closedBy).toEqual({ code: 1000, reason: 'max lifetime' })
+    expect(h.of('close')).toEqual([[{ code: 1000, reason: 'max lifetime', wasClean: false }]])
+    h.socket.send('b')
+    h.socket.send('c')
+    h.server.accept()
+    expect(h.server.sockets[0]!.sent).toEqual(['a'])
+    expect(h.server.sockets[1]!.sent).toEqual(['b', 'c'])
+    expect(h.socket.attempt).toBe(0)
+    expect(h.of('reconnecting')).toEqual([]) // not a failure
+  })
+})
+
+describe('environment signals', () => {
+  it('offline closes the socket at once and waits; online retries within 0–1 s', () => {
+    const h = harness()
+    h.server.accept()
+    h.socket.signal('offline')
+    expect(h.socket.state).toBe('backoff')
+    expect(h.of('close')).toEqual([[{ code: 4002, reason: 'offline', wasClean: false }]])
+    h.clock.advance(600_000)
+    expect(h.server.sockets).toHaveLength(1) // waits for online, however long
+    h.setRandom(0.3)
+    h.socket.signal('online')
+    expect(h.of('reconnecting').at(-1)).toEqual([{ attempt: 0, delay: 300 }])
+    h.clock.advance(300)
+    expect(h.socket.state).toBe('connecting')
+  })
+
+  it('online during a long backoff wait skips the rest of it, once', () => {
+    const h = harness({ backoff: { jitter: 'none', initialDelay: 4_000, maxDelay: 30_000 } })
+    h.server.refuse()
+    h.setRandom(0.9)
+    h.socket.signal('online')
+    h.clock.advance(900)
+    expect(h.server.sockets).toHaveLength(2)
+  })
+
+  it('online does not lengthen a wait that is already shorter', () => {
+    const h = harness({ backoff: { jitter: 'none', initialDelay: 100 } })
+    h.server.refuse()
+    h.setRandom(0.9)
+    h.socket.signal('online')
+    h.clock.advance(100)
+    expect(h.server.sockets).toHaveLength(2)
+  })
+
+  it('visible: probes an open link with a short timeout', () => {
+    const h = harness({ heartbeat: { interval: 25_000, timeout: 10_000 } }, { pingFrames: true })
+    h.server.accept()
+    h.clock.advance(1_000)
+    h.server.silence()
+    h.socket.signal('hidden')
+    h.socket.signal('visible')
+    expect(h.server.last.pings).toBe(1)
+    h.clock.advance(1_999)
+    expect(h.socket.state).toBe('open')
+    h.clock.advance(1)
+    expect(h.socket.state).toBe('backoff')
+  })
+
+  it('visible during backoff retries soon (the user is looking)', () => {
+    const h = harness({ backoff: { jitter: 'none', initialDelay: 4_000 } })
+    h.server.refuse()
+    h.setRandom(0.5)
+    h.socket.signal('visible')
+    h.clock.advance(500)
+    expect(h.server.sockets).toHaveLength(2)
+  })
+
+  it('rejects unknown signals with a TypeError', () => {
+    const h = harness()
+    expect(() => h.socket.signal('sleep' as never)).toThrow(
+      new TypeError('signal(name): expected one of online, offline, visible, hidden, got string "sleep"'),
+    )
+  })
+})
+
+describe('wake from sleep', () => {
+  it('a timer firing far later than asked probes at once instead of trusting the link', () => {
+    const h = harness({ heartbeat: { interval: 25_000, timeout: 10_000 } }, { pingFrames: true })
+    h.server.accept()
+    h.server.silence()
+    h.clock.jump(3_600_000) // the lid was closed for an hour
+    h.clock.advance(25_000) // the heartbeat timer runs out its own time, and finds the clock an hour on
+    expect(h.server.last.pings).toBe(1)
+    h.clock.advance(1_999)
+    expect(h.socket.state).toBe('open')
+    h.clock.advance(1) // the probe's short timeout, not interval + timeout
+    expect(h.socket.state).toBe('backoff')
+  })
+
+  it('after sleep a live link answers the probe and stays open', () => {
+    const h = harness({ heartbeat: { interval: 25_000, timeout: 10_000 } }, { pingFrames: true })
+    h.server.accept()
+    h.clock.jump(3_600_000)
+    h.clock.advance(30_000)
+    expect(h.server.last.pings).toBe(1)
+    expect(h.socket.state).toBe('open')
+    expect(h.socket.rtt).toBe(0)
+  })
+
+  it('a wall clock set backwards does not postpone the heartbeat by the size of the jump', () => {
+    const h = harness({ heartbeat: HB }, { pingFrames: true })
+    h.server.accept()
+    h.server.send('x')
+    h.clock.jump(-60_000)
+    h.server.silence()
+    // at most one extra interval is lost to the jump: noticed within 2·interval + timeout
+    h.clock.advance(2 * HB.interval + HB.timeout - 1)
+    expect(h.socket.state).toBe('open')
+    h.clock.advance(1)
+    expect(h.socket.state).toBe('backoff')
+  })
+})
+
+describe('server hints', () => {
+  it('1012 Service Restart: back after a short jittered delay, not counted as a failure', () => {
+    const h = harness({ backoff: { jitter: 'spread', initialDelay: 1_000 } })
+    h.server.refuse()
+    h.clock.advance(5_000)
+    h.server.refuse()
+    h.clock.advance(5_000)
+    h.server.accept()
+    expect(h.socket.attempt).toBe(2)
+    h.setRandom(0.1)
+    h.server.close(1012, 'restarting')
+    expect(h.of('reconnecting').at(-1)).toEqual([{ attempt: 2, delay: 600 }])
+  })
+
+  it('1013 Try Again Later: at least maxDelay / 4', () => {
+    const h = harness({ backoff: { jitter: 'none', initialDelay: 100, maxDelay: 8_000 } })
+    h.server.accept()
+    h.server.close(1013, '')
+    expect(h.of('reconnecting')).toEqual([[{ attempt: 1, delay: 2_000 }]])
+  })
+
+  it('retry-after=<seconds> in the close reason sets the next delay, capped at maxDelay', () => {
+    const h = harness({ backoff: { jitter: 'none', initialDelay: 100, maxDelay: 5_000 } })
+    h.server.accept()
+    h.server.close(1013, 'overloaded; retry-after=3')
+    expect(h.of('reconnecting').at(-1)).toEqual([{ attempt: 1, delay: 3_000 }])
+    h.clock.advance(3_000)
+    h.server.accept()
+    h.server.close(4000, 'retry-after=30')
+    expect(h.of('reconnecting').at(-1)).toEqual([{ attempt: 2, delay: 5_000 }])
+  })
+})
