@@ -51,6 +51,8 @@ export class FakeSocket implements WebSocketLike {
   onerror: WebSocketLike['onerror'] = null
   /** What the client sent on this socket. */
   readonly sent: unknown[] = []
+  /** What the client sent while the link was silent: written to a socket, never arrived. */
+  readonly swallowed: unknown[] = []
   /** Set when the client called close(code, reason). */
   closedBy: { code: number | undefined; reason: string | undefined } | undefined
   /** The client called terminate() (Node `ws` hard close). */
@@ -68,7 +70,10 @@ export class FakeSocket implements WebSocketLike {
   send(data: unknown): void {
     if (this.readyState === 0) throw new Error('InvalidStateError: still CONNECTING')
     if (this.readyState !== 1) return
-    if (this.silent) return
+    if (this.silent) {
+      this.swallowed.push(data)
+      return
+    }
     this.sent.push(data)
     this.server.received.push(data)
     const reply = this.server.options.answer?.(data)

@@ -1,0 +1,266 @@
+/**
+ * Invariants over random sequences, with fast-check:
+ * - pure core: only legal edges; at most one live socket; timers only in the phase that owns them
+ *   (so none after 'closed'); every backoff delay inside the policy's bounds.
+ * - driver + fake server + virtual clock: at most one socket connecting or open; after close(),
+ *   no timer left and no new socket ever; every message passed to send() is delivered, reported
+ *   dropped, still queued, or written to a link that had gone silent — never lost silently.
+ */
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { delayBounds } from '../../src/core/backoff.js'
+import type { Jitter, Policy } from '../../src/core/policy.js'
+import { INITIAL_STATE, LEGAL_EDGES, type Input, type Phase, type State, type TimerName } from '../../src/core/state.js'
+import { transition } from '../../src/core/transition.js'
+import { harness } from '../helpers/harness.js'
+import { POLICY } from '../helpers/policy.js'
+
+const PHASE_TIMERS: Record<Phase, TimerName[]> = {
+  idle: ['start'],
+  connecting: ['connect'],
+  open: ['stable', 'heartbeat', 'idle', 'lifetime'],
+  backoff: ['retry'],
+  closed: [],
+}
+
+type Step =
+  | { kind: 'user'; type: 'start' | 'connect' | 'reconnect' | 'close' }
+  | { kind: 'socket'; type: 'open' | 'close' | 'error' | 'failed' | 'inbound' | 'pong'; stale: boolean; code: number; reason: string }
+  | { kind: 'timer'; name: TimerName; late: number }
+  | { kind: 'signal'; signal: 'online' | 'offline' | 'visible' | 'hidden' }
+
+const step: fc.Arbitrary<Step> = fc.oneof(
+  fc.record({ kind: fc.constant('user' as const), type: fc.constantFrom('start' as const, 'connect' as const, 'reconnect' as const, 'close' as const) }),
+  fc.record({
+    kind: fc.constant('socket' as const),
+    type: fc.constantFrom('open' as const, 'close' as const, 'error' as const, 'failed' as const, 'inbound' as const, 'pong' as const),
+    stale: fc.boolean(),
+    code: fc.constantFrom(1000, 1001, 1006, 1008, 1011, 1012, 1013, 4000),
+    reason: fc.constantFrom('', 'retry-after=2', 'bye'),
+  }),
+  fc.record({
+    kind: fc.constant('timer' as const),
+    name: fc.constantFrom<TimerName>('start', 'connect', 'retry', 'stable', 'heartbeat', 'idle', 'lifetime'),
+    late: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 100_000 })),
+  }),
+  fc.record({ kind: fc.constant('signal' as const), signal: fc.constantFrom('online' as const, 'offline' as const, 'visible' as const, 'hidden' as const) }),
+)
+
+const policyArb: fc.Arbitrary<Policy> = fc
+  .record({
+    jitter: fc.constantFrom<Jitter>('spread', 'full', 'equal', 'none', 'decorrelated'),
+    initialDelay: fc.integer({ min: 0, max: 5_000 }),
+    extra: fc.integer({ min: 0, max: 60_000 }),
+    factor: fc.double({ min: 1, max: 4, noNaN: true }),
+    maxRetries: fc.oneof(fc.constant(Infinity), fc.nat(5)),
+    resetAfter: fc.nat(10_000),
+    heartbeat: fc.boolean(),
+    idleTimeout: fc.option(fc.integer({ min: 1, max: 60_000 }), { nil: undefined }),
+    maxLifetime: fc.option(fc.integer({ min: 1, max: 600_000 }), { nil: undefined }),
+  })
+  .map((p) => ({
+    ...POLICY,
+    backoff: { ...POLICY.backoff, jitter: p.jitter, initialDelay: p.initialDelay, maxDelay: p.initialDelay + p.extra, factor: p.factor, maxRetries: p.maxRetries, resetAfter: p.resetAfter },
+    heartbeat: p.heartbeat ? POLICY.heartbeat : undefined,
+    idleTimeout: p.idleTimeout,
+    maxLifetime: p.maxLifetime,
+  }))
+
+describe('pure core invariants', () => {
+  it('legal edges, one live socket, timers only in their phase, delays within bounds', () => {
+    fc.assert(
+      fc.property(policyArb, fc.array(step, { maxLength: 80 }), fc.array(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), { minLength: 1, maxLength: 20 }), (policy, steps, randoms) => {
+        let state: State = INITIAL_STATE
+        let at = 1_000
+        const live = new Set<number>()
+        const timers = new Set<TimerName>()
+        steps.forEach((s, i) => {
+          at += 100
+          const random = randoms[i % randoms.length]!
+          const id = s.kind === 'socket' && s.stale ? state.lastSocket + 7 : state.socket
+          const input: Input =
+            s.kind === 'user'
+              ? s.type === 'close'
+                ? { type: 'close', at, code: 1000, reason: '' }
+                : { type: s.type, at }
+              : s.kind === 'timer'
+                ? { type: 'timer', name: s.name, at, late: s.late, random }
+                : s.kind === 'signal'
+                  ? { type: 'signal', signal: s.signal, at, random }
+                  : s.type === 'open'
+                    ? { type: 'socket-open', id, at, random }
+                    : s.type === 'close'
+                      ? { type: 'socket-close', id, at, random, close: { code: s.code, reason: s.reason, wasClean: true } }
+                      : s.type === 'error'
+                        ? { type: 'socket-error', id, at, message: 'x' }
+                        : s.type === 'failed'
+                          ? { type: 'attempt-failed', id, at, random, code: 'URL_PROVIDER', message: 'x' }
+                          : { type: 'inbound', id, at, pong: s.type === 'pong' }
+          // a timer only fires if it is set, as with the real driver
+          if (input.type === 'timer' && !timers.has(input.name)) return
+          if (input.type === 'timer') timers.delete(input.name)
+          // a closed socket, or an attempt that failed before any socket existed, is not live
+          if (input.type === 'socket-close' || input.type === 'attempt-failed') live.delete(input.id)
+          const before = state
+          const [next, commands] = transition(state, input, policy)
+          state = next
+          if (next.phase !== before.phase) expect(LEGAL_EDGES[before.phase]).toContain(next.phase)
+          for (const c of commands) {
+            if (c.type === 'open-socket') live.add(c.id)
+            if (c.type === 'close-socket') live.delete(c.id)
+            if (c.type === 'set-timer') {
+              timers.add(c.name)
+              expect(c.ms).toBeGreaterThanOrEqual(0)
+              expect(Number.isFinite(c.ms)).toBe(true)
+            }
+            if (c.type === 'clear-timer') timers.delete(c.name)
+            if (c.type === 'emit' && c.event === 'reconnecting') {
+              expect(c.delay).toBeGreaterThanOrEqual(0)
+              expect(c.delay).toBeLessThanOrEqual(policy.backoff.maxDelay)
+              const hinted = input.type === 'socket-close' && ([1012, 1013].includes(input.close.code) || input.close.reason.includes('retry-after'))
+              if (!hinted && input.type !== 'signal' && policy.backoff.jitter !== 'decorrelated') {
+                const { min, max } = delayBounds(c.attempt - 1, policy.backoff)
+                expect(c.delay).toBeGreaterThanOrEqual(min - 1e-9)
+                expect(c.delay).toBeLessThanOrEqual(max + 1e-9)
+              }
+            }
+          }
+          expect(live.size).toBeLessThanOrEqual(1)
+          if (live.size === 1) expect([...live][0]).toBe(state.socket)
+          expect(state.socket !== 0).toBe(state.phase === 'connecting' || state.phase === 'open')
+          for (const t of timers) expect(PHASE_TIMERS[state.phase]).toContain(t)
+          if (state.phase === 'closed') expect(timers.size).toBe(0)
+        })
+      }),
+      { numRuns: 500 },
+    )
+  })
+})
+
+type Action =
+  | { a: 'send'; n: number }
+  | { a: 'accept' | 'refuse' | 'drop' | 'silence' | 'serverClose' | 'reply' | 'connect' | 'reconnect' | 'offline' | 'online' | 'visible' }
+  | { a: 'advance'; ms: number }
+
+const action: fc.Arbitrary<Action> = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ a: fc.constant('send' as const), n: fc.nat(3) }) },
+  { weight: 3, arbitrary: fc.record({ a: fc.constant('advance' as const), ms: fc.oneof(fc.integer({ min: 0, max: 2_000 }), fc.integer({ min: 0, max: 30_000 })) }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      a: fc.constantFrom(
+        'accept' as const,
+        'refuse' as const,
+        'drop' as const,
+        'silence' as const,
+        'serverClose' as const,
+        'reply' as const,
+        'connect' as const,
+        'reconnect' as const,
+        'offline' as const,
+        'online' as const,
+        'visible' as const,
+      ),
+    }),
+  },
+)
+
+describe('driver invariants with the fake server in virtual time', () => {
+  it('one live socket; nothing sent is lost silently; close() leaves nothing behind', () => {
+    fc.assert(
+      fc.property(
+        fc.array(action, { maxLength: 60 }),
+        fc.record({
+          lazy: fc.boolean(),
+          maxMessages: fc.integer({ min: 0, max: 5 }),
+          overflow: fc.constantFrom('reject' as const, 'drop-oldest' as const),
+          ttl: fc.option(fc.integer({ min: 1, max: 10_000 }), { nil: undefined }),
+          maxRetries: fc.oneof(fc.constant(Infinity), fc.nat(4)),
+          maxLifetime: fc.option(fc.integer({ min: 1_000, max: 20_000 }), { nil: undefined }),
+          idleTimeout: fc.option(fc.integer({ min: 500, max: 20_000 }), { nil: undefined }),
+        }),
+        (actions, o) => {
+          const h = harness(
+            {
+              lazy: o.lazy,
+              queue: { maxMessages: o.maxMessages, overflow: o.overflow, ttl: o.ttl },
+              backoff: { maxRetries: o.maxRetries },
+              heartbeat: { interval: 1_000, timeout: 500 },
+              maxLifetime: o.maxLifetime,
+              idleTimeout: o.idleTimeout,
+              connectTimeout: 3_000,
+            },
+            { pingFrames: true },
+          )
+          let counter = 0
+          const sent: string[] = []
+          const dropped: string[] = []
+          h.socket.on('drop', ({ data }) => dropped.push(data as string))
+          const connectingOrOpen = () => h.server.sockets.filter((s) => s.readyState <= 1 && !s.closedBy && !s.terminated).length
+          for (const act of actions) {
+            const target = h.server.sockets.at(-1)
+            switch (act.a) {
+              case 'send':
+                for (let i = 0; i <= act.n; i++) {
+                  const m = `m${counter++}`
+                  sent.push(m)
+                  h.socket.send(m)
+                }
+                break
+              case 'advance':
+                h.clock.advance(act.ms)
+                break
+              case 'accept':
+                if (target && target.readyState === 0 && !target.closedBy && !target.terminated) target.accept()
+                break
+              case 'refuse':
+                target?.refuse()
+                break
+              case 'drop':
+                target?.drop()
+                break
+              case 'silence':
+                if (target) target.silent = true
+                break
+              case 'serverClose':
+                target?.serverClose(1011, 'x')
+                break
+              case 'reply':
+                target?.deliver('hello')
+                break
+              case 'connect':
+                h.socket.connect()
+                break
+              case 'reconnect':
+                h.socket.reconnect()
+                break
+              default:
+                h.socket.signal(act.a)
+            }
+            expect(connectingOrOpen()).toBeLessThanOrEqual(1)
+          }
+          // accounting: delivered + dropped + queued + swallowed by a silent link = sent, no overlaps
+          const received = h.server.received.filter((d): d is string => typeof d === 'string' && d.startsWith('m'))
+          const swallowed = h.server.sockets.flatMap((s) => s.swallowed).filter((d): d is string => typeof d === 'string' && d.startsWith('m'))
+          expect(received.length + dropped.length + swallowed.length + h.socket.queued).toBe(sent.length)
+          expect(new Set([...received, ...dropped, ...swallowed]).size).toBe(received.length + dropped.length + swallowed.length)
+          // order: what the server received on each socket is increasing
+          for (const s of h.server.sockets) {
+            const nums = s.sent.filter((d): d is string => typeof d === 'string' && d.startsWith('m')).map((d) => Number(d.slice(1)))
+            expect(nums).toEqual([...nums].sort((a, b) => a - b))
+          }
+          // close: nothing left, nothing ever again
+          h.socket.close()
+          h.clock.advance(0)
+          expect(h.socket.queued).toBe(0)
+          expect(h.clock.pending).toBe(0)
+          const count = h.server.sockets.length
+          h.clock.advance(3_600_000)
+          expect(h.server.sockets).toHaveLength(count)
+          expect(dropped.length + received.length + swallowed.length).toBe(sent.length)
+        },
+      ),
+      { numRuns: 300 },
+    )
+  })
+})
