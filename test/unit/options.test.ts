@@ -96,7 +96,7 @@ describe('method arguments', () => {
   })
 
   it('on() with an unknown event or a non-function listener is a TypeError', () => {
-    expect(() => socket.on('opne' as never, () => {})).toThrow(
+    expect(() => socket.on('opne' as never, (() => {}) as never)).toThrow(
       new TypeError('on(event): unknown event string "opne"; expected one of state, open, message, close, error, reconnecting, drop, giveup'),
     )
     expect(() => socket.on('open', 'fn' as never)).toThrow(new TypeError('on("open", listener): listener must be a function, got string "fn"'))
