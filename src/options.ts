@@ -94,6 +94,12 @@ export interface SocketOptions {
    * `rejectUnauthorized`, `maxPayload`, `agent`…). @default undefined
    */
   wsOptions?: Record<string, unknown>
+  /** A logger receiving one line per transition and effect (URLs redacted), e.g. console.debug. @default undefined */
+  debug?: (line: string, fields: Record<string, unknown>) => void
+  /** How many disconnects `history()` keeps. @default 50 */
+  historySize?: number
+  /** Aborting it closes the socket (as `close()` does). @default undefined */
+  signal?: AbortSignal
 }
 
 export const BACKOFF_DEFAULTS: Readonly<Required<BackoffOptions>> = Object.freeze({
@@ -132,6 +138,9 @@ export interface Resolved {
   readonly wsOptions: Record<string, unknown> | undefined
   readonly pingMessage: Data | (() => Data) | undefined
   readonly isPong: (data: unknown) => boolean
+  readonly debug: ((line: string, fields: Record<string, unknown>) => void) | undefined
+  readonly historySize: number
+  readonly signal: AbortSignal | undefined
 }
 
 const TOP_KEYS = [
@@ -150,6 +159,9 @@ const TOP_KEYS = [
   'timer',
   'random',
   'wsOptions',
+  'debug',
+  'historySize',
+  'signal',
 ]
 const BACKOFF_KEYS = Object.keys(BACKOFF_DEFAULTS)
 const QUEUE_KEYS = Object.keys(QUEUE_DEFAULTS)
@@ -198,6 +210,14 @@ export function resolveOptions(options: SocketOptions, defaults: Partial<SocketO
     throw new TypeError(`wsOptions must be an object, got ${describe(wsOptions)}`)
   }
 
+  const debug = merged.debug
+  if (debug !== undefined && typeof debug !== 'function') throw new TypeError(`debug must be a function, got ${describe(debug)}`)
+  const historySize = count('historySize', merged.historySize ?? 50)
+  const signal = merged.signal
+  if (signal !== undefined && (signal === null || typeof (signal as AbortSignal).addEventListener !== 'function' || typeof (signal as AbortSignal).aborted !== 'boolean')) {
+    throw new TypeError(`signal must be an AbortSignal, got ${describe(signal)}`)
+  }
+
   const pingFrames = typeof (WebSocket as { prototype?: { ping?: unknown } }).prototype?.ping === 'function'
   const { heartbeat, pingMessage, isPong } = resolveHeartbeat(merged.heartbeat, pingFrames)
   const idleTimeout = optionalDuration('idleTimeout', merged.idleTimeout)
@@ -224,6 +244,9 @@ export function resolveOptions(options: SocketOptions, defaults: Partial<SocketO
     wsOptions,
     pingMessage,
     isPong,
+    debug,
+    historySize,
+    signal,
   })
 }
 

@@ -10,3 +10,5 @@ export type { Phase, CloseInfo, EnvSignal, ErrorCode, GiveUpReason } from './cor
 export type { Data, Overflow } from './core/queue.js'
 export type { Jitter } from './core/policy.js'
 export type { Clock, WebSocketLike, WebSocketConstructor } from './runtime/ports.js'
+export type { Stats, Disconnect, DisconnectCause } from './runtime/monitor.js'
+export type { MessageStream } from './runtime/stream.js'

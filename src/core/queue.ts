@@ -17,10 +17,15 @@ export interface QueuePolicy {
   readonly ttl: number | undefined
 }
 
-interface Entry {
+/** Why a queued message left the queue without being written (what the caller reports). */
+export type DropReason = 'overflow' | 'ttl' | 'closed' | 'error'
+
+export interface Entry {
   readonly data: Data
   readonly bytes: number
   readonly expires: number
+  /** Told the message's fate: undefined when it was written, else why it was dropped. */
+  readonly settle: ((dropped?: DropReason) => void) | undefined
 }
 
 /** Bytes a message occupies on the wire (UTF-8 for strings). */
@@ -65,16 +70,21 @@ export class OutboundQueue {
    * Queue `data`. Returns the messages that must be reported as dropped for overflow: the new one
    * itself when the policy rejects, or the oldest ones evicted to make room.
    */
-  push(data: Data, now: number, bytes = byteSize(data)): { accepted: boolean; evicted: Data[] } {
+  push(
+    data: Data,
+    now: number,
+    bytes = byteSize(data),
+    settle?: Entry['settle'],
+  ): { accepted: boolean; evicted: Entry[] } {
     const { maxMessages, maxBytes, overflow, ttl } = this.policy
-    const evicted: Data[] = []
+    const evicted: Entry[] = []
     if (maxMessages === 0 || bytes > maxBytes) return { accepted: false, evicted }
     const fits = () => this.length < maxMessages && this.bytes + bytes <= maxBytes
     if (!fits()) {
       if (overflow === 'reject') return { accepted: false, evicted }
-      while (!fits()) evicted.push(this.shift()!.data)
+      while (!fits()) evicted.push(this.shift()!)
     }
-    this.entries.push({ data, bytes, expires: ttl === undefined ? Infinity : now + ttl })
+    this.entries.push({ data, bytes, expires: ttl === undefined ? Infinity : now + ttl, settle })
     this.bytes += bytes
     if (this.length > this.highWater) this.highWater = this.length
     return { accepted: true, evicted }
@@ -103,9 +113,9 @@ export class OutboundQueue {
   }
 
   /** Remove and return messages whose ttl has passed. One ttl for all, so they are a prefix. */
-  expire(now: number): Data[] {
-    const expired: Data[] = []
-    while (this.length > 0 && this.entries[this.head]!.expires <= now) expired.push(this.shift()!.data)
+  expire(now: number): Entry[] {
+    const expired: Entry[] = []
+    while (this.length > 0 && this.entries[this.head]!.expires <= now) expired.push(this.shift()!)
     return expired
   }
 
@@ -116,8 +126,8 @@ export class OutboundQueue {
   }
 
   /** Empty the queue, returning everything that was in it, oldest first. */
-  drain(): Data[] {
-    const all = this.entries.slice(this.head).map((e) => e.data)
+  drain(): Entry[] {
+    const all = this.entries.slice(this.head)
     this.entries = []
     this.head = 0
     this.bytes = 0

@@ -27,6 +27,12 @@ export type ErrorCode =
   | 'HEARTBEAT_TIMEOUT'
   | 'IDLE_TIMEOUT'
   | 'SEND_FAILED'
+  /** Promise APIs: a message sent with sendAsync() was dropped (see `reason`). */
+  | 'DROPPED'
+  /** Promise APIs: the socket was closed by close() (or its AbortSignal). */
+  | 'CLOSED'
+  /** Promise APIs: the socket gave up (retries exhausted, or a close code that stops). */
+  | 'GIVEN_UP'
 
 export type EnvSignal = 'online' | 'offline' | 'visible' | 'hidden'
 

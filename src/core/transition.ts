@@ -210,8 +210,9 @@ function giveUp(
       ...before.filter(isEffect),
       { type: 'drop-queue' },
       ...before.filter(isEmit),
-      stateEvent('closed', state.phase, `${cause}; giving up (${reason})`),
+      // giveup first: whoever waits on the socket learns why before it sees 'closed'
       { type: 'emit', event: 'giveup', reason, attempt: state.attempt, close },
+      stateEvent('closed', state.phase, `${cause}; giving up (${reason})`),
     ],
   ]
 }

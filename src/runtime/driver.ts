@@ -10,21 +10,33 @@
  * - Events are delivered in the order they were produced, even when a listener calls back in.
  */
 import { INITIAL_STATE, type Command, type EmitCommand, type ErrorCode, type Input, type State, type TimerName } from '../core/state.js'
-import { byteSize, OutboundQueue, type Data } from '../core/queue.js'
+import { byteSize, OutboundQueue, type Data, type DropReason, type Entry } from '../core/queue.js'
 import { transition } from '../core/transition.js'
 import { checkProtocols, normaliseUrl, type Resolved } from '../options.js'
 import { LifelineError } from './errors.js'
 import { OPEN, type WebSocketLike } from './ports.js'
 import { redactUrl } from './redact.js'
 
-/** Why a message passed to `send()` was not delivered. */
-export type DropReason = 'overflow' | 'ttl' | 'closed' | 'error'
+export type { DropReason }
 
 /** The events the driver produces, as a name and its arguments. */
 export type DriverEvent =
   | EmitCommand
   | { readonly type: 'emit'; readonly event: 'message'; readonly data: unknown }
   | { readonly type: 'emit'; readonly event: 'drop'; readonly data: Data; readonly reason: DropReason }
+
+/**
+ * Told about traffic without allocating per message: `monitor.ts` counts with it. `rtt` is called
+ * with each answered heartbeat ping's round trip.
+ */
+export interface Observer {
+  written(data: Data): void
+  read(data: unknown): void
+  rtt(ms: number): void
+}
+
+/** A debug logger: one line per transition and effect, and the same as fields. */
+export type DebugLogger = (line: string, fields: Record<string, unknown>) => void
 
 export interface Driver {
   readonly state: State
@@ -36,7 +48,8 @@ export interface Driver {
   /** The URL of the current or last attempt, credentials removed. */
   readonly url: string
   dispatch(input: DistributiveOmit<Input, 'at' | 'random'>): void
-  send(data: Data): boolean
+  /** `settle` (optional) is told the message's fate: written, or dropped and why. */
+  send(data: Data, settle?: Entry['settle']): boolean
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
@@ -48,7 +61,12 @@ interface TimerSlot {
 
 const noop = (): void => {}
 
-export function createDriver(options: Resolved, emit: (event: DriverEvent) => void): Driver {
+export function createDriver(
+  options: Resolved,
+  emit: (event: DriverEvent) => void,
+  observer?: Observer,
+  debug?: DebugLogger,
+): Driver {
   const { policy, timer, random, WebSocket, wsOptions, binaryType, isPong, pingMessage } = options
   const queue = new OutboundQueue(options.queue)
   const sockets = new Map<number, WebSocketLike>()
@@ -70,11 +88,17 @@ export function createDriver(options: Resolved, emit: (event: DriverEvent) => vo
     running = true
     try {
       for (let input = inputs.shift(); input; input = inputs.shift()) {
+        const prev = state
         const [next, commands] = transition(state, input, policy)
         state = next
+        if (debug && (commands.length > 0 || next.phase !== prev.phase)) log('transition', input, prev, next)
+        if (observer && next.rtt !== prev.rtt && next.rtt !== undefined) observer.rtt(next.rtt)
         for (const command of commands) {
           if (command.type === 'emit') events.push(command)
-          else run(command)
+          else {
+            if (debug) log('effect', command)
+            run(command)
+          }
         }
       }
     } finally {
@@ -126,7 +150,7 @@ export function createDriver(options: Resolved, emit: (event: DriverEvent) => vo
         return flush(command.id)
       case 'drop-queue':
         clearTtlTimer()
-        for (const data of queue.drain()) raise({ type: 'emit', event: 'drop', data, reason: 'closed' })
+        for (const entry of queue.drain()) drop(entry, 'closed')
         return
     }
   }
@@ -193,6 +217,7 @@ export function createDriver(options: Resolved, emit: (event: DriverEvent) => vo
       return attemptFailed(id, 'URL_PROVIDER', `url/protocols provider gave a bad value: ${errorText(error)}`)
     }
     lastUrl = redactUrl(url)
+    if (debug) log('effect', { type: 'construct', id, url: lastUrl })
     let ws: WebSocketLike
     try {
       const protocols = rawProtocols as string | string[] | undefined
@@ -232,7 +257,9 @@ export function createDriver(options: Resolved, emit: (event: DriverEvent) => vo
     if (id !== state.socket) return // a user close() is under way, or a stale socket
     const pong = policy.heartbeat?.mode === 'message' && isPong(data)
     dispatch({ type: 'inbound', id, pong })
-    if (!pong && id === state.socket) raise({ type: 'emit', event: 'message', data })
+    if (pong || id !== state.socket) return
+    observer?.read(data)
+    raise({ type: 'emit', event: 'message', data })
   }
 
   function detach(ws: WebSocketLike): void {
@@ -276,23 +303,26 @@ export function createDriver(options: Resolved, emit: (event: DriverEvent) => vo
   }
 
   // ── the outbound path ──────────────────────────────────────────────────────────────────────────
-  function send(data: Data): boolean {
+  function send(data: Data, settle?: Entry['settle']): boolean {
     if (state.phase === 'open' && queue.length === 0) {
+      // the hot path: straight to an open socket, no allocation
       const ws = sockets.get(state.socket)
-      if (ws && ws.readyState === OPEN) return write(ws, data)
+      if (ws && ws.readyState === OPEN) return write(ws, data, settle)
     }
     if (state.phase === 'closed') {
       raise({ type: 'emit', event: 'drop', data, reason: 'closed' })
+      settle?.('closed')
       return false
     }
     const now = timer.now()
-    for (const old of queue.expire(now)) raise({ type: 'emit', event: 'drop', data: old, reason: 'ttl' })
+    for (const old of queue.expire(now)) drop(old, 'ttl')
     // copy views: a caller may reuse its buffer before the queue is flushed
     const kept = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)) : data
-    const { accepted, evicted } = queue.push(kept, now, byteSize(data))
-    for (const old of evicted) raise({ type: 'emit', event: 'drop', data: old, reason: 'overflow' })
+    const { accepted, evicted } = queue.push(kept, now, byteSize(data), settle)
+    for (const old of evicted) drop(old, 'overflow')
     if (!accepted) {
       raise({ type: 'emit', event: 'drop', data, reason: 'overflow' })
+      settle?.('overflow')
       return false
     }
     armTtlTimer()
@@ -302,21 +332,32 @@ export function createDriver(options: Resolved, emit: (event: DriverEvent) => vo
   }
 
   /** Hand one message to the socket. A throw is reported (error + drop), never lost silently. */
-  function write(ws: WebSocketLike, data: Data): boolean {
+  function write(ws: WebSocketLike, data: Data, settle: Entry['settle']): boolean {
     try {
       ws.send(data)
-      return true
     } catch (error) {
       raise({ type: 'emit', event: 'error', code: 'SEND_FAILED', message: `send failed: ${errorText(error)}` })
       raise({ type: 'emit', event: 'drop', data, reason: 'error' })
+      settle?.('error')
       return false
     }
+    observer?.written(data)
+    settle?.()
+    return true
+  }
+
+  function drop(entry: Entry, reason: DropReason): void {
+    raise({ type: 'emit', event: 'drop', data: entry.data, reason })
+    entry.settle?.(reason)
   }
 
   function flush(id: number): void {
     const ws = sockets.get(id)
-    for (const old of queue.expire(timer.now())) raise({ type: 'emit', event: 'drop', data: old, reason: 'ttl' })
-    while (ws && queue.length > 0 && ws.readyState === OPEN) write(ws, queue.shift()!.data)
+    for (const old of queue.expire(timer.now())) drop(old, 'ttl')
+    while (ws && queue.length > 0 && ws.readyState === OPEN) {
+      const entry = queue.shift()!
+      write(ws, entry.data, entry.settle)
+    }
     armTtlTimer()
   }
 
@@ -329,7 +370,7 @@ export function createDriver(options: Resolved, emit: (event: DriverEvent) => vo
     ttlTimer = timer.setTimeout(() => {
       ttlTimer = undefined
       ttlDue = Infinity
-      for (const old of queue.expire(timer.now())) raise({ type: 'emit', event: 'drop', data: old, reason: 'ttl' })
+      for (const old of queue.expire(timer.now())) drop(old, 'ttl')
       armTtlTimer()
     }, Math.max(0, due - timer.now()))
   }
@@ -338,6 +379,23 @@ export function createDriver(options: Resolved, emit: (event: DriverEvent) => vo
     if (ttlTimer !== undefined) timer.clearTimeout(ttlTimer)
     ttlTimer = undefined
     ttlDue = Infinity
+  }
+
+  function log(kind: 'transition' | 'effect', subject: object, prev?: State, next?: State): void {
+    const fields: Record<string, unknown> = { kind, ...subject }
+    if (prev && next) {
+      fields.from = prev.phase
+      fields.to = next.phase
+    }
+    const text = Object.entries(fields)
+      .filter(([key, value]) => key !== 'kind' && key !== 'random' && value !== undefined && typeof value !== 'object')
+      .map(([key, value]) => `${key}=${typeof value === 'string' && /\s/.test(value) ? JSON.stringify(value) : String(value)}`)
+      .join(' ')
+    try {
+      debug!(`lifeline-ws ${kind} ${text}`, fields)
+    } catch {
+      // a broken logger must not break the connection
+    }
   }
 
   return {

@@ -10,6 +10,8 @@ import type { CloseInfo, EnvSignal, GiveUpReason, Phase } from '../core/state.js
 import { checkData, describe, resolveOptions, type SocketOptions } from '../options.js'
 import { createDriver, type Driver, type DriverEvent, type DropReason } from './driver.js'
 import { LifelineError } from './errors.js'
+import { createMonitor, type Disconnect, type Stats } from './monitor.js'
+import { createMessageStream, type MessageStream } from './stream.js'
 
 export interface SocketEvents {
   /** Every phase change, with a short human-readable reason. */
@@ -52,6 +54,19 @@ export interface LifelineSocket {
   close(code?: number, reason?: string): void
   /** Feed an environment signal (adapters do this for you in browsers and workers). */
   signal(signal: EnvSignal): void
+  /** A plain, JSON-serialisable snapshot of counters and timings. */
+  stats(): Stats
+  /** The last `historySize` disconnects, oldest first, with cause and duration. */
+  history(): Disconnect[]
+  /** Resolves when the socket is next open (at once if it is); rejects on give-up or close(). */
+  opened(): Promise<void>
+  /**
+   * Inbound messages as an async iterator. A slow consumer loses the oldest buffered messages
+   * beyond `bufferSize` (counted in `dropped`). Ends when the socket closes for good; `break` unsubscribes.
+   */
+  messages(options?: { bufferSize?: number }): MessageStream
+  /** Resolves when the message was written to an open socket; rejects with the drop reason. */
+  sendAsync(data: Data): Promise<void>
 }
 
 const EVENT_NAMES: readonly SocketEventName[] = ['state', 'open', 'message', 'close', 'error', 'reconnecting', 'drop', 'giveup']
@@ -67,11 +82,37 @@ export function createSocket(
 ): LifelineSocket {
   const resolved = resolveOptions(options, defaults)
   const emitter: Emitter<SocketEvents> = createNanoEvents<SocketEvents>()
+  const monitor = createMonitor(() => resolved.timer.now(), resolved.historySize)
   let detachSignals: (() => void) | undefined
 
-  const driver: Driver = createDriver(resolved, (event) =>
-    deliver(emitter, event, () => ({ protocol: driver.protocol, extensions: driver.extensions })),
+  const driver: Driver = createDriver(
+    resolved,
+    (event) => {
+      if (event.event !== 'message') monitor.event(event)
+      deliver(emitter, event, () => ({ protocol: driver.protocol, extensions: driver.extensions }))
+    },
+    monitor,
+    resolved.debug,
   )
+
+  /** Settles once the socket is next open, or rejects when it is closed for good. */
+  function whenOpen(): Promise<void> {
+    const phase = driver.state.phase
+    if (phase === 'open') return Promise.resolve()
+    if (phase === 'closed') return Promise.reject(closedError())
+    return new Promise((resolve, reject) => {
+      // 'giveup' is emitted before the 'closed' state event, so it wins when both come
+      const offs = [
+        emitter.on('open', () => settle(resolve)),
+        emitter.on('giveup', ({ reason }) => settle(() => reject(new LifelineError('GIVEN_UP', `gave up: ${reason}`)))),
+        emitter.on('state', (next) => next === 'closed' && settle(() => reject(closedError()))),
+      ]
+      function settle(done: () => void): void {
+        for (const off of offs) off()
+        done()
+      }
+    })
+  }
 
   const socket: LifelineSocket = {
     get state() {
@@ -127,6 +168,50 @@ export function createSocket(
       }
       driver.dispatch({ type: 'signal', signal: name })
     },
+    stats() {
+      return monitor.stats(driver.queue.length, driver.queue.highWater)
+    },
+    history() {
+      return monitor.history()
+    },
+    opened: whenOpen,
+    messages(streamOptions = {}) {
+      const bufferSize = streamOptions.bufferSize ?? 100
+      if (typeof bufferSize !== 'number' || !Number.isInteger(bufferSize) || bufferSize < 1) {
+        throw new RangeError(`messages({ bufferSize }): bufferSize must be a whole number >= 1, got ${describe(bufferSize)}`)
+      }
+      return createMessageStream(
+        bufferSize,
+        (push) => emitter.on('message', push),
+        (end) => emitter.on('state', (next) => next === 'closed' && end()),
+        driver.state.phase === 'closed',
+      )
+    },
+    sendAsync(data) {
+      checkData('sendAsync(data): data', data)
+      return new Promise((resolve, reject) => {
+        driver.send(data, (dropped) => {
+          if (dropped === undefined) resolve()
+          else reject(Object.assign(new LifelineError('DROPPED', `message dropped: ${dropped}`), { reason: dropped }))
+        })
+      })
+    },
+  }
+
+  const abort = resolved.signal
+  if (abort) {
+    const onAbort = (): void => {
+      if (driver.state.phase !== 'closed') socket.close(1000, 'aborted')
+    }
+    if (abort.aborted) queueMicrotask(onAbort)
+    else {
+      abort.addEventListener('abort', onAbort, { once: true })
+      const unbind = emitter.on('state', (next) => {
+        if (next !== 'closed') return
+        unbind()
+        abort.removeEventListener('abort', onAbort)
+      })
+    }
   }
 
   if (attachSignals) {
@@ -179,6 +264,10 @@ function argumentsOf(event: DriverEvent, openInfo: () => { protocol: string; ext
     case 'giveup':
       return [{ reason: event.reason, attempt: event.attempt, close: event.close }]
   }
+}
+
+function closedError(): LifelineError {
+  return new LifelineError('CLOSED', 'the socket was closed')
 }
 
 function reportListenerError(error: unknown): void {

@@ -30,8 +30,8 @@ describe('OutboundQueue (data structure)', () => {
     q.push('aaa', 0)
     q.push('bbb', 0)
     q.push('ccc', 0)
-    expect(q.push('dddddd', 0)).toEqual({ accepted: true, evicted: ['aaa', 'bbb'] })
-    expect(q.drain()).toEqual(['ccc', 'dddddd'])
+    expect(q.push('dddddd', 0).evicted.map((e) => e.data)).toEqual(['aaa', 'bbb'])
+    expect(q.drain().map((e) => e.data)).toEqual(['ccc', 'dddddd'])
   })
 
   it('a message larger than maxBytes on its own is refused even with drop-oldest', () => {
@@ -47,8 +47,8 @@ describe('OutboundQueue (data structure)', () => {
     q.push('b', 50)
     q.push('c', 120)
     expect(q.nextExpiry()).toBe(100)
-    expect(q.expire(150)).toEqual(['a', 'b'])
-    expect(q.drain()).toEqual(['c'])
+    expect(q.expire(150).map((e) => e.data)).toEqual(['a', 'b'])
+    expect(q.drain().map((e) => e.data)).toEqual(['c'])
   })
 
   it('keeps order across many pushes and shifts (compaction)', () => {
@@ -58,7 +58,7 @@ describe('OutboundQueue (data structure)', () => {
       q.push(String(i), 0)
       if (i % 3 === 0) out.push(q.shift()!.data as string)
     }
-    out.push(...(q.drain() as string[]))
+    out.push(...q.drain().map((e) => e.data as string))
     expect(out).toEqual(Array.from({ length: 1000 }, (_, i) => String(i)))
     expect(q.bytes).toBe(0)
   })
