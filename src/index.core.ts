@@ -4,6 +4,7 @@
  */
 import type { SocketOptions } from './options.js'
 import { createSocket as createWithPorts, type LifelineSocket } from './runtime/socket.js'
+import { defineReconnectingWebSocket } from './compat/reconnecting-websocket.js'
 
 export * from './public.js'
 export { transition } from './core/transition.js'
@@ -17,3 +18,7 @@ export { resolveOptions } from './options.js'
 export function createSocket(options: SocketOptions): LifelineSocket {
   return createWithPorts(options)
 }
+
+/** The WHATWG WebSocket interface over a lifeline socket: a drop-in for reconnecting-websocket and partysocket. */
+export const ReconnectingWebSocket = /* @__PURE__ */ defineReconnectingWebSocket(createSocket)
+export type ReconnectingWebSocket = InstanceType<typeof ReconnectingWebSocket>

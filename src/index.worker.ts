@@ -2,6 +2,7 @@
 import { attachWorkerSignals, workerDefaults } from './adapters/worker.js'
 import type { SocketOptions } from './options.js'
 import { createSocket as createWithPorts, type LifelineSocket } from './runtime/socket.js'
+import { defineReconnectingWebSocket } from './compat/reconnecting-websocket.js'
 
 export * from './public.js'
 
@@ -9,3 +10,7 @@ export * from './public.js'
 export function createSocket(options: SocketOptions): LifelineSocket {
   return createWithPorts(options, workerDefaults(), attachWorkerSignals)
 }
+
+/** The WHATWG WebSocket interface over a lifeline socket: a drop-in for reconnecting-websocket and partysocket. */
+export const ReconnectingWebSocket = /* @__PURE__ */ defineReconnectingWebSocket(createSocket)
+export type ReconnectingWebSocket = InstanceType<typeof ReconnectingWebSocket>

@@ -47,6 +47,8 @@ export interface Driver {
   readonly bufferedAmount: number
   /** The URL of the current or last attempt, credentials removed. */
   readonly url: string
+  /** Set on every new socket, and on the live one when changed. */
+  binaryType: string
   dispatch(input: DistributiveOmit<Input, 'at' | 'random'>): void
   /** `settle` (optional) is told the message's fate: written, or dropped and why. */
   send(data: Data, settle?: Entry['settle']): boolean
@@ -67,7 +69,8 @@ export function createDriver(
   observer?: Observer,
   debug?: DebugLogger,
 ): Driver {
-  const { policy, timer, random, WebSocket, wsOptions, binaryType, isPong, pingMessage } = options
+  const { policy, timer, random, WebSocket, wsOptions, isPong, pingMessage } = options
+  let binaryType = options.binaryType
   const queue = new OutboundQueue(options.queue)
   const sockets = new Map<number, WebSocketLike>()
   const timers = new Map<TimerName, TimerSlot>()
@@ -414,6 +417,14 @@ export function createDriver(
     },
     get url() {
       return lastUrl
+    },
+    get binaryType() {
+      return binaryType
+    },
+    set binaryType(value: string) {
+      binaryType = value
+      const ws = sockets.get(state.socket)
+      if (ws) ws.binaryType = value
     },
     dispatch,
     send,

@@ -42,6 +42,10 @@ export interface LifelineSocket {
   readonly protocol: string
   /** The URL of the current or last attempt, with credentials and tokens removed. */
   readonly url: string
+  /** Bytes waiting: the queue plus what the live socket has buffered. */
+  readonly bufferedAmount: number
+  /** How binary messages arrive; kept across reconnects, and applied to the live socket when set. */
+  binaryType: 'arraybuffer' | 'blob' | 'nodebuffer'
   /** Subscribe; returns the function that unsubscribes. */
   on<E extends SocketEventName>(event: E, listener: SocketEvents[E]): () => void
   /** true: sent or queued. false: refused, and a 'drop' event says why. */
@@ -132,6 +136,18 @@ export function createSocket(
     },
     get url() {
       return driver.url
+    },
+    get bufferedAmount() {
+      return driver.bufferedAmount
+    },
+    get binaryType() {
+      return driver.binaryType as LifelineSocket['binaryType']
+    },
+    set binaryType(value) {
+      if (value !== 'arraybuffer' && value !== 'blob' && value !== 'nodebuffer') {
+        throw new TypeError(`binaryType must be "arraybuffer", "blob" or "nodebuffer", got ${describe(value)}`)
+      }
+      driver.binaryType = value
     },
     on(event, listener) {
       if (!EVENT_NAMES.includes(event)) {
