@@ -4,7 +4,7 @@
  * RangeError or SyntaxError naming the option and the value it got.
  */
 import { defaultShouldReconnect } from './core/close-codes.js'
-import type { BackoffPolicy, HeartbeatPolicy, Jitter, Policy } from './core/policy.js'
+import { CLOSE_TIMEOUT, type BackoffPolicy, type HeartbeatPolicy, type Jitter, type Policy } from './core/policy.js'
 import type { Data, Overflow, QueuePolicy } from './core/queue.js'
 import type { CloseInfo } from './core/state.js'
 import type { Clock, WebSocketConstructor } from './runtime/ports.js'
@@ -230,6 +230,7 @@ export function resolveOptions(options: SocketOptions, defaults: Partial<SocketO
     idleTimeout,
     maxLifetime,
     shouldReconnect: guardPredicate(shouldReconnect),
+    closeTimeout: heartbeat?.timeout ?? CLOSE_TIMEOUT,
   })
   return Object.freeze({
     policy,

@@ -82,18 +82,18 @@ function translate(options: ReconnectingWebSocketOptions): Omit<SocketOptions, '
 
 /** A minimal EventTarget for runtimes without one. */
 class SmallEventTarget {
-  private listeners = new Map<string, Set<(event: any) => void>>()
+  #listeners = new Map<string, Set<(event: any) => void>>()
   addEventListener(type: string, listener: ((event: any) => void) | null): void {
     if (!listener) return
-    let set = this.listeners.get(type)
-    if (!set) this.listeners.set(type, (set = new Set()))
+    let set = this.#listeners.get(type)
+    if (!set) this.#listeners.set(type, (set = new Set()))
     set.add(listener)
   }
   removeEventListener(type: string, listener: ((event: any) => void) | null): void {
-    if (listener) this.listeners.get(type)?.delete(listener)
+    if (listener) this.#listeners.get(type)?.delete(listener)
   }
   dispatchEvent(event: { type: string }): boolean {
-    for (const listener of [...(this.listeners.get(event.type) ?? [])]) listener.call(this, event)
+    for (const listener of [...(this.#listeners.get(event.type) ?? [])]) listener.call(this, event)
     return true
   }
 }

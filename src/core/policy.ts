@@ -30,7 +30,15 @@ export interface Policy {
   readonly idleTimeout: number | undefined
   readonly maxLifetime: number | undefined
   readonly shouldReconnect: (close: CloseInfo) => boolean
+  /**
+   * How long a graceful close may wait for the peer's answer before the socket is terminated
+   * (a dead link never answers; Node's ws would otherwise wait 30 s). heartbeat.timeout, or 5 s.
+   */
+  readonly closeTimeout: number
 }
+
+/** The close handshake deadline when there is no heartbeat timeout to reuse. */
+export const CLOSE_TIMEOUT = 5_000
 
 /** A probe (page visible again, wake from sleep) waits at most this long for an answer. */
 export const PROBE_TIMEOUT = 2_000

@@ -6,9 +6,9 @@
 export type Phase = 'idle' | 'connecting' | 'open' | 'backoff' | 'closed'
 
 /** Every timer the core can ask for. Setting a timer that is already set replaces it. */
-export type TimerName = 'start' | 'connect' | 'retry' | 'stable' | 'heartbeat' | 'idle' | 'lifetime'
+export type TimerName = 'start' | 'connect' | 'retry' | 'stable' | 'heartbeat' | 'idle' | 'lifetime' | 'closing'
 
-export const TIMER_NAMES: readonly TimerName[] = ['start', 'connect', 'retry', 'stable', 'heartbeat', 'idle', 'lifetime']
+export const TIMER_NAMES: readonly TimerName[] = ['start', 'connect', 'retry', 'stable', 'heartbeat', 'idle', 'lifetime', 'closing']
 
 export interface CloseInfo {
   readonly code: number
@@ -58,6 +58,8 @@ export interface State {
   readonly pingAt: number
   /** Deadline for the outstanding ping's answer (a probe has a shorter one than a heartbeat). */
   readonly pingDeadline: number
+  /** Outbound bytes still buffered when the ping was sent: the ping waits behind them. */
+  readonly pingBuffered: number
   /** Round trip of the last answered ping in ms, or undefined before the first. */
   readonly rtt: number | undefined
 }
@@ -94,8 +96,18 @@ export type Input =
     }
   /** Inbound data on a socket; `pong` is true for a heartbeat answer. */
   | { readonly type: 'inbound'; readonly id: number; readonly at: number; readonly pong: boolean }
-  /** A timer fired `late` ms after it was due (large values mean the machine slept or throttled). */
-  | { readonly type: 'timer'; readonly name: TimerName; readonly at: number; readonly late: number; readonly random: number }
+  /**
+   * A timer fired `late` ms after it was due (large values mean the machine slept or throttled).
+   * `buffered`: outbound bytes the live socket has not yet handed to the network (bufferedAmount).
+   */
+  | {
+      readonly type: 'timer'
+      readonly name: TimerName
+      readonly at: number
+      readonly late: number
+      readonly random: number
+      readonly buffered: number
+    }
   | { readonly type: 'signal'; readonly signal: EnvSignal; readonly at: number; readonly random: number }
 
 export type EmitCommand =
@@ -150,6 +162,7 @@ export const INITIAL_STATE: State = Object.freeze({
   lastInbound: 0,
   pingAt: 0,
   pingDeadline: 0,
+  pingBuffered: 0,
   rtt: undefined,
 })
 

@@ -19,7 +19,8 @@ const PHASE_TIMERS: Readonly<Record<Phase, readonly TimerName[]>> = {
   connecting: ['connect'],
   open: ['stable', 'heartbeat', 'idle', 'lifetime'],
   backoff: ['retry'],
-  closed: [],
+  // only while the socket closed by close() has not answered: see onUserClose
+  closed: ['closing'],
 }
 
 export function transition(state: State, input: Input, policy: Policy): Result {
@@ -31,7 +32,7 @@ export function transition(state: State, input: Input, policy: Policy): Result {
     case 'reconnect':
       return onReconnect(state, input.at, policy)
     case 'close':
-      return onUserClose(state, input.code, input.reason)
+      return onUserClose(state, input.code, input.reason, policy)
     case 'socket-open':
       return input.id === state.socket && state.phase === 'connecting'
         ? onOpen(state, input.at, policy, input.random)
@@ -232,13 +233,15 @@ function onReconnect(state: State, at: number, policy: Policy): Result {
   }
 }
 
-function onUserClose(state: State, code: number, reason: string): Result {
+function onUserClose(state: State, code: number, reason: string, policy: Policy): Result {
   if (state.phase === 'closed') return [state, NOTHING]
   const commands: Command[] = leave(state.phase)
   let closing = 0
   if (state.phase === 'open') {
-    // a graceful close: keep listening so the 'close' event carries the socket's real outcome
+    // a graceful close: keep listening so the 'close' event carries the socket's real outcome,
+    // but not forever: a dead link never answers the close frame
     commands.push({ type: 'close-socket', id: state.socket, code, reason, hard: false, keepListening: true })
+    commands.push({ type: 'set-timer', name: 'closing', ms: policy.closeTimeout })
     closing = state.socket
   } else if (state.phase === 'connecting') {
     commands.push({ type: 'close-socket', id: state.socket, code, reason, hard: true, keepListening: false })
@@ -254,7 +257,13 @@ function onUserClose(state: State, code: number, reason: string): Result {
 function onSocketClose(state: State, input: Extract<Input, { type: 'socket-close' }>, policy: Policy): Result {
   const { id, close, at, random } = input
   if (id !== 0 && id === state.closing) {
-    return [{ ...state, closing: 0 }, [{ type: 'emit', event: 'close', close }]]
+    return [
+      { ...state, closing: 0 },
+      [
+        { type: 'clear-timer', name: 'closing' },
+        { type: 'emit', event: 'close', close },
+      ],
+    ]
   }
   if (id !== state.socket || (state.phase !== 'open' && state.phase !== 'connecting')) return [state, NOTHING]
   return fail(state, at, random, policy, close, `closed ${close.code}${close.reason ? ` ${close.reason}` : ''}`, [
@@ -290,9 +299,19 @@ function onTimer(state: State, input: Extract<Input, { type: 'timer' }>, policy:
     case 'stable':
       return state.phase === 'open' ? [{ ...state, attempt: 0, prevDelay: 0 }, NOTHING] : [state, NOTHING]
     case 'heartbeat':
-      return state.phase === 'open' ? onHeartbeatTimer(state, at, input.late, random, policy) : [state, NOTHING]
+      return state.phase === 'open' ? onHeartbeatTimer(state, input, policy) : [state, NOTHING]
     case 'idle':
       return state.phase === 'open' ? onIdleTimer(state, at, random, policy) : [state, NOTHING]
+    case 'closing':
+      if (state.phase !== 'closed' || state.closing === 0) return [state, NOTHING]
+      // the peer never answered our close frame: the link is dead, stop waiting
+      return [
+        { ...state, closing: 0 },
+        [
+          { type: 'close-socket', id: state.closing, code: 1000, reason: 'close timeout', hard: true, keepListening: false },
+          { type: 'emit', event: 'close', close: { code: 1006, reason: 'close timeout', wasClean: false } },
+        ],
+      ]
     case 'lifetime':
       if (state.phase !== 'open') return [state, NOTHING]
       // rebuild: a graceful close (what was sent still goes out), then a fresh attempt at once;
@@ -307,17 +326,25 @@ function onTimer(state: State, input: Extract<Input, { type: 'timer' }>, policy:
  * or whether the outstanding ping is overdue. Worst case from the last inbound byte to detection:
  * interval (quiet) + timeout (no answer).
  */
-function onHeartbeatTimer(state: State, at: number, late: number, random: number, policy: Policy): Result {
+function onHeartbeatTimer(state: State, input: Extract<Input, { type: 'timer' }>, policy: Policy): Result {
+  const { at, late, random, buffered } = input
   const heartbeat = policy.heartbeat
   if (!heartbeat) return [state, NOTHING]
   // Fired far later than asked: the machine slept or the page was frozen. Whatever we were waiting
   // for could not have arrived, so judge nothing yet: probe the link now.
-  if (late >= SLEEP_THRESHOLD) return probe(state, at, policy, true)
+  if (late >= SLEEP_THRESHOLD) return probe(state, at, buffered, policy, true)
 
   if (state.pingAt > 0) {
     if (state.lastInbound >= state.pingAt) {
       // data arrived after the ping: alive. Wait out the rest of a quiet interval from that data.
-      return schedulePing({ ...state, pingAt: 0, pingDeadline: 0 }, at, heartbeat.interval, heartbeat.timeout)
+      return schedulePing({ ...state, pingAt: 0, pingDeadline: 0 }, at, buffered, heartbeat.interval, heartbeat.timeout)
+    }
+    if (at >= state.pingDeadline && buffered < state.pingBuffered) {
+      // the ping waits behind an upload that is still draining: the peer is acknowledging bytes,
+      // so the link lives. Give the ping a fresh deadline from here (once more after the buffer
+      // empties, for what the kernel still holds; bytes there are invisible to any WebSocket API).
+      const next: State = { ...state, pingBuffered: buffered, pingDeadline: at + heartbeat.timeout }
+      return [next, [{ type: 'set-timer', name: 'heartbeat', ms: heartbeat.timeout }]]
     }
     if (at >= state.pingDeadline) {
       return fail(state, at, random, policy, undefined, 'heartbeat timeout', [
@@ -328,16 +355,16 @@ function onHeartbeatTimer(state: State, at: number, late: number, random: number
     const wait = Math.min(state.pingDeadline - at, state.pingDeadline - state.pingAt)
     return [state, [{ type: 'set-timer', name: 'heartbeat', ms: wait }]]
   }
-  return schedulePing(state, at, heartbeat.interval, heartbeat.timeout)
+  return schedulePing(state, at, buffered, heartbeat.interval, heartbeat.timeout)
 }
 
 /** Ping now if the link has been quiet a whole interval, else sleep until it will have been. */
-function schedulePing(prior: State, at: number, interval: number, timeout: number): Result {
+function schedulePing(prior: State, at: number, buffered: number, interval: number, timeout: number): Result {
   // a wall clock set backwards must not postpone the next ping by the size of the jump
   const state = prior.lastInbound > at ? { ...prior, lastInbound: at } : prior
   const quiet = at - state.lastInbound
   if (quiet >= interval) {
-    const next: State = { ...state, pingAt: at, pingDeadline: at + timeout }
+    const next: State = { ...state, pingAt: at, pingDeadline: at + timeout, pingBuffered: buffered }
     return [
       next,
       [
@@ -350,12 +377,12 @@ function schedulePing(prior: State, at: number, interval: number, timeout: numbe
 }
 
 /** Ask the link to prove itself within a short deadline (page visible again, wake from sleep). */
-function probe(state: State, at: number, policy: Policy, force: boolean): Result {
+function probe(state: State, at: number, buffered: number, policy: Policy, force: boolean): Result {
   const heartbeat = policy.heartbeat
   if (!heartbeat || state.phase !== 'open') return [state, NOTHING]
   const wait = Math.min(heartbeat.timeout, PROBE_TIMEOUT)
   if (!force && state.pingAt > 0 && state.pingDeadline <= at + wait) return [state, NOTHING]
-  const next: State = { ...state, pingAt: at, pingDeadline: at + wait }
+  const next: State = { ...state, pingAt: at, pingDeadline: at + wait, pingBuffered: buffered }
   return [
     next,
     [
@@ -394,7 +421,8 @@ function onSignal(state: State, input: Extract<Input, { type: 'signal' }>, polic
     case 'online':
       return skipWait({ ...state, online: true }, at, random)
     case 'visible':
-      if (state.phase === 'open') return probe(state, at, policy, false)
+      // a signal carries no buffer reading: the probe gets no credit for draining uploads
+      if (state.phase === 'open') return probe(state, at, 0, policy, false)
       return state.online ? skipWait(state, at, random) : [state, NOTHING]
     case 'hidden':
       return [state, NOTHING]

@@ -74,6 +74,7 @@ export function createDriver(
   const queue = new OutboundQueue(options.queue)
   const sockets = new Map<number, WebSocketLike>()
   const timers = new Map<TimerName, TimerSlot>()
+  const lingering = new Set<unknown>()
   let state: State = INITIAL_STATE
   let lastUrl = ''
   let ttlTimer: unknown
@@ -165,7 +166,8 @@ export function createDriver(
       if (timers.get(name) !== slot) return
       timers.delete(name)
       const late = timer.now() - slot.due
-      dispatch({ type: 'timer', name, late })
+      const buffered = sockets.get(state.socket)?.bufferedAmount ?? 0
+      dispatch({ type: 'timer', name, late, buffered })
     }, ms)
     timers.set(name, slot)
   }
@@ -290,6 +292,24 @@ export function createDriver(
       ws.close(code, reason)
     } catch {
       ws.close() // a runtime that refuses the code still closes
+    }
+    if (!keepListening && typeof ws.terminate === 'function') lingerAtMost(ws)
+  }
+
+  /**
+   * A socket we closed gracefully and stopped listening to (reconnect(), maxLifetime) must not
+   * linger on a dead link for Node ws's own 30 s: terminate it after closeTimeout if it has not
+   * closed by then. (Browsers have no terminate and clean up by themselves.)
+   */
+  function lingerAtMost(ws: WebSocketLike): void {
+    const handle = timer.setTimeout(() => {
+      lingering.delete(handle)
+      ws.terminate?.()
+    }, policy.closeTimeout)
+    lingering.add(handle)
+    ws.onclose = () => {
+      lingering.delete(handle)
+      timer.clearTimeout(handle)
     }
   }
 

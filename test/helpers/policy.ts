@@ -9,6 +9,7 @@ export const POLICY: Policy = Object.freeze({
   idleTimeout: undefined,
   maxLifetime: undefined,
   shouldReconnect: defaultShouldReconnect,
+  closeTimeout: 10_000,
 })
 
 export const AT = 100_000

@@ -294,3 +294,80 @@ describe('server hints', () => {
     expect(h.of('reconnecting').at(-1)).toEqual([{ attempt: 2, delay: 5_000 }])
   })
 })
+
+describe('closing over a dead link', () => {
+  it('close() on a silent link: the close handshake gets closeTimeout, then the socket is terminated', () => {
+    const h = harness({ heartbeat: { interval: 1_000, timeout: 1_500 } }, { pingFrames: true })
+    h.server.accept()
+    h.server.silence()
+    h.socket.close(1000, 'bye')
+    expect(h.server.last.closedBy).toEqual({ code: 1000, reason: 'bye' })
+    h.clock.advance(1_499)
+    expect(h.of('close')).toEqual([])
+    h.clock.advance(1)
+    expect(h.of('close')).toEqual([[{ code: 1006, reason: 'close timeout', wasClean: false }]])
+    expect(h.server.last.terminated).toBe(true)
+    h.clock.advance(0)
+    expect(h.clock.pending).toBe(0)
+  })
+
+  it('without a heartbeat the close handshake gets 5 s', () => {
+    const h = harness()
+    h.server.accept()
+    h.server.silence()
+    h.socket.close()
+    h.clock.advance(4_999)
+    expect(h.of('close')).toEqual([])
+    h.clock.advance(1)
+    expect(h.of('close')).toHaveLength(1)
+  })
+
+  it('reconnect() on a silent link: the old socket is terminated after closeTimeout, not left for 30 s', () => {
+    const h = harness()
+    h.server.accept()
+    const old = h.server.last
+    old.silent = true
+    h.socket.reconnect()
+    expect(old.closedBy).toEqual({ code: 1000, reason: 'reconnect' })
+    h.clock.advance(4_999)
+    expect(old.terminated).toBe(false)
+    h.clock.advance(1)
+    expect(old.terminated).toBe(true)
+  })
+
+  it('a graceful close that completes in time cancels the deadline', () => {
+    const h = harness()
+    h.server.accept()
+    h.socket.reconnect()
+    h.clock.advance(0) // the old socket's close handshake completes
+    expect(h.server.sockets[0]!.terminated).toBe(false)
+    h.socket.close()
+    h.clock.advance(0)
+    expect(h.clock.pending).toBe(0)
+  })
+})
+
+describe('heartbeat behind a large upload', () => {
+  it('outbound bytes still draining count as proof of life; a stalled buffer does not', () => {
+    const h = harness({ heartbeat: HB }, { pingFrames: true })
+    h.server.accept()
+    const socket = h.server.last
+    socket.ping = () => {
+      socket.pings++ // queued behind the upload: no answer until it drains
+    }
+    socket.bufferedAmount = 4_000_000
+    h.clock.advance(1_000) // quiet for an interval: ping, behind 4 MB
+    expect(socket.pings).toBe(1)
+    for (let left = 3_500_000; left > 0; left -= 500_000) {
+      socket.bufferedAmount = left // the upload drains 500 kB per second
+      h.clock.advance(1_000)
+      expect(h.socket.state).toBe('open')
+    }
+    socket.bufferedAmount = 400_000 // and now it stalls
+    h.clock.advance(1_000)
+    expect(h.socket.state).toBe('open')
+    h.clock.advance(1_000)
+    expect(h.socket.state).toBe('backoff')
+    expect((h.of('error')[0]![0] as { code: string }).code).toBe('HEARTBEAT_TIMEOUT')
+  })
+})

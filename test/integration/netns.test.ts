@@ -1,0 +1,172 @@
+/**
+ * h: a true kernel-level half-open link. Client and server run as child processes in two network
+ * namespaces of our own, joined by a veth pair; `iptables -j DROP` on INPUT in both namespaces
+ * black-holes the link while both TCP sockets stay ESTABLISHED. Only the heartbeat can notice.
+ *
+ * Skipped, with the reason printed, where namespaces or iptables are not available (not root, no
+ * iptables binary, a sandbox without CAP_NET_ADMIN). Bounded well under 15 s.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { afterAll, describe, expect, it } from 'vitest'
+import { createNetnsLink, inNamespace, probeNetns, type NetnsLink } from '../support/netns.js'
+import { waitFor } from '../support/wait.js'
+
+const root = fileURLToPath(new URL('../..', import.meta.url))
+const support = fileURLToPath(new URL('../support/', import.meta.url))
+
+const capability = await probeNetns()
+if (!capability.capable) {
+  console.warn(`[netns] SKIPPING the kernel-level half-open test: ${capability.reason}`)
+}
+
+interface Line {
+  t: number
+  event?: string
+  args?: any[]
+  rtt?: number
+  listening?: number
+  connection?: number
+}
+
+/** A child process that reports JSON lines on stdout; every wait on it is bounded. */
+function reporter(name: string, [cmd, args]: [string, string[]]) {
+  const child: ChildProcess = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] })
+  const lines: Line[] = []
+  let stderr = ''
+  let exited: { code: number | null; signal: string | null } | undefined
+  const exit = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exited = { code, signal }
+      resolve()
+    }),
+  )
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    try {
+      lines.push(JSON.parse(line) as Line)
+    } catch {
+      stderr += `(stdout) ${line}\n`
+    }
+  })
+  const describeState = () =>
+    `${name}: ${exited ? `exited ${JSON.stringify(exited)}` : 'running'}; stderr: ${stderr.trim().slice(-800) || '(none)'}; lines:\n  ${lines
+      .map((l) => JSON.stringify(l))
+      .join('\n  ')}`
+  return {
+    lines,
+    async line(predicate: (l: Line) => boolean, timeoutMs: number, what: string, from = 0): Promise<Line> {
+      await waitFor(() => lines.slice(from).some(predicate) || exited !== undefined, timeoutMs, `${name}: ${what}`, {
+        pollMs: 5,
+        describe: describeState,
+      })
+      const found = lines.slice(from).find(predicate)
+      if (!found) throw new Error(`${name} exited before ${what}; ${describeState()}`)
+      return found
+    },
+    /** End stdin (the child exits); SIGKILL this child if it has not gone within 1 s. */
+    async stop(): Promise<void> {
+      if (exited) return
+      child.stdin!.end()
+      const timer = setTimeout(() => child.kill('SIGKILL'), 1_000)
+      await exit
+      clearTimeout(timer)
+    },
+  }
+}
+
+async function buildBundle(dir: string): Promise<string> {
+  const esbuild = await import('esbuild')
+  const outfile = join(dir, 'lifeline-node.cjs')
+  await esbuild.build({
+    entryPoints: [join(root, 'src/index.node.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    outfile,
+    // ws's optional native helpers: absent here, and ws falls back without them
+    external: ['bufferutil', 'utf-8-validate'],
+    logLevel: 'silent',
+  })
+  return outfile
+}
+
+const cleanups: (() => Promise<void> | void)[] = []
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c()
+})
+
+const INTERVAL = 1_000
+const TIMEOUT = 1_000
+const BOUND = 2_300
+
+describe('kernel-level half-open link (ip netns + veth + iptables DROP)', () => {
+  it.skipIf(!capability.capable)(
+    `h: heartbeat detects a black-holed link, and reconnects once it is back${capability.capable ? '' : ` [skipped: ${capability.reason}]`}`,
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'llws-netns-'))
+      cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+      const bundle = await buildBundle(dir)
+
+      let link: NetnsLink | undefined
+      const children: { stop(): Promise<void> }[] = []
+      try {
+        link = await createNetnsLink()
+        const server = reporter('server', inNamespace(link.serverNs, [process.execPath, join(support, 'netns-server.mjs'), link.serverIp]))
+        children.push(server)
+        const { listening: port } = await server.line((l) => l.listening !== undefined, 3_000, 'listening')
+
+        const options = {
+          heartbeat: { interval: INTERVAL, timeout: TIMEOUT },
+          connectTimeout: 1_000,
+          backoff: { initialDelay: 100, maxDelay: 400, factor: 2, jitter: 'none' },
+        }
+        const client = reporter(
+          'client',
+          inNamespace(link.clientNs, [process.execPath, join(support, 'netns-client.mjs'), bundle, `ws://${link.serverIp}:${port}/`, JSON.stringify(options)]),
+        )
+        children.push(client)
+        await client.line((l) => l.event === 'open', 3_000, "'open' across the veth link")
+        await server.line((l) => l.connection === 1, 1_000, 'the first connection')
+        // steady state: one heartbeat answered across the link
+        await client.line((l) => l.rtt !== undefined, INTERVAL + TIMEOUT + 500, 'the first heartbeat answer')
+
+        const from = client.lines.length
+        const { clientDroppedAt, bothDroppedAt } = await link.drop()
+        const left = await client.line(
+          (l) => l.event === 'state' && l.args?.[1] === 'open',
+          INTERVAL + TIMEOUT + 2_000,
+          "the client to leave 'open' after the DROP",
+          from,
+        )
+        const detectedIn = left.t - clientDroppedAt
+        console.log(
+          `[netns] kernel-level half-open link detected ${detectedIn} ms after the client-side DROP (${left.t - bothDroppedAt} ms after both; bound ${BOUND} ms)`,
+        )
+        expect(left.args).toEqual(['backoff', 'open', 'heartbeat timeout'])
+        expect(detectedIn).toBeLessThanOrEqual(BOUND)
+        expect(detectedIn).toBeGreaterThanOrEqual(TIMEOUT - 20)
+        const burst = client.lines.slice(from).filter((l) => l.event)
+        const error = burst.find((l) => l.event === 'error')!
+        expect(error.args![0]).toEqual({ code: 'HEARTBEAT_TIMEOUT', message: `no answer to a ping within ${TIMEOUT} ms` })
+        const close = burst.find((l) => l.event === 'close')!
+        expect(close.args![0]).toEqual({ code: 4000, reason: 'heartbeat timeout', wasClean: false })
+
+        const healFrom = client.lines.length
+        await link.heal()
+        await client.line((l) => l.event === 'open', 4_000, "'open' again after the DROP was removed", healFrom)
+        await server.line((l) => l.connection === 2, 1_000, 'the second connection')
+      } finally {
+        // children first (a namespace with a process in it outlives `ip netns del`), then the link
+        await Promise.all(children.map((c) => c.stop()))
+        await link?.destroy()
+      }
+    },
+    15_000,
+  )
+})
