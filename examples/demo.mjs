@@ -51,6 +51,7 @@ const socket = createSocket({
   url: `ws://127.0.0.1:${proxyPort}/demo?token=secret-demo-token`,
   heartbeat: { interval: 1_000, timeout: 1_000 },
   backoff: { initialDelay: 300, maxDelay: 2_000 },
+  connectTimeout: 2_000, // an attempt started while the link is silent must not hang for the default 10 s
   queue: { maxMessages: 200 },
 })
 
@@ -107,7 +108,12 @@ await at(22, () => {
 const deadline = Date.now() + 3_000
 while ((socket.queued > 0 || socket.state !== 'open') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
 await new Promise((r) => setTimeout(r, 300))
+const closed = new Promise((resolve) => {
+  socket.on('close', resolve)
+  setTimeout(resolve, 2_000) // bounded: a close handshake on a dead link is abandoned anyway
+})
 socket.close()
+await closed
 
 // ── the account ────────────────────────────────────────────────────────────────────────────────
 const dropped = Object.values(drops).reduce((a, b) => a + b, 0)
