@@ -13,6 +13,8 @@ export { INITIAL_STATE, LEGAL_EDGES, TIMER_NAMES } from './core/state.js'
 export type { Command, Input, State, TimerName } from './core/state.js'
 export type { Policy, BackoffPolicy, HeartbeatPolicy } from './core/policy.js'
 export { resolveOptions } from './options.js'
+export { simulateHerd, sampleDelays, seededRandom } from './sim/herd.js'
+export type { HerdOptions, HerdResult } from './sim/herd.js'
 
 /** Create a socket from explicit ports: `WebSocket`, `timer` and `random` are required. */
 export function createSocket(options: SocketOptions): LifelineSocket {
