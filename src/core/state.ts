@@ -52,8 +52,6 @@ export interface State {
   readonly retryAt: number
   /** Whether the environment last said it is online. */
   readonly online: boolean
-  /** Clock time of the last inbound data on the live socket (any message, pong or ping). */
-  readonly lastInbound: number
   /** Clock time the outstanding heartbeat ping was sent; 0 when none is outstanding. */
   readonly pingAt: number
   /** Deadline for the outstanding ping's answer (a probe has a shorter one than a heartbeat). */
@@ -94,11 +92,14 @@ export type Input =
       readonly message: string
       readonly random: number
     }
-  /** Inbound data on a socket; `pong` is true for a heartbeat answer. */
-  | { readonly type: 'inbound'; readonly id: number; readonly at: number; readonly pong: boolean }
+  /** A heartbeat answer (protocol pong frame, or a message isPong() accepts) on a socket. */
+  | { readonly type: 'pong'; readonly id: number; readonly at: number }
   /**
    * A timer fired `late` ms after it was due (large values mean the machine slept or throttled).
    * `buffered`: outbound bytes the live socket has not yet handed to the network (bufferedAmount).
+   * `lastInbound`: when the live socket last received anything (data, pong or ping; its open time
+   * before that). Inbound data is only recorded by the driver, never a transition of its own, so
+   * a busy socket costs the state machine nothing per message; timers judge liveness from it.
    */
   | {
       readonly type: 'timer'
@@ -107,6 +108,7 @@ export type Input =
       readonly late: number
       readonly random: number
       readonly buffered: number
+      readonly lastInbound: number
     }
   | { readonly type: 'signal'; readonly signal: EnvSignal; readonly at: number; readonly random: number }
 
@@ -159,7 +161,6 @@ export const INITIAL_STATE: State = Object.freeze({
   prevDelay: 0,
   retryAt: 0,
   online: true,
-  lastInbound: 0,
   pingAt: 0,
   pingDeadline: 0,
   pingBuffered: 0,

@@ -6,7 +6,7 @@
  */
 import { backoffDelay } from './backoff.js'
 import { CLIENT_CLOSE, retryAfterMs, SERVICE_RESTART, TRY_AGAIN_LATER } from './close-codes.js'
-import { ONLINE_JITTER, PROBE_TIMEOUT, SLEEP_THRESHOLD, type Policy } from './policy.js'
+import { ONLINE_JITTER, PROBE_TIMEOUT, SLEEP_THRESHOLD, type HeartbeatPolicy, type Policy } from './policy.js'
 import type { CloseInfo, Command, ErrorCode, Input, Phase, State, TimerName } from './state.js'
 
 export type Result = readonly [State, readonly Command[]]
@@ -48,8 +48,8 @@ export function transition(state: State, input: Input, policy: Policy): Result {
       return fail(state, input.at, input.random, policy, undefined, input.code, [
         { type: 'emit', event: 'error', code: input.code, message: input.message },
       ])
-    case 'inbound':
-      return onInbound(state, input.id, input.at, input.pong, policy)
+    case 'pong':
+      return onPong(state, input.id, input.at, policy)
     case 'timer':
       return onTimer(state, input, policy)
     case 'signal':
@@ -131,7 +131,6 @@ function onOpen(state: State, at: number, policy: Policy, random: number): Resul
   const next: State = {
     ...state,
     phase: 'open',
-    lastInbound: at,
     pingAt: 0,
     pingDeadline: 0,
     ...(resetNow ? { attempt: 0, prevDelay: 0 } : {}),
@@ -271,14 +270,11 @@ function onSocketClose(state: State, input: Extract<Input, { type: 'socket-close
   ])
 }
 
-function onInbound(state: State, id: number, at: number, pong: boolean, policy: Policy): Result {
-  if (id !== state.socket || state.phase !== 'open') return [state, NOTHING]
-  if (pong && state.pingAt > 0 && policy.heartbeat) {
-    // answered: measure, and re-arm so an idle link wakes once per interval, not twice
-    const next: State = { ...state, lastInbound: at, rtt: at - state.pingAt, pingAt: 0, pingDeadline: 0 }
-    return [next, [{ type: 'set-timer', name: 'heartbeat', ms: policy.heartbeat.interval }]]
-  }
-  return [{ ...state, lastInbound: at }, NOTHING]
+function onPong(state: State, id: number, at: number, policy: Policy): Result {
+  if (id !== state.socket || state.phase !== 'open' || state.pingAt === 0 || !policy.heartbeat) return [state, NOTHING]
+  // answered: measure, and re-arm so an idle link wakes once per interval, not twice
+  const next: State = { ...state, rtt: at - state.pingAt, pingAt: 0, pingDeadline: 0 }
+  return [next, [{ type: 'set-timer', name: 'heartbeat', ms: policy.heartbeat.interval }]]
 }
 
 // ── timers ───────────────────────────────────────────────────────────────────────────────────────
@@ -301,7 +297,7 @@ function onTimer(state: State, input: Extract<Input, { type: 'timer' }>, policy:
     case 'heartbeat':
       return state.phase === 'open' ? onHeartbeatTimer(state, input, policy) : [state, NOTHING]
     case 'idle':
-      return state.phase === 'open' ? onIdleTimer(state, at, random, policy) : [state, NOTHING]
+      return state.phase === 'open' ? onIdleTimer(state, at, Math.min(input.lastInbound, at), random, policy) : [state, NOTHING]
     case 'closing':
       if (state.phase !== 'closed' || state.closing === 0) return [state, NOTHING]
       // the peer never answered our close frame: the link is dead, stop waiting
@@ -328,6 +324,8 @@ function onTimer(state: State, input: Extract<Input, { type: 'timer' }>, policy:
  */
 function onHeartbeatTimer(state: State, input: Extract<Input, { type: 'timer' }>, policy: Policy): Result {
   const { at, late, random, buffered } = input
+  // a wall clock set backwards must not put the last inbound data in the future
+  const lastInbound = Math.min(input.lastInbound, at)
   const heartbeat = policy.heartbeat
   if (!heartbeat) return [state, NOTHING]
   // Fired far later than asked: the machine slept or the page was frozen. Whatever we were waiting
@@ -335,9 +333,9 @@ function onHeartbeatTimer(state: State, input: Extract<Input, { type: 'timer' }>
   if (late >= SLEEP_THRESHOLD) return probe(state, at, buffered, policy, true)
 
   if (state.pingAt > 0) {
-    if (state.lastInbound >= state.pingAt) {
+    if (lastInbound >= state.pingAt) {
       // data arrived after the ping: alive. Wait out the rest of a quiet interval from that data.
-      return schedulePing({ ...state, pingAt: 0, pingDeadline: 0 }, at, buffered, heartbeat.interval, heartbeat.timeout)
+      return schedulePing({ ...state, pingAt: 0, pingDeadline: 0 }, at, lastInbound, buffered, heartbeat)
     }
     if (at >= state.pingDeadline && buffered < state.pingBuffered) {
       // the ping waits behind an upload that is still draining: the peer is acknowledging bytes,
@@ -355,25 +353,23 @@ function onHeartbeatTimer(state: State, input: Extract<Input, { type: 'timer' }>
     const wait = Math.min(state.pingDeadline - at, state.pingDeadline - state.pingAt)
     return [state, [{ type: 'set-timer', name: 'heartbeat', ms: wait }]]
   }
-  return schedulePing(state, at, buffered, heartbeat.interval, heartbeat.timeout)
+  return schedulePing(state, at, lastInbound, buffered, heartbeat)
 }
 
 /** Ping now if the link has been quiet a whole interval, else sleep until it will have been. */
-function schedulePing(prior: State, at: number, buffered: number, interval: number, timeout: number): Result {
-  // a wall clock set backwards must not postpone the next ping by the size of the jump
-  const state = prior.lastInbound > at ? { ...prior, lastInbound: at } : prior
-  const quiet = at - state.lastInbound
-  if (quiet >= interval) {
-    const next: State = { ...state, pingAt: at, pingDeadline: at + timeout, pingBuffered: buffered }
+function schedulePing(state: State, at: number, lastInbound: number, buffered: number, heartbeat: HeartbeatPolicy): Result {
+  const quiet = at - lastInbound
+  if (quiet >= heartbeat.interval) {
+    const next: State = { ...state, pingAt: at, pingDeadline: at + heartbeat.timeout, pingBuffered: buffered }
     return [
       next,
       [
         { type: 'ping', id: state.socket },
-        { type: 'set-timer', name: 'heartbeat', ms: timeout },
+        { type: 'set-timer', name: 'heartbeat', ms: heartbeat.timeout },
       ],
     ]
   }
-  return [state, [{ type: 'set-timer', name: 'heartbeat', ms: interval - quiet }]]
+  return [state, [{ type: 'set-timer', name: 'heartbeat', ms: heartbeat.interval - quiet }]]
 }
 
 /** Ask the link to prove itself within a short deadline (page visible again, wake from sleep). */
@@ -393,10 +389,10 @@ function probe(state: State, at: number, buffered: number, policy: Policy, force
 }
 
 /** The watchdog for a server that stops pushing: no inbound data at all for idleTimeout. */
-function onIdleTimer(state: State, at: number, random: number, policy: Policy): Result {
+function onIdleTimer(state: State, at: number, lastInbound: number, random: number, policy: Policy): Result {
   const idleTimeout = policy.idleTimeout
   if (idleTimeout === undefined) return [state, NOTHING]
-  const quiet = Math.max(0, at - state.lastInbound)
+  const quiet = at - lastInbound
   if (quiet < idleTimeout) return [state, [{ type: 'set-timer', name: 'idle', ms: idleTimeout - quiet }]]
   return fail(state, at, random, policy, undefined, 'idle timeout', [
     ...abandon(state, CLIENT_CLOSE.idleTimeout, 'idle timeout', true),

@@ -75,7 +75,10 @@ export function createDriver(
   const sockets = new Map<number, WebSocketLike>()
   const timers = new Map<TimerName, TimerSlot>()
   const lingering = new Set<unknown>()
+  const messagePings = policy.heartbeat?.mode === 'message'
   let state: State = INITIAL_STATE
+  /** When the live socket last received anything: a fact timers hand to the core (see Input). */
+  let lastInbound = 0
   let lastUrl = ''
   let ttlTimer: unknown
   let ttlDue = Infinity
@@ -165,9 +168,10 @@ export function createDriver(
     slot.handle = timer.setTimeout(() => {
       if (timers.get(name) !== slot) return
       timers.delete(name)
-      const late = timer.now() - slot.due
+      const now = timer.now()
+      if (lastInbound > now) lastInbound = now // the wall clock was set back
       const buffered = sockets.get(state.socket)?.bufferedAmount ?? 0
-      dispatch({ type: 'timer', name, late, buffered })
+      dispatch({ type: 'timer', name, late: now - slot.due, buffered, lastInbound })
     }, ms)
     timers.set(name, slot)
   }
@@ -240,7 +244,10 @@ export function createDriver(
   }
 
   function listen(id: number, ws: WebSocketLike): void {
-    ws.onopen = () => dispatch({ type: 'socket-open', id })
+    ws.onopen = () => {
+      if (id === state.socket) lastInbound = timer.now()
+      dispatch({ type: 'socket-open', id })
+    }
     ws.onclose = (event) => {
       sockets.delete(id)
       detach(ws)
@@ -253,16 +260,25 @@ export function createDriver(
     ws.onerror = (event) => dispatch({ type: 'socket-error', id, message: errorText(event?.error ?? event?.message ?? 'WebSocket error') })
     ws.onmessage = (event) => onMessage(id, event.data)
     if (policy.heartbeat?.mode === 'protocol' && typeof ws.on === 'function') {
-      ws.on('pong', () => dispatch({ type: 'inbound', id, pong: true }))
-      ws.on('ping', () => dispatch({ type: 'inbound', id, pong: false }))
+      ws.on('pong', () => {
+        if (id !== state.socket) return
+        lastInbound = timer.now()
+        dispatch({ type: 'pong', id })
+      })
+      ws.on('ping', () => {
+        if (id === state.socket) lastInbound = timer.now()
+      })
     }
   }
 
+  /** The hot path of a busy socket: record the time and hand the data on; no transition, no allocation. */
   function onMessage(id: number, data: unknown): void {
     if (id !== state.socket) return // a user close() is under way, or a stale socket
-    const pong = policy.heartbeat?.mode === 'message' && isPong(data)
-    dispatch({ type: 'inbound', id, pong })
-    if (pong || id !== state.socket) return
+    lastInbound = timer.now()
+    if (messagePings && isPong(data)) {
+      dispatch({ type: 'pong', id })
+      return
+    }
     observer?.read(data)
     raise({ type: 'emit', event: 'message', data })
   }

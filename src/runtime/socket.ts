@@ -249,12 +249,24 @@ export function createSocket(
  * EventTarget reports it), so it surfaces without leaving the socket half-updated.
  */
 function deliver(emitter: Emitter<SocketEvents>, event: DriverEvent, openInfo: () => { protocol: string; extensions: string }): void {
-  const listeners = emitter.events[event.event]
+  // nanoevents replaces the array on unbind, so iterating this one is safe without a copy
+  const listeners = emitter.events[event.event] as ((...args: unknown[]) => void)[] | undefined
   if (!listeners || listeners.length === 0) return
+  if (event.event === 'message') {
+    // the hot path: no argument array
+    for (let i = 0, n = listeners.length; i < n; i++) {
+      try {
+        listeners[i]!(event.data)
+      } catch (error) {
+        reportListenerError(error)
+      }
+    }
+    return
+  }
   const args = argumentsOf(event, openInfo)
-  for (const listener of [...listeners]) {
+  for (let i = 0, n = listeners.length; i < n; i++) {
     try {
-      ;(listener as (...a: unknown[]) => void)(...args)
+      listeners[i]!(...args)
     } catch (error) {
       reportListenerError(error)
     }

@@ -18,7 +18,7 @@ export const AT = 100_000
 export const STATES: Record<State['phase'], State> = {
   idle: INITIAL_STATE,
   connecting: { ...INITIAL_STATE, phase: 'connecting', socket: 1, lastSocket: 1 },
-  open: { ...INITIAL_STATE, phase: 'open', socket: 1, lastSocket: 1, lastInbound: AT - 100 },
+  open: { ...INITIAL_STATE, phase: 'open', socket: 1, lastSocket: 1 },
   backoff: { ...INITIAL_STATE, phase: 'backoff', socket: 0, lastSocket: 1, attempt: 1, prevDelay: 1_000, retryAt: AT + 600 },
   closed: { ...INITIAL_STATE, phase: 'closed', socket: 0, lastSocket: 1 },
 }

@@ -25,15 +25,15 @@ const PHASE_TIMERS: Record<Phase, TimerName[]> = {
 
 type Step =
   | { kind: 'user'; type: 'start' | 'connect' | 'reconnect' | 'close' }
-  | { kind: 'socket'; type: 'open' | 'close' | 'error' | 'failed' | 'inbound' | 'pong'; stale: boolean; code: number; reason: string }
-  | { kind: 'timer'; name: TimerName; late: number; buffered: number }
+  | { kind: 'socket'; type: 'open' | 'close' | 'error' | 'failed' | 'pong'; stale: boolean; code: number; reason: string }
+  | { kind: 'timer'; name: TimerName; late: number; buffered: number; quietFor: number }
   | { kind: 'signal'; signal: 'online' | 'offline' | 'visible' | 'hidden' }
 
 const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constant('user' as const), type: fc.constantFrom('start' as const, 'connect' as const, 'reconnect' as const, 'close' as const) }),
   fc.record({
     kind: fc.constant('socket' as const),
-    type: fc.constantFrom('open' as const, 'close' as const, 'error' as const, 'failed' as const, 'inbound' as const, 'pong' as const),
+    type: fc.constantFrom('open' as const, 'close' as const, 'error' as const, 'failed' as const, 'pong' as const),
     stale: fc.boolean(),
     code: fc.constantFrom(1000, 1001, 1006, 1008, 1011, 1012, 1013, 4000),
     reason: fc.constantFrom('', 'retry-after=2', 'bye'),
@@ -43,6 +43,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
     name: fc.constantFrom<TimerName>('start', 'connect', 'retry', 'stable', 'heartbeat', 'idle', 'lifetime', 'closing'),
     late: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 100_000 })),
     buffered: fc.oneof(fc.constant(0), fc.nat(100_000)),
+    quietFor: fc.oneof(fc.constant(0), fc.nat(60_000), fc.integer({ min: -5_000, max: 0 })),
   }),
   fc.record({ kind: fc.constant('signal' as const), signal: fc.constantFrom('online' as const, 'offline' as const, 'visible' as const, 'hidden' as const) }),
 )
@@ -85,7 +86,7 @@ describe('pure core invariants', () => {
                 ? { type: 'close', at, code: 1000, reason: '' }
                 : { type: s.type, at }
               : s.kind === 'timer'
-                ? { type: 'timer', name: s.name, at, late: s.late, random, buffered: s.buffered }
+                ? { type: 'timer', name: s.name, at, late: s.late, random, buffered: s.buffered, lastInbound: at - s.quietFor }
                 : s.kind === 'signal'
                   ? { type: 'signal', signal: s.signal, at, random }
                   : s.type === 'open'
@@ -96,7 +97,7 @@ describe('pure core invariants', () => {
                         ? { type: 'socket-error', id, at, message: 'x' }
                         : s.type === 'failed'
                           ? { type: 'attempt-failed', id, at, random, code: 'URL_PROVIDER', message: 'x' }
-                          : { type: 'inbound', id, at, pong: s.type === 'pong' }
+                          : { type: 'pong', id, at }
           // a timer only fires if it is set, as with the real driver
           if (input.type === 'timer' && !timers.has(input.name)) return
           if (input.type === 'timer') timers.delete(input.name)
