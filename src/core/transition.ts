@@ -30,12 +30,12 @@ export function transition(state: State, input: Input, policy: Policy): Result {
     case 'connect':
       return state.phase === 'idle' ? startAttempt(state, 'connect', [], policy) : [state, NOTHING]
     case 'reconnect':
-      return onReconnect(state, input.at, policy)
+      return onReconnect(state, policy)
     case 'close':
       return onUserClose(state, input.code, input.reason, policy)
     case 'socket-open':
       return input.id === state.socket && state.phase === 'connecting'
-        ? onOpen(state, input.at, policy, input.random)
+        ? onOpen(state, policy, input.random)
         : [state, NOTHING]
     case 'socket-close':
       return onSocketClose(state, input, policy)
@@ -112,7 +112,7 @@ function abandon(state: State, code: number, reason: string, hard: boolean): Com
   ]
 }
 
-function onOpen(state: State, at: number, policy: Policy, random: number): Result {
+function onOpen(state: State, policy: Policy, random: number): Result {
   const { backoff, heartbeat, idleTimeout, maxLifetime } = policy
   const settle = state.attempt > 0 || state.prevDelay > 0
   const resetNow = settle && backoff.resetAfter === 0
@@ -219,7 +219,7 @@ function giveUp(
 
 // ── user calls ───────────────────────────────────────────────────────────────────────────────────
 
-function onReconnect(state: State, at: number, policy: Policy): Result {
+function onReconnect(state: State, policy: Policy): Result {
   switch (state.phase) {
     case 'idle':
     case 'backoff':
