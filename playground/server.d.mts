@@ -1,0 +1,58 @@
+/** Types for server.mjs: the playground's app server, fault proxy, control API and web server. */
+import type { FaultProxy } from '../test/support/fault-proxy.mjs'
+
+export declare const PLAYGROUND_DIR: string
+export declare const PACKAGE_ROOT: string
+
+export interface PlaygroundOptions {
+  /** Where the web server listens. @default '127.0.0.1' */
+  host?: string
+  /** Web server port; 0 for a free one. @default 5173 */
+  port?: number
+  /** Fail instead of trying the next port when `port` is taken. @default false */
+  strictPort?: boolean
+  /** Serve this static build (playground/dist) instead of starting the Vite dev server. */
+  staticDir?: string
+  /** Vite's log level. @default 'info' */
+  logLevel?: 'info' | 'warn' | 'error' | 'silent'
+}
+
+/** accepted: connections ever; received: text messages (not 'ping'); pings answered; pushed; binary echoed. */
+export interface AppCounts {
+  accepted: number
+  received: number
+  pings: number
+  pushed: number
+  binary: number
+}
+
+export interface ControlState {
+  now: number
+  app: AppCounts & { listening: boolean; connections: number }
+  proxy: { mode: 'forward' | 'silence' | 'slow'; refusing: boolean; connections: number; accepted: number; refused: number }
+  slow: { latencyMs: number; bytesPerSecond: number } | null
+  until: { silence: number | null; stop: number | null }
+  tick: { every: number } | null
+}
+
+export interface Playground {
+  /** The page: http://host:port/ */
+  readonly url: string
+  /** What the page connects to: the fault proxy, ws://127.0.0.1:port/ */
+  readonly wsUrl: string
+  readonly proxy: FaultProxy
+  readonly app: {
+    readonly port: number
+    /** Open WebSocket connections on the app server. */
+    readonly connections: number
+    readonly counts: AppCounts
+  }
+  /** Text messages the app server received (not the heartbeat 'ping'), oldest first, the last 10,000. */
+  received(): string[]
+  /** What GET /api/state answers. */
+  state(): ControlState
+  /** Stop every server, timer and socket; resolves when all are gone. */
+  close(): Promise<void>
+}
+
+export declare function startPlayground(options?: PlaygroundOptions): Promise<Playground>

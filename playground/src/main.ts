@@ -1,0 +1,759 @@
+/**
+ * The playground page: one lifeline-ws socket, imported exactly as a user imports it, watched from
+ * every side (timeline, stats(), history(), a message log) while the fault buttons break the
+ * network under it, and a policy editor whose plots come from the SDK's own pure core.
+ */
+import { createSocket, type Disconnect, type LifelineSocket, type Phase, type SocketOptions, type Stats } from 'lifeline-ws'
+import * as api from './api.js'
+import { bytes, clock, count, ms } from './canvas.js'
+import { drawHerd, drawSchedule, herdSummary, schedule, scheduleSummary } from './charts.js'
+import type { HerdRequest, HerdResponse } from './herd.worker.js'
+import { checkPolicy, format, PLAYGROUND_POLICY, PRESETS, type Checked } from './policy.js'
+import { Timeline } from './timeline.js'
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
+  const element = document.getElementById(id)
+  if (!element) throw new Error(`#${id} is missing from index.html`)
+  return element as T
+}
+type Valid = Extract<Checked, { ok: true }>
+
+// ── state of the page ────────────────────────────────────────────────────────────────────────────
+let socket: LifelineSocket | undefined
+let unbind: Array<() => void> = []
+let applied: Valid | undefined
+let lastValid: Valid | undefined
+let wsUrl = ''
+let hasApi = false
+let outCount = 0
+let inCount = 0
+let dropCount = 0
+let bursts = 0
+/** When the current retry fires (for the header's countdown). */
+let retryDue: { at: number; attempt: number } | undefined
+
+const timeline = new Timeline($<HTMLCanvasElement>('timeline'))
+const root = document.documentElement
+
+// ── the accessible event list (the timeline as text; tests read it too) ───────────────────────────
+const transitionList = $<HTMLOListElement>('transitions')
+function listEvent(text: string, data: Record<string, string | number>): void {
+  const li = document.createElement('li')
+  li.textContent = `${clock(Number(data.at))}  ${text}`
+  for (const [key, value] of Object.entries(data)) li.dataset[key] = String(value)
+  transitionList.append(li)
+  while (transitionList.childElementCount > 400) transitionList.firstElementChild!.remove()
+  $('transition-count').textContent = String(transitionList.childElementCount)
+}
+
+// ── message log ──────────────────────────────────────────────────────────────────────────────────
+interface Row {
+  li: HTMLLIElement
+  status: HTMLSpanElement
+  n: number | ''
+}
+const logList = $<HTMLOListElement>('log')
+const logBox = logList.parentElement!
+const LOG_LIMIT = 600
+let logBuffer: HTMLLIElement[] = []
+let logFrame = 0
+/** Rows of messages sent while not open, by text, waiting to be flushed (or dropped). */
+const queuedRows = new Map<string, Row[]>()
+
+function row(kind: 'out' | 'in' | 'drop' | 'sys', n: number | '', text: string, status = '', extra = ''): Row {
+  const li = document.createElement('li')
+  li.className = `${kind} ${extra}`.trim()
+  const symbol = { out: '↑', in: '↓', drop: '✕', sys: '•' }[kind]
+  const cells = [clock(Date.now()), symbol, n === '' ? '' : String(n), text, status]
+  const classes = ['t', 'd', 'n', kind === 'sys' ? 'm x' : 'm', 's']
+  let statusCell!: HTMLSpanElement
+  cells.forEach((value, i) => {
+    const span = document.createElement('span')
+    span.className = classes[i]!
+    span.textContent = value
+    if (i === 3) span.title = value
+    li.append(span)
+    if (i === 4) statusCell = span
+  })
+  logBuffer.push(li)
+  if (!logFrame) logFrame = requestAnimationFrame(flushLog)
+  return { li, status: statusCell, n }
+}
+function flushLog(): void {
+  logFrame = 0
+  const stick = logBox.scrollHeight - logBox.scrollTop - logBox.clientHeight < 40
+  logList.append(...logBuffer)
+  logBuffer = []
+  while (logList.childElementCount > LOG_LIMIT) logList.firstElementChild!.remove()
+  if (stick) logBox.scrollTop = logBox.scrollHeight
+  updateCounts()
+}
+function setStatus(r: Row, status: string, cls: string): void {
+  r.status.textContent = status
+  r.li.classList.remove('queued', 'sent', 'flushed')
+  r.li.classList.add(cls)
+}
+function system(text: string, cls = '', color?: Phase): void {
+  const r = row('sys', '', text, '', cls)
+  if (color) r.li.style.setProperty('--state-c', `var(--${color})`)
+}
+function updateCounts(): void {
+  $('log-counts').textContent = `↑ ${count(outCount)} · ↓ ${count(inCount)} · ✕ ${count(dropCount)} · queued ${socket?.queued ?? 0}`
+}
+
+/** The send() under way: drops of this same text reported inside it (a refusal, or an older copy evicted). */
+let sending: { text: string; drops: string[] } | undefined
+/** Messages get a number when sent; the server echoes them, and drops name them. */
+function send(text: string): void {
+  if (!socket) return
+  const n = ++outCount
+  const wasOpen = socket.state === 'open'
+  sending = { text, drops: [] }
+  const ok = socket.send(text)
+  const { drops } = sending
+  sending = undefined
+  if (!ok) {
+    // refused at once ('overflow' with overflow 'reject', 'closed'): the last drop is this message
+    row('out', n, text, `refused: ${drops.pop() ?? 'dropped'}`, 'dropped')
+  }
+  // with overflow 'drop-oldest', accepting this one evicted an older copy of the same text
+  for (const reason of drops) dropQueued(text, reason)
+  if (!ok) return
+  if (wasOpen) {
+    row('out', n, text, 'sent', 'sent')
+    timeline.mark('sent')
+  } else {
+    const r = row('out', n, text, 'queued', 'queued')
+    const list = queuedRows.get(text) ?? []
+    list.push(r)
+    queuedRows.set(text, list)
+    timeline.mark('queued')
+  }
+}
+
+/** A queued message will not be delivered: mark its row, and log the drop under its number. */
+function dropQueued(text: string, reason: string): void {
+  const r = queuedRows.get(text)?.shift()
+  if (r) setStatus(r, `dropped: ${reason}`, 'dropped')
+  row('drop', r?.n ?? '', text, `dropped: ${reason}`, 'drop')
+}
+
+// ── the socket ───────────────────────────────────────────────────────────────────────────────────
+function onDebug(_line: string, fields: Record<string, unknown>): void {
+  if (fields.kind === 'effect' && fields.type === 'ping') timeline.mark('ping')
+  else if (fields.kind === 'transition' && fields.type === 'pong') timeline.mark('pong')
+}
+
+function startSocket(policy: Valid, why: string): void {
+  if (socket && socket.state !== 'closed') socket.close(1000, why)
+  for (const off of unbind) off()
+  unbind = []
+  const at = Date.now()
+  if (socket) {
+    timeline.transition({ at, from: socket.state, to: 'idle', reason: 'new socket' })
+    listEvent(`new socket (${why})`, { kind: 'socket', at })
+  }
+  timeline.note(socket ? `new socket: ${why}` : 'socket created', at)
+  retryDue = undefined
+  queuedRows.clear()
+  let next: LifelineSocket
+  try {
+    next = createSocket({ ...(policy.options as unknown as SocketOptions), debug: onDebug })
+  } catch (error) {
+    // resolveOptions accepted these options a moment ago, so this is not expected; show it anyway
+    showPolicyError('sdk', (error as Error).name, (error as Error).message)
+    return
+  }
+  socket = next
+  applied = policy
+  system(`createSocket(): ${why}`)
+  const s = next
+  unbind = [
+    s.on('state', (to, from, reason) => {
+      const when = Date.now()
+      timeline.transition({ at: when, from, to, reason })
+      listEvent(`${from} → ${to}  ${reason}`, { kind: 'state', at: when, from, to, reason })
+      system(`${from} → ${to}: ${reason}`, 'state', to)
+      if (to !== 'backoff') retryDue = undefined
+      showState()
+      tick()
+    }),
+    s.on('open', ({ protocol }) => {
+      let flushed = 0
+      for (const rows of queuedRows.values()) {
+        for (const r of rows) {
+          setStatus(r, 'flushed', 'flushed')
+          flushed++
+        }
+      }
+      queuedRows.clear()
+      system(`open${protocol ? ` (${protocol})` : ''}${flushed ? `: ${flushed} queued message${flushed === 1 ? '' : 's'} flushed in order` : ''}`, '', 'open')
+    }),
+    s.on('message', (data) => {
+      const n = ++inCount
+      const text = typeof data === 'string' ? data : `[binary ${(data as ArrayBuffer).byteLength ?? '?'} B]`
+      row('in', n, text, 'received')
+      timeline.mark('received')
+    }),
+    s.on('close', ({ code, reason, wasClean }) => {
+      system(`close ${code}${reason ? ` '${reason}'` : ''}${wasClean ? ' (clean)' : ''}`)
+    }),
+    s.on('error', (error) => system(`error ${error.code}: ${error.message}`, 'error', 'closed')),
+    s.on('reconnecting', ({ attempt, delay }) => {
+      const when = Date.now()
+      timeline.retry(attempt, delay, when)
+      retryDue = { at: when + delay, attempt }
+      tick()
+      system(`retry ${attempt} in ${ms(delay)}`, '', 'backoff')
+    }),
+    s.on('drop', ({ data, reason }) => {
+      dropCount++
+      timeline.mark('drop')
+      const text = typeof data === 'string' ? data : '[binary]'
+      if (sending && sending.text === data) sending.drops.push(reason)
+      else dropQueued(text, reason)
+    }),
+    s.on('giveup', ({ reason, attempt }) => {
+      const when = Date.now()
+      timeline.fault(`gave up: ${reason}`, when, when)
+      system(`giveup: ${reason} after ${attempt} attempt${attempt === 1 ? '' : 's'}`, 'error', 'closed')
+    }),
+  ]
+  showState()
+  refreshPolicyStatus()
+}
+
+function showState(): void {
+  const state = socket?.state ?? 'idle'
+  root.dataset.state = state
+  $('state-pill').textContent = state
+}
+
+/** The header's detail line, stats and history: refreshed four times a second. */
+function tick(): void {
+  if (!socket) return
+  const s = socket
+  const stats = s.stats()
+  let detail = ''
+  switch (s.state) {
+    case 'open':
+      detail = `up ${ms(stats.uptime)} · rtt ${ms(s.rtt)}`
+      break
+    case 'backoff':
+      detail = retryDue ? `retry ${retryDue.attempt} in ${ms(Math.max(0, retryDue.at - Date.now()))}` : 'waiting (offline)'
+      break
+    case 'connecting':
+      detail = `attempt ${stats.attempts.sinceOpen} · ${ms(stats.timeInState)}`
+      break
+    case 'closed':
+      detail = `closed for good${stats.lastClose ? ` · last close ${stats.lastClose.code}` : ''} · “New socket” starts again`
+      break
+    default:
+      detail = 'idle'
+  }
+  $('state-detail').textContent = detail
+  renderStats(stats)
+  renderHistory(s.history())
+  updateCounts()
+  updateCountdowns()
+}
+
+const STAT_FIELDS: Array<[key: string, label: string, value: (s: Stats) => [string, string?], wide?: boolean]> = [
+  ['uptimeRatio', 'availability', (s) => [`${(s.uptimeRatio * 100).toFixed(1)} %`]],
+  ['uptime', 'connected for', (s) => [s.state === 'open' ? ms(s.uptime) : '–']],
+  ['opens', 'opens', (s) => [String(s.opens)]],
+  ['disconnects', 'disconnects', (s) => [String(s.disconnects)]],
+  ['attempts', 'attempts', (s) => [String(s.attempts.total), `${s.attempts.sinceOpen} now`]],
+  ['totalDowntime', 'down in total', (s) => [ms(s.totalDowntime)]],
+  ['rtt', 'rtt', (s) => [ms(s.rtt.last), s.rtt.samples > 1 ? `avg ${Math.round(s.rtt.avg ?? 0)}` : '']],
+  ['queued', 'queued', (s) => [String(s.queued), `max ${s.queueHighWater}`]],
+  ['messages', 'messages ↑ ↓', (s) => [`${count(s.messagesOut)} ${count(s.messagesIn)}`, '']],
+  [
+    'dropped',
+    'dropped',
+    (s) => {
+      const d = s.dropped
+      const parts = Object.entries(d).filter(([, n]) => n > 0)
+      return [String(d.overflow + d.ttl + d.closed + d.error), parts.map(([k, n]) => `${k} ${n}`).join(' ')]
+    },
+  ],
+  [
+    'lastClose',
+    'last close · last error',
+    (s) => [s.lastClose ? String(s.lastClose.code) : '–', `${s.lastClose ? s.lastClose.reason || (s.lastClose.wasClean ? 'clean' : 'not clean') : ''}${s.lastError ? ` · ${s.lastError}` : ''}`],
+    true,
+  ],
+]
+const statCells = new Map<string, HTMLElement>()
+{
+  const dl = $('stats')
+  for (const [key, label, , wide] of STAT_FIELDS) {
+    const div = document.createElement('div')
+    if (wide) div.className = 'wide'
+    const dt = document.createElement('dt')
+    dt.textContent = label
+    const dd = document.createElement('dd')
+    dd.dataset.stat = key
+    div.append(dt, dd)
+    dl.append(div)
+    statCells.set(key, dd)
+  }
+}
+function renderStats(stats: Stats): void {
+  for (const [key, , value] of STAT_FIELDS) {
+    const [main, small] = value(stats)
+    const dd = statCells.get(key)!
+    const html = `${escapeHtml(main)}${small ? ` <small>${escapeHtml(small)}</small>` : ''}`
+    if (dd.innerHTML !== html) dd.innerHTML = html
+    dd.title = small ? `${main} ${small}` : main
+  }
+  statCells.get('messages')!.title = `${count(stats.messagesOut)} out (${bytes(stats.bytesOut)}), ${count(stats.messagesIn)} in (${bytes(stats.bytesIn)})`
+}
+
+let historyKey = ''
+function renderHistory(history: Disconnect[]): void {
+  const now = Date.now()
+  const key = JSON.stringify(history) + (history.some((h) => h.end === null) ? Math.floor(now / 250) : '')
+  if (key === historyKey) return
+  historyKey = key
+  const tbody = $<HTMLTableElement>('history').tBodies[0]!
+  const rows = history.map((h, i) => ({ h, i: i + 1 })).reverse()
+  tbody.replaceChildren(
+    ...(rows.length === 0
+      ? [Object.assign(document.createElement('tr'), { className: 'empty', innerHTML: '<td colspan="6">no disconnects yet: break something →</td>' })]
+      : rows.map(({ h, i }) => {
+          const tr = document.createElement('tr')
+          if (h.end === null) tr.className = 'ongoing'
+          const cells: Array<[string, string?]> = [
+            [String(i), 'num'],
+            [h.cause],
+            [h.code === null ? '–' : String(h.code)],
+            [h.duration === null ? `${ms(now - h.start)}…` : ms(h.duration)],
+            [String(h.attempts), 'num'],
+            [clock(h.start).slice(0, 8)],
+          ]
+          cells.forEach(([text, cls], c) => {
+            const td = document.createElement('td')
+            if (c === 1) {
+              const span = document.createElement('span')
+              span.className = 'cause'
+              span.textContent = text
+              td.append(span)
+            } else td.textContent = text
+            if (cls) td.className = cls
+            tr.append(td)
+          })
+          return tr
+        })),
+  )
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[ch]!)
+}
+
+// ── faults ───────────────────────────────────────────────────────────────────────────────────────
+type FaultWindow = ReturnType<Timeline['fault']>
+const open: { refuse?: FaultWindow; slow?: FaultWindow; offline?: FaultWindow } = {}
+const timed = new Map<string, { until: number; window: FaultWindow }>()
+
+function recordFault(name: string, label: string, durationMs: number | null, instant = false): FaultWindow {
+  const at = Date.now()
+  const window = timeline.fault(label, at, instant ? at : durationMs === null ? null : at + durationMs)
+  listEvent(`fault: ${label}`, { kind: 'fault', fault: name, at, ...(durationMs ? { until: at + durationMs } : {}) })
+  system(`fault: ${label}`, 'is-fault')
+  return window
+}
+
+async function control(action: string, body: Record<string, unknown> = {}): Promise<boolean> {
+  try {
+    showServer(await api.post(action, body))
+    return true
+  } catch (error) {
+    showServerError(`${action}: ${(error as Error).message}`)
+    return false
+  }
+}
+
+function secondsInput(id: string): number {
+  const input = $<HTMLInputElement>(id)
+  const value = Number(input.value)
+  return Number.isFinite(value) && value > 0 ? Math.min(300, value) : 1
+}
+
+function timedFault(name: string, label: string, seconds: number): void {
+  const window = recordFault(name, label, seconds * 1000)
+  timed.set(name, { until: Date.now() + seconds * 1000, window })
+  updateCountdowns()
+}
+
+function setPressed(id: string, on: boolean): void {
+  $(id).setAttribute('aria-pressed', String(on))
+}
+
+function wireFaults(): void {
+  $('f-kill').addEventListener('click', () => {
+    recordFault('kill', 'kill (TCP reset)', null, true)
+    void control('kill')
+  })
+  $('f-stop').addEventListener('click', () => {
+    const seconds = secondsInput('f-stop-s')
+    const graceful = $<HTMLInputElement>('f-stop-graceful').checked
+    timedFault('stop', graceful ? `restart 1012, down ${seconds} s` : `server down ${seconds} s`, seconds)
+    void control('stop', { seconds, graceful })
+  })
+  $('f-silence').addEventListener('click', () => {
+    const seconds = secondsInput('f-silence-s')
+    timedFault('silence', `silent ${seconds} s`, seconds)
+    void control('silence', { seconds })
+  })
+  $('f-refuse').addEventListener('click', () => {
+    const on = !open.refuse
+    if (on) open.refuse = recordFault('refuse', 'refusing', null)
+    else endWindow('refuse')
+    setPressed('f-refuse', on)
+    void control('refuse', { on })
+  })
+  $('f-slow').addEventListener('click', () => {
+    const on = !open.slow
+    const latencyMs = Math.max(0, Number($<HTMLInputElement>('f-slow-latency').value) || 0)
+    const kbps = Math.max(0, Number($<HTMLInputElement>('f-slow-rate').value) || 0)
+    if (on) open.slow = recordFault('slow', `slow ${latencyMs} ms${kbps ? ` · ${kbps} KB/s` : ''}`, null)
+    else endWindow('slow')
+    setPressed('f-slow', on)
+    void control('slow', on ? { latencyMs, bytesPerSecond: Math.round(kbps * 1024) } : { on: false })
+  })
+  $('f-close').addEventListener('click', () => {
+    const code = Number($<HTMLSelectElement>('f-close-code').value)
+    const reason = $<HTMLInputElement>('f-close-reason').value
+    recordFault('close', `server close ${code}${reason ? ` ${reason}` : ''}`, null, true)
+    void control('close', { code, reason })
+  })
+  $('f-feed').addEventListener('click', () => {
+    const on = $('f-feed').getAttribute('aria-pressed') !== 'true'
+    const every = Math.min(60_000, Math.max(50, Number($<HTMLInputElement>('f-feed-ms').value) || 500))
+    setPressed('f-feed', on)
+    const at = Date.now()
+    listEvent(on ? `server feed every ${every} ms` : 'server feed off', { kind: 'server', at })
+    system(on ? `server feed: a message every ${every} ms` : 'server feed off')
+    void control('tick', { every: on ? every : 0 })
+  })
+  $('f-offline').addEventListener('click', () => {
+    // the adapter listens to the window's events, exactly as when the browser loses the network
+    window.dispatchEvent(new Event(open.offline ? 'online' : 'offline'))
+  })
+  $('f-heal').addEventListener('click', () => {
+    const at = Date.now()
+    for (const [, t] of timed) if (t.window.end === null || t.window.end > at) t.window.end = at
+    timed.clear()
+    if (open.offline) window.dispatchEvent(new Event('online'))
+    endWindow('refuse')
+    endWindow('slow')
+    setPressed('f-refuse', false)
+    setPressed('f-slow', false)
+    setPressed('f-feed', false)
+    listEvent('heal all', { kind: 'fault', fault: 'heal', at })
+    system('heal all', 'is-fault')
+    updateCountdowns()
+    void control('heal')
+  })
+  // real and simulated network changes alike
+  window.addEventListener('offline', () => {
+    if (!open.offline) open.offline = recordFault('offline', 'browser offline', null)
+    setPressed('f-offline', true)
+  })
+  window.addEventListener('online', () => {
+    if (open.offline) {
+      endWindow('offline')
+      const at = Date.now()
+      listEvent('browser online', { kind: 'fault', fault: 'online', at })
+      system('browser online', 'is-fault')
+    }
+    setPressed('f-offline', false)
+  })
+}
+
+function endWindow(name: 'refuse' | 'slow' | 'offline'): void {
+  const w = open[name]
+  if (w) w.end = Date.now()
+  open[name] = undefined
+}
+
+function updateCountdowns(): void {
+  const now = Date.now()
+  for (const name of ['stop', 'silence']) {
+    const t = timed.get(name)
+    const button = $(`f-${name}`)
+    const row = button.closest('.fault')!
+    let badge = row.querySelector<HTMLElement>('.countdown')
+    const left = t ? t.until - now : 0
+    if (t && left > 0) {
+      row.classList.add('active')
+      if (!badge) {
+        badge = document.createElement('span')
+        badge.className = 'countdown'
+        row.querySelector('.params')?.append(badge)
+      }
+      badge.textContent = `${(left / 1000).toFixed(1)} s left`
+    } else {
+      if (t) timed.delete(name)
+      row.classList.remove('active')
+      badge?.remove()
+    }
+  }
+}
+
+function showServer(state: api.ControlState): void {
+  const line = $('server-line')
+  const app = state.app.listening ? `server up, ${state.app.connections} conn.` : 'server DOWN'
+  const link = state.proxy.mode === 'silence' ? 'link SILENT' : state.proxy.mode === 'slow' ? 'link slow' : 'link ok'
+  line.textContent = `${app} · ${link}${state.proxy.refusing ? ' · refusing' : ''} · got ${count(state.app.received)} msgs, ${count(state.app.pings)} pings`
+  line.title = 'What the app server behind the fault proxy has seen: open connections, text messages received, heartbeat pings answered'
+  line.dataset.received = String(state.app.received)
+  // another tab (or the test) may have changed the toggles
+  setPressed('f-refuse', state.proxy.refusing)
+  if (!state.proxy.refusing && open.refuse) endWindow('refuse')
+  setPressed('f-slow', state.slow !== null)
+  setPressed('f-feed', state.tick !== null)
+  if (state.slow === null && open.slow) endWindow('slow')
+}
+function showServerError(message: string): void {
+  const line = $('server-line')
+  line.replaceChildren(Object.assign(document.createElement('span'), { className: 'error', textContent: message }))
+}
+
+// ── policy editor and plots ──────────────────────────────────────────────────────────────────────
+const editor = $<HTMLTextAreaElement>('policy')
+const applyButton = $<HTMLButtonElement>('apply')
+let current: Checked | undefined
+
+function showPolicyError(kind: 'json' | 'sdk', name: string, message: string): void {
+  const status = $('policy-status')
+  status.className = 'policy-status invalid'
+  status.dataset.kind = kind
+  const label = document.createElement('span')
+  label.className = 'kind'
+  label.textContent = kind === 'json' ? 'Not JSON: ' : `${name} from the SDK: `
+  const text = document.createElement('span')
+  text.id = 'policy-error'
+  text.textContent = message
+  status.replaceChildren(label, text)
+  editor.setAttribute('aria-invalid', 'true')
+  applyButton.disabled = true
+}
+
+function refreshPolicyStatus(): void {
+  if (!current || !current.ok) return
+  const status = $('policy-status')
+  status.className = 'policy-status'
+  status.dataset.kind = 'ok'
+  const same = applied && JSON.stringify(applied.options) === JSON.stringify(current.options)
+  status.textContent = same ? '✓ valid · the socket runs this policy' : '✓ valid (resolveOptions accepts it) · Apply recreates the socket with it'
+  editor.removeAttribute('aria-invalid')
+  applyButton.disabled = false
+}
+
+function validate(): void {
+  current = checkPolicy(editor.value, wsUrl)
+  editor.dataset.validated = 'true'
+  if (!current.ok) {
+    showPolicyError(current.kind, current.name, current.message)
+    plot(true)
+    return
+  }
+  lastValid = current
+  refreshPolicyStatus()
+  plot(false)
+}
+
+function plot(dim: boolean): void {
+  if (!lastValid) return
+  const s = schedule(lastValid.policy)
+  drawSchedule($<HTMLCanvasElement>('backoff'), s, dim)
+  const b = lastValid.policy.backoff
+  $('backoff-caption').textContent = `jitter ${b.jitter} · ×${b.factor} · ${ms(b.initialDelay)} → ${ms(b.maxDelay)}`
+  $('backoff-summary').innerHTML = (dim ? 'last valid policy · ' : '') + scheduleSummary(s, lastValid.policy)
+  herd(dim)
+}
+
+// the herd runs in a worker; a new request replaces one still computing
+let worker: Worker | undefined
+let herdId = 0
+let herdBusy = false
+let herdTimer = 0
+let lastHerd: { response: Extract<HerdResponse, { ok: true }>; outage: number; clients: number } | undefined
+let herdPending = { outage: 0, clients: 0, dim: false }
+/** What the last simulation was asked for: the same question is not simulated twice. */
+let herdKey = ''
+function herd(dim: boolean): void {
+  clearTimeout(herdTimer)
+  $('herd').dataset.pending = 'true'
+  herdTimer = window.setTimeout(() => {
+    if (!lastValid) return
+    const clients = Math.round(Math.min(100_000, Math.max(1, Number($<HTMLInputElement>('herd-clients').value) || 1)))
+    const outage = Math.min(300_000, Math.max(0, Number($<HTMLInputElement>('herd-outage').value) || 0) * 1000)
+    const noticeWithin = Math.min(60_000, Math.max(0, Number($<HTMLInputElement>('herd-notice').value) || 0))
+    const key = JSON.stringify([lastValid.options, clients, outage, noticeWithin])
+    if (key === herdKey) {
+      // same question (e.g. the editor just became invalid): redraw, dimmed or not
+      herdPending.dim = dim
+      if (!herdBusy) {
+        drawHerdNow(dim)
+        delete $('herd').dataset.pending
+      }
+      return
+    }
+    herdKey = key
+    if (herdBusy && worker) {
+      worker.terminate()
+      worker = undefined
+    }
+    if (!worker) {
+      worker = new Worker(new URL('./herd.worker.ts', import.meta.url), { type: 'module' })
+      worker.onmessage = (event: MessageEvent<HerdResponse>) => {
+        const response = event.data
+        if (response.id !== herdId) return
+        herdBusy = false
+        delete $('herd').dataset.pending
+        if (!response.ok) {
+          $('herd-summary').textContent = `simulateHerd: ${response.message}`
+          return
+        }
+        lastHerd = { response, outage: herdPending.outage, clients: herdPending.clients }
+        drawHerdNow(herdPending.dim)
+      }
+      worker.onerror = (event) => {
+        herdBusy = false
+        herdKey = ''
+        delete $('herd').dataset.pending
+        $('herd-summary').textContent = `the simulation worker failed: ${event.message}`
+      }
+    }
+    herdBusy = true
+    herdPending = { outage, clients, dim }
+    $('herd-summary').textContent = clients > 20_000 ? `simulating ${count(clients)} clients…` : $('herd-summary').textContent
+    const request: HerdRequest = { id: ++herdId, options: lastValid.options, clients, outage, noticeWithin }
+    worker.postMessage(request)
+  }, 120)
+}
+function drawHerdNow(dim = false): void {
+  if (!lastHerd) return
+  const { response, outage, clients } = lastHerd
+  drawHerd($<HTMLCanvasElement>('herd'), response.result, outage, dim)
+  $('herd-summary').innerHTML = herdSummary(response.result, clients, response.ms)
+}
+
+function wirePolicy(): void {
+  const select = $<HTMLSelectElement>('preset')
+  select.append(new Option('Presets…', ''), ...PRESETS.map((p, i) => new Option(p.name, String(i))))
+  select.addEventListener('change', () => {
+    const preset = PRESETS[Number(select.value)]
+    if (select.value === '' || !preset) return
+    editor.value = format(preset.options)
+    editor.scrollTop = 0
+    select.value = ''
+    validate()
+  })
+  let timer = 0
+  editor.addEventListener('input', () => {
+    // until validate() runs, the status line describes an older text
+    delete editor.dataset.validated
+    clearTimeout(timer)
+    timer = window.setTimeout(validate, 120)
+  })
+  editor.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault()
+      apply()
+    }
+  })
+  applyButton.addEventListener('click', apply)
+  for (const id of ['herd-clients', 'herd-outage', 'herd-notice']) $(id).addEventListener('input', () => herd(!current?.ok))
+}
+
+function apply(): void {
+  validate()
+  if (!current?.ok) return
+  startSocket(current, 'policy applied')
+  try {
+    // the next visit starts with the policy last applied
+    localStorage.setItem('lifeline-playground-policy', editor.value)
+  } catch {
+    // storage may be unavailable (private mode); the policy still applies
+  }
+}
+
+// ── startup ──────────────────────────────────────────────────────────────────────────────────────
+async function main(): Promise<void> {
+  wireFaults()
+  wirePolicy()
+  $('do-reconnect').addEventListener('click', () => socket?.reconnect())
+  $('do-close').addEventListener('click', () => socket?.close(1000, 'user'))
+  $('do-new').addEventListener('click', () => applied && startSocket(applied, 'new socket'))
+  $('send-form').addEventListener('submit', (event) => {
+    event.preventDefault()
+    const text = $<HTMLInputElement>('send-text').value
+    if (text !== '') send(text)
+  })
+  $('send-burst').addEventListener('click', () => {
+    const b = ++bursts
+    for (let i = 1; i <= 100; i++) send(`burst ${b}: ${i}/100`)
+  })
+  $<HTMLSelectElement>('window-select').addEventListener('change', (event) => {
+    timeline.windowMs = Number((event.target as HTMLSelectElement).value)
+  })
+
+  const params = new URLSearchParams(location.search)
+  const config = await api.getConfig()
+  hasApi = config !== null
+  wsUrl = params.get('ws') ?? config?.wsUrl ?? ''
+  $('ws-url').textContent = wsUrl || 'no server'
+  $('server-push').toggleAttribute('disabled', !hasApi)
+  if (!hasApi) {
+    $('api-missing').hidden = false
+    $('fault-list').querySelectorAll('button').forEach((button) => (button.disabled = true))
+    $<HTMLButtonElement>('f-heal').disabled = true
+  }
+  $('server-push').addEventListener('click', () => void control('push', { text: '' }))
+
+  let saved: string | null = null
+  try {
+    saved = localStorage.getItem('lifeline-playground-policy')
+  } catch {
+    // no storage: start from the default
+  }
+  editor.value = saved ?? format(PLAYGROUND_POLICY)
+  validate()
+  if (!current?.ok) {
+    // a stored policy that this version of the SDK no longer accepts: fall back to the default
+    editor.value = format(PLAYGROUND_POLICY)
+    validate()
+  }
+  timeline.run()
+  if (wsUrl && current?.ok) startSocket(current, 'page loaded')
+  else showState()
+
+  window.setInterval(tick, 250)
+  if (hasApi) {
+    const poll = async (): Promise<void> => {
+      try {
+        showServer(await api.getState())
+      } catch (error) {
+        showServerError(`control server: ${(error as Error).message}`)
+      }
+    }
+    void poll()
+    window.setInterval(poll, 1000)
+  }
+  let resizeFrame = 0
+  new ResizeObserver(() => {
+    cancelAnimationFrame(resizeFrame)
+    resizeFrame = requestAnimationFrame(() => {
+      plot(!current?.ok)
+      drawHerdNow(!current?.ok)
+    })
+  }).observe(document.body)
+  root.dataset.ready = 'true'
+}
+
+void main()
