@@ -255,7 +255,8 @@ function resolveBackoff(input: BackoffOptions | undefined): BackoffPolicy {
   const options = objectOption('backoff', input)
   checkKeys(options, BACKOFF_KEYS, 'backoff.')
   const b = { ...BACKOFF_DEFAULTS, ...definedOnly(options) }
-  const initialDelay = duration('backoff.initialDelay', b.initialDelay)
+  // > 0: with 0 every delay is 0 (0 · factor^n), a reconnect loop with no pause at all
+  const initialDelay = duration('backoff.initialDelay', b.initialDelay, true)
   const maxDelay = duration('backoff.maxDelay', b.maxDelay)
   if (maxDelay < initialDelay) {
     throw new RangeError(`backoff.maxDelay (${maxDelay}) must be >= backoff.initialDelay (${initialDelay})`)
@@ -330,15 +331,16 @@ function resolveHeartbeat(
 
 function checkUrlOption(url: unknown): UrlOption {
   if (typeof url === 'function') return url as UrlOption
-  if (typeof url === 'string' || isUrlObject(url)) {
+  if (typeof url === 'string' || isUrl(url)) {
     normaliseUrl(url, 'url')
     return url as UrlOption
   }
   throw new TypeError(`url must be a string, a URL or a function returning one, got ${describe(url)}`)
 }
 
-function isUrlObject(value: unknown): value is URL {
-  return typeof value === 'object' && value !== null && typeof (value as URL).href === 'string' && 'protocol' in value
+/** A WHATWG URL, from this realm or another (instanceof would miss the latter). */
+export function isUrl(value: unknown): value is URL {
+  return Object.prototype.toString.call(value) === '[object URL]'
 }
 
 /**
@@ -352,6 +354,10 @@ export function normaliseUrl(value: string | URL, name: string): string {
     parsed = new URL(text)
   } catch {
     throw new SyntaxError(`${name} is not a valid absolute URL, got ${JSON.stringify(redactUrl(text))}`)
+  }
+  if (parsed.hash) {
+    // a WebSocket URL cannot carry a fragment (ws refuses one on every attempt): say so now
+    throw new SyntaxError(`${name} must not contain a fragment (#…), got ${JSON.stringify(redactUrl(text))}`)
   }
   const scheme = parsed.protocol
   if (scheme === 'http:') parsed.protocol = 'ws:'

@@ -15,8 +15,6 @@ export function defaultShouldReconnect(close: CloseInfo): boolean {
   return !STOP_CODES.has(close.code)
 }
 
-/** 1012 Service Restart: come back soon. */
-export const SERVICE_RESTART = 1012
 /** 1013 Try Again Later: wait at least a quarter of `maxDelay`. */
 export const TRY_AGAIN_LATER = 1013
 

@@ -5,7 +5,7 @@
  * when the heartbeat times out?" is answered by reading one function below (`onHeartbeatTimer`).
  */
 import { backoffDelay } from './backoff.js'
-import { CLIENT_CLOSE, retryAfterMs, SERVICE_RESTART, TRY_AGAIN_LATER } from './close-codes.js'
+import { CLIENT_CLOSE, retryAfterMs, TRY_AGAIN_LATER } from './close-codes.js'
 import { ONLINE_JITTER, PROBE_TIMEOUT, SLEEP_THRESHOLD, type HeartbeatPolicy, type Policy } from './policy.js'
 import type { CloseInfo, Command, ErrorCode, Input, Phase, State, TimerName } from './state.js'
 
@@ -158,20 +158,18 @@ function fail(
   if (stop || state.attempt >= backoff.maxRetries) {
     return giveUp(state, stop ? 'close-code' : 'max-retries', close, cause, before)
   }
-  let n = state.attempt
+  const n = state.attempt
   let delay = backoffDelay(n, backoff, random, state.prevDelay)
-  let nextAttempt = n + 1
+  // Server hints can make the wait longer, never shorter than flap protection allows: a server
+  // (or proxy) that closes every connection at once with a hint must not get a reconnect loop.
+  // 1012 Service Restart needs no rule of its own: after a stable connection n is 0, and the
+  // first retry is already the short jittered one.
   if (close) {
-    if (close.code === SERVICE_RESTART) {
-      // the server is restarting on purpose: come back soon, and it is not our failure
-      delay = backoffDelay(0, backoff, random, 0)
-      nextAttempt = n
-    } else if (close.code === TRY_AGAIN_LATER) {
-      delay = Math.max(delay, backoff.maxDelay / 4)
-    }
+    if (close.code === TRY_AGAIN_LATER) delay = Math.max(delay, backoff.maxDelay / 4)
     const hinted = retryAfterMs(close.reason)
-    if (hinted !== undefined) delay = Math.min(backoff.maxDelay, hinted)
+    if (hinted !== undefined) delay = Math.max(delay, Math.min(backoff.maxDelay, hinted))
   }
+  const nextAttempt = n + 1
   const next: State = {
     ...state,
     phase: 'backoff',

@@ -12,7 +12,7 @@
 import { INITIAL_STATE, type Command, type EmitCommand, type ErrorCode, type Input, type State, type TimerName } from '../core/state.js'
 import { byteSize, OutboundQueue, type Data, type DropReason, type Entry } from '../core/queue.js'
 import { transition } from '../core/transition.js'
-import { checkProtocols, normaliseUrl, type Resolved } from '../options.js'
+import { checkProtocols, describe, isUrl, normaliseUrl, type Resolved } from '../options.js'
 import { LifelineError } from './errors.js'
 import { OPEN, type WebSocketLike } from './ports.js'
 import { redactUrl } from './redact.js'
@@ -79,7 +79,8 @@ export function createDriver(
   let state: State = INITIAL_STATE
   /** When the live socket last received anything: a fact timers hand to the core (see Input). */
   let lastInbound = 0
-  let lastUrl = ''
+  // known from the start when the URL is fixed (a provider's is known at the first attempt)
+  let lastUrl = typeof options.url === 'function' ? '' : redactUrl(normaliseUrl(options.url, 'url'))
   let ttlTimer: unknown
   let ttlDue = Infinity
 
@@ -88,6 +89,8 @@ export function createDriver(
   const events: DriverEvent[] = []
   let running = false
   let delivering = false
+  /** While send() rearranges the queue, events wait: a listener must find it consistent. */
+  let holding = false
 
   function dispatch(partial: DistributiveOmit<Input, 'at' | 'random'>): void {
     inputs.push({ ...partial, at: timer.now(), random: random() } as Input)
@@ -115,7 +118,7 @@ export function createDriver(
   }
 
   function raise(event: DriverEvent): void {
-    if (!delivering && events.length === 0 && !running) {
+    if (!delivering && events.length === 0 && !running && !holding) {
       // the common case (a message arriving): no queueing, no allocation beyond the event itself
       delivering = true
       try {
@@ -127,11 +130,11 @@ export function createDriver(
       return
     }
     events.push(event)
-    if (!running) deliver()
+    if (!running && !holding) deliver()
   }
 
   function deliver(): void {
-    if (delivering) return
+    if (delivering || holding) return
     delivering = true
     try {
       for (let event = events.shift(); event; event = events.shift()) emit(event)
@@ -217,8 +220,8 @@ export function createDriver(
     if (!isCurrent(id)) return // the attempt was abandoned while the provider was busy
     let url: string
     try {
-      if (typeof rawUrl !== 'string' && !(rawUrl instanceof URL)) {
-        throw new TypeError(`expected a string or URL, got ${typeof rawUrl}`)
+      if (typeof rawUrl !== 'string' && !isUrl(rawUrl)) {
+        throw new TypeError(`expected a string or URL, got ${describe(rawUrl)}`)
       }
       url = normaliseUrl(rawUrl, 'url')
       if (rawProtocols !== undefined) checkProtocols(rawProtocols, 'protocols')
@@ -244,6 +247,9 @@ export function createDriver(
   }
 
   function listen(id: number, ws: WebSocketLike): void {
+    // ws fails the connection itself on a protocol error (1002, 1009…) and sends that code, but
+    // reports 1006 locally; the code it sent rides on the error. Report what really closed it.
+    let sentCode: number | undefined
     ws.onopen = () => {
       if (id === state.socket) lastInbound = timer.now()
       dispatch({ type: 'socket-open', id })
@@ -251,13 +257,17 @@ export function createDriver(
     ws.onclose = (event) => {
       sockets.delete(id)
       detach(ws)
+      const code = event.code === 1006 && sentCode !== undefined ? sentCode : event.code
       dispatch({
         type: 'socket-close',
         id,
-        close: { code: event.code, reason: String(event.reason ?? ''), wasClean: Boolean(event.wasClean) },
+        close: { code, reason: String(event.reason ?? ''), wasClean: Boolean(event.wasClean) },
       })
     }
-    ws.onerror = (event) => dispatch({ type: 'socket-error', id, message: errorText(event?.error ?? event?.message ?? 'WebSocket error') })
+    ws.onerror = (event) => {
+      sentCode = statusCodeOf(event?.error)
+      dispatch({ type: 'socket-error', id, message: errorText(event?.error ?? event?.message ?? 'WebSocket error') })
+    }
     ws.onmessage = (event) => onMessage(id, event.data)
     if (policy.heartbeat?.mode === 'protocol' && typeof ws.on === 'function') {
       ws.on('pong', () => {
@@ -353,6 +363,16 @@ export function createDriver(
       settle?.('closed')
       return false
     }
+    holding = true
+    try {
+      return enqueue(data, settle)
+    } finally {
+      holding = false
+      deliver()
+    }
+  }
+
+  function enqueue(data: Data, settle: Entry['settle']): boolean {
     const now = timer.now()
     for (const old of queue.expire(now)) drop(old, 'ttl')
     // copy views: a caller may reuse its buffer before the queue is flushed
@@ -465,6 +485,16 @@ export function createDriver(
     dispatch,
     send,
   }
+}
+
+/** The close code `ws` attached to a protocol error it failed the connection for, if any. */
+function statusCodeOf(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined
+  for (const symbol of Object.getOwnPropertySymbols(error)) {
+    const value = (error as Record<symbol, unknown>)[symbol]
+    if (symbol.description === 'status-code' && typeof value === 'number') return value
+  }
+  return undefined
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

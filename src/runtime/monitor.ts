@@ -64,7 +64,10 @@ function size(data: unknown): number {
   return d.byteLength ?? d.size ?? 0
 }
 
-export function createMonitor(now: () => number, historySize: number): Monitor {
+export function createMonitor(clock: () => number, historySize: number): Monitor {
+  // durations come from a wall clock that may be set back: never let time run backwards here
+  let latest = -Infinity
+  const now = (): number => (latest = Math.max(latest, clock()))
   let state: Phase = 'idle'
   let since = now()
   let totalAttempts = 0

@@ -9,7 +9,7 @@ export function redactUrl(text: string): string {
     url = new URL(text)
   } catch {
     // not parseable: strip anything that looks like credentials or a query, to be safe
-    return text.replace(/\/\/[^/@]*@/, '//***@').replace(/\?.*$/, '?***')
+    return text.replace(/\/\/[^/@]*@/, '//***@').replace(/\?.*$/, '?***').replace(/#.*$/, '#***')
   }
   if (url.username || url.password) {
     url.username = '***'
@@ -18,5 +18,7 @@ export function redactUrl(text: string): string {
   for (const key of [...url.searchParams.keys()]) {
     if (SECRET_PARAM.test(key)) url.searchParams.set(key, '***')
   }
+  // a fragment is never sent, but OAuth-style flows put tokens there: never show it
+  if (url.hash) url.hash = '***'
   return url.href.replace(/%2A%2A%2A/g, '***')
 }

@@ -192,6 +192,9 @@ export function createSocket(
     },
     opened: whenOpen,
     messages(streamOptions = {}) {
+      if (streamOptions === null || typeof streamOptions !== 'object') {
+        throw new TypeError(`messages(options): options must be an object, got ${describe(streamOptions)}`)
+      }
       const bufferSize = streamOptions.bufferSize ?? 100
       if (typeof bufferSize !== 'number' || !Number.isInteger(bufferSize) || bufferSize < 1) {
         throw new RangeError(`messages({ bufferSize }): bufferSize must be a whole number >= 1, got ${describe(bufferSize)}`)

@@ -16,14 +16,14 @@ export function createMessageStream(
   endedAlready: boolean,
 ): MessageStream {
   const buffer: unknown[] = []
-  let waiting: ((result: IteratorResult<unknown>) => void) | undefined
+  /** Callers of next() waiting for a message, oldest first (an async iterator queues them). */
+  const waiting: ((result: IteratorResult<unknown>) => void)[] = []
   let done = endedAlready
   let dropped = 0
 
   const push = (data: unknown): void => {
-    if (waiting) {
-      const resolve = waiting
-      waiting = undefined
+    const resolve = waiting.shift()
+    if (resolve) {
       resolve({ value: data, done: false })
       return
     }
@@ -39,11 +39,7 @@ export function createMessageStream(
     unsubscribe?.()
     stopEnd?.()
     unsubscribe = stopEnd = undefined
-    if (waiting) {
-      const resolve = waiting
-      waiting = undefined
-      resolve({ value: undefined, done: true })
-    }
+    for (const resolve of waiting.splice(0)) resolve({ value: undefined, done: true })
   }
   let unsubscribe: (() => void) | undefined = done ? undefined : subscribe(push)
   let stopEnd: (() => void) | undefined = done ? undefined : onEnd(finish)
@@ -55,7 +51,7 @@ export function createMessageStream(
     next() {
       if (buffer.length > 0) return Promise.resolve({ value: buffer.shift(), done: false })
       if (done) return Promise.resolve({ value: undefined, done: true })
-      return new Promise((resolve) => (waiting = resolve))
+      return new Promise((resolve) => waiting.push(resolve))
     },
     return() {
       buffer.length = 0

@@ -263,17 +263,25 @@ describe('wake from sleep', () => {
 })
 
 describe('server hints', () => {
-  it('1012 Service Restart: back after a short jittered delay, not counted as a failure', () => {
-    const h = harness({ backoff: { jitter: 'spread', initialDelay: 1_000 } })
-    h.server.refuse()
-    h.clock.advance(5_000)
-    h.server.refuse()
-    h.clock.advance(5_000)
+  it('1012 Service Restart after a stable connection: the short jittered first retry', () => {
+    const h = harness({ backoff: { jitter: 'spread', initialDelay: 1_000, resetAfter: 5_000 } })
     h.server.accept()
-    expect(h.socket.attempt).toBe(2)
+    h.clock.advance(5_000) // stable
     h.setRandom(0.1)
     h.server.close(1012, 'restarting')
-    expect(h.of('reconnecting').at(-1)).toEqual([{ attempt: 2, delay: 600 }])
+    expect(h.of('reconnecting').at(-1)).toEqual([{ attempt: 1, delay: 600 }])
+  })
+
+  it('1012 from a server that keeps restarting is backed off like any flapping close', () => {
+    const h = harness({ backoff: { jitter: 'none', initialDelay: 100, maxDelay: 10_000 } })
+    const delays: number[] = []
+    h.socket.on('reconnecting', ({ delay }) => delays.push(delay))
+    for (let i = 0; i < 4; i++) {
+      h.server.accept()
+      h.server.close(1012, 'restarting')
+      h.clock.advance(delays.at(-1)!)
+    }
+    expect(delays).toEqual([100, 200, 400, 800])
   })
 
   it('1013 Try Again Later: at least maxDelay / 4', () => {
@@ -283,7 +291,14 @@ describe('server hints', () => {
     expect(h.of('reconnecting')).toEqual([[{ attempt: 1, delay: 2_000 }]])
   })
 
-  it('retry-after=<seconds> in the close reason sets the next delay, capped at maxDelay', () => {
+  it('retry-after=0 cannot shorten the wait below the backoff (no reconnect loop)', () => {
+    const h = harness({ backoff: { jitter: 'none', initialDelay: 100, maxDelay: 5_000 } })
+    h.server.accept()
+    h.server.close(1000, 'retry-after=0')
+    expect(h.of('reconnecting').at(-1)).toEqual([{ attempt: 1, delay: 100 }])
+  })
+
+  it('retry-after=<seconds> in the close reason sets a longer next delay, capped at maxDelay', () => {
     const h = harness({ backoff: { jitter: 'none', initialDelay: 100, maxDelay: 5_000 } })
     h.server.accept()
     h.server.close(1013, 'overloaded; retry-after=3')
