@@ -92,7 +92,12 @@ describe('leaks', () => {
     )
     expect(r.second.attempts - r.first.attempts).toBeGreaterThanOrEqual(BACKOFF_ATTEMPTS / 2)
     expect(r.growth).toBeLessThan(BACKOFF_HEAP_BOUND)
-    expect(r.second.resources).toEqual(r.first.resources)
+    // the socket is nearly always mid-attempt (1 ms backoff), so a snapshot may catch that one
+    // attempt's handles or not: compare everything else exactly, and those as at most one each
+    const inFlight = ['ConnectWrap', 'TCPSocketWrap']
+    const rest = (resources: Record<string, number>) => Object.fromEntries(Object.entries(resources).filter(([k]) => !inFlight.includes(k)))
+    expect(rest(r.second.resources)).toEqual(rest(r.first.resources))
+    for (const k of inFlight) expect(r.second.resources[k] ?? 0, k).toBeLessThanOrEqual(1)
     expect(r.first.queued).toBe(100)
     expect(r.second.queued).toBe(100)
     expect(r.state).toBe('backoff')
