@@ -30,21 +30,11 @@ import type { WebSocket } from 'ws'
 import { createFaultProxy, type FaultProxy } from '../support/fault-proxy.mjs'
 import { closeAllServers, startWsServer, type TestWsServer } from '../support/servers.js'
 import { waitFor, WaitTimeout } from '../support/wait.js'
+import { CHROMIUM, CHROMIUM_ARGS, requireChromium } from '../support/chromium.js'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 const DIST = join(ROOT, 'dist')
 const PAGES = join(import.meta.dirname, 'pages')
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
 
 /** The message-mode heartbeat every browser socket uses: browsers cannot send ping frames. */
 const HEARTBEAT = { mode: 'message', message: 'ping', interval: 500, timeout: 500 } as const
@@ -199,6 +189,7 @@ beforeAll(async () => {
   await new Promise<void>((done) => http.listen(0, '127.0.0.1', done))
   origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
 
+  requireChromium()
   userDataDir = await mkdtemp(join(tmpdir(), 'lifeline-chromium-'))
   context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,

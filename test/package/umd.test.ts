@@ -16,6 +16,7 @@ import vm from 'node:vm'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocketServer } from 'ws'
+import { CHROMIUM, CHROMIUM_ARGS, requireChromium } from '../support/chromium.js'
 
 const DIST = resolve(import.meta.dirname, '../../dist')
 const UMD_FILES = ['lifeline.umd.js', 'lifeline.umd.min.js']
@@ -81,9 +82,7 @@ describe.each(UMD_FILES)('%s', (name) => {
   })
 })
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-
-describe.skipIf(!existsSync(CHROMIUM))('in Chromium', () => {
+describe('in Chromium', () => {
   let http: Server
   let wss: WebSocketServer
   let origin: string
@@ -108,7 +107,8 @@ describe.skipIf(!existsSync(CHROMIUM))('in Chromium', () => {
     wss.on('connection', (ws) => ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary })))
     await new Promise<void>((done) => http.listen(0, '127.0.0.1', done))
     origin = `127.0.0.1:${(http.address() as AddressInfo).port}`
-    browser = await chromium.launch({ executablePath: CHROMIUM })
+    requireChromium()
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
   }, 30_000)
 
   afterAll(async () => {

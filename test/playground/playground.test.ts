@@ -18,19 +18,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startPlayground, type Playground } from '../../playground/server.mjs'
 import { resolveOptions } from '../../src/index.core.js'
 import { waitFor } from '../support/wait.js'
+import { CHROMIUM, CHROMIUM_ARGS, requireChromium } from '../support/chromium.js'
 
 const ROOT = resolve(import.meta.dirname, '../..')
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
 const SHOTS = join(ROOT, '.tmp', 'playground')
 const README_SHOT = join(ROOT, 'playground', 'playground.png')
 const UPDATE_README_SHOT = process.env.PLAYGROUND_SCREENSHOT === '1' || !existsSync(README_SHOT)
@@ -76,10 +66,11 @@ async function typePolicy(text: string): Promise<void> {
   await page.waitForSelector('#policy[data-validated="true"]', { state: 'attached', timeout: 5_000 })
 }
 
-describe.skipIf(!existsSync(CHROMIUM))('playground', () => {
+describe('playground', () => {
   beforeAll(async () => {
     if (!existsSync(join(ROOT, 'dist', 'browser.mjs'))) throw new Error('dist/ is missing: run `npm run build` first')
     playground = await startPlayground({ port: 0, logLevel: 'silent' })
+    requireChromium()
     userDataDir = await mkdtemp(join(tmpdir(), 'lifeline-playground-'))
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,

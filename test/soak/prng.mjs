@@ -1,16 +1,6 @@
-// A small seeded PRNG (mulberry32) for the chaos soak: the same seed gives the same fault schedule.
-
-/** @param {number} seed a 32-bit integer @returns {() => number} numbers in [0, 1) */
-export function mulberry32(seed) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+// The chaos soak's randomness: the package's own seeded generator (mulberry32), so the same seed
+// gives the same fault schedule. The soak runs against the built package (npm run soak builds it).
+export { seededRandom as mulberry32 } from 'lifeline-ws/core'
 
 /** Helpers over a random source. @param {() => number} random */
 export function helpers(random) {
