@@ -1,0 +1,122 @@
+// One library in its own process (run with --expose-gc): open idle connections to the benchmark
+// server (another process) and report heap and RSS per connection at each count.
+// Args: lib port counts(comma-separated) [heartbeatInterval] [cpuSeconds]
+// Each connection is created with the library's defaults (lifeline-ws: heartbeat ON, default
+// interval), holding nothing but the library's own object and one shared 'open' listener, so that
+// the figures are the library's, not the benchmark's. With cpuSeconds, it then measures the CPU
+// this process uses while idle (process.cpuUsage) in windows of heartbeatInterval.
+import { WebSocket as WS } from 'ws'
+import { createSocket } from 'lifeline-ws'
+import RWS from 'reconnecting-websocket'
+import PartySocketWS from 'partysocket/ws'
+import { ArrayQueue, ConstantBackoff, WebsocketBuilder, WebsocketEvent } from 'websocket-ts'
+import { fail, report } from '../lib/spawn.mjs'
+import { fullGc, sleep } from '../lib/util.mjs'
+
+if (typeof globalThis.WebSocket === 'undefined') globalThis.WebSocket = WS
+
+const [lib, port, countsArg, intervalArg, cpuArg] = process.argv.slice(2)
+const counts = countsArg.split(',').map(Number)
+const interval = Number(intervalArg || 0)
+const cpuSeconds = Number(cpuArg || 0)
+const url = `ws://127.0.0.1:${port}/idle`
+const BATCH = 250
+let opened = 0
+const onOpen = () => opened++
+const noop = () => {}
+
+function create() {
+  switch (lib) {
+    case 'ws': {
+      const ws = new WS(url)
+      ws.onopen = onOpen
+      ws.onerror = noop
+      return ws
+    }
+    case 'ws-ping': {
+      // the floor for a heartbeat: raw ws pinging every interval from its own timer
+      const ws = new WS(url)
+      ws.onopen = onOpen
+      ws.onerror = noop
+      ws.on('pong', noop)
+      const timer = setInterval(() => ws.readyState === 1 && ws.ping(), interval)
+      ws.on('close', () => clearInterval(timer))
+      return ws
+    }
+    case 'lifeline-ws': {
+      const s = createSocket(interval ? { url, heartbeat: { interval } } : { url })
+      s.on('open', onOpen)
+      return s
+    }
+    case 'reconnecting-websocket':
+    case 'partysocket': {
+      const s = new (lib === 'partysocket' ? PartySocketWS : RWS)(url, undefined, { WebSocket: WS })
+      s.addEventListener('open', onOpen)
+      s.addEventListener('error', noop)
+      return s
+    }
+    case 'websocket-ts': {
+      const s = new WebsocketBuilder(url).withBuffer(new ArrayQueue()).withBackoff(new ConstantBackoff(1000)).build()
+      s.addEventListener(WebsocketEvent.open, onOpen)
+      s.addEventListener(WebsocketEvent.error, noop)
+      return s
+    }
+  }
+  throw new Error(`unknown library ${lib}`)
+}
+
+const clients = []
+async function openUpTo(n) {
+  while (clients.length < n) {
+    const target = Math.min(n, clients.length + BATCH)
+    while (clients.length < target) clients.push(create())
+    const deadline = Date.now() + 30_000
+    while (opened < clients.length) {
+      if (Date.now() > deadline) throw new Error(`${lib}: ${clients.length - opened} connections did not open`)
+      await sleep(2)
+    }
+  }
+}
+
+function sample() {
+  fullGc()
+  const m = process.memoryUsage()
+  return { heap: m.heapUsed, rss: m.rss }
+}
+
+try {
+  // warm-up: one connection opened, so lazily created shared state is in the baseline, then closed
+  await openUpTo(1)
+  clients.pop().close()
+  opened = 0
+  await sleep(100)
+  const base = sample()
+  const results = []
+  for (const count of counts) {
+    const t = performance.now()
+    await openUpTo(count)
+    const openMs = performance.now() - t
+    await sleep(200)
+    const m = sample()
+    results.push({ count, heapPer: (m.heap - base.heap) / count, rssPer: (m.rss - base.rss) / count, openMs })
+  }
+  let cpu
+  if (cpuSeconds) {
+    // idle CPU: windows of one heartbeat interval each, after one interval to settle
+    await sleep(interval)
+    const windows = []
+    const start = process.cpuUsage()
+    for (let t = 0; t < cpuSeconds * 1000; t += interval) {
+      const before = process.cpuUsage()
+      const wall = performance.now()
+      await sleep(interval)
+      const used = process.cpuUsage(before)
+      windows.push({ cpuMs: (used.user + used.system) / 1000, wallMs: performance.now() - wall })
+    }
+    const total = process.cpuUsage(start)
+    cpu = { windows, totalMs: (total.user + total.system) / 1000, stillOpen: clients.filter((c) => c.state === 'open' || c.readyState === 1).length }
+  }
+  report({ results, cpu })
+} catch (error) {
+  fail(error)
+}

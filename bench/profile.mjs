@@ -1,0 +1,52 @@
+// Profile one client's hot path: node --cpu-prof --cpu-prof-dir=bench/.out bench/profile.mjs <receive|send> <lib> [size] [n]
+// then summarise with: node bench/profile.mjs summary bench/.out/<file>.cpuprofile
+import { readFileSync } from 'node:fs'
+
+const [mode, a, b, c] = process.argv.slice(2)
+if (mode === 'summary') {
+  const profile = JSON.parse(readFileSync(a, 'utf8'))
+  const self = new Map()
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]))
+  const dt = new Map()
+  for (let i = 0; i < profile.samples.length; i++) dt.set(profile.samples[i], (dt.get(profile.samples[i]) ?? 0) + (profile.timeDeltas[i] ?? 0))
+  let total = 0
+  for (const [id, t] of dt) {
+    const n = byId.get(id)
+    const f = n.callFrame
+    const key = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/main\//, '')}:${f.lineNumber + 1}`
+    self.set(key, (self.get(key) ?? 0) + t)
+    total += t
+  }
+  const top = [...self].sort((x, y) => y[1] - x[1]).slice(0, Number(b ?? 25))
+  for (const [k, t] of top) console.log(`${((t / total) * 100).toFixed(1).padStart(5)} %  ${(t / 1000).toFixed(0).padStart(6)} ms  ${k}`)
+} else {
+  const { connect } = await import('./lib/clients.mjs')
+  const { startServer } = await import('./lib/spawn.mjs')
+  const lib = a ?? 'lifeline-ws'
+  const size = Number(b ?? 64)
+  const n = Number(c ?? 1_000_000)
+  const server = await startServer()
+  const payload = 'x'.repeat(size)
+  let count = 0
+  let finish
+  const done = new Promise((r) => (finish = r))
+  const path = mode === 'receive' ? '/push' : `/sink?n=${n}`
+  const client = connect(lib, `ws://127.0.0.1:${server.port}${path}`, {
+    onMessage: (d) => {
+      if (mode === 'receive' ? ++count === n : String(d) === 'done') finish()
+    },
+  })
+  await client.opened
+  const t0 = performance.now()
+  if (mode === 'receive') client.send(`push:${n}:${size}`)
+  else
+    for (let i = 0; i < n; ) {
+      for (const end = Math.min(n, i + 1000); i < end; i++) client.send(payload)
+      while (client.bufferedAmount > 1 << 20) await new Promise(setImmediate)
+    }
+  await done
+  console.log(`${lib} ${mode} ${n} × ${size} B: ${((n / (performance.now() - t0)) * 1000).toFixed(0)} msgs/s`)
+  client.close()
+  await server.exit()
+  process.exit(0)
+}
