@@ -76,6 +76,7 @@ export function createDriver(
   const timers = new Map<TimerName, TimerSlot>()
   const lingering = new Set<unknown>()
   const messagePings = policy.heartbeat?.mode === 'message'
+  const messageEvent: { type: 'emit'; event: 'message'; data: unknown } = { type: 'emit', event: 'message', data: undefined }
   let state: State = INITIAL_STATE
   /** When the live socket last received anything: a fact timers hand to the core (see Input). */
   let lastInbound = 0
@@ -117,9 +118,9 @@ export function createDriver(
     deliver()
   }
 
+  /** Delivered at once unless something else is under way; then queued, in order. */
   function raise(event: DriverEvent): void {
     if (!delivering && events.length === 0 && !running && !holding) {
-      // the common case (a message arriving): no queueing, no allocation beyond the event itself
       delivering = true
       try {
         emit(event)
@@ -290,7 +291,12 @@ export function createDriver(
       return
     }
     observer?.read(data)
-    raise({ type: 'emit', event: 'message', data })
+    if (!delivering && events.length === 0 && !running && !holding) {
+      // nothing else under way: hand it straight on, in one reused event (nothing keeps it)
+      messageEvent.data = data
+      raise(messageEvent)
+      messageEvent.data = undefined
+    } else raise({ type: 'emit', event: 'message', data })
   }
 
   function detach(ws: WebSocketLike): void {

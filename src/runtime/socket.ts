@@ -89,11 +89,12 @@ export function createSocket(
   const monitor = createMonitor(() => resolved.timer.now(), resolved.historySize)
   let detachSignals: (() => void) | undefined
 
+  const openInfo = (): { protocol: string; extensions: string } => ({ protocol: driver.protocol, extensions: driver.extensions })
   const driver: Driver = createDriver(
     resolved,
     (event) => {
       if (event.event !== 'message') monitor.event(event)
-      deliver(emitter, event, () => ({ protocol: driver.protocol, extensions: driver.extensions }))
+      deliver(emitter, event, openInfo)
     },
     monitor,
     resolved.debug,
