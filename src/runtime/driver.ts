@@ -74,7 +74,6 @@ export function createDriver(
   const queue = new OutboundQueue(options.queue)
   const sockets = new Map<number, WebSocketLike>()
   const timers = new Map<TimerName, TimerSlot>()
-  const lingering = new Set<unknown>()
   const messagePings = policy.heartbeat?.mode === 'message'
   const messageEvent: { type: 'emit'; event: 'message'; data: unknown } = { type: 'emit', event: 'message', data: undefined }
   let state: State = INITIAL_STATE
@@ -303,10 +302,10 @@ export function createDriver(
     ws.onopen = ws.onclose = ws.onmessage = null
     // keep an error listener: Node's `ws` throws an 'error' that nobody listens to
     ws.onerror = noop
-    if (typeof ws.off === 'function' && typeof ws.on === 'function') {
-      ;(ws as { removeAllListeners?: (event: string) => void }).removeAllListeners?.('pong')
-      ;(ws as { removeAllListeners?: (event: string) => void }).removeAllListeners?.('ping')
-    }
+    // the pong/ping frame listeners added in listen() (Node ws only)
+    const emitter = ws as { removeAllListeners?: (event: string) => void }
+    emitter.removeAllListeners?.('pong')
+    emitter.removeAllListeners?.('ping')
   }
 
   function closeSocket(id: number, code: number, reason: string, hard: boolean, keepListening: boolean): void {
@@ -334,15 +333,9 @@ export function createDriver(
    * closed by then. (Browsers have no terminate and clean up by themselves.)
    */
   function lingerAtMost(ws: WebSocketLike): void {
-    const handle = timer.setTimeout(() => {
-      lingering.delete(handle)
-      ws.terminate?.()
-    }, policy.closeTimeout)
-    lingering.add(handle)
-    ws.onclose = () => {
-      lingering.delete(handle)
-      timer.clearTimeout(handle)
-    }
+    // the deadline is cleared by the socket's own close, or ends by terminating it: bounded either way
+    const handle = timer.setTimeout(() => ws.terminate?.(), policy.closeTimeout)
+    ws.onclose = () => timer.clearTimeout(handle)
   }
 
   function ping(id: number): void {

@@ -87,7 +87,8 @@ export function createSocket(
   const resolved = resolveOptions(options, defaults)
   const emitter: Emitter<SocketEvents> = createNanoEvents<SocketEvents>()
   const monitor = createMonitor(() => resolved.timer.now(), resolved.historySize)
-  let detachSignals: (() => void) | undefined
+  /** What lives exactly as long as the socket (environment and abort listeners): released once closed for good. */
+  const releaseOnClose: (() => void)[] = []
 
   const openInfo = (): { protocol: string; extensions: string } => ({ protocol: driver.protocol, extensions: driver.extensions })
   const driver: Driver = createDriver(
@@ -226,24 +227,18 @@ export function createSocket(
     if (abort.aborted) queueMicrotask(onAbort)
     else {
       abort.addEventListener('abort', onAbort, { once: true })
-      const unbind = emitter.on('state', (next) => {
-        if (next !== 'closed') return
-        unbind()
-        abort.removeEventListener('abort', onAbort)
-      })
+      releaseOnClose.push(() => abort.removeEventListener('abort', onAbort))
     }
   }
-
-  if (attachSignals) {
-    detachSignals = attachSignals((name) => socket.signal(name))
-    // environment listeners live exactly as long as the socket: gone once it is closed for good
+  if (attachSignals) releaseOnClose.push(attachSignals((name) => socket.signal(name)))
+  if (releaseOnClose.length > 0) {
     const unbind = emitter.on('state', (next) => {
       if (next !== 'closed') return
       unbind()
-      detachSignals?.()
-      detachSignals = undefined
+      for (const release of releaseOnClose.splice(0)) release()
     })
   }
+
   if (!resolved.lazy) driver.dispatch({ type: 'start' })
   return socket
 }

@@ -89,31 +89,10 @@ describe('size, minified + gzip -9', () => {
   const entries = ['browser', 'worker', 'index', 'core', 'testing']
   const sizes = new Map<string, { min: number; gzip: number }>()
 
-  beforeAll(async () => {
-    for (const entry of entries) {
-      const result = await build({
-        entryPoints: [join(DIST, `${entry}.mjs`)],
-        bundle: true,
-        minify: true,
-        format: 'esm',
-        platform: 'neutral',
-        external: ['ws', 'isomorphic-ws'],
-        write: false,
-        logLevel: 'silent',
-      })
-      const code = result.outputFiles[0]!.contents
-      sizes.set(entry, { min: code.length, gzip: gzipSync(code, { level: 9 }).length })
-    }
-    const umd = readFileSync(join(DIST, 'lifeline.umd.min.js'))
-    sizes.set('lifeline.umd.min.js', { min: umd.length, gzip: gzipSync(umd, { level: 9 }).length })
-    const rows = [...sizes].map(([name, s]) => `  ${name.padEnd(22)} ${String(s.min).padStart(7)} B min  ${String(s.gzip).padStart(6)} B min+gzip`)
-    console.log(`bundle sizes (each ESM entry with its chunks):\n${rows.join('\n')}`)
-  })
-
-  /** What a bundle of `import { name } from dist/entry` costs. */
-  async function exportSize(entry: string, name: string): Promise<number> {
+  /** Bundle, minify (esbuild) and gzip -9 one input: what an app shipping it pays. */
+  async function measure(input: Pick<BuildOptions, 'entryPoints' | 'stdin'>): Promise<{ min: number; gzip: number }> {
     const result = await build({
-      stdin: { contents: `export { ${name} } from './dist/${entry}.mjs'`, resolveDir: ROOT, loader: 'js' },
+      ...input,
       bundle: true,
       minify: true,
       format: 'esm',
@@ -122,7 +101,22 @@ describe('size, minified + gzip -9', () => {
       write: false,
       logLevel: 'silent',
     })
-    return gzipSync(result.outputFiles[0]!.contents, { level: 9 }).length
+    const code = result.outputFiles[0]!.contents
+    return { min: code.length, gzip: gzipSync(code, { level: 9 }).length }
+  }
+
+  beforeAll(async () => {
+    for (const entry of entries) sizes.set(entry, await measure({ entryPoints: [join(DIST, `${entry}.mjs`)] }))
+    const umd = readFileSync(join(DIST, 'lifeline.umd.min.js'))
+    sizes.set('lifeline.umd.min.js', { min: umd.length, gzip: gzipSync(umd, { level: 9 }).length })
+    const rows = [...sizes].map(([name, s]) => `  ${name.padEnd(22)} ${String(s.min).padStart(7)} B min  ${String(s.gzip).padStart(6)} B min+gzip`)
+    console.log(`bundle sizes (each ESM entry with its chunks):\n${rows.join('\n')}`)
+  })
+
+  /** What a bundle of `import { name } from dist/entry` costs. */
+  async function exportSize(entry: string, name: string): Promise<number> {
+    const stdin = { contents: `export { ${name} } from './dist/${entry}.mjs'`, resolveDir: ROOT, loader: 'js' as const }
+    return (await measure({ stdin })).gzip
   }
 
   it('every export and entry stays within its budget', async () => {
