@@ -9,6 +9,7 @@ import type { Data, Overflow, QueuePolicy } from './core/queue.js'
 import type { CloseInfo } from './core/state.js'
 import type { Clock, WebSocketConstructor } from './runtime/ports.js'
 import { redactUrl } from './runtime/redact.js'
+import { intern, keyPart } from './intern.js'
 
 type MaybePromise<T> = T | Promise<T>
 export type UrlOption = string | URL | (() => MaybePromise<string | URL>)
@@ -163,59 +164,38 @@ const TOP_KEYS = [
   'historySize',
   'signal',
 ]
-const BACKOFF_KEYS = Object.keys(BACKOFF_DEFAULTS)
-const QUEUE_KEYS = Object.keys(QUEUE_DEFAULTS)
 const HEARTBEAT_KEYS = ['interval', 'timeout', 'mode', 'message', 'isPong']
 const TIMER_KEYS = ['setTimeout', 'clearTimeout', 'now']
 
 /** Validate options and normalise them. Throws synchronously on the first bad value. */
 export function resolveOptions(options: SocketOptions, defaults: Partial<SocketOptions> = {}): Resolved {
-  if (options === null || typeof options !== 'object') {
-    throw new TypeError(`options must be an object with a url, got ${describe(options)}`)
-  }
+  if (options === null || typeof options !== 'object') throw mustBe('options', 'an object with a url', options)
   checkKeys(options, TOP_KEYS, '')
   const merged = { ...defaults, ...definedOnly(options) } as SocketOptions
 
   const url = checkUrlOption(merged.url)
   const protocols = checkProtocolsOption(merged.protocols)
   const lazy = merged.lazy ?? false
-  if (typeof lazy !== 'boolean') throw new TypeError(`lazy must be a boolean, got ${describe(lazy)}`)
+  if (typeof lazy !== 'boolean') throw mustBe('lazy', 'a boolean', lazy)
   const connectTimeout = duration('connectTimeout', merged.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT, true)
 
   const backoff = resolveBackoff(merged.backoff)
   const queue = resolveQueue(merged.queue)
 
-  const shouldReconnect = merged.shouldReconnect ?? defaultShouldReconnect
-  if (typeof shouldReconnect !== 'function') {
-    throw new TypeError(`shouldReconnect must be a function, got ${describe(shouldReconnect)}`)
-  }
-  const binaryType = merged.binaryType ?? 'arraybuffer'
-  if (binaryType !== 'arraybuffer' && binaryType !== 'blob' && binaryType !== 'nodebuffer') {
-    throw new TypeError(`binaryType must be "arraybuffer", "blob" or "nodebuffer", got ${describe(binaryType)}`)
-  }
+  const shouldReconnect = checkFunction('shouldReconnect', merged.shouldReconnect ?? defaultShouldReconnect)
+  const binaryType = oneOf('binaryType', merged.binaryType ?? 'arraybuffer', ['arraybuffer', 'blob', 'nodebuffer'])
 
-  const WebSocket = merged.WebSocket
-  if (typeof WebSocket !== 'function') {
-    throw new TypeError(
-      `WebSocket must be a WebSocket constructor (lifeline-ws/core has no default), got ${describe(WebSocket)}`,
-    )
-  }
+  const WebSocket = checkFunction('WebSocket', merged.WebSocket, 'a WebSocket constructor (lifeline-ws/core has no default)')
   const timer = checkTimer(merged.timer)
-  const random = merged.random
-  if (typeof random !== 'function') {
-    throw new TypeError(`random must be a function returning a number in [0, 1), got ${describe(random)}`)
-  }
+  const random = checkFunction('random', merged.random, 'a function returning a number in [0, 1)')
   const wsOptions = merged.wsOptions
-  if (wsOptions !== undefined && (wsOptions === null || typeof wsOptions !== 'object')) {
-    throw new TypeError(`wsOptions must be an object, got ${describe(wsOptions)}`)
-  }
+  if (wsOptions !== undefined && (wsOptions === null || typeof wsOptions !== 'object')) throw mustBe('wsOptions', 'an object', wsOptions)
 
-  const debug = merged.debug
-  if (debug !== undefined && typeof debug !== 'function') throw new TypeError(`debug must be a function, got ${describe(debug)}`)
+  const debug = merged.debug === undefined ? undefined : checkFunction('debug', merged.debug)
   const historySize = count('historySize', merged.historySize ?? 50)
   const signal = merged.signal
   if (signal !== undefined && (signal === null || typeof (signal as AbortSignal).addEventListener !== 'function' || typeof (signal as AbortSignal).aborted !== 'boolean')) {
-    throw new TypeError(`signal must be an AbortSignal, got ${describe(signal)}`)
+    throw mustBe('signal', 'an AbortSignal', signal)
   }
 
   const pingFrames = typeof (WebSocket as { prototype?: { ping?: unknown } }).prototype?.ping === 'function'
@@ -223,7 +203,7 @@ export function resolveOptions(options: SocketOptions, defaults: Partial<SocketO
   const idleTimeout = optionalDuration('idleTimeout', merged.idleTimeout)
   const maxLifetime = optionalDuration('maxLifetime', merged.maxLifetime)
 
-  const policy: Policy = Object.freeze({
+  const policy: Policy = share('policy', {
     connectTimeout,
     backoff,
     heartbeat,
@@ -232,7 +212,7 @@ export function resolveOptions(options: SocketOptions, defaults: Partial<SocketO
     shouldReconnect: guardPredicate(shouldReconnect),
     closeTimeout: heartbeat?.timeout ?? CLOSE_TIMEOUT,
   })
-  return Object.freeze({
+  const resolved: Resolved = {
     policy,
     queue,
     url,
@@ -248,13 +228,18 @@ export function resolveOptions(options: SocketOptions, defaults: Partial<SocketO
     debug,
     historySize,
     signal,
-  })
+  }
+  // shared only when it holds nothing that belongs to one socket (a signal, a provider, ws options,
+  // a logger): the cache must not keep those alive
+  const perSocket = typeof url !== 'string' || typeof protocols === 'function' || signal || wsOptions || debug || typeof pingMessage === 'object'
+  if (perSocket) return Object.freeze(resolved)
+  // protocols by content, so equal lists given as different arrays still share
+  const key = ['resolved', url, JSON.stringify(protocols), lazy, binaryType, historySize, pingMessage, policy, queue, WebSocket, timer, random, isPong]
+  return intern(key.map(keyPart).join(), () => resolved)
 }
 
 function resolveBackoff(input: BackoffOptions | undefined): BackoffPolicy {
-  const options = objectOption('backoff', input)
-  checkKeys(options, BACKOFF_KEYS, 'backoff.')
-  const b = { ...BACKOFF_DEFAULTS, ...definedOnly(options) }
+  const b = optionGroup('backoff', input, BACKOFF_DEFAULTS)
   // > 0: with 0 every delay is 0 (0 · factor^n), a reconnect loop with no pause at all
   const initialDelay = duration('backoff.initialDelay', b.initialDelay, true)
   const maxDelay = duration('backoff.maxDelay', b.maxDelay)
@@ -262,34 +247,20 @@ function resolveBackoff(input: BackoffOptions | undefined): BackoffPolicy {
     throw new RangeError(`backoff.maxDelay (${maxDelay}) must be >= backoff.initialDelay (${initialDelay})`)
   }
   const factor = number('backoff.factor', b.factor)
-  if (!Number.isFinite(factor) || factor < 1) {
-    throw new RangeError(`backoff.factor must be a finite number >= 1, got ${describe(factor)}`)
-  }
-  const jitter = b.jitter
-  if (!['spread', 'full', 'equal', 'none', 'decorrelated'].includes(jitter as string)) {
-    throw new TypeError(
-      `backoff.jitter must be "spread", "full", "equal", "none" or "decorrelated", got ${describe(jitter)}`,
-    )
-  }
-  const maxRetries = number('backoff.maxRetries', b.maxRetries)
-  if (Number.isNaN(maxRetries) || maxRetries < 0 || (Number.isFinite(maxRetries) && !Number.isInteger(maxRetries))) {
-    throw new RangeError(`backoff.maxRetries must be a whole number >= 0 or Infinity, got ${describe(maxRetries)}`)
-  }
+  if (!Number.isFinite(factor) || factor < 1) throw mustBe('backoff.factor', 'a finite number >= 1', factor, RangeError)
+  const jitter = oneOf('backoff.jitter', b.jitter, ['spread', 'full', 'equal', 'none', 'decorrelated'])
+  const maxRetries = count('backoff.maxRetries', b.maxRetries, 'a whole number >= 0 or Infinity')
   const resetAfter = duration('backoff.resetAfter', b.resetAfter)
-  return Object.freeze({ initialDelay, maxDelay, factor, jitter, maxRetries, resetAfter })
+  return share('backoff', { initialDelay, maxDelay, factor, jitter, maxRetries, resetAfter })
 }
 
 function resolveQueue(input: QueueOptions | undefined): QueuePolicy {
-  const options = objectOption('queue', input)
-  checkKeys(options, QUEUE_KEYS, 'queue.')
-  const q = { ...QUEUE_DEFAULTS, ...definedOnly(options) }
+  const q = optionGroup('queue', input, QUEUE_DEFAULTS)
   const maxMessages = count('queue.maxMessages', q.maxMessages)
   const maxBytes = count('queue.maxBytes', q.maxBytes)
-  if (q.overflow !== 'reject' && q.overflow !== 'drop-oldest') {
-    throw new TypeError(`queue.overflow must be "reject" or "drop-oldest", got ${describe(q.overflow)}`)
-  }
+  const overflow = oneOf('queue.overflow', q.overflow, ['reject', 'drop-oldest'])
   const ttl = optionalDuration('queue.ttl', q.ttl)
-  return Object.freeze({ maxMessages, maxBytes, overflow: q.overflow, ttl })
+  return share('queue', { maxMessages, maxBytes, overflow, ttl })
 }
 
 function resolveHeartbeat(
@@ -297,19 +268,13 @@ function resolveHeartbeat(
   pingFrames: boolean,
 ): { heartbeat: HeartbeatPolicy | undefined; pingMessage: Resolved['pingMessage']; isPong: Resolved['isPong'] } {
   if (input === false) return { heartbeat: undefined, pingMessage: undefined, isPong: defaultIsPong }
-  const options = objectOption('heartbeat', input, 'an object or false')
-  checkKeys(options, HEARTBEAT_KEYS, 'heartbeat.')
-  const h: HeartbeatOptions = { ...HEARTBEAT_DEFAULTS, ...definedOnly(options as HeartbeatOptions) }
+  const h: HeartbeatOptions = optionGroup('heartbeat', input, HEARTBEAT_DEFAULTS, HEARTBEAT_KEYS, 'an object or false')
   const interval = duration('heartbeat.interval', h.interval, true)
   const timeout = duration('heartbeat.timeout', h.timeout, true)
-  const mode = h.mode
-  if (mode !== 'auto' && mode !== 'protocol' && mode !== 'message') {
-    throw new TypeError(`heartbeat.mode must be "auto", "protocol" or "message", got ${describe(mode)}`)
-  }
+  const mode = oneOf('heartbeat.mode', h.mode, ['auto', 'protocol', 'message'])
   const message = h.message
   if (message !== undefined && typeof message !== 'function') checkData('heartbeat.message', message)
-  const isPong = h.isPong ?? defaultIsPong
-  if (typeof isPong !== 'function') throw new TypeError(`heartbeat.isPong must be a function, got ${describe(isPong)}`)
+  const isPong = checkFunction('heartbeat.isPong', h.isPong ?? defaultIsPong)
   if (mode === 'protocol' && !pingFrames) {
     throw new TypeError(
       'heartbeat.mode is "protocol" but this WebSocket cannot send ping frames (browsers and workers cannot): use mode "message" with heartbeat.message',
@@ -321,13 +286,39 @@ function resolveHeartbeat(
   const resolved: 'protocol' | 'message' | undefined =
     mode === 'protocol' || (mode === 'auto' && pingFrames) ? 'protocol' : message !== undefined ? 'message' : undefined
   return {
-    heartbeat: resolved ? Object.freeze({ interval, timeout, mode: resolved }) : undefined,
+    heartbeat: resolved ? share('heartbeat', { interval, timeout, mode: resolved }) : undefined,
     pingMessage: message,
     isPong,
   }
 }
 
+/**
+ * The one frozen object with these fields' values, made now or by an earlier socket (see intern.ts).
+ * The key is `kind` then the values in field order, objects and functions by identity.
+ */
+function share<T extends object>(kind: string, fields: T): T {
+  return intern([kind, ...Object.values(fields)].map(keyPart).join(), () => fields)
+}
+
 // ── small checks ─────────────────────────────────────────────────────────────────────────────────
+
+/** The error for a bad value: `<name> must be <expected>, got <what it got>`. */
+function mustBe(name: string, expected: string, value: unknown, ErrorType: new (message: string) => Error = TypeError): Error {
+  return new ErrorType(`${name} must be ${expected}, got ${describe(value)}`)
+}
+
+function checkFunction<T>(name: string, value: T, expected = 'a function'): T & Function {
+  if (typeof value !== 'function') throw mustBe(name, expected, value)
+  return value
+}
+
+/** `value` if it is one of `choices`, else a TypeError listing them as `"a", "b" or "c"`. */
+function oneOf<T extends string>(name: string, value: unknown, choices: readonly T[]): T {
+  if (choices.includes(value as T)) return value as T
+  const quoted = choices.map((choice) => `"${choice}"`)
+  const last = quoted.pop()
+  throw mustBe(name, `${quoted.join(', ')} or ${last}`, value)
+}
 
 function checkUrlOption(url: unknown): UrlOption {
   if (typeof url === 'function') return url as UrlOption
@@ -335,12 +326,12 @@ function checkUrlOption(url: unknown): UrlOption {
     normaliseUrl(url, 'url')
     return url as UrlOption
   }
-  throw new TypeError(`url must be a string, a URL or a function returning one, got ${describe(url)}`)
+  throw mustBe('url', 'a string, a URL or a function returning one', url)
 }
 
 /** A WHATWG URL, from this realm or another (instanceof would miss the latter). */
 export function isUrl(value: unknown): value is URL {
-  return Object.prototype.toString.call(value) === '[object URL]'
+  return tagOf(value) === 'URL'
 }
 
 /**
@@ -379,9 +370,7 @@ function checkProtocolsOption(protocols: unknown): ProtocolsOption | undefined {
 /** Subprotocol tokens must be non-empty strings without separators (RFC 6455 §4.1). */
 export function checkProtocols(protocols: unknown, name: string): void {
   const list = typeof protocols === 'string' ? [protocols] : protocols
-  if (!Array.isArray(list)) {
-    throw new TypeError(`${name} must be a string or an array of strings, got ${describe(protocols)}`)
-  }
+  if (!Array.isArray(list)) throw mustBe(name, 'a string or an array of strings', protocols)
   const seen = new Set<string>()
   for (const p of list) {
     if (typeof p !== 'string' || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(p)) {
@@ -394,14 +383,9 @@ export function checkProtocols(protocols: unknown, name: string): void {
 
 function checkTimer(timer: unknown): Clock {
   if (timer === null || typeof timer !== 'object') {
-    throw new TypeError(
-      `timer must be an object with setTimeout, clearTimeout and now (lifeline-ws/core has no default), got ${describe(timer)}`,
-    )
+    throw mustBe('timer', 'an object with setTimeout, clearTimeout and now (lifeline-ws/core has no default)', timer)
   }
-  for (const key of TIMER_KEYS) {
-    const fn = (timer as Record<string, unknown>)[key]
-    if (typeof fn !== 'function') throw new TypeError(`timer.${key} must be a function, got ${describe(fn)}`)
-  }
+  for (const key of TIMER_KEYS) checkFunction(`timer.${key}`, (timer as Record<string, unknown>)[key])
   return timer as Clock
 }
 
@@ -409,23 +393,29 @@ function checkTimer(timer: unknown): Clock {
 export function checkData(name: string, data: unknown): asserts data is Data {
   if (typeof data === 'string') return
   if (typeof data === 'object' && data !== null) {
-    if (ArrayBuffer.isView(data)) return
-    const tag = Object.prototype.toString.call(data)
-    if (tag === '[object ArrayBuffer]' || tag === '[object Blob]' || tag === '[object File]') return
+    if (ArrayBuffer.isView(data) || ['ArrayBuffer', 'Blob', 'File'].includes(tagOf(data))) return
   }
-  throw new TypeError(`${name} must be a string, ArrayBuffer, ArrayBufferView or Blob, got ${describe(data)}`)
+  throw mustBe(name, 'a string, ArrayBuffer, ArrayBufferView or Blob', data)
 }
 
-function objectOption(name: string, value: unknown, what = 'an object'): Record<string, unknown> {
-  if (value === undefined) return {}
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new TypeError(`${name} must be ${what}, got ${describe(value)}`)
-  }
-  return value as Record<string, unknown>
+/** The built-in type tag (`'URL'`, `'Blob'`…), which works across realms where instanceof does not. */
+function tagOf(value: unknown): string {
+  return Object.prototype.toString.call(value).slice(8, -1)
+}
+
+/**
+ * An option group (`backoff`, `queue`, `heartbeat`) checked for unknown keys and merged over its
+ * defaults; undefined fields take the default.
+ */
+function optionGroup<T extends object>(name: string, value: unknown, defaults: T, known = Object.keys(defaults), what = 'an object'): T {
+  if (value === undefined) return { ...defaults }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw mustBe(name, what, value)
+  checkKeys(value, known, `${name}.`)
+  return { ...defaults, ...definedOnly(value) }
 }
 
 function number(name: string, value: unknown): number {
-  if (typeof value !== 'number') throw new TypeError(`${name} must be a number, got ${describe(value)}`)
+  if (typeof value !== 'number') throw mustBe(name, 'a number', value)
   return value
 }
 
@@ -433,7 +423,7 @@ function number(name: string, value: unknown): number {
 function duration(name: string, value: unknown, positive = false): number {
   const n = number(name, value)
   if (!Number.isFinite(n) || n < 0 || (positive && n === 0)) {
-    throw new RangeError(`${name} must be a finite number of ms ${positive ? '> 0' : '>= 0'}, got ${describe(n)}`)
+    throw mustBe(name, `a finite number of ms ${positive ? '> 0' : '>= 0'}`, n, RangeError)
   }
   return n
 }
@@ -442,10 +432,11 @@ function optionalDuration(name: string, value: unknown): number | undefined {
   return value === undefined ? undefined : duration(name, value, true)
 }
 
-function count(name: string, value: unknown): number {
+/** A whole number >= 0, or Infinity (which only backoff.maxRetries mentions in its message). */
+function count(name: string, value: unknown, expected = 'a whole number >= 0'): number {
   const n = number(name, value)
   if (!(n >= 0) || (Number.isFinite(n) && !Number.isInteger(n))) {
-    throw new RangeError(`${name} must be a whole number >= 0, got ${describe(n)}`)
+    throw mustBe(name, expected, n, RangeError)
   }
   return n
 }
@@ -461,21 +452,26 @@ function checkKeys(object: object, known: readonly string[], prefix: string): vo
 }
 
 function definedOnly<T extends object>(object: T): Partial<T> {
-  const out: Partial<T> = {}
-  for (const [key, value] of Object.entries(object)) if (value !== undefined) (out as Record<string, unknown>)[key] = value
-  return out
+  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined)) as Partial<T>
 }
 
 /** A user predicate that throws must not take the connection down: it counts as "retry". */
 function guardPredicate(fn: (close: CloseInfo) => boolean): (close: CloseInfo) => boolean {
-  return (close) => {
-    try {
-      return fn(close) !== false
-    } catch {
-      return true
+  let guarded = guards.get(fn)
+  if (!guarded) {
+    guarded = (close) => {
+      try {
+        return fn(close) !== false
+      } catch {
+        return true
+      }
     }
+    // one guard per predicate, so sockets sharing a predicate can share their policy
+    guards.set(fn, guarded)
   }
+  return guarded
 }
+const guards = new WeakMap<(close: CloseInfo) => boolean, (close: CloseInfo) => boolean>()
 
 function closest(word: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined
@@ -504,13 +500,12 @@ function editDistance(a: string, b: string): number {
 
 /** A short, safe rendering of any value for error messages. */
 export function describe(value: unknown): string {
-  if (value === null) return 'null'
-  if (value === undefined) return 'undefined'
+  if (value === null || value === undefined) return String(value)
   switch (typeof value) {
     case 'string':
       return `string ${JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value)}`
     case 'number':
-      return `number ${Object.is(value, -0) ? '-0' : String(value)}`
+      return `number ${Object.is(value, -0) ? '-0' : value}`
     case 'bigint':
       return `bigint ${value}n`
     case 'boolean':
@@ -521,7 +516,7 @@ export function describe(value: unknown): string {
       return `function ${value.name || '(anonymous)'}`
     default: {
       if (Array.isArray(value)) return `array of length ${value.length}`
-      const tag = Object.prototype.toString.call(value).slice(8, -1)
+      const tag = tagOf(value)
       return tag === 'Object' ? 'object' : `${tag} object`
     }
   }

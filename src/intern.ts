@@ -1,0 +1,34 @@
+/**
+ * Equal option sets share one frozen object: 10,000 sockets created with the same options hold one
+ * policy, not 10,000 copies of it. Keys are built from primitive values and from the identity of
+ * functions and objects; the cache is small and forgets its oldest entry first, so a program that
+ * makes sockets with ever-changing options gains nothing from it but loses nothing either.
+ */
+const ids = new WeakMap<object, number>()
+let nextId = 1
+
+/** A number naming this object or function for as long as it lives (it is not kept alive by this). */
+export function identity(value: object): number {
+  let id = ids.get(value)
+  if (id === undefined) ids.set(value, (id = nextId++))
+  return id
+}
+
+const LIMIT = 64
+const shared = new Map<string, object>()
+
+/** The object already made for `key`, or `make()`'s result, frozen and remembered. */
+export function intern<T extends object>(key: string, make: () => T): T {
+  const found = shared.get(key)
+  if (found) return found as T
+  const made = Object.freeze(make())
+  if (shared.size >= LIMIT) shared.delete(shared.keys().next().value!)
+  shared.set(key, made)
+  return made
+}
+
+/** Part of a key: a primitive as itself, anything else by identity. */
+export function keyPart(value: unknown): string {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return `${typeof value}:${String(value)}`
+  return `#${identity(value)}`
+}
