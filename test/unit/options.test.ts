@@ -1,6 +1,6 @@
 /** Bad input: a synchronous TypeError/RangeError/SyntaxError naming the option and the value. */
 import { describe, expect, it } from 'vitest'
-import { createSocket } from '../../src/index.core.js'
+import { createSocket, resolveOptions } from '../../src/index.core.js'
 import { createSocket as createNodeSocket } from '../../src/index.node.js'
 import { createFakeServer, createVirtualClock } from '../../src/index.testing.js'
 
@@ -103,5 +103,40 @@ describe('method arguments', () => {
       new TypeError('on(event): unknown event string "opne"; expected one of state, open, message, close, error, reconnecting, drop, giveup'),
     )
     expect(() => socket.on('open', 'fn' as never)).toThrow(new TypeError('on("open", listener): listener must be a function, got string "fn"'))
+  })
+})
+
+describe('sharing: sockets made with equal options hold one policy', () => {
+  // resolveOptions is what createSocket runs; the driver keeps only what it returns
+  const resolveTwice = (extra: Record<string, unknown> = {}) => [resolveOptions({ ...ok, ...extra }), resolveOptions({ ...ok, ...extra })]
+
+  it('equal options, given as different objects: one frozen resolved object, policy included', () => {
+    const [a, b] = resolveTwice({ backoff: { maxDelay: 7_000 }, protocols: ['x', 'y'] })
+    expect(a).toBe(b)
+    expect(Object.isFrozen(a)).toBe(true)
+    expect(Object.isFrozen(a!.policy.backoff)).toBe(true)
+  })
+
+  it('different values: different policies', () => {
+    const a = resolveOptions({ ...ok, backoff: { maxDelay: 7_000 } })
+    const b = resolveOptions({ ...ok, backoff: { maxDelay: 8_000 } })
+    expect(a.policy).not.toBe(b.policy)
+    expect(a.policy.backoff.maxDelay).toBe(7_000)
+    expect(b.policy.backoff.maxDelay).toBe(8_000)
+  })
+
+  it('what belongs to one socket (signal, URL provider, wsOptions, logger) keeps the resolved object its own; the policy is still shared', () => {
+    for (const extra of [{ signal: new AbortController().signal }, { url: () => 'ws://h' }, { wsOptions: {} }, { debug: () => {} }]) {
+      const [a, b] = resolveTwice(extra)
+      expect(a).not.toBe(b)
+      expect(a!.policy).toBe(b!.policy)
+    }
+  })
+
+  it('the same shouldReconnect predicate shares a policy; another predicate does not', () => {
+    const retry = () => true
+    const [a, b] = resolveTwice({ shouldReconnect: retry })
+    expect(a!.policy).toBe(b!.policy)
+    expect(resolveOptions({ ...ok, shouldReconnect: () => true }).policy).not.toBe(a!.policy)
   })
 })
