@@ -11,7 +11,7 @@
 import { build as esbuild, type BuildOptions } from 'esbuild'
 import { defineConfig } from 'tsup'
 
-const TARGET = 'es2020'
+const TARGET = 'es2022'
 
 export default defineConfig({
   entry: {

@@ -3,6 +3,7 @@
  * Also exports the pure state machine for simulations and tests.
  */
 import type { SocketOptions } from './options.js'
+import { sharedTimers } from './runtime/scheduler.js'
 import { createSocket as createWithPorts, type LifelineSocket } from './runtime/socket.js'
 import { defineReconnectingWebSocket } from './compat/reconnecting-websocket.js'
 
@@ -18,7 +19,7 @@ export type { HerdOptions, HerdResult } from './sim/herd.js'
 
 /** Create a socket from explicit ports: `WebSocket`, `timer` and `random` are required. */
 export function createSocket(options: SocketOptions): LifelineSocket {
-  return createWithPorts(options)
+  return createWithPorts(options, {}, undefined, sharedTimers)
 }
 
 /** The WHATWG WebSocket interface over a lifeline socket: a drop-in for reconnecting-websocket and partysocket. */

@@ -11,13 +11,96 @@ interface WsInternals {
   _sender?: { _bufferedBytes?: unknown }
 }
 
+type Handler = ((event: any) => void) | null
+type WsEvent = 'open' | 'close' | 'error' | 'message'
+
 /**
- * `ws` whose bufferedAmount means what WHATWG says: bytes not yet handed to the network. Plain
- * `ws` counts a large message as fully buffered until its last byte is written, so a heartbeat
- * waiting behind an upload could not see it drain; libuv's write queue shows the progress.
- * Falls back to ws's own figure wherever those internals are absent.
+ * `ws`, adjusted where plain `ws` costs a lifeline socket memory or loses information:
+ *
+ * - `onopen`/`onclose`/`onerror`/`onmessage` keep the handler in a field and listen with one
+ *   listener shared by every socket. `ws`'s own attributes wrap each handler in a new closure (with
+ *   two properties of its own) and build an event object per message; with 10,000 sockets that is
+ *   most of what a lifeline socket adds to a raw one. Handlers get what `ws`'s would: `this` = the
+ *   socket, and an event with the same fields.
+ * - `bufferedAmount` means what WHATWG says: bytes not yet handed to the network. Plain `ws`
+ *   counts a large message as fully buffered until its last byte is written, so a heartbeat
+ *   waiting behind an upload could not see it drain; libuv's write queue shows the progress.
+ *   Falls back to ws's own figure wherever those internals are absent.
+ *
+ * Only the driver sees these sockets; it reads each event at once and keeps none, which is why the
+ * message event object can be reused.
  */
-class NodeWebSocket extends (WebSocket as unknown as new (...args: any[]) => object) {
+class NodeWebSocket extends (WebSocket as unknown as new (...args: any[]) => EventEmitterLike) {
+  #onopen: Handler = null
+  #onclose: Handler = null
+  #onerror: Handler = null
+  #onmessage: Handler = null
+
+  get onopen(): Handler {
+    return this.#onopen
+  }
+
+  set onopen(handler: Handler) {
+    this.#onopen = this.#attach('open', NodeWebSocket.#open, this.#onopen, handler)
+  }
+
+  get onclose(): Handler {
+    return this.#onclose
+  }
+
+  set onclose(handler: Handler) {
+    this.#onclose = this.#attach('close', NodeWebSocket.#close, this.#onclose, handler)
+  }
+
+  get onerror(): Handler {
+    return this.#onerror
+  }
+
+  set onerror(handler: Handler) {
+    this.#onerror = this.#attach('error', NodeWebSocket.#error, this.#onerror, handler)
+  }
+
+  get onmessage(): Handler {
+    return this.#onmessage
+  }
+
+  set onmessage(handler: Handler) {
+    this.#onmessage = this.#attach('message', NodeWebSocket.#message, this.#onmessage, handler)
+  }
+
+  /** Listen with the shared listener while a handler is set; stop when it is cleared. */
+  #attach(type: WsEvent, listener: (...args: any[]) => void, previous: Handler, handler: Handler): Handler {
+    const next = typeof handler === 'function' ? handler : null
+    if (next && !previous) this.on(type, listener)
+    else if (!next && previous) this.removeListener(type, listener)
+    return next
+  }
+
+  static #open(this: NodeWebSocket): void {
+    this.#onopen?.call(this, { type: 'open', target: this })
+  }
+
+  static #close(this: NodeWebSocket, code: number, reason: Buffer): void {
+    const internals = this as unknown as { _closeFrameReceived?: boolean; _closeFrameSent?: boolean }
+    const wasClean = internals._closeFrameReceived === undefined ? code !== 1006 : Boolean(internals._closeFrameReceived && internals._closeFrameSent)
+    this.#onclose?.call(this, { type: 'close', target: this, code, reason: String(reason ?? ''), wasClean })
+  }
+
+  static #error(this: NodeWebSocket, error: Error): void {
+    this.#onerror?.call(this, { type: 'error', target: this, error, message: error?.message })
+  }
+
+  static #message(this: NodeWebSocket, data: unknown, isBinary: boolean): void {
+    const event = MESSAGE_EVENT
+    event.target = this
+    event.data = isBinary ? data : String(data)
+    try {
+      this.#onmessage?.call(this, event)
+    } finally {
+      event.target = event.data = undefined
+    }
+  }
+
   get bufferedAmount(): number {
     const { _socket: socket, _sender: sender } = this as WsInternals
     const queued = socket?._handle?.writeQueueSize
@@ -30,6 +113,13 @@ class NodeWebSocket extends (WebSocket as unknown as new (...args: any[]) => obj
     return queued + waiting + senderBytes
   }
 }
+
+interface EventEmitterLike {
+  on(type: string, listener: (...args: any[]) => void): unknown
+  removeListener(type: string, listener: (...args: any[]) => void): unknown
+}
+
+const MESSAGE_EVENT: { type: 'message'; target: unknown; data: unknown } = { type: 'message', target: undefined, data: undefined }
 
 export const nodeDefaults: Partial<SocketOptions> = {
   WebSocket: NodeWebSocket as unknown as WebSocketConstructor,

@@ -1,21 +1,26 @@
 /**
  * The driver: the one place with side effects. It feeds inputs (socket events, timers, user calls)
  * to the pure `transition`, carries out the commands it returns through the ports, and hands events
- * to `emit`. It decides nothing about the connection itself.
+ * to its sink. It decides nothing about the connection itself.
  *
  * Ordering guarantees:
  * - Inputs are processed one at a time (an input raised while commands run waits its turn).
  * - All of a transition's effects (state, timers, sockets, queue flush) happen before any of its
  *   events are delivered, so a listener always sees a consistent socket.
  * - Events are delivered in the order they were produced, even when a listener calls back in.
+ *
+ * Memory: thousands of idle sockets live in one process, so this is a class (methods on the
+ * prototype, not closures per socket), arrays are created on first use, and all of a socket's
+ * timers share one port timer (see timers.ts).
  */
-import { INITIAL_STATE, type Command, type EmitCommand, type ErrorCode, type Input, type State, type TimerName } from '../core/state.js'
+import { INITIAL_STATE, type Command, type EmitCommand, type ErrorCode, type Input, type State } from '../core/state.js'
 import { byteSize, OutboundQueue, type Data, type DropReason, type Entry } from '../core/queue.js'
 import { transition } from '../core/transition.js'
 import { checkProtocols, describe, isUrl, normaliseUrl, type Resolved } from '../options.js'
 import { LifelineError } from './errors.js'
 import { OPEN, type WebSocketLike } from './ports.js'
 import { redactUrl } from './redact.js'
+import { QUEUE_TTL, TimerTable, type TimerHostFor, type TimerSlot } from './timers.js'
 
 export type { DropReason }
 
@@ -24,6 +29,11 @@ export type DriverEvent =
   | EmitCommand
   | { readonly type: 'emit'; readonly event: 'message'; readonly data: unknown }
   | { readonly type: 'emit'; readonly event: 'drop'; readonly data: Data; readonly reason: DropReason }
+
+/** Where the driver's events go (the public socket), and who is told about traffic (the monitor). */
+export interface EventSink {
+  receive(event: DriverEvent): void
+}
 
 /**
  * Told about traffic without allocating per message: `monitor.ts` counts with it. `rtt` is called
@@ -38,186 +48,223 @@ export interface Observer {
 /** A debug logger: one line per transition and effect, and the same as fields. */
 export type DebugLogger = (line: string, fields: Record<string, unknown>) => void
 
-export interface Driver {
-  readonly state: State
-  readonly queue: OutboundQueue
-  /** The live socket's negotiated subprotocol and extensions ('' when none). */
-  readonly protocol: string
-  readonly extensions: string
-  readonly bufferedAmount: number
-  /** The URL of the current or last attempt, credentials removed. */
-  readonly url: string
-  /** Set on every new socket, and on the live one when changed. */
-  binaryType: string
-  dispatch(input: DistributiveOmit<Input, 'at' | 'random'>): void
-  /** `settle` (optional) is told the message's fate: written, or dropped and why. */
-  send(data: Data, settle?: Entry['settle']): boolean
-}
-
+/** An input as callers hand it over; the driver stamps the time and a random number on it. */
+export type PartialInput = DistributiveOmit<Input, 'at' | 'random'>
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
-
-interface TimerSlot {
-  handle: unknown
-  due: number
-}
 
 const noop = (): void => {}
 
-export function createDriver(
-  options: Resolved,
-  emit: (event: DriverEvent) => void,
-  observer?: Observer,
-  debug?: DebugLogger,
-): Driver {
-  const { policy, timer, random, WebSocket, wsOptions, isPong, pingMessage } = options
-  let binaryType = options.binaryType
-  const queue = new OutboundQueue(options.queue)
-  const sockets = new Map<number, WebSocketLike>()
-  const timers = new Map<TimerName, TimerSlot>()
-  const messagePings = policy.heartbeat?.mode === 'message'
-  const messageEvent: { type: 'emit'; event: 'message'; data: unknown } = { type: 'emit', event: 'message', data: undefined }
-  let state: State = INITIAL_STATE
+export class Driver {
+  state: State = INITIAL_STATE
+  readonly queue: OutboundQueue
+  /** Set on every new socket, and on the live one when changed. */
+  #type: string
+  /** The one socket the driver listens to (the live one, or the one close() waits for), and its id. */
+  #ws: WebSocketLike | undefined = undefined
+  #wsId = 0
+  /** The close code `ws` sent when it failed the listened-to socket itself (see socketClosed). */
+  #sentCode: number | undefined = undefined
   /** When the live socket last received anything: a fact timers hand to the core (see Input). */
-  let lastInbound = 0
-  // known from the start when the URL is fixed (a provider's is known at the first attempt)
-  let lastUrl = typeof options.url === 'function' ? '' : redactUrl(normaliseUrl(options.url, 'url'))
-  let ttlTimer: unknown
-  let ttlDue = Infinity
+  #lastInbound = 0
+  #lastUrl: string
+  readonly #timers: TimerTable
+  readonly #messagePings: boolean
+
+  // ── the dispatch loop's bookkeeping (arrays only while something waits) ─────────────────────────
+  #inputs: Input[] | undefined = undefined
+  #events: DriverEvent[] | undefined = undefined
+  #running = false
+  #delivering = false
+  /** While send() rearranges the queue, events wait: a listener must find it consistent. */
+  #holding = false
+
+  readonly #options: Resolved
+  readonly #sink: EventSink
+  readonly #observer: Observer | undefined
+
+  constructor(
+    options: Resolved,
+    sink: EventSink,
+    observer: Observer | undefined,
+    timerHost: TimerHostFor,
+  ) {
+    this.#options = options
+    this.#sink = sink
+    this.#observer = observer
+    this.#type = options.binaryType
+    this.queue = new OutboundQueue(options.queue)
+    this.#messagePings = options.policy.heartbeat?.mode === 'message'
+    this.#timers = new TimerTable(timerHost(options.timer), this)
+    // known from the start when the URL is fixed (a provider's is known at the first attempt)
+    this.#lastUrl = typeof options.url === 'function' ? '' : redactUrl(normaliseUrl(options.url, 'url'))
+  }
+
+  /** The live socket's negotiated subprotocol and extensions ('' when none). */
+  get protocol(): string {
+    return this.#live()?.protocol ?? ''
+  }
+
+  get extensions(): string {
+    return this.#live()?.extensions ?? ''
+  }
+
+  get bufferedAmount(): number {
+    return (this.#live()?.bufferedAmount ?? 0) + this.queue.bytes
+  }
+
+  /** The URL of the current or last attempt, credentials removed. */
+  get url(): string {
+    return this.#lastUrl
+  }
+
+  get binaryType(): string {
+    return this.#type
+  }
+
+  set binaryType(value: string) {
+    this.#type = value
+    const ws = this.#live()
+    if (ws) ws.binaryType = value
+  }
+
+  #live(): WebSocketLike | undefined {
+    return this.#wsId === this.state.socket && this.#wsId !== 0 ? this.#ws : undefined
+  }
 
   // ── the dispatch loop ──────────────────────────────────────────────────────────────────────────
-  const inputs: Input[] = []
-  const events: DriverEvent[] = []
-  let running = false
-  let delivering = false
-  /** While send() rearranges the queue, events wait: a listener must find it consistent. */
-  let holding = false
-
-  function dispatch(partial: DistributiveOmit<Input, 'at' | 'random'>): void {
-    inputs.push({ ...partial, at: timer.now(), random: random() } as Input)
-    if (running) return
-    running = true
-    try {
-      for (let input = inputs.shift(); input; input = inputs.shift()) {
-        const prev = state
-        const [next, commands] = transition(state, input, policy)
-        state = next
-        if (debug && (commands.length > 0 || next.phase !== prev.phase)) log('transition', input, prev, next)
-        if (observer && next.rtt !== prev.rtt && next.rtt !== undefined) observer.rtt(next.rtt)
-        for (const command of commands) {
-          if (command.type === 'emit') events.push(command)
-          else {
-            if (debug) log('effect', command)
-            run(command)
-          }
-        }
-      }
-    } finally {
-      running = false
+  dispatch(partial: PartialInput): void {
+    // callers pass a fresh literal: stamping it in place saves a copy per input
+    const input = partial as unknown as { at: number; random: number }
+    input.at = this.#options.timer.now()
+    input.random = this.#options.random()
+    if (this.#running) {
+      ;(this.#inputs ??= []).push(input as Input)
+      return
     }
-    deliver()
+    this.#running = true
+    try {
+      this.#step(input as Input)
+      const inputs = this.#inputs
+      if (inputs) for (let next = inputs.shift(); next; next = inputs.shift()) this.#step(next)
+    } finally {
+      this.#running = false
+      this.#inputs = undefined
+    }
+    this.#deliver()
+  }
+
+  #step(input: Input): void {
+    const prev = this.state
+    const [next, commands] = transition(prev, input, this.#options.policy)
+    this.state = next
+    const debug = this.#options.debug
+    if (debug && (commands.length > 0 || next.phase !== prev.phase)) log(debug, 'transition', input, prev, next)
+    if (this.#observer && next.rtt !== prev.rtt && next.rtt !== undefined) this.#observer.rtt(next.rtt)
+    for (let i = 0; i < commands.length; i++) {
+      const command = commands[i]!
+      if (command.type === 'emit') (this.#events ??= []).push(command)
+      else {
+        if (debug) log(debug, 'effect', command)
+        this.#run(command)
+      }
+    }
   }
 
   /** Delivered at once unless something else is under way; then queued, in order. */
-  function raise(event: DriverEvent): void {
-    if (!delivering && events.length === 0 && !running && !holding) {
-      delivering = true
+  #raise(event: DriverEvent): void {
+    if (!this.#delivering && !this.#running && !this.#holding && !this.#events?.length) {
+      this.#delivering = true
       try {
-        emit(event)
+        this.#sink.receive(event)
       } finally {
-        delivering = false
+        this.#delivering = false
       }
-      if (events.length > 0) deliver()
+      if (this.#events?.length) this.#deliver()
       return
     }
-    events.push(event)
-    if (!running && !holding) deliver()
+    ;(this.#events ??= []).push(event)
+    if (!this.#running && !this.#holding) this.#deliver()
   }
 
-  function deliver(): void {
-    if (delivering || holding) return
-    delivering = true
+  #deliver(): void {
+    const events = this.#events
+    if (this.#delivering || this.#holding || !events) return
+    this.#delivering = true
     try {
-      for (let event = events.shift(); event; event = events.shift()) emit(event)
+      for (let event = events.shift(); event; event = events.shift()) this.#sink.receive(event)
     } finally {
-      delivering = false
+      this.#delivering = false
+      if (events.length === 0 && this.#events === events) this.#events = undefined
     }
   }
 
   // ── commands ───────────────────────────────────────────────────────────────────────────────────
-  function run(command: Exclude<Command, EmitCommand>): void {
+  #run(command: Exclude<Command, EmitCommand>): void {
     switch (command.type) {
       case 'open-socket':
-        return openSocket(command.id)
+        return this.#openSocket(command.id)
       case 'close-socket':
-        return closeSocket(command.id, command.code, command.reason, command.hard, command.keepListening)
+        return this.#closeSocket(command.id, command.code, command.reason, command.hard, command.keepListening)
       case 'set-timer':
-        return setTimer(command.name, command.ms)
+        return this.#timers.set(command.name, command.ms)
       case 'clear-timer':
-        return clearTimer(command.name)
+        return this.#timers.clear(command.name)
       case 'ping':
-        return ping(command.id)
+        return this.#ping(command.id)
       case 'flush':
-        return flush(command.id)
+        return this.#flush(command.id)
       case 'drop-queue':
-        clearTtlTimer()
-        for (const entry of queue.drain()) drop(entry, 'closed')
+        this.#timers.clear(QUEUE_TTL)
+        for (const entry of this.queue.drain()) this.#drop(entry, 'closed')
         return
     }
   }
 
-  function setTimer(name: TimerName, ms: number): void {
-    clearTimer(name)
-    const slot: TimerSlot = { handle: undefined, due: timer.now() + ms }
-    slot.handle = timer.setTimeout(() => {
-      if (timers.get(name) !== slot) return
-      timers.delete(name)
-      const now = timer.now()
-      if (lastInbound > now) lastInbound = now // the wall clock was set back
-      const buffered = sockets.get(state.socket)?.bufferedAmount ?? 0
-      dispatch({ type: 'timer', name, late: now - slot.due, buffered, lastInbound })
-    }, ms)
-    timers.set(name, slot)
-  }
-
-  function clearTimer(name: TimerName): void {
-    const slot = timers.get(name)
-    if (!slot) return
-    timers.delete(name)
-    timer.clearTimeout(slot.handle)
+  /** Called by the timer table when one of this socket's timers falls due. */
+  timerFired(slot: TimerSlot, late: number): void {
+    if (slot === QUEUE_TTL) {
+      this.#expireQueue()
+      return
+    }
+    const now = this.#options.timer.now()
+    if (this.#lastInbound > now) this.#lastInbound = now // the wall clock was set back
+    const buffered = this.#live()?.bufferedAmount ?? 0
+    this.dispatch({ type: 'timer', name: slot, late, buffered, lastInbound: this.#lastInbound })
   }
 
   // ── sockets ────────────────────────────────────────────────────────────────────────────────────
-  function attemptFailed(id: number, code: ErrorCode, message: string): void {
-    dispatch({ type: 'attempt-failed', id, code, message })
+  #attemptFailed(id: number, code: ErrorCode, message: string): void {
+    this.dispatch({ type: 'attempt-failed', id, code, message })
   }
 
-  function openSocket(id: number): void {
+  #openSocket(id: number): void {
+    const { url: urlOption, protocols: protocolsOption } = this.#options
     let url: unknown
     let protocols: unknown
     try {
-      url = typeof options.url === 'function' ? options.url() : options.url
-      protocols = typeof options.protocols === 'function' ? options.protocols() : options.protocols
+      url = typeof urlOption === 'function' ? urlOption() : urlOption
+      protocols = typeof protocolsOption === 'function' ? protocolsOption() : protocolsOption
     } catch (error) {
-      return attemptFailed(id, 'URL_PROVIDER', `url/protocols provider threw: ${errorText(error)}`)
+      return this.#attemptFailed(id, 'URL_PROVIDER', `url/protocols provider threw: ${errorText(error)}`)
     }
     if (isThenable(url) || isThenable(protocols)) {
       Promise.all([url, protocols]).then(
-        ([u, p]) => construct(id, u, p),
+        ([u, p]) => this.#construct(id, u, p),
         (error: unknown) => {
-          if (isCurrent(id)) attemptFailed(id, 'URL_PROVIDER', `url/protocols provider rejected: ${errorText(error)}`)
+          if (this.#isCurrent(id)) this.#attemptFailed(id, 'URL_PROVIDER', `url/protocols provider rejected: ${errorText(error)}`)
         },
       )
       return
     }
-    construct(id, url, protocols)
+    this.#construct(id, url, protocols)
   }
 
-  function isCurrent(id: number): boolean {
-    return state.socket === id && state.phase === 'connecting'
+  #isCurrent(id: number): boolean {
+    return this.state.socket === id && this.state.phase === 'connecting'
   }
 
-  function construct(id: number, rawUrl: unknown, rawProtocols: unknown): void {
-    if (!isCurrent(id)) return // the attempt was abandoned while the provider was busy
+  #construct(id: number, rawUrl: unknown, rawProtocols: unknown): void {
+    if (!this.#isCurrent(id)) return // the attempt was abandoned while the provider was busy
     let url: string
     try {
       if (typeof rawUrl !== 'string' && !isUrl(rawUrl)) {
@@ -226,79 +273,114 @@ export function createDriver(
       url = normaliseUrl(rawUrl, 'url')
       if (rawProtocols !== undefined) checkProtocols(rawProtocols, 'protocols')
     } catch (error) {
-      return attemptFailed(id, 'URL_PROVIDER', `url/protocols provider gave a bad value: ${errorText(error)}`)
+      return this.#attemptFailed(id, 'URL_PROVIDER', `url/protocols provider gave a bad value: ${errorText(error)}`)
     }
-    lastUrl = redactUrl(url)
-    if (debug) log('effect', { type: 'construct', id, url: lastUrl })
+    this.#lastUrl = redactUrl(url)
+    const { WebSocket, wsOptions, debug } = this.#options
+    if (debug) log(debug, 'effect', { type: 'construct', id, url: this.#lastUrl })
     let ws: WebSocketLike
     try {
       const protocols = rawProtocols as string | string[] | undefined
       ws = wsOptions ? new WebSocket(url, protocols, wsOptions) : new WebSocket(url, protocols)
     } catch (error) {
-      return attemptFailed(id, 'SOCKET_ERROR', `WebSocket constructor threw: ${errorText(error)}`)
+      return this.#attemptFailed(id, 'SOCKET_ERROR', `WebSocket constructor threw: ${errorText(error)}`)
     }
     try {
-      ws.binaryType = binaryType
+      ws.binaryType = this.#type
     } catch {
       // a runtime that rejects this binaryType keeps its own default; the option was validated
     }
-    sockets.set(id, ws)
-    listen(id, ws)
+    // the core opens a socket only once the previous one is closed or handed over (at most one live)
+    if (this.#ws) this.#forget(this.#ws)
+    this.#ws = ws
+    this.#wsId = id
+    this.#listen(ws)
   }
 
-  function listen(id: number, ws: WebSocketLike): void {
+  #listen(ws: WebSocketLike): void {
+    OWNERS.set(ws, this)
+    this.#sentCode = undefined
+    ws.onopen = onSocketOpen
+    ws.onclose = onSocketClose
+    ws.onerror = onSocketError
+    ws.onmessage = onSocketMessage
+    if (this.#options.policy.heartbeat?.mode === 'protocol' && typeof ws.on === 'function') {
+      ws.on('pong', onSocketPong)
+      ws.on('ping', onSocketPing)
+    }
+  }
+
+  /** The id of `ws` if it is the socket this driver listens to, else 0. */
+  #idOf(ws: WebSocketLike): number {
+    return ws === this.#ws ? this.#wsId : 0
+  }
+
+  socketOpened(ws: WebSocketLike): void {
+    const id = this.#idOf(ws)
+    if (id === 0) return
+    if (id === this.state.socket) this.#lastInbound = this.#options.timer.now()
+    this.dispatch({ type: 'socket-open', id })
+  }
+
+  socketClosed(ws: WebSocketLike, event: { code: number; reason: string; wasClean: boolean }): void {
+    const id = this.#idOf(ws)
+    if (id === 0) return
+    const sentCode = this.#sentCode
+    this.#forget(ws)
     // ws fails the connection itself on a protocol error (1002, 1009…) and sends that code, but
-    // reports 1006 locally; the code it sent rides on the error. Report what really closed it.
-    let sentCode: number | undefined
-    ws.onopen = () => {
-      if (id === state.socket) lastInbound = timer.now()
-      dispatch({ type: 'socket-open', id })
-    }
-    ws.onclose = (event) => {
-      sockets.delete(id)
-      detach(ws)
-      const code = event.code === 1006 && sentCode !== undefined ? sentCode : event.code
-      dispatch({
-        type: 'socket-close',
-        id,
-        close: { code, reason: String(event.reason ?? ''), wasClean: Boolean(event.wasClean) },
-      })
-    }
-    ws.onerror = (event) => {
-      sentCode = statusCodeOf(event?.error)
-      dispatch({ type: 'socket-error', id, message: errorText(event?.error ?? event?.message ?? 'WebSocket error') })
-    }
-    ws.onmessage = (event) => onMessage(id, event.data)
-    if (policy.heartbeat?.mode === 'protocol' && typeof ws.on === 'function') {
-      ws.on('pong', () => {
-        if (id !== state.socket) return
-        lastInbound = timer.now()
-        dispatch({ type: 'pong', id })
-      })
-      ws.on('ping', () => {
-        if (id === state.socket) lastInbound = timer.now()
-      })
-    }
+    // reports 1006 locally; the code it sent rode on the error. Report what really closed it.
+    const code = event.code === 1006 && sentCode !== undefined ? sentCode : event.code
+    this.dispatch({ type: 'socket-close', id, close: { code, reason: String(event.reason ?? ''), wasClean: Boolean(event.wasClean) } })
+  }
+
+  socketErrored(ws: WebSocketLike, event: { error?: unknown; message?: unknown } | undefined): void {
+    const id = this.#idOf(ws)
+    if (id === 0) return
+    this.#sentCode = statusCodeOf(event?.error)
+    this.dispatch({ type: 'socket-error', id, message: errorText(event?.error ?? event?.message ?? 'WebSocket error') })
+  }
+
+  socketPong(ws: WebSocketLike): void {
+    const id = this.#idOf(ws)
+    if (id === 0 || id !== this.state.socket) return
+    this.#lastInbound = this.#options.timer.now()
+    this.dispatch({ type: 'pong', id })
+  }
+
+  socketPing(ws: WebSocketLike): void {
+    const id = this.#idOf(ws)
+    if (id !== 0 && id === this.state.socket) this.#lastInbound = this.#options.timer.now()
+  }
+
+  socketMessage(ws: WebSocketLike, data: unknown): void {
+    const id = this.#idOf(ws)
+    if (id !== 0) this.#onMessage(id, data)
   }
 
   /** The hot path of a busy socket: record the time and hand the data on; no transition, no allocation. */
-  function onMessage(id: number, data: unknown): void {
-    if (id !== state.socket) return // a user close() is under way, or a stale socket
-    lastInbound = timer.now()
-    if (messagePings && isPong(data)) {
-      dispatch({ type: 'pong', id })
+  #onMessage(id: number, data: unknown): void {
+    if (id !== this.state.socket) return // a user close() is under way, or a stale socket
+    this.#lastInbound = this.#options.timer.now()
+    if (this.#messagePings && this.#options.isPong(data)) {
+      this.dispatch({ type: 'pong', id })
       return
     }
-    observer?.read(data)
-    if (!delivering && events.length === 0 && !running && !holding) {
-      // nothing else under way: hand it straight on, in one reused event (nothing keeps it)
-      messageEvent.data = data
-      raise(messageEvent)
-      messageEvent.data = undefined
-    } else raise({ type: 'emit', event: 'message', data })
+    this.#observer?.read(data)
+    if (!this.#delivering && !this.#running && !this.#holding && !this.#events?.length) {
+      // nothing else under way: hand it straight on in the one reused event (nothing keeps it)
+      MESSAGE.data = data
+      this.#raise(MESSAGE)
+      MESSAGE.data = undefined
+    } else this.#raise({ type: 'emit', event: 'message', data })
   }
 
-  function detach(ws: WebSocketLike): void {
+  /** Stop listening to a socket (it closed, or was handed over to close by itself). */
+  #forget(ws: WebSocketLike): void {
+    if (this.#ws === ws) {
+      this.#ws = undefined
+      this.#wsId = 0
+    }
+    OWNERS.delete(ws)
     ws.onopen = ws.onclose = ws.onmessage = null
     // keep an error listener: Node's `ws` throws an 'error' that nobody listens to
     ws.onerror = noop
@@ -308,13 +390,10 @@ export function createDriver(
     emitter.removeAllListeners?.('ping')
   }
 
-  function closeSocket(id: number, code: number, reason: string, hard: boolean, keepListening: boolean): void {
-    const ws = sockets.get(id)
+  #closeSocket(id: number, code: number, reason: string, hard: boolean, keepListening: boolean): void {
+    const ws = this.#wsId === id ? this.#ws : undefined
     if (!ws) return
-    if (!keepListening) {
-      sockets.delete(id)
-      detach(ws)
-    }
+    if (!keepListening) this.#forget(ws)
     if (hard && typeof ws.terminate === 'function') {
       ws.terminate()
       return
@@ -324,7 +403,7 @@ export function createDriver(
     } catch {
       ws.close() // a runtime that refuses the code still closes
     }
-    if (!keepListening && typeof ws.terminate === 'function') lingerAtMost(ws)
+    if (!keepListening && typeof ws.terminate === 'function') this.#lingerAtMost(ws)
   }
 
   /**
@@ -332,157 +411,170 @@ export function createDriver(
    * linger on a dead link for Node ws's own 30 s: terminate it after closeTimeout if it has not
    * closed by then. (Browsers have no terminate and clean up by themselves.)
    */
-  function lingerAtMost(ws: WebSocketLike): void {
+  #lingerAtMost(ws: WebSocketLike): void {
+    const timer = this.#options.timer
     // the deadline is cleared by the socket's own close, or ends by terminating it: bounded either way
-    const handle = timer.setTimeout(() => ws.terminate?.(), policy.closeTimeout)
+    const handle = timer.setTimeout(() => ws.terminate?.(), this.#options.policy.closeTimeout)
     ws.onclose = () => timer.clearTimeout(handle)
   }
 
-  function ping(id: number): void {
-    const ws = sockets.get(id)
+  #ping(id: number): void {
+    const ws = this.#wsId === id ? this.#ws : undefined
     if (!ws || ws.readyState !== OPEN) return
     try {
-      if (policy.heartbeat?.mode === 'protocol') ws.ping?.()
-      else ws.send(typeof pingMessage === 'function' ? pingMessage() : pingMessage)
+      if (this.#options.policy.heartbeat?.mode === 'protocol') ws.ping?.()
+      else {
+        const message = this.#options.pingMessage
+        ws.send(typeof message === 'function' ? message() : message)
+      }
     } catch (error) {
       // an unanswered ping is exactly what the heartbeat timeout detects; just say why
-      raise({ type: 'emit', event: 'error', code: 'SOCKET_ERROR', message: `ping failed: ${errorText(error)}` })
+      this.#raise({ type: 'emit', event: 'error', code: 'SOCKET_ERROR', message: `ping failed: ${errorText(error)}` })
     }
   }
 
   // ── the outbound path ──────────────────────────────────────────────────────────────────────────
-  function send(data: Data, settle?: Entry['settle']): boolean {
-    if (state.phase === 'open' && queue.length === 0) {
+  /** `settle` (optional) is told the message's fate: written, or dropped and why. */
+  send(data: Data, settle?: Entry['settle']): boolean {
+    const phase = this.state.phase
+    if (phase === 'open' && this.queue.length === 0) {
       // the hot path: straight to an open socket, no allocation
-      const ws = sockets.get(state.socket)
-      if (ws && ws.readyState === OPEN) return write(ws, data, settle)
+      const ws = this.#live()
+      if (ws && ws.readyState === OPEN) return this.#write(ws, data, settle)
     }
-    if (state.phase === 'closed') {
-      raise({ type: 'emit', event: 'drop', data, reason: 'closed' })
+    if (phase === 'closed') {
+      this.#raise({ type: 'emit', event: 'drop', data, reason: 'closed' })
       settle?.('closed')
       return false
     }
-    holding = true
+    this.#holding = true
     try {
-      return enqueue(data, settle)
+      return this.#enqueue(data, settle)
     } finally {
-      holding = false
-      deliver()
+      this.#holding = false
+      this.#deliver()
     }
   }
 
-  function enqueue(data: Data, settle: Entry['settle']): boolean {
-    const now = timer.now()
-    for (const old of queue.expire(now)) drop(old, 'ttl')
+  #enqueue(data: Data, settle: Entry['settle']): boolean {
+    const now = this.#options.timer.now()
+    for (const old of this.queue.expire(now)) this.#drop(old, 'ttl')
     // copy views: a caller may reuse its buffer before the queue is flushed
     const kept = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)) : data
-    const { accepted, evicted } = queue.push(kept, now, byteSize(data), settle)
-    for (const old of evicted) drop(old, 'overflow')
+    const { accepted, evicted } = this.queue.push(kept, now, byteSize(data), settle)
+    for (const old of evicted) this.#drop(old, 'overflow')
     if (!accepted) {
-      raise({ type: 'emit', event: 'drop', data, reason: 'overflow' })
+      this.#raise({ type: 'emit', event: 'drop', data, reason: 'overflow' })
       settle?.('overflow')
       return false
     }
-    armTtlTimer()
-    if (state.phase === 'idle') dispatch({ type: 'connect' })
-    else if (state.phase === 'open') flush(state.socket)
+    this.#armTtl()
+    if (this.state.phase === 'idle') this.dispatch({ type: 'connect' })
+    else if (this.state.phase === 'open') this.#flush(this.state.socket)
     return true
   }
 
   /** Hand one message to the socket. A throw is reported (error + drop), never lost silently. */
-  function write(ws: WebSocketLike, data: Data, settle: Entry['settle']): boolean {
+  #write(ws: WebSocketLike, data: Data, settle: Entry['settle']): boolean {
     try {
       ws.send(data)
     } catch (error) {
-      raise({ type: 'emit', event: 'error', code: 'SEND_FAILED', message: `send failed: ${errorText(error)}` })
-      raise({ type: 'emit', event: 'drop', data, reason: 'error' })
+      this.#raise({ type: 'emit', event: 'error', code: 'SEND_FAILED', message: `send failed: ${errorText(error)}` })
+      this.#raise({ type: 'emit', event: 'drop', data, reason: 'error' })
       settle?.('error')
       return false
     }
-    observer?.written(data)
+    this.#observer?.written(data)
     settle?.()
     return true
   }
 
-  function drop(entry: Entry, reason: DropReason): void {
-    raise({ type: 'emit', event: 'drop', data: entry.data, reason })
+  #drop(entry: Entry, reason: DropReason): void {
+    this.#raise({ type: 'emit', event: 'drop', data: entry.data, reason })
     entry.settle?.(reason)
   }
 
-  function flush(id: number): void {
-    const ws = sockets.get(id)
-    for (const old of queue.expire(timer.now())) drop(old, 'ttl')
+  #flush(id: number): void {
+    const ws = this.#wsId === id ? this.#ws : undefined
+    const queue = this.queue
+    for (const old of queue.expire(this.#options.timer.now())) this.#drop(old, 'ttl')
     while (ws && queue.length > 0 && ws.readyState === OPEN) {
       const entry = queue.shift()!
-      write(ws, entry.data, entry.settle)
+      this.#write(ws, entry.data, entry.settle)
     }
-    armTtlTimer()
+    this.#armTtl()
   }
 
-  function armTtlTimer(): void {
-    const due = queue.nextExpiry()
-    if (due === ttlDue) return
-    clearTtlTimer()
-    if (due === undefined) return
-    ttlDue = due
-    ttlTimer = timer.setTimeout(() => {
-      ttlTimer = undefined
-      ttlDue = Infinity
-      for (const old of queue.expire(timer.now())) drop(old, 'ttl')
-      armTtlTimer()
-    }, Math.max(0, due - timer.now()))
+  #expireQueue(): void {
+    for (const old of this.queue.expire(this.#options.timer.now())) this.#drop(old, 'ttl')
+    this.#armTtl()
   }
 
-  function clearTtlTimer(): void {
-    if (ttlTimer !== undefined) timer.clearTimeout(ttlTimer)
-    ttlTimer = undefined
-    ttlDue = Infinity
+  /** The queue's time-to-live deadline is one more slot in the socket's timer table. */
+  #armTtl(): void {
+    const due = this.queue.nextExpiry()
+    if (due === undefined) this.#timers.clear(QUEUE_TTL)
+    else this.#timers.setAt(QUEUE_TTL, due)
   }
+}
 
-  function log(kind: 'transition' | 'effect', subject: object, prev?: State, next?: State): void {
-    const fields: Record<string, unknown> = { kind, ...subject }
-    if (prev && next) {
-      fields.from = prev.phase
-      fields.to = next.phase
-    }
-    const text = Object.entries(fields)
-      .filter(([key, value]) => key !== 'kind' && key !== 'random' && value !== undefined && typeof value !== 'object')
-      .map(([key, value]) => `${key}=${typeof value === 'string' && /\s/.test(value) ? JSON.stringify(value) : String(value)}`)
-      .join(' ')
-    try {
-      debug!(`lifeline-ws ${kind} ${text}`, fields)
-    } catch {
-      // a broken logger must not break the connection
-    }
+/**
+ * Which driver listens to a socket. The handlers below are shared by every socket (no closures per
+ * socket): a WebSocket calls its handlers with `this` set to itself (and sets `event.target`).
+ */
+const OWNERS = new WeakMap<object, Driver>()
+
+/** The socket an event came from: `this`, or else the event's target. */
+function sourceOf(self: unknown, event: unknown): WebSocketLike {
+  return (OWNERS.has(self as object) ? self : (event as { target?: unknown } | undefined)?.target) as WebSocketLike
+}
+
+function onSocketOpen(this: unknown, event: unknown): void {
+  const ws = sourceOf(this, event)
+  OWNERS.get(ws)?.socketOpened(ws)
+}
+
+function onSocketClose(this: unknown, event: { code: number; reason: string; wasClean: boolean }): void {
+  const ws = sourceOf(this, event)
+  OWNERS.get(ws)?.socketClosed(ws, event)
+}
+
+function onSocketError(this: unknown, event: { error?: unknown; message?: unknown } | undefined): void {
+  const ws = sourceOf(this, event)
+  OWNERS.get(ws)?.socketErrored(ws, event)
+}
+
+function onSocketMessage(this: unknown, event: { data: unknown }): void {
+  const ws = sourceOf(this, event)
+  OWNERS.get(ws)?.socketMessage(ws, event.data)
+}
+
+/** Node ws control frames: an EventEmitter calls its listeners with `this` = the socket. */
+function onSocketPong(this: WebSocketLike): void {
+  OWNERS.get(this)?.socketPong(this)
+}
+
+function onSocketPing(this: WebSocketLike): void {
+  OWNERS.get(this)?.socketPing(this)
+}
+
+/** The one reused event for messages delivered while nothing else is under way. */
+const MESSAGE: { type: 'emit'; event: 'message'; data: unknown } = { type: 'emit', event: 'message', data: undefined }
+
+function log(debug: DebugLogger, kind: 'transition' | 'effect', subject: object, prev?: State, next?: State): void {
+  const fields: Record<string, unknown> = { kind, ...subject }
+  if (prev && next) {
+    fields.from = prev.phase
+    fields.to = next.phase
   }
-
-  return {
-    get state() {
-      return state
-    },
-    queue,
-    get protocol() {
-      return sockets.get(state.socket)?.protocol ?? ''
-    },
-    get extensions() {
-      return sockets.get(state.socket)?.extensions ?? ''
-    },
-    get bufferedAmount() {
-      return (sockets.get(state.socket)?.bufferedAmount ?? 0) + queue.bytes
-    },
-    get url() {
-      return lastUrl
-    },
-    get binaryType() {
-      return binaryType
-    },
-    set binaryType(value: string) {
-      binaryType = value
-      const ws = sockets.get(state.socket)
-      if (ws) ws.binaryType = value
-    },
-    dispatch,
-    send,
+  const text = Object.entries(fields)
+    .filter(([key, value]) => key !== 'kind' && key !== 'random' && value !== undefined && typeof value !== 'object')
+    .map(([key, value]) => `${key}=${typeof value === 'string' && /\s/.test(value) ? JSON.stringify(value) : String(value)}`)
+    .join(' ')
+  try {
+    debug(`lifeline-ws ${kind} ${text}`, fields)
+  } catch {
+    // a broken logger must not break the connection
   }
 }
 

@@ -6,6 +6,7 @@
 import type { Data, DropReason } from '../core/queue.js'
 import type { CloseInfo, Phase } from '../core/state.js'
 import type { DriverEvent, Observer } from './driver.js'
+import type { Clock } from './ports.js'
 
 /** What ended a connection. */
 export type DisconnectCause = 'close' | 'heartbeat' | 'idle' | 'offline' | 'lifetime' | 'reconnect' | 'user' | 'error'
@@ -52,49 +53,133 @@ export interface Stats {
   lastError: string | null
 }
 
-export interface Monitor extends Observer {
-  event(event: DriverEvent): void
-  stats(queued: number, highWater: number): Stats
-  history(): Disconnect[]
-}
-
 function size(data: unknown): number {
   if (typeof data === 'string') return data.length
   const d = data as { byteLength?: number; size?: number }
   return d.byteLength ?? d.size ?? 0
 }
 
-export function createMonitor(clock: () => number, historySize: number): Monitor {
+/** A class with plain fields: one small object per socket, nothing allocated per message. */
+export class Monitor implements Observer {
   // durations come from a wall clock that may be set back: never let time run backwards here
-  let latest = -Infinity
-  const now = (): number => (latest = Math.max(latest, clock()))
-  let state: Phase = 'idle'
-  let since = now()
-  let totalAttempts = 0
-  let attemptsSinceOpen = 0
-  let opens = 0
-  let disconnects = 0
-  let up = 0
-  let down = 0
-  let messagesIn = 0
-  let messagesOut = 0
-  let bytesIn = 0
-  let bytesOut = 0
-  const dropped: Record<DropReason, number> = { overflow: 0, ttl: 0, closed: 0, error: 0 }
-  let rttLast: number | null = null
-  let rttMin: number | null = null
-  let rttMax: number | null = null
-  let rttSum = 0
-  let rttSamples = 0
-  let lastClose: Stats['lastClose'] = null
-  let lastError: string | null = null
+  #latest = -Infinity
+  #state: Phase = 'idle'
+  #since: number
+  #totalAttempts = 0
+  #attemptsSinceOpen = 0
+  #opens = 0
+  #disconnects = 0
+  #up = 0
+  #down = 0
+  #messagesIn = 0
+  #messagesOut = 0
+  #bytesIn = 0
+  #bytesOut = 0
+  #dropped: Record<DropReason, number> | undefined = undefined
+  #rttLast: number | null = null
+  #rttMin: number | null = null
+  #rttMax: number | null = null
+  #rttSum = 0
+  #rttSamples = 0
+  #lastClose: Stats['lastClose'] = null
+  #lastError: string | null = null
   // what the current failure reported before its state change (error and close come first)
-  let pendingError: string | null = null
-  let pendingClose: CloseInfo | null = null
-  const log: Disconnect[] = []
-  let current: Disconnect | null = null
+  #pendingError: string | null = null
+  #pendingClose: CloseInfo | null = null
+  #log: Disconnect[] | undefined = undefined
+  #current: Disconnect | null = null
 
-  function causeOf(reason: string): Pick<Disconnect, 'cause' | 'code'> {
+  readonly #clock: Clock
+  readonly #historySize: number
+
+  constructor(
+    clock: Clock,
+    historySize: number,
+  ) {
+    this.#clock = clock
+    this.#historySize = historySize
+    this.#since = this.#now()
+  }
+
+  #now(): number {
+    return (this.#latest = Math.max(this.#latest, this.#clock.now()))
+  }
+
+  event(event: DriverEvent): void {
+    switch (event.event) {
+      case 'state':
+        return this.#onState(event.next, event.prev, event.reason)
+      case 'error':
+        this.#lastError = event.code
+        this.#pendingError = event.code
+        return
+      case 'close':
+        this.#lastClose = { ...event.close, at: this.#now() }
+        this.#pendingClose = event.close
+        return
+      case 'drop':
+        ;(this.#dropped ??= { overflow: 0, ttl: 0, closed: 0, error: 0 })[event.reason]++
+        return
+    }
+  }
+
+  written(data: Data): void {
+    this.#messagesOut++
+    this.#bytesOut += size(data)
+  }
+
+  read(data: unknown): void {
+    this.#messagesIn++
+    this.#bytesIn += size(data)
+  }
+
+  rtt(ms: number): void {
+    this.#rttLast = ms
+    this.#rttMin = this.#rttMin === null ? ms : Math.min(this.#rttMin, ms)
+    this.#rttMax = this.#rttMax === null ? ms : Math.max(this.#rttMax, ms)
+    this.#rttSum += ms
+    this.#rttSamples++
+  }
+
+  stats(queued: number, highWater: number): Stats {
+    const t = this.#now()
+    const state = this.#state
+    const up = this.#up
+    const down = this.#down
+    const rttSamples = this.#rttSamples
+    const inState = t - this.#since
+    const totalUptime = up + (state === 'open' ? inState : 0)
+    const totalDowntime = down + (state === 'connecting' || state === 'backoff' ? inState : 0)
+    return {
+      state,
+      timeInState: inState,
+      attempts: { total: this.#totalAttempts, sinceOpen: this.#attemptsSinceOpen },
+      opens: this.#opens,
+      disconnects: this.#disconnects,
+      uptime: state === 'open' ? inState : 0,
+      totalUptime,
+      totalDowntime,
+      uptimeRatio: totalUptime + totalDowntime === 0 ? 1 : totalUptime / (totalUptime + totalDowntime),
+      messagesIn: this.#messagesIn,
+      messagesOut: this.#messagesOut,
+      bytesIn: this.#bytesIn,
+      bytesOut: this.#bytesOut,
+      queued,
+      queueHighWater: highWater,
+      dropped: { overflow: 0, ttl: 0, closed: 0, error: 0, ...this.#dropped },
+      rtt: { last: this.#rttLast, min: this.#rttMin, avg: rttSamples ? this.#rttSum / rttSamples : null, max: this.#rttMax, samples: rttSamples },
+      lastClose: this.#lastClose,
+      lastError: this.#lastError,
+    }
+  }
+
+  history(): Disconnect[] {
+    return this.#log ? this.#log.map((entry) => ({ ...entry })) : []
+  }
+
+  #causeOf(reason: string): Pick<Disconnect, 'cause' | 'code'> {
+    const pendingError = this.#pendingError
+    const pendingClose = this.#pendingClose
     if (reason === 'close()') return { cause: 'user', code: null }
     if (pendingError === 'HEARTBEAT_TIMEOUT') return { cause: 'heartbeat', code: pendingError }
     if (pendingError === 'IDLE_TIMEOUT') return { cause: 'idle', code: pendingError }
@@ -105,98 +190,36 @@ export function createMonitor(clock: () => number, historySize: number): Monitor
     return { cause: 'error', code: pendingError }
   }
 
-  function onState(next: Phase, prev: Phase, reason: string): void {
-    const t = now()
-    if (prev === 'open') up += t - since
-    else if (prev === 'connecting' || prev === 'backoff') down += t - since
-    state = next
-    since = t
+  #onState(next: Phase, prev: Phase, reason: string): void {
+    const t = this.#now()
+    if (prev === 'open') this.#up += t - this.#since
+    else if (prev === 'connecting' || prev === 'backoff') this.#down += t - this.#since
+    this.#state = next
+    this.#since = t
     if (next === 'connecting') {
-      totalAttempts++
-      attemptsSinceOpen++
-      if (current) current.attempts++
+      this.#totalAttempts++
+      this.#attemptsSinceOpen++
+      if (this.#current) this.#current.attempts++
     }
     if (prev === 'open' && next !== 'open') {
-      disconnects++
-      current = { start: t, end: null, duration: null, ...causeOf(reason), attempts: next === 'connecting' ? 1 : 0 }
+      this.#disconnects++
+      const current: Disconnect = { start: t, end: null, duration: null, ...this.#causeOf(reason), attempts: next === 'connecting' ? 1 : 0 }
+      this.#current = current
+      const log = (this.#log ??= [])
       log.push(current)
-      if (log.length > historySize) log.shift()
+      if (log.length > this.#historySize) log.shift()
     }
     if (next === 'open') {
-      opens++
-      attemptsSinceOpen = 0
+      this.#opens++
+      this.#attemptsSinceOpen = 0
+      const current = this.#current
       if (current) {
         current.end = t
         current.duration = t - current.start
-        current = null
+        this.#current = null
       }
     }
-    pendingError = null
-    pendingClose = null
-  }
-
-  return {
-    event(event) {
-      switch (event.event) {
-        case 'state':
-          return onState(event.next, event.prev, event.reason)
-        case 'error':
-          lastError = event.code
-          pendingError = event.code
-          return
-        case 'close':
-          lastClose = { ...event.close, at: now() }
-          pendingClose = event.close
-          return
-        case 'drop':
-          dropped[event.reason]++
-          return
-      }
-    },
-    written(data: Data) {
-      messagesOut++
-      bytesOut += size(data)
-    },
-    read(data) {
-      messagesIn++
-      bytesIn += size(data)
-    },
-    rtt(ms) {
-      rttLast = ms
-      rttMin = rttMin === null ? ms : Math.min(rttMin, ms)
-      rttMax = rttMax === null ? ms : Math.max(rttMax, ms)
-      rttSum += ms
-      rttSamples++
-    },
-    stats(queued, highWater) {
-      const t = now()
-      const inState = t - since
-      const totalUptime = up + (state === 'open' ? inState : 0)
-      const totalDowntime = down + (state === 'connecting' || state === 'backoff' ? inState : 0)
-      return {
-        state,
-        timeInState: inState,
-        attempts: { total: totalAttempts, sinceOpen: attemptsSinceOpen },
-        opens,
-        disconnects,
-        uptime: state === 'open' ? inState : 0,
-        totalUptime,
-        totalDowntime,
-        uptimeRatio: totalUptime + totalDowntime === 0 ? 1 : totalUptime / (totalUptime + totalDowntime),
-        messagesIn,
-        messagesOut,
-        bytesIn,
-        bytesOut,
-        queued,
-        queueHighWater: highWater,
-        dropped: { ...dropped },
-        rtt: { last: rttLast, min: rttMin, avg: rttSamples ? rttSum / rttSamples : null, max: rttMax, samples: rttSamples },
-        lastClose,
-        lastError,
-      }
-    },
-    history() {
-      return log.map((entry) => ({ ...entry }))
-    },
+    this.#pendingError = null
+    this.#pendingClose = null
   }
 }

@@ -10,6 +10,11 @@ export interface Clock {
   now(): number
 }
 
+/**
+ * What the driver needs of a socket. Handlers (`onopen`…) are called with `this` set to the socket
+ * or with `event.target` set to it, and `on()` listeners with `this` set to it (as an EventEmitter
+ * does): the driver shares one set of handler functions among all its sockets.
+ */
 export interface WebSocketLike {
   readonly readyState: number
   binaryType: string

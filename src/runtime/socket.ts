@@ -7,11 +7,12 @@ import { createNanoEvents, type Emitter } from 'nanoevents'
 import { isUserCloseCode } from '../core/close-codes.js'
 import type { Data } from '../core/queue.js'
 import type { CloseInfo, EnvSignal, GiveUpReason, Phase } from '../core/state.js'
-import { checkData, describe, resolveOptions, type SocketOptions } from '../options.js'
-import { createDriver, type Driver, type DriverEvent, type DropReason } from './driver.js'
+import { checkData, describe, resolveOptions, type Resolved, type SocketOptions } from '../options.js'
+import { Driver, type DriverEvent, type DropReason, type EventSink } from './driver.js'
 import { LifelineError } from './errors.js'
-import { createMonitor, type Disconnect, type Stats } from './monitor.js'
+import { Monitor, type Disconnect, type Stats } from './monitor.js'
 import { createMessageStream, type MessageStream } from './stream.js'
+import { ownTimer, type TimerHostFor } from './timers.js'
 
 export interface SocketEvents {
   /** Every phase change, with a short human-readable reason. */
@@ -79,39 +80,153 @@ const SIGNALS: readonly EnvSignal[] = ['online', 'offline', 'visible', 'hidden']
 /** Hooks an adapter may attach for the socket's lifetime (environment listeners); returns cleanup. */
 export type AttachSignals = (signal: (name: EnvSignal) => void) => () => void
 
+/**
+ * What an entry point passes: the ports it fills in, the environment signals it attaches, and how
+ * sockets keep their timers (`sharedTimers` where many sockets share a process, else `ownTimer`).
+ */
 export function createSocket(
   options: SocketOptions,
   defaults: Partial<SocketOptions> = {},
   attachSignals?: AttachSignals,
+  timerHost: TimerHostFor = ownTimer,
 ): LifelineSocket {
-  const resolved = resolveOptions(options, defaults)
-  const emitter: Emitter<SocketEvents> = createNanoEvents<SocketEvents>()
-  const monitor = createMonitor(() => resolved.timer.now(), resolved.historySize)
-  /** What lives exactly as long as the socket (environment and abort listeners): released once closed for good. */
-  const releaseOnClose: (() => void)[] = []
+  return new Socket(resolveOptions(options, defaults), attachSignals, timerHost)
+}
 
-  const openInfo = (): { protocol: string; extensions: string } => ({ protocol: driver.protocol, extensions: driver.extensions })
-  const driver: Driver = createDriver(
-    resolved,
-    (event) => {
-      if (event.event !== 'message') monitor.event(event)
-      deliver(emitter, event, openInfo)
-    },
-    monitor,
-    resolved.debug,
-  )
+/**
+ * The public object. A class, so its methods live once on the prototype: per socket there are only
+ * its fields (thousands of idle sockets in one process is a normal load). Like a WebSocket's, its
+ * methods need their object: pass `(data) => socket.send(data)`, not a detached `socket.send`.
+ */
+class Socket implements LifelineSocket, EventSink {
+  readonly #driver: Driver
+  readonly #monitor: Monitor
+  /** Made at the first subscription: a socket nobody listens to needs no emitter. */
+  #emitter: Emitter<SocketEvents> | undefined = undefined
+  /** What lives exactly as long as the socket (environment and abort listeners): released once closed for good. */
+  #releaseOnClose: (() => void)[] | undefined = undefined
+
+  constructor(resolved: Resolved, attachSignals: AttachSignals | undefined, timerHost: TimerHostFor) {
+    this.#monitor = new Monitor(resolved.timer, resolved.historySize)
+    this.#driver = new Driver(resolved, this, this.#monitor, timerHost)
+    const abort = resolved.signal
+    if (abort) {
+      const onAbort = (): void => {
+        if (this.#driver.state.phase !== 'closed') this.close(1000, 'aborted')
+      }
+      if (abort.aborted) queueMicrotask(onAbort)
+      else {
+        abort.addEventListener('abort', onAbort, { once: true })
+        this.#releaseWhenClosed(() => abort.removeEventListener('abort', onAbort))
+      }
+    }
+    if (attachSignals) this.#releaseWhenClosed(attachSignals((name) => this.signal(name)))
+    if (!resolved.lazy) this.#driver.dispatch({ type: 'start' })
+  }
+
+  get state(): Phase {
+    return this.#driver.state.phase
+  }
+
+  get attempt(): number {
+    return this.#driver.state.attempt
+  }
+
+  get queued(): number {
+    return this.#driver.queue.length
+  }
+
+  get rtt(): number | undefined {
+    return this.#driver.state.rtt
+  }
+
+  get protocol(): string {
+    return this.#driver.state.phase === 'open' ? this.#driver.protocol : ''
+  }
+
+  get url(): string {
+    return this.#driver.url
+  }
+
+  get bufferedAmount(): number {
+    return this.#driver.bufferedAmount
+  }
+
+  get binaryType(): LifelineSocket['binaryType'] {
+    return this.#driver.binaryType as LifelineSocket['binaryType']
+  }
+
+  set binaryType(value) {
+    if (value !== 'arraybuffer' && value !== 'blob' && value !== 'nodebuffer') {
+      throw new TypeError(`binaryType must be "arraybuffer", "blob" or "nodebuffer", got ${describe(value)}`)
+    }
+    this.#driver.binaryType = value
+  }
+
+  on<E extends SocketEventName>(event: E, listener: SocketEvents[E]): () => void {
+    if (!EVENT_NAMES.includes(event)) {
+      throw new TypeError(`on(event): unknown event ${describe(event)}; expected one of ${EVENT_NAMES.join(', ')}`)
+    }
+    if (typeof listener !== 'function') {
+      throw new TypeError(`on("${event}", listener): listener must be a function, got ${describe(listener)}`)
+    }
+    return this.#listen(event, listener)
+  }
+
+  #listen<E extends SocketEventName>(event: E, listener: SocketEvents[E]): () => void {
+    return (this.#emitter ??= createNanoEvents<SocketEvents>()).on(event, listener)
+  }
+
+  send(data: Data): boolean {
+    checkData('send(data): data', data)
+    return this.#driver.send(data)
+  }
+
+  connect(): void {
+    this.#driver.dispatch({ type: 'connect' })
+  }
+
+  reconnect(): void {
+    this.#driver.dispatch({ type: 'reconnect' })
+  }
+
+  close(code = 1000, reason = ''): void {
+    if (typeof code !== 'number' || !isUserCloseCode(code)) {
+      throw new RangeError(`close(code): code must be 1000 or an integer in 3000–4999, got ${describe(code)}`)
+    }
+    if (typeof reason !== 'string') throw new TypeError(`close(code, reason): reason must be a string, got ${describe(reason)}`)
+    if (new TextEncoder().encode(reason).length > 123) {
+      throw new SyntaxError(`close(code, reason): reason must be at most 123 UTF-8 bytes, got ${describe(reason)}`)
+    }
+    this.#driver.dispatch({ type: 'close', code, reason })
+  }
+
+  signal(name: EnvSignal): void {
+    if (!SIGNALS.includes(name)) {
+      throw new TypeError(`signal(name): expected one of ${SIGNALS.join(', ')}, got ${describe(name)}`)
+    }
+    this.#driver.dispatch({ type: 'signal', signal: name })
+  }
+
+  stats(): Stats {
+    return this.#monitor.stats(this.#driver.queue.length, this.#driver.queue.highWater)
+  }
+
+  history(): Disconnect[] {
+    return this.#monitor.history()
+  }
 
   /** Settles once the socket is next open, or rejects when it is closed for good. */
-  function whenOpen(): Promise<void> {
-    const phase = driver.state.phase
+  opened(): Promise<void> {
+    const phase = this.#driver.state.phase
     if (phase === 'open') return Promise.resolve()
     if (phase === 'closed') return Promise.reject(closedError())
     return new Promise((resolve, reject) => {
       // 'giveup' is emitted before the 'closed' state event, so it wins when both come
       const offs = [
-        emitter.on('open', () => settle(resolve)),
-        emitter.on('giveup', ({ reason }) => settle(() => reject(new LifelineError('GIVEN_UP', `gave up: ${reason}`)))),
-        emitter.on('state', (next) => next === 'closed' && settle(() => reject(closedError()))),
+        this.#listen('open', () => settle(resolve)),
+        this.#listen('giveup', ({ reason }) => settle(() => reject(new LifelineError('GIVEN_UP', `gave up: ${reason}`)))),
+        this.#listen('state', (next) => next === 'closed' && settle(() => reject(closedError()))),
       ]
       function settle(done: () => void): void {
         for (const off of offs) off()
@@ -120,137 +235,53 @@ export function createSocket(
     })
   }
 
-  const socket: LifelineSocket = {
-    get state() {
-      return driver.state.phase
-    },
-    get attempt() {
-      return driver.state.attempt
-    },
-    get queued() {
-      return driver.queue.length
-    },
-    get rtt() {
-      return driver.state.rtt
-    },
-    get protocol() {
-      return driver.state.phase === 'open' ? driver.protocol : ''
-    },
-    get url() {
-      return driver.url
-    },
-    get bufferedAmount() {
-      return driver.bufferedAmount
-    },
-    get binaryType() {
-      return driver.binaryType as LifelineSocket['binaryType']
-    },
-    set binaryType(value) {
-      if (value !== 'arraybuffer' && value !== 'blob' && value !== 'nodebuffer') {
-        throw new TypeError(`binaryType must be "arraybuffer", "blob" or "nodebuffer", got ${describe(value)}`)
-      }
-      driver.binaryType = value
-    },
-    on(event, listener) {
-      if (!EVENT_NAMES.includes(event)) {
-        throw new TypeError(`on(event): unknown event ${describe(event)}; expected one of ${EVENT_NAMES.join(', ')}`)
-      }
-      if (typeof listener !== 'function') {
-        throw new TypeError(`on("${event}", listener): listener must be a function, got ${describe(listener)}`)
-      }
-      return emitter.on(event, listener)
-    },
-    send(data) {
-      checkData('send(data): data', data)
-      return driver.send(data)
-    },
-    connect() {
-      driver.dispatch({ type: 'connect' })
-    },
-    reconnect() {
-      driver.dispatch({ type: 'reconnect' })
-    },
-    close(code = 1000, reason = '') {
-      if (typeof code !== 'number' || !isUserCloseCode(code)) {
-        throw new RangeError(`close(code): code must be 1000 or an integer in 3000–4999, got ${describe(code)}`)
-      }
-      if (typeof reason !== 'string') throw new TypeError(`close(code, reason): reason must be a string, got ${describe(reason)}`)
-      if (new TextEncoder().encode(reason).length > 123) {
-        throw new SyntaxError(`close(code, reason): reason must be at most 123 UTF-8 bytes, got ${describe(reason)}`)
-      }
-      driver.dispatch({ type: 'close', code, reason })
-    },
-    signal(name) {
-      if (!SIGNALS.includes(name)) {
-        throw new TypeError(`signal(name): expected one of ${SIGNALS.join(', ')}, got ${describe(name)}`)
-      }
-      driver.dispatch({ type: 'signal', signal: name })
-    },
-    stats() {
-      return monitor.stats(driver.queue.length, driver.queue.highWater)
-    },
-    history() {
-      return monitor.history()
-    },
-    opened: whenOpen,
-    messages(streamOptions = {}) {
-      if (streamOptions === null || typeof streamOptions !== 'object') {
-        throw new TypeError(`messages(options): options must be an object, got ${describe(streamOptions)}`)
-      }
-      const bufferSize = streamOptions.bufferSize ?? 100
-      if (typeof bufferSize !== 'number' || !Number.isInteger(bufferSize) || bufferSize < 1) {
-        throw new RangeError(`messages({ bufferSize }): bufferSize must be a whole number >= 1, got ${describe(bufferSize)}`)
-      }
-      return createMessageStream(
-        bufferSize,
-        (push) => emitter.on('message', push),
-        (end) => emitter.on('state', (next) => next === 'closed' && end()),
-        driver.state.phase === 'closed',
-      )
-    },
-    sendAsync(data) {
-      checkData('sendAsync(data): data', data)
-      return new Promise((resolve, reject) => {
-        driver.send(data, (dropped) => {
-          if (dropped === undefined) resolve()
-          else reject(Object.assign(new LifelineError('DROPPED', `message dropped: ${dropped}`), { reason: dropped }))
-        })
-      })
-    },
+  messages(streamOptions: { bufferSize?: number } = {}): MessageStream {
+    if (streamOptions === null || typeof streamOptions !== 'object') {
+      throw new TypeError(`messages(options): options must be an object, got ${describe(streamOptions)}`)
+    }
+    const bufferSize = streamOptions.bufferSize ?? 100
+    if (typeof bufferSize !== 'number' || !Number.isInteger(bufferSize) || bufferSize < 1) {
+      throw new RangeError(`messages({ bufferSize }): bufferSize must be a whole number >= 1, got ${describe(bufferSize)}`)
+    }
+    return createMessageStream(
+      bufferSize,
+      (push) => this.#listen('message', push),
+      (end) => this.#listen('state', (next) => next === 'closed' && end()),
+      this.#driver.state.phase === 'closed',
+    )
   }
 
-  const abort = resolved.signal
-  if (abort) {
-    const onAbort = (): void => {
-      if (driver.state.phase !== 'closed') socket.close(1000, 'aborted')
-    }
-    if (abort.aborted) queueMicrotask(onAbort)
-    else {
-      abort.addEventListener('abort', onAbort, { once: true })
-      releaseOnClose.push(() => abort.removeEventListener('abort', onAbort))
-    }
-  }
-  if (attachSignals) releaseOnClose.push(attachSignals((name) => socket.signal(name)))
-  if (releaseOnClose.length > 0) {
-    const unbind = emitter.on('state', (next) => {
-      if (next !== 'closed') return
-      unbind()
-      for (const release of releaseOnClose.splice(0)) release()
+  sendAsync(data: Data): Promise<void> {
+    checkData('sendAsync(data): data', data)
+    return new Promise((resolve, reject) => {
+      this.#driver.send(data, (dropped) => {
+        if (dropped === undefined) resolve()
+        else reject(Object.assign(new LifelineError('DROPPED', `message dropped: ${dropped}`), { reason: dropped }))
+      })
     })
   }
 
-  if (!resolved.lazy) driver.dispatch({ type: 'start' })
-  return socket
+  /** From the driver: count it, then hand it to the listeners. */
+  receive(event: DriverEvent): void {
+    if (event.event !== 'message') this.#monitor.event(event)
+    if (event.event === 'state' && event.next === 'closed' && this.#releaseOnClose) {
+      for (const release of this.#releaseOnClose.splice(0)) release()
+    }
+    const listeners = this.#emitter?.events[event.event]
+    if (listeners && listeners.length > 0) deliver(listeners as ((...args: unknown[]) => void)[], event, this.#driver)
+  }
+
+  #releaseWhenClosed(release: () => void): void {
+    ;(this.#releaseOnClose ??= []).push(release)
+  }
 }
 
 /**
  * Call every listener even if one throws; a thrown error is rethrown asynchronously (as a DOM
  * EventTarget reports it), so it surfaces without leaving the socket half-updated.
  */
-function deliver(emitter: Emitter<SocketEvents>, event: DriverEvent, openInfo: () => { protocol: string; extensions: string }): void {
+function deliver(listeners: ((...args: unknown[]) => void)[], event: DriverEvent, driver: Driver): void {
   // nanoevents replaces the array on unbind, so iterating this one is safe without a copy
-  const listeners = emitter.events[event.event] as ((...args: unknown[]) => void)[] | undefined
-  if (!listeners || listeners.length === 0) return
   if (event.event === 'message') {
     // the hot path: no argument array
     for (let i = 0, n = listeners.length; i < n; i++) {
@@ -262,7 +293,7 @@ function deliver(emitter: Emitter<SocketEvents>, event: DriverEvent, openInfo: (
     }
     return
   }
-  const args = argumentsOf(event, openInfo)
+  const args = argumentsOf(event, driver)
   for (let i = 0, n = listeners.length; i < n; i++) {
     try {
       listeners[i]!(...args)
@@ -272,12 +303,12 @@ function deliver(emitter: Emitter<SocketEvents>, event: DriverEvent, openInfo: (
   }
 }
 
-function argumentsOf(event: DriverEvent, openInfo: () => { protocol: string; extensions: string }): unknown[] {
+function argumentsOf(event: DriverEvent, driver: Driver): unknown[] {
   switch (event.event) {
     case 'state':
       return [event.next, event.prev, event.reason]
     case 'open':
-      return [openInfo()]
+      return [{ protocol: driver.protocol, extensions: driver.extensions }]
     case 'message':
       return [event.data]
     case 'close':

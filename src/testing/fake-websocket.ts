@@ -150,7 +150,8 @@ export class FakeSocket implements WebSocketLike {
 
   emitFrame(event: 'pong' | 'ping'): void {
     if (this.readyState !== 1 || this.silent) return
-    for (const listener of this.listeners.get(event) ?? []) listener()
+    // as an EventEmitter does: `this` is the socket
+    for (const listener of this.listeners.get(event) ?? []) listener.call(this)
   }
 
   private finish(code: number, reason: string, wasClean: boolean): void {
