@@ -90,15 +90,16 @@ class NodeWebSocket extends (WebSocket as unknown as new (...args: any[]) => Eve
     this.#onerror?.call(this, { type: 'error', target: this, error, message: error?.message })
   }
 
-  static #message(this: NodeWebSocket, data: unknown, isBinary: boolean): void {
+  static #message(this: NodeWebSocket, data: Buffer, isBinary: boolean): void {
+    const handler = this.#onmessage
+    if (handler === null) return
     const event = MESSAGE_EVENT
     event.target = this
-    event.data = isBinary ? data : String(data)
-    try {
-      this.#onmessage?.call(this, event)
-    } finally {
-      event.target = event.data = undefined
-    }
+    event.data = isBinary ? data : data.toString()
+    handler.call(this, event)
+    // not in a finally: this is the receive hot path; a throwing handler leaves one message held
+    // here until the next one arrives
+    event.target = event.data = undefined
   }
 
   get bufferedAmount(): number {
