@@ -51,6 +51,14 @@ function aggregate(file) {
   const [iType, iName, iSize] = ['type', 'name', 'self_size'].map((k) => f.indexOf(k))
   const kinds = new Map()
   const closures = new Map()
+  const shapes = new Map()
+  const ef = s.snapshot.meta.edge_fields
+  const edgeTypes = s.snapshot.meta.edge_types[0]
+  const [eType, eName] = ['type', 'name_or_index'].map((k) => ef.indexOf(k))
+  const iEdges = f.indexOf('edge_count')
+  const eTo = ef.indexOf('to_node')
+  const owners = new Map()
+  let edge = 0
   const add = (m, k, size) => {
     const e = m.get(k) ?? [0, 0]
     e[0]++
@@ -73,8 +81,24 @@ function aggregate(file) {
       : `${t}:${n}`.slice(0, 50)
     add(kinds, kind, size)
     if (t === 'closure') add(closures, n || '(anonymous)', size)
+    const edges = s.nodes[i + iEdges]
+    if (t === 'object' && (n === 'Object' || n === 'Array')) {
+      // a plain object's shape: its own property names, so the breakdown says which literal it is
+      const keys = []
+      for (let e = edge; e < edge + edges * ef.length; e += ef.length) {
+        if (edgeTypes[s.edges[e + eType]] === 'property') keys.push(s.strings[s.edges[e + eName]])
+      }
+      add(shapes, `${n}{${keys.slice(0, 6).join(',')}${keys.length > 6 ? ',…' : ''}}`, size)
+    }
+    // who holds each dictionary-mode property store (an object that went slow, and how big it got)
+    for (let e = edge; e < edge + edges * ef.length; e += ef.length) {
+      const to = s.edges[e + eTo]
+      const toName = s.strings[s.nodes[to + iName]]
+      if (toName === '(object properties)' || toName === '(object elements)') add(owners, `${toName} of ${t}:${n}`.slice(0, 70), s.nodes[to + iSize])
+    }
+    edge += edges * ef.length
   }
-  return { kinds, closures }
+  return { kinds, closures, shapes, owners }
 }
 const a = aggregate(before)
 const b = aggregate(after)
@@ -87,4 +111,8 @@ console.log(`${lib}: ${N} idle connections; heap per connection ${kinds.reduce((
 console.log('\n| kind | bytes/conn | objects/conn |\n| --- | ---: | ---: |')
 for (const [k, c, sz] of kinds.filter(([, , sz]) => sz >= 20)) console.log(`| ${k} | ${sz.toFixed(0)} | ${c.toFixed(1)} |`)
 console.log('\nclosures per connection by name:', diff(a.closures, b.closures).filter(([, c]) => c >= 0.9).map(([k, c]) => `${k}×${c.toFixed(0)}`).join(', '))
+console.log('\nplain objects per connection by shape:')
+for (const [k, c, sz] of diff(a.shapes, b.shapes).filter(([, c]) => c >= 0.9)) console.log(`  ${k} ×${c.toFixed(1)} ${sz.toFixed(0)} B`)
+console.log('\nproperty and element stores per connection by owner:')
+for (const [k, c, sz] of diff(a.owners, b.owners).filter(([, c]) => c >= 0.5)) console.log(`  ${k} ×${c.toFixed(1)} ${sz.toFixed(0)} B`)
 process.exit(0)

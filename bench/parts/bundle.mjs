@@ -30,7 +30,8 @@ async function size(code) {
     minify: true,
     format: 'esm',
     platform: 'browser',
-    target: 'es2020',
+    // the builds are ES2022 (README): a lower target would make esbuild rewrite #private fields as WeakMaps
+    target: 'es2022',
     write: false,
     logLevel: 'silent',
     legalComments: 'none',
@@ -61,7 +62,7 @@ export async function run() {
         headers: ['what', 'entry bundled', 'min', 'min+gzip', 'target'],
         rows,
         notes: [
-          'esbuild (bundle, minify, format esm, platform browser, target es2020) of a one-line entry, gzip level 9; tree-shaking applies, so "only" rows are what an app importing just that pays. Exact, not timings.',
+          'esbuild (bundle, minify, format esm, platform browser, target es2022) of a one-line entry, gzip level 9; tree-shaking applies, so "only" rows are what an app importing just that pays. Exact, not timings.',
           `**We miss the browser budget plainly**: the target is ≤ ${fmt(TARGET)} B min+gzip; lifeline-ws is several times that (the numbers above), larger than every peer.`,
         ],
       },
