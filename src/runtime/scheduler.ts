@@ -9,7 +9,7 @@
  * (a heartbeat must not stall for an hour because someone corrected the clock).
  */
 import type { Clock } from './ports.js'
-import { NOT_SCHEDULED, type Scheduled, type TimerHost, type TimerHostFor } from './timers.js'
+import { NOT_SCHEDULED, SET_BACK_TOLERANCE, type Scheduled, type TimerHost, type TimerHostFor } from './timers.js'
 
 /** A table taken out of the heap to be called (its `index` while the scheduler fires). */
 const FIRING = -2
@@ -31,12 +31,15 @@ export class Scheduler implements TimerHost {
   #expected = 0
   readonly #onPortTimer: () => void
 
-  constructor(private readonly clock: Clock) {
+  readonly #clock: Clock
+
+  constructor(clock: Clock) {
+    this.#clock = clock
     this.#onPortTimer = () => this.#fire()
   }
 
   now(): number {
-    return this.clock.now()
+    return this.#clock.now()
   }
 
   /** Entries waiting (for tests and benchmarks). */
@@ -77,24 +80,26 @@ export class Scheduler implements TimerHost {
   #rearm(): void {
     const earliest = this.#heap.length > 0 ? this.#heap[0]!.due : Infinity
     if (earliest === this.#armedFor) return
-    if (this.#handle !== undefined) this.clock.clearTimeout(this.#handle)
+    if (this.#handle !== undefined) this.#clock.clearTimeout(this.#handle)
     this.#handle = undefined
     this.#armedFor = earliest
     if (earliest === Infinity) return
-    const now = this.clock.now()
+    const now = this.#clock.now()
     const delay = Math.max(0, earliest - now)
     this.#expected = now + delay
-    this.#handle = this.clock.setTimeout(this.#onPortTimer, delay)
+    this.#handle = this.#clock.setTimeout(this.#onPortTimer, delay)
   }
 
   #fire(): void {
     this.#handle = undefined
     this.#armedFor = Infinity
     const heap = this.#heap
-    const now = this.clock.now()
+    const now = this.#clock.now()
     const setBack = this.#expected - now
-    // a shift by the same amount keeps the heap in order
-    if (setBack > 0) for (const item of heap) item.shift(setBack), (item.due -= setBack)
+    // a shift by the same amount keeps the heap in order. Port timers often fire a few ms "early"
+    // by Date.now (libuv counts from its loop time): that is not a clock set back, and shifting
+    // every socket's timers for it would cost O(sockets) per firing
+    if (setBack > SET_BACK_TOLERANCE) for (const item of heap) item.shift(setBack), (item.due -= setBack)
     // take out everything due first: one that re-schedules itself for "now" waits for the next turn
     const due: Scheduled[] = []
     while (heap.length > 0 && heap[0]!.due <= now) {
@@ -110,7 +115,13 @@ export class Scheduler implements TimerHost {
         item.fire(now)
       }
     } finally {
-      for (const item of due) if (item.index === FIRING) item.index = NOT_SCHEDULED
+      // one socket's throw must not cost the others their timers: whatever did not fire, fires
+      // next turn
+      for (const item of due) {
+        if (item.index !== FIRING) continue
+        item.index = NOT_SCHEDULED
+        this.schedule(item, item.due)
+      }
       this.#rearm()
     }
   }

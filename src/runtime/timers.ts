@@ -30,6 +30,12 @@ export interface Scheduled {
 
 export const NOT_SCHEDULED = -1
 
+/**
+ * A port timer that fires more than this much "early" by the wall clock means the clock was set
+ * back. Less is ordinary: libuv and browsers count timers from a cached loop time.
+ */
+export const SET_BACK_TOLERANCE = 1_000
+
 /** Calls tables back at their due times through the clock's port timers. */
 export interface TimerHost {
   now(): number
@@ -53,7 +59,7 @@ export const ownTimer: TimerHostFor = (clock) => {
     const item = waiting!
     const now = clock.now()
     handle = waiting = undefined
-    if (expected > now) item.shift(expected - now)
+    if (expected - now > SET_BACK_TOLERANCE) item.shift(expected - now)
     item.index = NOT_SCHEDULED
     item.fire(now)
   }

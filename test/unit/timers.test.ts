@@ -130,6 +130,17 @@ describe.each(HOSTS)('TimerTable with %s', (_, host) => {
     expect(fired[1]).toEqual({ slot: 'idle', at: 10_001_500 - 3_600_000, late: 0 })
   })
 
+  it('a port timer firing a little early by the wall clock (< 1 s, ordinary drift) is not a set-back: the slot waits for its time', () => {
+    const clock = createVirtualClock(50_000)
+    const { timers, fired } = table(clock, host)
+    timers.set('heartbeat', 1_000)
+    clock.jump(-300) // the port timer now fires when the wall clock says 50,700
+    clock.advance(1_000)
+    expect(fired).toEqual([])
+    clock.advance(300)
+    expect(fired).toEqual([{ slot: 'heartbeat', at: 51_000, late: 0 }])
+  })
+
   it('a listener that throws does not stop the table: the next slot still fires', () => {
     const clock = createVirtualClock()
     const { timers, fired } = table(clock, host, ({ slot }) => {
@@ -151,6 +162,20 @@ describe('sharedTimers: one port timer per clock', () => {
     expect(clock.pending).toBe(1)
     clock.advance(2_000)
     tables.forEach(({ fired }, i) => expect(fired).toEqual([{ slot: 'heartbeat', at: 1_000 + ((i * 7919) % 1_000), late: 0 }]))
+    expect(clock.pending).toBe(0)
+  })
+
+  it('a socket whose timer listener throws does not cost the others due in the same turn their timers', () => {
+    const clock = createVirtualClock()
+    const tables = Array.from({ length: 5 }, (_, i) =>
+      table(clock, sharedTimers, () => {
+        if (i === 0) throw new Error('listener bug')
+      }),
+    )
+    for (const { timers } of tables) timers.set('heartbeat', 10)
+    expect(() => clock.advance(10)).toThrow('listener bug')
+    clock.advance(0)
+    expect(tables.map(({ fired }) => fired.length)).toEqual([1, 1, 1, 1, 1])
     expect(clock.pending).toBe(0)
   })
 
