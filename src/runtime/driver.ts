@@ -159,7 +159,8 @@ export class Driver {
     this.state = next
     const debug = this.#options.debug
     if (debug && (commands.length > 0 || next.phase !== prev.phase)) log(debug, 'transition', input, prev, next)
-    if (this.#observer && next.rtt !== prev.rtt && next.rtt !== undefined) this.#observer.rtt(next.rtt)
+    // every answered ping is a sample, also one with the same round trip as the last
+    if (this.#observer && input.type === 'pong' && prev.pingAt !== 0 && next.pingAt === 0) this.#observer.rtt(next.rtt!)
     for (let i = 0; i < commands.length; i++) {
       const command = commands[i]!
       if (command.type === 'emit') (this.#events ??= []).push(command)

@@ -42,6 +42,14 @@ describe('stats()', () => {
     expect(s.uptimeRatio).toBeCloseTo(1_800 / 2_300)
   })
 
+  it('counts every answered ping, also when two round trips are equal (loopback: 0 ms each time)', () => {
+    const h = harness({ heartbeat: { interval: 1_000, timeout: 500 } }, { pingFrames: true })
+    h.clock.advance(0)
+    h.server.accept()
+    h.clock.advance(3_500) // three pings, each answered at once
+    expect(h.socket.stats().rtt).toEqual({ last: 0, min: 0, avg: 0, max: 0, samples: 3 })
+  })
+
   it('before anything happened: zeros, and an uptime ratio of 1', () => {
     const h = harness({ lazy: true })
     expect(h.socket.stats()).toMatchObject({ state: 'idle', opens: 0, uptimeRatio: 1, rtt: { last: null, samples: 0 }, lastClose: null })
