@@ -179,3 +179,43 @@ describe('liveness edge cases on a real link', () => {
     expect(server.connectionCount).toBe(1)
   })
 })
+
+describe('many sockets on one shared timer (Node)', () => {
+  it('200 sockets hold one port timer between them; 100 behind a silenced proxy each notice on their own, the 100 direct ones stay open and keep answering', async () => {
+    const N = 100
+    const heartbeat = { interval: 500, timeout: 500 }
+    const server = await startWsServer()
+    const proxy = await startProxy(server.port)
+    const timeouts = () => process.getActiveResourcesInfo().filter((name) => name === 'Timeout').length
+    const timersBefore = timeouts()
+    const options = { heartbeat, connectTimeout: 1_000, backoff: { initialDelay: 5_000, maxDelay: 5_000, jitter: 'none' as const } }
+    const proxied = Array.from({ length: N }, () => connect({ url: `ws://127.0.0.1:${proxy.port}/`, ...options }))
+    const direct = Array.from({ length: N }, () => connect({ url: `ws://127.0.0.1:${server.port}/`, ...options }))
+    const all = [...proxied, ...direct]
+    await waitFor(() => all.every((t) => t.socket.rtt !== undefined), 5_000, 'every socket to have one heartbeat answered', {
+      describe: () => `${all.filter((t) => t.socket.rtt === undefined).length} still without an answer`,
+    })
+    // 200 sockets, each with an armed heartbeat: per-socket timers would be 200 more Timeouts
+    const timersWithSockets = timeouts()
+    console.log(`[liveness] ${2 * N} open sockets with heartbeats: Node Timeouts ${timersBefore} before, ${timersWithSockets} with them`)
+    expect(timersWithSockets - timersBefore).toBeLessThanOrEqual(2)
+
+    const samples = direct.map((t) => t.socket.stats().rtt.samples)
+    const from = proxied.map((t) => t.rec.log.length)
+    const silencedAt = performance.now()
+    proxy.silence()
+    const left = await Promise.all(
+      proxied.map((t, i) =>
+        t.rec.waitFor('state', 3_000, { from: from[i], filter: (_next, prev) => prev === 'open', what: "a proxied socket to leave 'open'" }),
+      ),
+    )
+    const detected = left.map((entry) => Math.round(entry.mono - silencedAt)).sort((a, b) => a - b)
+    console.log(`[liveness] ${N} silenced sockets: noticed after ${detected[0]}–${detected[N - 1]} ms (median ${detected[N / 2]})`)
+    // each on its own clock: after at most interval + timeout from its last answer, plus slack for 200 sockets on 2 cores
+    expect(detected[N - 1]).toBeLessThanOrEqual(heartbeat.interval + heartbeat.timeout + 600)
+    expect(new Set(left.map((entry) => entry.args[2]))).toEqual(new Set(['heartbeat timeout']))
+    // the direct ones never left 'open', and their pings kept being answered meanwhile
+    expect(direct.filter((t) => t.socket.state !== 'open' || t.rec.log.some((e) => e.name === 'close')).length).toBe(0)
+    expect(direct.filter((t, i) => t.socket.stats().rtt.samples <= samples[i]!).length).toBe(0)
+  })
+})
