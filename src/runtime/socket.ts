@@ -90,7 +90,7 @@ export function createSocket(
   attachSignals?: AttachSignals,
   timerHost: TimerHostFor = ownTimer,
 ): LifelineSocket {
-  return new Socket(resolveOptions(options, defaults), attachSignals, timerHost)
+  return new LifelineSocketImpl(resolveOptions(options, defaults), attachSignals, timerHost)
 }
 
 /**
@@ -98,7 +98,7 @@ export function createSocket(
  * its fields (thousands of idle sockets in one process is a normal load). Like a WebSocket's, its
  * methods need their object: pass `(data) => socket.send(data)`, not a detached `socket.send`.
  */
-class Socket implements LifelineSocket, EventSink {
+class LifelineSocketImpl implements LifelineSocket, EventSink {
   readonly #driver: Driver
   readonly #monitor: Monitor
   /** Made at the first subscription: a socket nobody listens to needs no emitter. */
