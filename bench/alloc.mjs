@@ -1,0 +1,90 @@
+// Does the hot path allocate? Sends 1,000,000 messages through an open lifeline socket, and delivers
+// 1,000,000 inbound messages to a listener, against a stub WebSocket port that does no work and
+// allocates nothing itself (it reuses one event object). With a young generation of 1 MB, 16 bytes
+// per message would force about 15 young-generation collections per million; an allocation-free
+// path causes none (a compile or two may still show up as 1). Counted with a PerformanceObserver.
+//   npm run bench:alloc      (node --max-semi-space-size=1 bench/alloc.mjs)
+//
+// The receive path reads the clock once per message (the heartbeat and the idle watchdog need the
+// time of the last inbound data), and V8 returns Date.now() as a freshly boxed number: 16 bytes of
+// young garbage per message, the one allocation left there. Reading it less often would make the
+// idle watchdog guess when the last message came, which is how false IDLE_TIMEOUTs happen.
+import { PerformanceObserver } from 'node:perf_hooks'
+import { createSocket } from 'lifeline-ws/core'
+
+const N = 1_000_000
+const EVENT = { data: 'x'.repeat(64), target: undefined }
+
+class StubWebSocket {
+  readyState = 0
+  binaryType = 'arraybuffer'
+  protocol = ''
+  extensions = ''
+  bufferedAmount = 0
+  onopen = null
+  onmessage = null
+  onclose = null
+  onerror = null
+  constructor() {
+    EVENT.target = this
+    setTimeout(() => {
+      this.readyState = 1
+      this.onopen?.({ target: this })
+    }, 0)
+  }
+  send() {}
+  close() {}
+  /** What a runtime does per inbound message: call the handler with this = the socket. */
+  deliver() {
+    this.onmessage.call(this, EVENT)
+  }
+}
+
+let stub
+const Port = class extends StubWebSocket {
+  constructor(...args) {
+    super(...args)
+    stub = this
+  }
+}
+const socket = createSocket({
+  url: 'ws://stub.invalid/',
+  WebSocket: Port,
+  timer: { setTimeout, clearTimeout, now: Date.now },
+  random: Math.random,
+  heartbeat: false,
+})
+let received = 0
+socket.on('message', () => received++)
+await socket.opened()
+
+let minor = 0
+const observer = new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) if (entry.detail?.kind === 1 /* NODE_PERFORMANCE_GC_MINOR */) minor++
+})
+observer.observe({ entryTypes: ['gc'] })
+const settle = () => new Promise((resolve) => setTimeout(resolve, 50))
+
+async function count(label, body) {
+  body(10_000) // warm up: let the JIT compile the path before counting
+  await settle()
+  minor = 0
+  body(N)
+  await settle() // the observer reports asynchronously
+  console.log(`| ${label} | ${N.toLocaleString('en-US')} | ${minor} |`)
+}
+
+const message = 'x'.repeat(64)
+console.log('| path | messages | young-generation collections |')
+console.log('| --- | ---: | ---: |')
+await count('send() to an open socket, 64 B text', (n) => {
+  for (let i = 0; i < n; i++) socket.send(message)
+})
+await count("an inbound message to one 'message' listener", (n) => {
+  for (let i = 0; i < n; i++) stub.deliver()
+})
+console.log(`\nNode ${process.version}, young generation ${process.execArgv.join(' ') || '(default size)'}; ${received.toLocaleString('en-US')} messages received in all.`)
+console.log('An allocation of 16 B per message would show as about 15 collections per million; the receive')
+console.log("path's is the boxed number Date.now() returns (see the top of this file).")
+observer.disconnect()
+socket.close()
