@@ -315,7 +315,7 @@ function onTimer(state: State, input: Extract<Input, { type: 'timer' }>, policy:
 }
 
 /**
- * The heartbeat. One timer per socket, armed lazily: inbound data only records the time, and the
+ * The heartbeat. One named timer, armed lazily: inbound data only records the time, and the
  * timer, when it fires, decides from the clock whether the link has been quiet long enough to ping,
  * or whether the outstanding ping is overdue. Worst case from the last inbound byte to detection:
  * interval (quiet) + timeout (no answer).
