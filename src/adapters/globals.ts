@@ -13,6 +13,7 @@ export function globalDefaults(): Partial<SocketOptions> {
       setTimeout: (callback, ms) => setTimeout(callback, ms),
       clearTimeout: (handle) => clearTimeout(handle),
       now: () => Date.now(),
+      monotonic: () => performance.now(),
     },
     random: () => Math.random(),
   }

@@ -130,6 +130,7 @@ export const nodeDefaults: Partial<SocketOptions> = {
     // the builtin itself, not a wrapper: optimised code inlines the call (the receive path reads
     // the clock for every message). V8 still boxes the number it returns: see bench/alloc.mjs
     now: Date.now,
+    monotonic: () => performance.now(),
   },
   random: Math.random,
 }

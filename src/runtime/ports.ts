@@ -3,11 +3,17 @@
  * a browser WebSocket, Node's `ws`, a worker's WebSocket, or the testing kit's fake.
  */
 
-/** Timers and a clock. `now()` is wall-clock ms (Date.now in adapters) so a sleeping machine shows as a jump. */
+/**
+ * Timers and clocks. `now()` is wall-clock ms (Date.now in adapters), so a sleeping machine shows as
+ * a jump. `monotonic()` (performance.now in adapters) is what timers are ordered by: it never jumps
+ * when someone sets the wall clock. Without it, timers are ordered by `now()`, and a wall clock that
+ * jumps moves them.
+ */
 export interface Clock {
   setTimeout(callback: () => void, ms: number): unknown
   clearTimeout(handle: any): void
   now(): number
+  monotonic?(): number
 }
 
 /**

@@ -1,15 +1,11 @@
 /**
  * One port timer per clock, shared by every socket on that clock. Each socket's timer table asks to
- * be called at its earliest due time; a binary heap keeps those in order and the single port timer
- * is armed for the first. 10,000 idle sockets with heartbeats then hold 10,000 heap entries (a
- * number and a slot each) instead of 10,000 Node Timeouts with a callback each.
- *
- * Port timers run on monotonic time, due times on the clock's wall time. When the port timer fires
- * and the wall clock says it is early, the clock was set back: every due time moves back with it
- * (a heartbeat must not stall for an hour because someone corrected the clock).
+ * be called at its earliest (monotonic) due time; a binary heap keeps those in order and the single
+ * port timer is armed for the first. 10,000 idle sockets with heartbeats then hold 10,000 heap
+ * entries (a number and a slot each) instead of 10,000 Node Timeouts with a callback each.
  */
 import type { Clock } from './ports.js'
-import { NOT_SCHEDULED, SET_BACK_TOLERANCE, type Scheduled, type TimerHost, type TimerHostFor } from './timers.js'
+import { delayUntil, monotonicOf, NOT_SCHEDULED, type Scheduled, type TimerHost, type TimerHostFor } from './timers.js'
 
 /** A table taken out of the heap to be called (its `index` while the scheduler fires). */
 const FIRING = -2
@@ -27,14 +23,14 @@ export class Scheduler implements TimerHost {
   readonly #heap: Scheduled[] = []
   #handle: unknown = undefined
   #armedFor = Infinity
-  /** Wall time the port timer should fire at (arming time + its delay). */
-  #expected = 0
   readonly #onPortTimer: () => void
 
   readonly #clock: Clock
+  readonly monotonic: () => number
 
   constructor(clock: Clock) {
     this.#clock = clock
+    this.monotonic = monotonicOf(clock)
     this.#onPortTimer = () => this.#fire()
   }
 
@@ -84,22 +80,14 @@ export class Scheduler implements TimerHost {
     this.#handle = undefined
     this.#armedFor = earliest
     if (earliest === Infinity) return
-    const now = this.#clock.now()
-    const delay = Math.max(0, earliest - now)
-    this.#expected = now + delay
-    this.#handle = this.#clock.setTimeout(this.#onPortTimer, delay)
+    this.#handle = this.#clock.setTimeout(this.#onPortTimer, delayUntil(earliest, this.monotonic()))
   }
 
   #fire(): void {
     this.#handle = undefined
     this.#armedFor = Infinity
     const heap = this.#heap
-    const now = this.#clock.now()
-    const setBack = this.#expected - now
-    // a shift by the same amount keeps the heap in order. Port timers often fire a few ms "early"
-    // by Date.now (libuv counts from its loop time): that is not a clock set back, and shifting
-    // every socket's timers for it would cost O(sockets) per firing
-    if (setBack > SET_BACK_TOLERANCE) for (const item of heap) item.shift(setBack), (item.due -= setBack)
+    const now = this.monotonic()
     // take out everything due first: one that re-schedules itself for "now" waits for the next turn
     const due: Scheduled[] = []
     while (heap.length > 0 && heap[0]!.due <= now) {
@@ -112,7 +100,7 @@ export class Scheduler implements TimerHost {
         // cancelled or re-scheduled by an earlier one's listeners meanwhile: not due any more
         if (item.index !== FIRING) continue
         item.index = NOT_SCHEDULED
-        item.fire(now)
+        item.fire()
       }
     } finally {
       // one socket's throw must not cost the others their timers: whatever did not fire, fires

@@ -6,6 +6,10 @@
  * and lifeline-ws/core use, where thousands of sockets share a process) and `ownTimer` below (one
  * port timer per socket: browsers and workers, where a page has a socket or two and every byte of
  * code counts).
+ *
+ * Due times are monotonic (the clock's `monotonic()`, else `now()`), so a wall clock that someone
+ * sets back or forward moves no timer; how late a slot fired is measured on the wall clock, which
+ * is how a machine that slept shows (monotonic clocks stop while it sleeps).
  */
 import { TIMER_NAMES, type TimerName } from '../core/state.js'
 import type { Clock } from './ports.js'
@@ -19,26 +23,21 @@ const INDEX = Object.fromEntries(SLOTS.map((slot, i) => [slot, i])) as Record<Ti
 
 /** What a host keeps of a table: when it wants to be called, and the host's own bookkeeping. */
 export interface Scheduled {
-  /** Wall-clock ms. Written only by the host. */
+  /** Monotonic ms (see monotonicOf). Written only by the host. */
   due: number
   /** The host's bookkeeping (a heap position); NOT_SCHEDULED when not waiting. */
   index: number
-  fire(now: number): void
-  /** The wall clock was set back by `ms`: move every own due time back as much. */
-  shift(ms: number): void
+  fire(): void
 }
 
 export const NOT_SCHEDULED = -1
 
-/**
- * A port timer that fires more than this much "early" by the wall clock means the clock was set
- * back. Less is ordinary: libuv and browsers count timers from a cached loop time.
- */
-export const SET_BACK_TOLERANCE = 1_000
-
 /** Calls tables back at their due times through the clock's port timers. */
 export interface TimerHost {
+  /** Wall-clock ms: how late a timer fired is measured on it (a machine that slept shows there). */
   now(): number
+  /** What due times are in, and timers are ordered by. */
+  monotonic(): number
   schedule(item: Scheduled, due: number): void
   cancel(item: Scheduled): void
 }
@@ -46,38 +45,45 @@ export interface TimerHost {
 /** Makes the host for a socket's table, given the socket's clock. */
 export type TimerHostFor = (clock: Clock) => TimerHost
 
+/** The clock's monotonic reading, or its wall clock when it has none (see Clock). */
+export function monotonicOf(clock: Clock): () => number {
+  return clock.monotonic ? () => clock.monotonic!() : () => clock.now()
+}
+
 /**
- * One port timer for one socket. Port timers run on monotonic time, due times on the wall clock: a
- * timer that fires while the wall clock says it is early means the clock was set back, and the due
- * times move back with it (a heartbeat must not stall for an hour because someone fixed the clock).
+ * Whole ms until `due`, rounded up: a fraction of a ms would round back to "now" on a clock in
+ * large numbers and spin (a due time of 1,004,598.4 can sit 1e-10 ms away forever); up, the timer
+ * is at most 1 ms late, as port timers are anyway.
  */
+export function delayUntil(due: number, now: number): number {
+  return Math.max(0, Math.ceil(due - now))
+}
+
+/** One port timer for one socket. */
 export const ownTimer: TimerHostFor = (clock) => {
+  const monotonic = monotonicOf(clock)
   let handle: unknown
-  let expected = 0
-  let waiting: Scheduled | undefined
-  const fire = (): void => {
-    const item = waiting!
-    const now = clock.now()
-    handle = waiting = undefined
-    if (expected - now > SET_BACK_TOLERANCE) item.shift(expected - now)
-    item.index = NOT_SCHEDULED
-    item.fire(now)
-  }
+  /** Which schedule() the pending port timer belongs to: a port that cannot cancel fires stale ones. */
+  let armed = 0
   return {
     now: () => clock.now(),
+    monotonic,
     schedule(item, due) {
       if (handle !== undefined) clock.clearTimeout(handle)
-      const now = clock.now()
-      const delay = Math.max(0, due - now)
+      const token = ++armed
       item.due = due
       item.index = 0
-      waiting = item
-      expected = now + delay
-      handle = clock.setTimeout(fire, delay)
+      handle = clock.setTimeout(() => {
+        if (token !== armed) return
+        handle = undefined
+        item.index = NOT_SCHEDULED
+        item.fire()
+      }, delayUntil(due, monotonic()))
     },
     cancel(item) {
       if (handle !== undefined) clock.clearTimeout(handle)
-      handle = waiting = undefined
+      handle = undefined
+      armed++
       item.index = NOT_SCHEDULED
     },
   }
@@ -89,15 +95,17 @@ export interface TimerOwner {
 }
 
 export class TimerTable implements Scheduled {
-  /** Due time per slot (Infinity: not armed); made at the first use. */
+  /**
+   * Per slot i: its monotonic due time at 2i (Infinity: not armed) and its wall-clock due time at
+   * 2i + 1 (to tell how late it fired). Made at the first use.
+   */
   #dues: number[] | undefined = undefined
-  /** While firing: the slots that were due when the scheduler called (bit i: slot i). */
+  /** While firing: the slots that were due when the host called (bit i: slot i). */
   #firing = 0
-  /** The scheduler's fields (see Scheduled): the earliest due time, and the heap position. */
+  /** The host's fields (see Scheduled): the earliest monotonic due time, and the heap position. */
   due = Infinity
   index = NOT_SCHEDULED
   readonly #host: TimerHost
-
   readonly #owner: TimerOwner
 
   constructor(host: TimerHost, owner: TimerOwner) {
@@ -106,22 +114,30 @@ export class TimerTable implements Scheduled {
   }
 
   set(slot: TimerSlot, ms: number): void {
-    this.setAt(slot, this.#host.now() + ms)
+    this.#arm(slot, this.#host.monotonic() + ms, this.#host.now() + ms)
   }
 
-  setAt(slot: TimerSlot, due: number): void {
-    const dues = (this.#dues ??= SLOTS.map(() => Infinity))
-    dues[INDEX[slot]] = due
+  /** Armed for a wall-clock time (the queue's ttl is one). */
+  setAt(slot: TimerSlot, wallDue: number): void {
+    this.#arm(slot, this.#host.monotonic() + Math.max(0, wallDue - this.#host.now()), wallDue)
+  }
+
+  #arm(slot: TimerSlot, due: number, wallDue: number): void {
+    const dues = (this.#dues ??= SLOTS.flatMap(() => [Infinity, Infinity]))
+    const i = INDEX[slot]
+    dues[2 * i] = due
+    dues[2 * i + 1] = wallDue
     // re-armed while firing: it waits for its new time, even "0 ms" (the next turn, as a port timer would)
-    this.#firing &= ~(1 << INDEX[slot])
+    this.#firing &= ~(1 << i)
     this.#rearm()
   }
 
   clear(slot: TimerSlot): void {
     const dues = this.#dues
-    if (!dues || dues[INDEX[slot]] === Infinity) return
-    dues[INDEX[slot]] = Infinity
-    this.#firing &= ~(1 << INDEX[slot])
+    const i = INDEX[slot]
+    if (!dues || dues[2 * i] === Infinity) return
+    dues[2 * i] = Infinity
+    this.#firing &= ~(1 << i)
     this.#rearm()
   }
 
@@ -131,23 +147,20 @@ export class TimerTable implements Scheduled {
   }
 
   #rearm(): void {
+    const dues = this.#dues!
     let earliest = Infinity
-    for (const due of this.#dues!) if (due < earliest) earliest = due
+    for (let i = 0; i < dues.length; i += 2) if (dues[i]! < earliest) earliest = dues[i]!
     if (earliest === Infinity) this.#host.cancel(this)
     else if (earliest !== this.due || this.index < 0) this.#host.schedule(this, earliest)
   }
 
-  shift(ms: number): void {
-    const dues = this.#dues
-    if (dues) for (let i = 0; i < dues.length; i++) dues[i]! -= ms
-  }
-
-  fire(now: number): void {
+  fire(): void {
     const dues = this.#dues!
+    const now = this.#host.monotonic()
     this.due = Infinity
-    for (let i = 0; i < dues.length; i++) if (dues[i]! <= now) this.#firing |= 1 << i
+    for (let i = 0; i < SLOTS.length; i++) if (dues[2 * i]! <= now) this.#firing |= 1 << i
     try {
-      this.#fireDue(now)
+      this.#fireDue(this.#host.now())
     } finally {
       this.#firing = 0
       this.#rearm()
@@ -155,18 +168,17 @@ export class TimerTable implements Scheduled {
   }
 
   /** Earliest first; slots due at the same time in their fixed order (TIMER_NAMES). */
-  #fireDue(now: number): void {
+  #fireDue(wallNow: number): void {
     const dues = this.#dues!
     for (;;) {
       let next = -1
-      for (let i = 0; i < dues.length; i++) {
-        if (this.#firing & (1 << i) && (next < 0 || dues[i]! < dues[next]!)) next = i
+      for (let i = 0; i < SLOTS.length; i++) {
+        if (this.#firing & (1 << i) && (next < 0 || dues[2 * i]! < dues[2 * next]!)) next = i
       }
       if (next < 0) return
-      const late = now - dues[next]!
-      dues[next] = Infinity
+      dues[2 * next] = Infinity
       this.#firing &= ~(1 << next)
-      this.#owner.timerFired(SLOTS[next]!, late)
+      this.#owner.timerFired(SLOTS[next]!, wallNow - dues[2 * next + 1]!)
     }
   }
 }

@@ -18,6 +18,8 @@ export interface VirtualClock extends Clock {
    * sleep, a timer fires when its time has run and finds the clock far later than it was due.
    */
   jump(ms: number): void
+  /** Time that advance() moved and jump() did not: what real monotonic clocks measure. */
+  monotonic(): number
   /** Timers scheduled and not yet run or cleared. */
   readonly pending: number
   /** Due times of pending timers, soonest first. */
@@ -26,6 +28,8 @@ export interface VirtualClock extends Clock {
 
 export function createVirtualClock(start = 0): VirtualClock {
   let now = start
+  /** How far jump() moved the wall clock in all: monotonic time is now - jumped. */
+  let jumped = 0
   let nextId = 1
   const timers: Scheduled[] = []
 
@@ -40,6 +44,7 @@ export function createVirtualClock(start = 0): VirtualClock {
 
   return {
     now: () => now,
+    monotonic: () => now - jumped,
     setTimeout(callback, ms) {
       const id = nextId++
       timers.push({ id, at: now + Math.max(0, Number(ms) || 0), callback })
@@ -68,6 +73,7 @@ export function createVirtualClock(start = 0): VirtualClock {
     },
     jump(ms) {
       now += ms
+      jumped += ms
       for (const t of timers) t.at += ms
     },
     get pending() {

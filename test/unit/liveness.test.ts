@@ -248,6 +248,29 @@ describe('wake from sleep', () => {
     expect(h.socket.rtt).toBe(0)
   })
 
+  it('after sleep with an idle watchdog too: the probe is answered before the idle timer runs its own time, so the link stays open', () => {
+    // found in review: timers ordered by the wall clock fired 'idle' in the same turn as the late
+    // heartbeat, which saw an hour of silence and failed a live link on every wake
+    const h = harness({ heartbeat: { interval: 25_000, timeout: 10_000 }, idleTimeout: 60_000 }, { pingFrames: true })
+    h.server.accept()
+    h.clock.advance(10_000)
+    h.clock.jump(3_600_000)
+    h.clock.advance(30_000)
+    expect(h.server.last.pings).toBe(1)
+    expect(h.of('error')).toEqual([])
+    expect(h.socket.state).toBe('open')
+  })
+
+  it('a wall clock stepped forward does not fire the connect timeout early', () => {
+    const h = harness({ connectTimeout: 10_000 })
+    h.clock.advance(0) // connecting; the server does not answer yet
+    h.clock.jump(30_000)
+    h.clock.advance(9_999)
+    expect(h.socket.state).toBe('connecting')
+    h.clock.advance(1)
+    expect(h.socket.state).toBe('backoff')
+  })
+
   it('a wall clock set backwards does not postpone the heartbeat by the size of the jump', () => {
     const h = harness({ heartbeat: HB }, { pingFrames: true })
     h.server.accept()

@@ -115,7 +115,7 @@ describe.each(HOSTS)('TimerTable with %s', (_, host) => {
     expect(fired).toEqual([{ slot: 'heartbeat', at: 61_000, late: 60_000 }])
   })
 
-  it('the wall clock set back an hour: timers still fire after their own time, and later slots keep their spacing', () => {
+  it('the wall clock set back an hour moves no timer: each fires after its own time (late is then negative)', () => {
     const clock = createVirtualClock(10_000_000)
     const { timers, fired } = table(clock, host)
     timers.set('heartbeat', 1_000)
@@ -123,22 +123,74 @@ describe.each(HOSTS)('TimerTable with %s', (_, host) => {
     clock.advance(200)
     clock.jump(-3_600_000)
     clock.advance(800)
-    expect(fired).toEqual([{ slot: 'heartbeat', at: 10_001_000 - 3_600_000, late: 0 }])
+    expect(fired).toEqual([{ slot: 'heartbeat', at: 10_001_000 - 3_600_000, late: -3_600_000 }])
     clock.advance(499)
     expect(fired).toHaveLength(1)
     clock.advance(1)
-    expect(fired[1]).toEqual({ slot: 'idle', at: 10_001_500 - 3_600_000, late: 0 })
+    expect(fired[1]).toEqual({ slot: 'idle', at: 10_001_500 - 3_600_000, late: -3_600_000 })
   })
 
-  it('a port timer firing a little early by the wall clock (< 1 s, ordinary drift) is not a set-back: the slot waits for its time', () => {
-    const clock = createVirtualClock(50_000)
+  it('the wall clock set back, then another slot armed before the first fires: nothing stalls', () => {
+    const clock = createVirtualClock(10_000_000)
     const { timers, fired } = table(clock, host)
     timers.set('heartbeat', 1_000)
-    clock.jump(-300) // the port timer now fires when the wall clock says 50,700
-    clock.advance(1_000)
-    expect(fired).toEqual([])
-    clock.advance(300)
-    expect(fired).toEqual([{ slot: 'heartbeat', at: 51_000, late: 0 }])
+    clock.advance(200)
+    clock.jump(-3_600_000)
+    timers.set('stable', 100)
+    clock.advance(100)
+    expect(fired.map((f) => f.slot)).toEqual(['stable'])
+    clock.advance(700)
+    expect(fired.map((f) => f.slot)).toEqual(['stable', 'heartbeat'])
+  })
+
+  it('the wall clock stepped forward fires nothing early: each slot waits for its own time', () => {
+    const clock = createVirtualClock(10_000_000)
+    const { timers, fired } = table(clock, host)
+    timers.set('heartbeat', 100)
+    timers.set('connect', 10_000)
+    clock.jump(60_000)
+    clock.advance(100)
+    expect(fired.map((f) => f.slot)).toEqual(['heartbeat'])
+    clock.advance(9_899)
+    expect(fired).toHaveLength(1)
+    clock.advance(1)
+    expect(fired.map((f) => f.slot)).toEqual(['heartbeat', 'connect'])
+  })
+
+  it('a clock without monotonic(): timers are ordered by now()', () => {
+    const virtual = createVirtualClock()
+    const clock = { setTimeout: virtual.setTimeout, clearTimeout: virtual.clearTimeout, now: virtual.now } as unknown as VirtualClock
+    const fired: string[] = []
+    const timers = new TimerTable(host(clock), { timerFired: (slot) => fired.push(slot) })
+    timers.set('idle', 200)
+    timers.set('heartbeat', 100)
+    virtual.advance(100)
+    expect(fired).toEqual(['heartbeat'])
+    virtual.advance(100)
+    expect(fired).toEqual(['heartbeat', 'idle'])
+  })
+
+  it('a due time with a fraction of a ms, after a jump: fires once, within 1 ms, without spinning (found by the fuzz suite)', () => {
+    const clock = createVirtualClock(1_000_000)
+    let portCallbacks = 0
+    const counted = Object.assign(Object.create(clock) as VirtualClock, {
+      setTimeout: (callback: () => void, ms: number) =>
+        clock.setTimeout(() => {
+          if (++portCallbacks > 100) throw new Error('a timer loop')
+          callback()
+        }, ms),
+    })
+    const { timers, fired } = table(counted, host)
+    // values the fuzz suite's shape produced: a maxLifetime with jitter, jumps of the wall clock
+    clock.jump(6_792)
+    clock.advance(28_040)
+    timers.set('lifetime', 4_490.868510459675)
+    clock.jump(10_388)
+    clock.advance(10_000)
+    expect(fired).toHaveLength(1)
+    expect(fired[0]!.late).toBeGreaterThanOrEqual(10_388)
+    expect(fired[0]!.late).toBeLessThan(10_388 + 1)
+    expect(portCallbacks).toBeLessThanOrEqual(2)
   })
 
   it('a listener that throws does not stop the table: the next slot still fires', () => {
@@ -151,6 +203,22 @@ describe.each(HOSTS)('TimerTable with %s', (_, host) => {
     expect(() => clock.advance(10)).toThrow('listener bug')
     clock.advance(10)
     expect(fired.map((f) => f.slot)).toEqual(['stable', 'heartbeat'])
+  })
+})
+
+describe('ownTimer with a port that cannot cancel', () => {
+  it('a clock whose setTimeout returns nothing: a cleared or replaced timer that still fires is ignored', () => {
+    const virtual = createVirtualClock()
+    // setTimeout hands back no handle, so clearTimeout cannot cancel anything
+    const clock = { ...virtual, now: virtual.now, monotonic: virtual.monotonic, setTimeout: (cb: () => void, ms: number) => void virtual.setTimeout(cb, ms), clearTimeout: () => {} }
+    const fired: string[] = []
+    const timers = new TimerTable(ownTimer(clock as unknown as VirtualClock), { timerFired: (slot) => fired.push(slot) })
+    timers.set('heartbeat', 100)
+    timers.clear('heartbeat')
+    timers.set('idle', 300)
+    timers.set('idle', 500)
+    expect(() => virtual.advance(1_000)).not.toThrow()
+    expect(fired).toEqual(['idle'])
   })
 })
 
@@ -177,6 +245,34 @@ describe('sharedTimers: one port timer per clock', () => {
     clock.advance(0)
     expect(tables.map(({ fired }) => fired.length)).toEqual([1, 1, 1, 1, 1])
     expect(clock.pending).toBe(0)
+  })
+
+  it('the wall clock set back, then another socket arms a timer, or the earliest is cancelled: no socket stalls', () => {
+    const clock = createVirtualClock(10_000_000)
+    const a = table(clock, sharedTimers)
+    const b = table(clock, sharedTimers)
+    const c = table(clock, sharedTimers)
+    a.timers.set('heartbeat', 1_000)
+    c.timers.set('heartbeat', 500)
+    clock.advance(200)
+    clock.jump(-3_600_000)
+    b.timers.set('connect', 100)
+    c.timers.clear('heartbeat')
+    clock.advance(800)
+    expect([a.fired.length, b.fired.length, c.fired.length]).toEqual([1, 1, 0])
+  })
+
+  it('the wall clock stepped forward: a timer of one socket firing does not fire another socket’s early', () => {
+    const clock = createVirtualClock(10_000_000)
+    const a = table(clock, sharedTimers)
+    const b = table(clock, sharedTimers)
+    a.timers.set('heartbeat', 100)
+    b.timers.set('connect', 10_000)
+    clock.jump(60_000)
+    clock.advance(100)
+    expect([a.fired.length, b.fired.length]).toEqual([1, 0])
+    clock.advance(9_900)
+    expect(b.fired.map((f) => f.slot)).toEqual(['connect'])
   })
 
   it('one socket clearing another’s timer in the same turn: the other does not fire', () => {
