@@ -33,6 +33,8 @@ export type DriverEvent =
 /** Where the driver's events go (the public socket), and who is told about traffic (the monitor). */
 export interface EventSink {
   receive(event: DriverEvent): void
+  /** The hot path: an inbound message while nothing else is under way. */
+  receiveMessage(data: unknown): void
 }
 
 /**
@@ -368,10 +370,14 @@ export class Driver {
     }
     this.#observer?.read(data)
     if (!this.#delivering && !this.#running && !this.#holding && !this.#events?.length) {
-      // nothing else under way: hand it straight on in the one reused event (nothing keeps it)
-      MESSAGE.data = data
-      this.#raise(MESSAGE)
-      MESSAGE.data = undefined
+      // nothing else under way: straight to the listeners, with no event object
+      this.#delivering = true
+      try {
+        this.#sink.receiveMessage(data)
+      } finally {
+        this.#delivering = false
+      }
+      if (this.#events?.length) this.#deliver()
     } else this.#raise({ type: 'emit', event: 'message', data })
   }
 
@@ -558,9 +564,6 @@ function onSocketPong(this: WebSocketLike): void {
 function onSocketPing(this: WebSocketLike): void {
   OWNERS.get(this)?.socketPing(this)
 }
-
-/** The one reused event for messages delivered while nothing else is under way. */
-const MESSAGE: { type: 'emit'; event: 'message'; data: unknown } = { type: 'emit', event: 'message', data: undefined }
 
 function log(debug: DebugLogger, kind: 'transition' | 'effect', subject: object, prev?: State, next?: State): void {
   const fields: Record<string, unknown> = { kind, ...subject }

@@ -271,6 +271,11 @@ class LifelineSocketImpl implements LifelineSocket, EventSink {
     if (listeners && listeners.length > 0) deliver(listeners as ((...args: unknown[]) => void)[], event, this.#driver)
   }
 
+  receiveMessage(data: unknown): void {
+    const listeners = this.#emitter?.events.message
+    if (listeners) deliverMessage(listeners as ((data: unknown) => void)[], data)
+  }
+
   #releaseWhenClosed(release: () => void): void {
     ;(this.#releaseOnClose ??= []).push(release)
   }
@@ -282,21 +287,22 @@ class LifelineSocketImpl implements LifelineSocket, EventSink {
  */
 function deliver(listeners: ((...args: unknown[]) => void)[], event: DriverEvent, driver: Driver): void {
   // nanoevents replaces the array on unbind, so iterating this one is safe without a copy
-  if (event.event === 'message') {
-    // the hot path: no argument array
-    for (let i = 0, n = listeners.length; i < n; i++) {
-      try {
-        listeners[i]!(event.data)
-      } catch (error) {
-        reportListenerError(error)
-      }
-    }
-    return
-  }
+  if (event.event === 'message') return deliverMessage(listeners, event.data)
   const args = argumentsOf(event, driver)
   for (let i = 0, n = listeners.length; i < n; i++) {
     try {
       listeners[i]!(...args)
+    } catch (error) {
+      reportListenerError(error)
+    }
+  }
+}
+
+/** The hot path: no argument array, no event object. */
+function deliverMessage(listeners: ((data: unknown) => void)[], data: unknown): void {
+  for (let i = 0, n = listeners.length; i < n; i++) {
+    try {
+      listeners[i]!(data)
     } catch (error) {
       reportListenerError(error)
     }

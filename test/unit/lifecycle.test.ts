@@ -378,6 +378,20 @@ describe('at most one live socket; late events from replaced sockets are ignored
 })
 
 describe('listeners', () => {
+  it("every 'message' listener gets its data, also when an earlier one makes another socket receive a message at once", () => {
+    // found in review: one event object shared by every socket was overwritten by the nested delivery
+    const a = harness()
+    const b = harness()
+    a.server.accept()
+    b.server.accept()
+    const got: unknown[] = []
+    a.socket.on('message', () => b.server.send('for b')) // an in-process relay
+    a.socket.on('message', (data) => got.push(data))
+    a.server.send('for a')
+    expect(got).toEqual(['for a'])
+    expect(b.of('message')).toEqual([['for b']])
+  })
+
   it('a listener that throws leaves the socket consistent and the error surfaces', () => {
     const reported: unknown[] = []
     vi.stubGlobal('reportError', (e: unknown) => reported.push(e))
