@@ -2,7 +2,8 @@
  * Equal option sets share one frozen object: 10,000 sockets created with the same options hold one
  * policy, not 10,000 copies of it. Keys are built from primitive values and from the identity of
  * functions and objects; the cache is small and forgets its oldest entry first, so a program that
- * makes sockets with ever-changing options gains nothing from it but loses nothing either.
+ * makes sockets with ever-changing options gains nothing from it but loses nothing either. What it
+ * holds it keeps alive until then (at most 64 entries: ports, predicates, policies).
  */
 const ids = new WeakMap<object, number>()
 let nextId = 1
@@ -27,8 +28,13 @@ export function intern<T extends object>(key: string, make: () => T): T {
   return made
 }
 
-/** Part of a key: a primitive as itself, anything else by identity. */
-export function keyPart(value: unknown): string {
+/** A cache key for these values: primitives as themselves, objects and functions by identity. */
+export function keyOf(values: readonly unknown[]): string {
+  // JSON quotes every part, so no two different lists make the same key
+  return JSON.stringify(values.map(keyPart))
+}
+
+function keyPart(value: unknown): string {
   if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return `${typeof value}:${String(value)}`
   return `#${identity(value)}`
 }

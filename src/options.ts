@@ -9,7 +9,7 @@ import type { Data, Overflow, QueuePolicy } from './core/queue.js'
 import type { CloseInfo } from './core/state.js'
 import type { Clock, WebSocketConstructor } from './runtime/ports.js'
 import { redactUrl } from './runtime/redact.js'
-import { intern, keyPart } from './intern.js'
+import { intern, keyOf } from './intern.js'
 
 type MaybePromise<T> = T | Promise<T>
 export type UrlOption = string | URL | (() => MaybePromise<string | URL>)
@@ -235,7 +235,7 @@ export function resolveOptions(options: SocketOptions, defaults: Partial<SocketO
   if (perSocket) return Object.freeze(resolved)
   // protocols by content, so equal lists given as different arrays still share
   const key = ['resolved', url, JSON.stringify(protocols), lazy, binaryType, historySize, pingMessage, policy, queue, WebSocket, timer, random, isPong]
-  return intern(key.map(keyPart).join(), () => resolved)
+  return intern(keyOf(key), () => resolved)
 }
 
 function resolveBackoff(input: BackoffOptions | undefined): BackoffPolicy {
@@ -297,7 +297,7 @@ function resolveHeartbeat(
  * The key is `kind` then the values in field order, objects and functions by identity.
  */
 function share<T extends object>(kind: string, fields: T): T {
-  return intern([kind, ...Object.values(fields)].map(keyPart).join(), () => fields)
+  return intern(keyOf([kind, ...Object.values(fields)]), () => fields)
 }
 
 // ── small checks ─────────────────────────────────────────────────────────────────────────────────
@@ -364,7 +364,8 @@ export function normaliseUrl(value: string | URL, name: string): string {
 function checkProtocolsOption(protocols: unknown): ProtocolsOption | undefined {
   if (protocols === undefined || typeof protocols === 'function') return protocols as ProtocolsOption | undefined
   checkProtocols(protocols, 'protocols')
-  return protocols as ProtocolsOption
+  // a copy: sockets may share their options (intern.ts), and a caller may reuse its array
+  return Array.isArray(protocols) ? Object.freeze([...protocols]) as string[] : (protocols as string)
 }
 
 /** Subprotocol tokens must be non-empty strings without separators (RFC 6455 §4.1). */
@@ -386,6 +387,8 @@ function checkTimer(timer: unknown): Clock {
     throw mustBe('timer', 'an object with setTimeout, clearTimeout and now (lifeline-ws/core has no default)', timer)
   }
   for (const key of TIMER_KEYS) checkFunction(`timer.${key}`, (timer as Record<string, unknown>)[key])
+  const monotonic = (timer as Record<string, unknown>).monotonic
+  if (monotonic !== undefined) checkFunction('timer.monotonic', monotonic)
   return timer as Clock
 }
 

@@ -133,6 +133,22 @@ describe('sharing: sockets made with equal options hold one policy', () => {
     }
   })
 
+  it('values that contain the key separator cannot make two different option sets share (found in review)', () => {
+    const a = resolveOptions({ ...ok, url: 'ws://h/?a', heartbeat: { mode: 'message', message: 'X,undefined:undefined,boolean:false,string:arraybuffer,number:50,string:ping' } })
+    const b = resolveOptions({ ...ok, url: 'ws://h/?a,undefined:undefined,boolean:false,string:arraybuffer,number:50,string:X', heartbeat: { mode: 'message', message: 'ping' } })
+    expect(a).not.toBe(b)
+    expect(b.url).toBe('ws://h/?a,undefined:undefined,boolean:false,string:arraybuffer,number:50,string:X')
+    expect(b.pingMessage).toBe('ping')
+  })
+
+  it('a protocols array is copied: changing it afterwards changes no socket', () => {
+    const protocols = ['v1']
+    const a = resolveOptions({ ...ok, protocols })
+    protocols.push('v2')
+    expect(a.protocols).toEqual(['v1'])
+    expect(resolveOptions({ ...ok, protocols: ['v1'] }).protocols).toEqual(['v1'])
+  })
+
   it('the same shouldReconnect predicate shares a policy; another predicate does not', () => {
     const retry = () => true
     const [a, b] = resolveTwice({ shouldReconnect: retry })
