@@ -20,6 +20,7 @@ export type TimerSlot = TimerName | typeof QUEUE_TTL
 
 const SLOTS: readonly TimerSlot[] = [...TIMER_NAMES, QUEUE_TTL]
 const INDEX = Object.fromEntries(SLOTS.map((slot, i) => [slot, i])) as Record<TimerSlot, number>
+const UNARMED: readonly number[] = SLOTS.flatMap(() => [Infinity, Infinity])
 
 /** What a host keeps of a table: when it wants to be called, and the host's own bookkeeping. */
 export interface Scheduled {
@@ -123,7 +124,8 @@ export class TimerTable implements Scheduled {
   }
 
   #arm(slot: TimerSlot, due: number, wallDue: number): void {
-    const dues = (this.#dues ??= SLOTS.flatMap(() => [Infinity, Infinity]))
+    // a copy of a packed template: exactly 18 unboxed numbers (flatMap would leave spare capacity)
+    const dues = (this.#dues ??= UNARMED.slice())
     const i = INDEX[slot]
     dues[2 * i] = due
     dues[2 * i + 1] = wallDue
