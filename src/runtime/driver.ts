@@ -10,8 +10,8 @@
  * - Events are delivered in the order they were produced, even when a listener calls back in.
  *
  * Memory: thousands of idle sockets live in one process, so this is a class (methods on the
- * prototype, not closures per socket), arrays are created on first use, and all of a socket's
- * timers share one port timer (see timers.ts).
+ * prototype, not closures per socket), arrays are created on first use, and a socket's timers live
+ * in one table whose host is one port timer per socket or one shared by all (see timers.ts).
  */
 import { INITIAL_STATE, type Command, type EmitCommand, type ErrorCode, type Input, type State } from '../core/state.js'
 import { byteSize, OutboundQueue, type Data, type DropReason, type Entry } from '../core/queue.js'
@@ -173,9 +173,14 @@ export class Driver {
     }
   }
 
+  /** Nothing is being processed, delivered or rearranged, and nothing waits: an event may go out now. */
+  #canDeliverNow(): boolean {
+    return !this.#delivering && !this.#running && !this.#holding && !this.#events?.length
+  }
+
   /** Delivered at once unless something else is under way; then queued, in order. */
   #raise(event: DriverEvent): void {
-    if (!this.#delivering && !this.#running && !this.#holding && !this.#events?.length) {
+    if (this.#canDeliverNow()) {
       this.#delivering = true
       try {
         this.#sink.receive(event)
@@ -369,7 +374,8 @@ export class Driver {
       return
     }
     this.#observer?.read(data)
-    if (!this.#delivering && !this.#running && !this.#holding && !this.#events?.length) {
+    // the same as #raise, without building an event for it
+    if (this.#canDeliverNow()) {
       // nothing else under way: straight to the listeners, with no event object
       this.#delivering = true
       try {
@@ -391,10 +397,11 @@ export class Driver {
     ws.onopen = ws.onclose = ws.onmessage = null
     // keep an error listener: Node's `ws` throws an 'error' that nobody listens to
     ws.onerror = noop
-    // the pong/ping frame listeners added in listen() (Node ws only)
-    const emitter = ws as { removeAllListeners?: (event: string) => void }
-    emitter.removeAllListeners?.('pong')
-    emitter.removeAllListeners?.('ping')
+    // the pong/ping frame listeners #listen() added (Node ws only): exactly those, nobody else's
+    if (typeof ws.off === 'function') {
+      ws.off('pong', onSocketPong)
+      ws.off('ping', onSocketPing)
+    }
   }
 
   #closeSocket(id: number, code: number, reason: string, hard: boolean, keepListening: boolean): void {
