@@ -38,11 +38,6 @@ export class Scheduler implements TimerHost {
     return this.#clock.now()
   }
 
-  /** Entries waiting (for tests and benchmarks). */
-  get size(): number {
-    return this.#heap.length
-  }
-
   schedule(item: Scheduled, due: number): void {
     if (item.index >= 0) {
       const earlier = due < item.due
