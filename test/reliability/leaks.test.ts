@@ -100,7 +100,9 @@ describe('leaks', () => {
     for (const k of inFlight) expect(r.second.resources[k] ?? 0, k).toBeLessThanOrEqual(1)
     expect(r.first.queued).toBe(100)
     expect(r.second.queued).toBe(100)
-    expect(r.state).toBe('backoff')
+    // still trying, never given up: which half of a 1 ms cycle the snapshot lands in is a race
+    // (a loaded CI run caught it mid-attempt), so either phase of the loop is right
+    expect(['backoff', 'connecting']).toContain(r.state)
     // it never opened, so no disconnect was logged; every message was reported dropped (evicted
     // by overflow, or the last 100 by close(), which the child calls before counting)
     expect(r.history).toBe(0)
