@@ -2,7 +2,8 @@
  * dist/ layout:
  *   index|core|testing|browser|worker .mjs + .d.ts   (ESM)
  *   index|core|testing|browser|worker .cjs + .d.cts  (CommonJS)
- *   lifeline.umd.js, lifeline.umd.min.js             (UMD of the browser entry, global `Lifeline`)
+ *   lifeline.umd.cjs, lifeline.umd.min.cjs           (UMD of the browser entry, global `Lifeline`; .cjs as
+ *   Vite's library mode names it in a "type": "module" package, so require() in Node loads it)
  * plus shared chunks and a source map for every .mjs/.cjs/.js file.
  *
  * `nanoevents` is bundled: it is ESM-only, so the CommonJS build could not require() it on Node 20.
@@ -62,7 +63,7 @@ async function buildUmd(): Promise<void> {
     logLevel: 'warning',
   }
   await Promise.all([
-    esbuild({ ...common, outfile: 'dist/lifeline.umd.js' }),
-    esbuild({ ...common, outfile: 'dist/lifeline.umd.min.js', minify: true }),
+    esbuild({ ...common, outfile: 'dist/lifeline.umd.cjs' }),
+    esbuild({ ...common, outfile: 'dist/lifeline.umd.min.cjs', minify: true }),
   ])
 }

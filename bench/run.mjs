@@ -63,7 +63,7 @@ if (softN < need && hardN > softN && !process.env.BENCH_ULIMIT_RAISED && parts.s
 const ulimit = softN
 
 // the benchmarks import the built package (its self-reference resolves to dist/)
-const needed = ['index.mjs', 'browser.mjs', 'core.mjs', 'testing.mjs', 'lifeline.umd.min.js']
+const needed = ['index.mjs', 'browser.mjs', 'core.mjs', 'testing.mjs', 'lifeline.umd.min.cjs']
 if (needed.some((f) => !existsSync(new URL(`../dist/${f}`, import.meta.url)))) {
   process.stderr.write('dist/ is missing: building with tsup…\n')
   const r = spawnSync('npx', ['tsup'], { cwd: ROOT, stdio: 'inherit' })

@@ -49,10 +49,10 @@ export async function run() {
     const verdict = e.target ? (s.gzip <= TARGET ? 'meets' : `**misses**: ${fmt(s.gzip)} B is ${fmt(s.gzip / TARGET, 1)}× the budget`) : ''
     rows.push([e.label, '`' + e.code + '`', fmt(s.min), fmt(s.gzip), e.target ? `≤ ${fmt(TARGET)} B: ${verdict}` : ''])
   }
-  const umd = readFileSync(new URL('../../dist/lifeline.umd.min.js', import.meta.url))
+  const umd = readFileSync(new URL('../../dist/lifeline.umd.min.cjs', import.meta.url))
   const umdSize = { min: umd.length, gzip: gzipSync(umd, { level: 9 }).length }
-  data['dist/lifeline.umd.min.js'] = umdSize
-  rows.push(['**lifeline-ws** UMD file as shipped (dist/lifeline.umd.min.js)', '–', fmt(umdSize.min), fmt(umdSize.gzip), ''])
+  data['dist/lifeline.umd.min.cjs'] = umdSize
+  rows.push(['**lifeline-ws** UMD file as shipped (dist/lifeline.umd.min.cjs)', '–', fmt(umdSize.min), fmt(umdSize.gzip), ''])
   rows.push(['the browser\'s own WebSocket', '–', '0', '0', ''])
   return {
     data,

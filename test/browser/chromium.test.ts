@@ -5,7 +5,7 @@
  *
  * Pages (test/browser/pages/, served with dist/ from a local HTTP server):
  *   esm.html    imports the ESM build, dist/browser.mjs, unbundled
- *   umd.html    loads dist/lifeline.umd.js with <script> (the global `Lifeline`)
+ *   umd.html    loads dist/lifeline.umd.cjs with <script> (the global `Lifeline`)
  *   worker.html runs a dedicated worker: classic (importScripts of the UMD file) or a module
  *               worker importing dist/worker.mjs
  * All of them load harness.js, which runs commands from this file and reports every event of the
@@ -160,6 +160,7 @@ const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.mjs': 'text/javascript; charset=utf-8',
+  '.cjs': 'text/javascript; charset=utf-8',
   '.map': 'application/json',
 }
 
@@ -178,7 +179,7 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium); no browser is downloaded`)
   }
-  for (const file of ['browser.mjs', 'worker.mjs', 'lifeline.umd.js']) {
+  for (const file of ['browser.mjs', 'worker.mjs', 'lifeline.umd.cjs']) {
     if (!existsSync(join(DIST, file))) throw new Error(`dist/${file} is missing: run \`npm run build\` first`)
   }
   http = createServer((req, res) => {
@@ -322,7 +323,7 @@ describe.sequential('lifeline-ws in Chromium', () => {
 
   describe.each([
     { name: 'ESM page (dist/browser.mjs)', path: '/pages/esm.html' },
-    { name: 'UMD page (<script src=dist/lifeline.umd.js>)', path: '/pages/umd.html' },
+    { name: 'UMD page (<script src=dist/lifeline.umd.cjs>)', path: '/pages/umd.html' },
   ])('$name', ({ name, path }) => {
     it('echo; abrupt drop with queued sends in order; silent link noticed by the heartbeat; offline/online; no reconnect after close()', async () => {
       const server = await heartbeatServer()
@@ -386,7 +387,7 @@ describe.sequential('lifeline-ws in Chromium', () => {
   })
 
   describe.each([
-    { name: 'classic worker (importScripts dist/lifeline.umd.js)', worker: 'classic', exportsFrom: 'dist/lifeline.umd.js (importScripts)' },
+    { name: 'classic worker (importScripts dist/lifeline.umd.cjs)', worker: 'classic', exportsFrom: 'dist/lifeline.umd.cjs (importScripts)' },
     { name: "module worker (type: 'module', dist/worker.mjs)", worker: 'module', exportsFrom: 'dist/worker.mjs' },
   ])('$name', ({ name, worker, exportsFrom }) => {
     it('echo; abrupt drop with queued sends in order; reconnect; close', async () => {

@@ -54,7 +54,7 @@ beforeAll(() => {
 })
 
 describe('no Node-only code for browsers and workers', () => {
-  const files = ['browser.mjs', 'browser.cjs', 'worker.mjs', 'worker.cjs', 'lifeline.umd.js', 'lifeline.umd.min.js']
+  const files = ['browser.mjs', 'browser.cjs', 'worker.mjs', 'worker.cjs', 'lifeline.umd.cjs', 'lifeline.umd.min.cjs']
 
   it.each(files)('%s (with its chunks) imports no ws, isomorphic-ws or node: module', (name) => {
     const all = withChunks(join(DIST, name))
@@ -75,7 +75,7 @@ describe('no Node-only code for browsers and workers', () => {
     expect(source).toContain('"online"')
   })
 
-  it.each(['browser.mjs', 'browser.cjs', 'lifeline.umd.js'])('%s listens to the page signals', (name) => {
+  it.each(['browser.mjs', 'browser.cjs', 'lifeline.umd.cjs'])('%s listens to the page signals', (name) => {
     const source = read(withChunks(join(DIST, name)))
     for (const event of ['online', 'offline', 'visibilitychange', 'pageshow']) expect(source).toContain(`"${event}"`)
   })
@@ -109,8 +109,8 @@ describe('size, minified + gzip -9', () => {
 
   beforeAll(async () => {
     for (const entry of entries) sizes.set(entry, await measure({ entryPoints: [join(DIST, `${entry}.mjs`)] }))
-    const umd = readFileSync(join(DIST, 'lifeline.umd.min.js'))
-    sizes.set('lifeline.umd.min.js', { min: umd.length, gzip: gzipSync(umd, { level: 9 }).length })
+    const umd = readFileSync(join(DIST, 'lifeline.umd.min.cjs'))
+    sizes.set('lifeline.umd.min.cjs', { min: umd.length, gzip: gzipSync(umd, { level: 9 }).length })
     const rows = [...sizes].map(([name, s]) => `  ${name.padEnd(22)} ${String(s.min).padStart(7)} B min  ${String(s.gzip).padStart(6)} B min+gzip`)
     console.log(`bundle sizes (each ESM entry with its chunks):\n${rows.join('\n')}`)
   })
@@ -134,7 +134,7 @@ describe('size, minified + gzip -9', () => {
   })
 
   it('the UMD file costs about what the browser entry does (nothing else is pulled in)', () => {
-    expect(sizes.get('lifeline.umd.min.js')!.gzip).toBeLessThanOrEqual(sizes.get('browser')!.gzip + 600)
+    expect(sizes.get('lifeline.umd.min.cjs')!.gzip).toBeLessThanOrEqual(sizes.get('browser')!.gzip + 600)
   })
 })
 

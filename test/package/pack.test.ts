@@ -119,9 +119,10 @@ describe('npm pack', () => {
     for (const file of ['index', 'core', 'testing', 'browser', 'worker']) {
       for (const ext of ['.mjs', '.cjs', '.d.ts', '.d.cts']) expect(packedFiles).toContain(`dist/${file}${ext}`)
     }
-    expect(packedFiles).toContain('dist/lifeline.umd.js')
-    expect(packedFiles).toContain('dist/lifeline.umd.min.js')
-    expect(packedFiles).toContain('dist/lifeline.umd.min.js.map')
+    expect(packedFiles).toContain('dist/lifeline.umd.cjs')
+    expect(packedFiles).toContain('dist/lifeline.umd.min.cjs')
+    expect(packedFiles).toContain('dist/lifeline.umd.min.cjs.map')
+    expect(packedFiles).toContain('LICENSE')
   })
 
   it('installs with its dependencies and nothing else', async () => {

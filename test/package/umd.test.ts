@@ -7,19 +7,16 @@
  * .js in it as ESM. The CommonJS branch is for CommonJS loaders that do not apply that rule
  * (browserify, RequireJS's CommonJS wrapper, older bundlers); Node users have dist/index.cjs.
  */
+import { execFile } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
 import { SourceMap } from 'node:module'
-import type { AddressInfo } from 'node:net'
 import { join, resolve } from 'node:path'
+import { promisify } from 'node:util'
 import vm from 'node:vm'
-import { chromium, type Browser, type Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { WebSocketServer } from 'ws'
-import { CHROMIUM, CHROMIUM_ARGS, requireChromium } from '../support/chromium.js'
+import { describe, expect, it } from 'vitest'
 
 const DIST = resolve(import.meta.dirname, '../../dist')
-const UMD_FILES = ['lifeline.umd.js', 'lifeline.umd.min.js']
+const UMD_FILES = ['lifeline.umd.cjs', 'lifeline.umd.min.cjs']
 
 function umd(name: string): string {
   const path = join(DIST, name)
@@ -82,113 +79,31 @@ describe.each(UMD_FILES)('%s', (name) => {
   })
 })
 
-describe('in Chromium', () => {
-  let http: Server
-  let wss: WebSocketServer
-  let origin: string
-  let browser: Browser
+describe('require() in plain Node', () => {
+  const run = promisify(execFile)
+  const ROOT = resolve(import.meta.dirname, '../..')
 
-  beforeAll(async () => {
-    http = createServer((req, res) => {
-      const path = new URL(req.url ?? '/', 'http://x').pathname
-      if (path === '/') {
-        res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>lifeline-ws</title>')
-        return
-      }
-      const file = join(DIST, path.slice(1))
-      if (!file.startsWith(DIST) || !existsSync(file)) {
-        res.writeHead(404).end()
-        return
-      }
-      res.writeHead(200, { 'content-type': file.endsWith('.map') ? 'application/json' : 'text/javascript' })
-      res.end(readFileSync(file))
-    })
-    wss = new WebSocketServer({ server: http })
-    wss.on('connection', (ws) => ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary })))
-    await new Promise<void>((done) => http.listen(0, '127.0.0.1', done))
-    origin = `127.0.0.1:${(http.address() as AddressInfo).port}`
-    requireChromium()
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
-  }, 30_000)
-
-  afterAll(async () => {
-    await browser?.close()
-    for (const client of wss?.clients ?? []) client.terminate()
-    wss?.close()
-    await new Promise((done) => (http ? http.close(done) : done(undefined)))
-  })
-
-  /**
-   * In the page: count the listeners added to window and document, echo one message, go offline
-   * and online again (the socket must drop and come back), restore from the bfcache, close, and
-   * check that every listener was removed.
-   */
-  async function scenario(page: Page, url: string): Promise<unknown> {
-    return page.evaluate(async (url) => {
-      const api = (window as unknown as { lifeline: { createSocket: (o: { url: string }) => any } }).lifeline
-      let net = 0
-      for (const target of [window, document] as EventTarget[]) {
-        const add = target.addEventListener.bind(target)
-        const remove = target.removeEventListener.bind(target)
-        target.addEventListener = (...args: Parameters<EventTarget['addEventListener']>) => (net++, add(...args))
-        target.removeEventListener = (...args: Parameters<EventTarget['removeEventListener']>) => (net--, remove(...args))
-      }
-      const socket = api.createSocket({ url })
-      const listening = net
-      const states: string[] = []
-      const signals: string[] = []
-      const signal = socket.signal.bind(socket)
-      socket.signal = (name: string) => (signals.push(name), signal(name))
-      socket.on('state', (next: string) => states.push(next))
-      const next = (event: string) => new Promise<any>((done) => { const off = socket.on(event, (v: unknown) => (off(), done(v))) })
-
-      await next('open')
-      socket.send('hello')
-      const echo = await next('message')
-      window.dispatchEvent(new Event('offline'))
-      const afterOffline = socket.state
-      window.dispatchEvent(new Event('online'))
-      await next('open')
-      window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }))
-      window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: false }))
-      socket.close()
-      return { echo, listening, afterOffline, states, signals, left: net, final: socket.state }
-    }, url)
+  /** A fresh Node process (not vitest's loader): CommonJS require() exactly as a user's script does it. */
+  async function requireIn(specifier: string): Promise<{ exports: string[]; global: string }> {
+    const script = `
+      const api = require(${JSON.stringify(specifier)})
+      console.log(JSON.stringify({ exports: Object.keys(api).sort(), global: typeof globalThis.Lifeline }))
+    `
+    const { stdout } = await run(process.execPath, ['-e', script], { cwd: ROOT, timeout: 10_000 })
+    return JSON.parse(stdout)
   }
 
-  const expected = {
-    echo: 'hello',
-    listening: 4, // window: online, offline, pageshow; document: visibilitychange
-    afterOffline: 'backoff',
-    states: ['connecting', 'open', 'backoff', 'connecting', 'open', 'closed'],
-    signals: ['offline', 'online', 'visible'],
-    left: 0,
-    final: 'closed',
-  }
-
-  it('the UMD file under <script> echoes, follows online/offline/pageshow and cleans up', async () => {
-    const page = await browser.newPage()
-    try {
-      await page.goto(`http://${origin}/`)
-      await page.addScriptTag({ url: '/lifeline.umd.min.js' })
-      await page.evaluate(() => {
-        ;(window as unknown as { lifeline: unknown }).lifeline = (window as unknown as { Lifeline: unknown }).Lifeline
-      })
-      expect(await scenario(page, `ws://${origin}/`)).toEqual(expected)
-    } finally {
-      await page.close()
-    }
+  it.each(UMD_FILES)('require("./dist/%s") returns the API and sets no global', async (name) => {
+    umd(name) // dist/ must be built
+    const { exports, global } = await requireIn(`./dist/${name}`)
+    expect(exports).toEqual(expect.arrayContaining(['createSocket', 'ReconnectingWebSocket', 'LifelineError', 'isLifelineError']))
+    expect(global).toBe('undefined')
   })
 
-  it('the ESM browser build loads unbundled (<script type=module>) and does the same', async () => {
-    const page = await browser.newPage()
-    try {
-      await page.goto(`http://${origin}/`)
-      await page.addScriptTag({ type: 'module', content: `import * as lifeline from '/browser.mjs'; window.lifeline = lifeline` })
-      await page.waitForFunction(() => 'lifeline' in window)
-      expect(await scenario(page, `ws://${origin}/`)).toEqual(expected)
-    } finally {
-      await page.close()
-    }
+  it('require("lifeline-ws/umd") resolves to the UMD file through the exports map', async () => {
+    const { stdout } = await run(process.execPath, ['-p', 'require.resolve("lifeline-ws/umd")'], { cwd: ROOT })
+    expect(stdout.trim()).toBe(join(DIST, 'lifeline.umd.cjs'))
+    const { exports } = await requireIn('lifeline-ws/umd')
+    expect(exports).toContain('createSocket')
   })
 })

@@ -37,8 +37,16 @@ function missing() {
 }
 
 const before = missing()
-if (before.length === 0) process.exit(0)
-console.log(`test/runtimes/toolchain: installing (${before.join('; ')})`)
+const runtimes = Object.keys(WANTED).map((name) => `${name}@${lock.packages[`node_modules/${name}`]?.version ?? '?'}`)
+if (before.length === 0) {
+  console.log(`[runtimes] ${runtimes.join(', ')} are installed in test/runtimes/toolchain: nothing to install`)
+  process.exit(0)
+}
+console.log(
+  `[runtimes] installing ${runtimes.join(', ')} (npm packages shipping real binaries, pinned in ` +
+    `test/runtimes/toolchain/package-lock.json) into test/runtimes/toolchain/node_modules for ` +
+    `test/runtimes/runtimes.test.ts, because:\n${before.map((why) => `  - ${why}`).join('\n')}`,
+)
 
 // Run from an npm script, npm's own settings for this project are in the environment: drop them.
 const env = { ...process.env }

@@ -7,18 +7,28 @@ import { existsSync } from 'node:fs'
 
 const CHROMIUM = '/usr/bin/chromium'
 const has = (path) => existsSync(path)
+/** Each apt package this machine lacks, and why the tests want it. */
+const WHY = {
+  chromium: `test/browser and the Chromium part of the UMD tests drive ${CHROMIUM} (never a downloaded browser)`,
+  iptables: 'test/integration/netns.test.ts black-holes a veth link with iptables (skipped, with the reason printed, without it)',
+}
 const missing = []
 if (!has(CHROMIUM)) missing.push('chromium')
 if (!has('/usr/sbin/iptables') && !has('/sbin/iptables')) missing.push('iptables')
-if (missing.length === 0) process.exit(0)
+if (missing.length === 0) {
+  console.log('[system deps] chromium and iptables are present: nothing to install')
+  process.exit(0)
+}
 
+const list = missing.map((name) => `  - ${name}: ${WHY[name]}`).join('\n')
 const root = typeof process.getuid === 'function' && process.getuid() === 0
 if (!root) {
-  console.error(`missing: ${missing.join(', ')}. Install first: sudo apt-get update && sudo apt-get install -y ${missing.join(' ')}`)
+  console.error(`[system deps] missing apt packages:\n${list}\nInstall first: sudo apt-get update && sudo apt-get install -y ${missing.join(' ')}`)
+  console.error('[system deps] or run `npm run test:quick` (no browsers, no extra runtimes, no root)')
   // without chromium the browser tests cannot run; without iptables one test is skipped, loudly
   process.exit(missing.includes('chromium') ? 1 : 0)
 }
-console.log(`missing: ${missing.join(', ')}: installing with apt-get (once)…`)
+console.log(`[system deps] installing apt packages with apt-get update && apt-get install -y ${missing.join(' ')}:\n${list}`)
 const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
 execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env })
 execFileSync('apt-get', ['install', '-y', '-qq', ...missing], { stdio: 'inherit', env })
