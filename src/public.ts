@@ -4,7 +4,7 @@ export { defaultShouldReconnect, STOP_CODES, CLIENT_CLOSE } from './core/close-c
 export { BACKOFF_DEFAULTS, QUEUE_DEFAULTS, HEARTBEAT_DEFAULTS, DEFAULT_CONNECT_TIMEOUT } from './options.js'
 export { redactUrl } from './runtime/redact.js'
 export type { SocketOptions, BackoffOptions, QueueOptions, HeartbeatOptions, UrlOption, ProtocolsOption } from './options.js'
-export type { LifelineSocket, SocketEvents, SocketEventName } from './runtime/socket.js'
+export type { LifelineSocket, SocketEvents, SocketEventName, MessageData } from './runtime/socket.js'
 export type { DropReason } from './runtime/driver.js'
 export type { Phase, CloseInfo, EnvSignal, ErrorCode, GiveUpReason } from './core/state.js'
 export type { Data, Overflow } from './core/queue.js'
@@ -12,4 +12,10 @@ export type { Jitter } from './core/policy.js'
 export type { Clock, WebSocketLike, WebSocketConstructor } from './runtime/ports.js'
 export type { Stats, Disconnect, DisconnectCause } from './runtime/monitor.js'
 export type { MessageStream } from './runtime/stream.js'
-export type { ReconnectingWebSocketOptions, PeerOptions } from './compat/reconnecting-websocket.js'
+export type {
+  ReconnectingWebSocketOptions,
+  PeerOptions,
+  ReconnectingWebSocketEventMap,
+  ReconnectingWebSocketErrorEvent,
+  ReconnectingWebSocketDropEvent,
+} from './compat/reconnecting-websocket.js'

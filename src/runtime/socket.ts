@@ -14,11 +14,17 @@ import { Monitor, type Disconnect, type Stats } from './monitor.js'
 import { createMessageStream, type MessageStream } from './stream.js'
 import { ownTimer, type TimerHostFor } from './timers.js'
 
+/**
+ * What a 'message' listener receives: text as a string; binary as the socket's `binaryType` makes it
+ * (`'arraybuffer'`: ArrayBuffer, `'blob'`: Blob, `'nodebuffer'`: a Node Buffer, a Uint8Array).
+ */
+export type MessageData = string | ArrayBuffer | Blob | Uint8Array
+
 export interface SocketEvents {
   /** Every phase change, with a short human-readable reason. */
   state: (next: Phase, prev: Phase, reason: string) => void
   open: (info: { protocol: string; extensions: string }) => void
-  message: (data: any) => void
+  message: (data: MessageData) => void
   /** The true close of each socket; when lifeline-ws ended it, the code it closed with and wasClean false. */
   close: (close: CloseInfo) => void
   error: (error: LifelineError) => void

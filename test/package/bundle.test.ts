@@ -21,12 +21,14 @@ const DIST = join(ROOT, 'dist')
  * (~25 % of the minified bytes), the transition function (~24 %) and options validation with its
  * exact error messages (~24 %). The move to classes (a third of the heap per idle connection on
  * Node) cost about 900 B here: class members keep their names where closure variables were
- * minified to one letter. Lower these as the core shrinks.
+ * minified to one letter. The drop-in grew by ~720 B when it learnt the peers' behaviours (its own
+ * unbounded queue, reconnect() after close(), typed events, peer option mapping; issue 17).
+ * Lower these as the core shrinks.
  */
 const BUDGETS: Record<string, number> = {
   'browser: createSocket': 12_600,
-  'browser: ReconnectingWebSocket': 13_550,
-  'browser (whole entry)': 13_700,
+  'browser: ReconnectingWebSocket': 14_450,
+  'browser (whole entry)': 14_600,
   'core: transition': 3_400,
   'testing (whole entry)': 1_800,
 }

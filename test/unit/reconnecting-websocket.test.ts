@@ -94,8 +94,12 @@ describe('ReconnectingWebSocket', () => {
     server.refuse()
     expect(delays).toEqual([200, 600])
     expect(ws.state).toBe('closed') // maxRetries 2
-    ws.send('a')
-    expect(ws.socket.queued).toBe(0)
+    const drops: string[] = []
+    ws.addEventListener('drop', (e) => drops.push(`${e.data} ${e.reason}`))
+    expect(ws.send('a')).toBe(false) // held for reconnect(), as the peers hold it
+    expect(ws.send('b')).toBe(false) // maxEnqueuedMessages 1
+    expect(drops).toEqual(['b overflow'])
+    expect(ws.drainQueuedMessages()).toEqual(['a'])
     expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([
       'lifeline-ws: minReconnectionDelay is used as backoff.initialDelay; every delay is jittered (±50 % by default, backoff.jitter), not only the first',
       'lifeline-ws: maxReconnectionDelay is used as backoff.maxDelay; at the cap delays stay spread over [max/2, max)',
