@@ -171,7 +171,9 @@ const TIMER_KEYS = ['setTimeout', 'clearTimeout', 'now']
 export function resolveOptions(options: SocketOptions, defaults: Partial<SocketOptions> = {}): Resolved {
   if (options === null || typeof options !== 'object') throw mustBe('options', 'an object with a url', options)
   checkKeys(options, TOP_KEYS, '')
-  const merged = { ...defaults, ...definedOnly(options) } as SocketOptions
+  // own properties only, into an object with no prototype: a key polluting Object.prototype
+  // (wsOptions, debug, heartbeat…) must not fill in an option the caller did not set
+  const merged = ownOnly(defaults, definedOnly(options)) as unknown as SocketOptions
 
   const url = checkUrlOption(merged.url)
   const protocols = checkProtocolsOption(merged.protocols)
@@ -194,11 +196,12 @@ export function resolveOptions(options: SocketOptions, defaults: Partial<SocketO
   const debug = merged.debug === undefined ? undefined : checkFunction('debug', merged.debug)
   const historySize = count('historySize', merged.historySize ?? 50)
   const signal = merged.signal
-  if (signal !== undefined && (signal === null || typeof (signal as AbortSignal).addEventListener !== 'function' || typeof (signal as AbortSignal).aborted !== 'boolean')) {
+  if (signal !== undefined && (signal === null || typeof signal !== 'object' || typeof memberOf(signal, 'addEventListener') !== 'function' || typeof memberOf(signal, 'aborted') !== 'boolean')) {
     throw mustBe('signal', 'an AbortSignal', signal)
   }
 
-  const pingFrames = typeof (WebSocket as { prototype?: { ping?: unknown } }).prototype?.ping === 'function'
+  const prototype = (WebSocket as { prototype?: unknown }).prototype
+  const pingFrames = typeof prototype === 'object' && prototype !== null && typeof memberOf(prototype, 'ping') === 'function'
   const { heartbeat, pingMessage, isPong } = resolveHeartbeat(merged.heartbeat, pingFrames)
   const idleTimeout = optionalDuration('idleTimeout', merged.idleTimeout)
   const maxLifetime = optionalDuration('maxLifetime', merged.maxLifetime)
@@ -386,11 +389,27 @@ function checkTimer(timer: unknown): Clock {
   if (timer === null || typeof timer !== 'object') {
     throw mustBe('timer', 'an object with setTimeout, clearTimeout and now (lifeline-ws/core has no default)', timer)
   }
-  for (const key of TIMER_KEYS) checkFunction(`timer.${key}`, (timer as Record<string, unknown>)[key])
-  const monotonic = (timer as Record<string, unknown>).monotonic
+  for (const key of TIMER_KEYS) checkFunction(`timer.${key}`, memberOf(timer, key))
+  const monotonic = memberOf(timer, 'monotonic')
   if (monotonic !== undefined) checkFunction('timer.monotonic', monotonic)
-  return timer as Clock
+  // the runtime reads timer.monotonic: one that only a polluted Object.prototype supplies must not count
+  return monotonic === undefined && (timer as Clock).monotonic !== undefined ? withoutMonotonic(timer as Clock) : (timer as Clock)
 }
+
+/** The clock without a monotonic(), one per clock (sockets on one clock share its timer heap). */
+function withoutMonotonic(timer: Clock): Clock {
+  let clock = wallClockOnly.get(timer)
+  if (!clock) {
+    clock = ownOnly({
+      setTimeout: (callback: () => void, ms: number) => timer.setTimeout(callback, ms),
+      clearTimeout: (handle: unknown) => timer.clearTimeout(handle),
+      now: () => timer.now(),
+    }) as unknown as Clock
+    wallClockOnly.set(timer, clock)
+  }
+  return clock
+}
+const wallClockOnly = new WeakMap<Clock, Clock>()
 
 /** What `send()` and `heartbeat.message` accept; throws a TypeError naming `name` otherwise. */
 export function checkData(name: string, data: unknown): asserts data is Data {
@@ -411,10 +430,26 @@ function tagOf(value: unknown): string {
  * defaults; undefined fields take the default.
  */
 function optionGroup<T extends object>(name: string, value: unknown, defaults: T, known = Object.keys(defaults), what = 'an object'): T {
-  if (value === undefined) return { ...defaults }
+  if (value === undefined) return ownOnly(defaults) as T
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw mustBe(name, what, value)
   checkKeys(value, known, `${name}.`)
-  return { ...defaults, ...definedOnly(value) }
+  return ownOnly(defaults, definedOnly(value)) as T
+}
+
+/** The own enumerable properties of `sources`, later ones winning, on an object with no prototype. */
+export function ownOnly(...sources: object[]): Record<string, unknown> {
+  return Object.assign(Object.create(null) as Record<string, unknown>, ...sources)
+}
+
+/**
+ * `object[key]` if the object or a prototype of its own class has it; never what a polluted
+ * Object.prototype adds (a class instance's methods count, `Object.prototype.ping = …` does not).
+ */
+export function memberOf(object: object, key: string): unknown {
+  for (let o: object | null = object; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
+    if (Object.prototype.hasOwnProperty.call(o, key)) return (object as Record<string, unknown>)[key]
+  }
+  return undefined
 }
 
 function number(name: string, value: unknown): number {

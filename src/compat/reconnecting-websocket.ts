@@ -5,7 +5,7 @@
  */
 import type { CloseInfo, Phase } from '../core/state.js'
 import type { Data } from '../core/queue.js'
-import type { ProtocolsOption, SocketOptions, UrlOption } from '../options.js'
+import { ownOnly, type ProtocolsOption, type SocketOptions, type UrlOption } from '../options.js'
 import type { LifelineError } from '../runtime/errors.js'
 import type { Stats } from '../runtime/monitor.js'
 import type { LifelineSocket } from '../runtime/socket.js'
@@ -43,7 +43,9 @@ const NOTES: Partial<Record<keyof PeerOptions, string>> = {
 }
 const noted = new Set<string>()
 
-function translate(options: ReconnectingWebSocketOptions): Omit<SocketOptions, 'url'> {
+function translate(given: ReconnectingWebSocketOptions): Omit<SocketOptions, 'url'> {
+  // own properties only: a polluted Object.prototype.debug or .maxRetries must not count as given
+  const options = ownOnly(given) as ReconnectingWebSocketOptions
   const {
     minReconnectionDelay,
     maxReconnectionDelay,

@@ -16,7 +16,7 @@
 import { INITIAL_STATE, type Command, type EmitCommand, type ErrorCode, type Input, type State } from '../core/state.js'
 import { byteSize, OutboundQueue, type Data, type DropReason, type Entry } from '../core/queue.js'
 import { transition } from '../core/transition.js'
-import { checkProtocols, describe, isUrl, normaliseUrl, type Resolved } from '../options.js'
+import { checkProtocols, describe, isUrl, normaliseUrl, ownOnly, type Resolved } from '../options.js'
 import { LifelineError } from './errors.js'
 import { OPEN, type WebSocketLike } from './ports.js'
 import { redactUrl } from './redact.js'
@@ -289,7 +289,9 @@ export class Driver {
     let ws: WebSocketLike
     try {
       const protocols = rawProtocols as string | string[] | undefined
-      ws = wsOptions ? new WebSocket(url, protocols, wsOptions) : new WebSocket(url, protocols)
+      // read per attempt (a caller may change a header between attempts), own properties only:
+      // ws must not find an inherited rejectUnauthorized on a polluted Object.prototype
+      ws = wsOptions ? new WebSocket(url, protocols, ownOnly(wsOptions)) : new WebSocket(url, protocols)
     } catch (error) {
       return this.#attemptFailed(id, 'SOCKET_ERROR', `WebSocket constructor threw: ${errorText(error)}`)
     }

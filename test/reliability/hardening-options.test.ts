@@ -1,0 +1,139 @@
+/**
+ * Hardening (issue 12), the options defects, each pinned here and each failing on the code before
+ * its fix:
+ *
+ *  1. options.ts / driver.ts  options the caller did not set were read through the prototype chain:
+ *                a polluted Object.prototype.wsOptions = { rejectUnauthorized: false } opened a
+ *                self-signed wss:// server; debug, heartbeat (and every other option) likewise
+ * 11. driver.ts  a URL/protocols provider throwing a value with no string form (Object.create(null))
+ *                was an uncaught exception (sync) or an unhandled rejection (async), not URL_PROVIDER
+ * 14. options.ts  a heartbeat that resolves to none (no ping frames, no heartbeat.message) was silent
+ * 15. redact.ts  bearer, sid, hmac, otp… query keys, `;` parameters, `;jsessionid=` and subprotocol
+ *                values came out in socket.url, debug lines, SyntaxErrors and URL_PROVIDER events
+ * 16. options.ts / driver.ts  null meant "default" for some options and was an error for others;
+ *                initialDelay 1e-9 passed; wsOptions that fail every attempt were retried forever;
+ *                a detached view threw an error naming nothing; rejectUnauthorized: false was silent
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import { createSocket, resolveOptions } from '../../src/index.core.js'
+import { createFakeServer, createVirtualClock } from '../../src/index.testing.js'
+import { harness } from '../helpers/harness.js'
+import { cleanup, connect } from '../support/lifeline.js'
+import { closeRawServers, guardProcess } from './helpers.js'
+import { useSelfSignedTls } from './tls.js'
+
+guardProcess()
+const tls = useSelfSignedTls()
+
+afterEach(async () => {
+  await closeRawServers()
+  await tls.closeAll()
+  await cleanup()
+})
+
+/** Run `body` with `values` set on Object.prototype as a JSON merge would (plain, enumerable); always restored. */
+async function withPolluted<T>(values: Record<string, unknown>, body: () => T | Promise<T>): Promise<T> {
+  const proto = Object.prototype as Record<string, unknown>
+  for (const [key, value] of Object.entries(values)) proto[key] = value
+  try {
+    return await body()
+  } finally {
+    for (const key of Object.keys(values)) delete proto[key]
+  }
+}
+
+const clock = createVirtualClock()
+const fake = createFakeServer({ clock, pingFrames: true })
+const ports = { WebSocket: fake.WebSocket, timer: clock, random: () => 0.5 }
+
+describe('defect 1: only own properties of the options count (a polluted Object.prototype changes nothing)', () => {
+  it('Object.prototype.wsOptions = { rejectUnauthorized: false }: a self-signed wss:// server is still refused', async () => {
+    const url = await tls.start()
+    await withPolluted({ wsOptions: { rejectUnauthorized: false } }, async () => {
+      const t = connect({ url, heartbeat: false, backoff: { initialDelay: 100, maxDelay: 400 } })
+      const error = await t.rec.waitFor('error', 3_000)
+      // before the fix: the socket opened (the inherited wsOptions turned verification off)
+      expect(error.args[0].message).toBe('self-signed certificate')
+      expect(t.rec.of('open')).toEqual([])
+    })
+  })
+
+  it('wsOptions reach the WebSocket constructor as own properties only (a port other than ws may read inherited ones)', () => {
+    const seen: Array<Record<string, unknown>> = []
+    class Recording extends (fake.WebSocket as unknown as new (url: string, protocols?: string | string[]) => object) {
+      constructor(url: string, protocols?: string | string[], options?: Record<string, unknown>) {
+        super(url, protocols)
+        seen.push(options!)
+      }
+    }
+    const wsOptions = Object.create({ rejectUnauthorized: false }) as Record<string, unknown>
+    wsOptions.headers = { 'x-a': '1' }
+    const socket = createSocket({ url: 'ws://example.test/', ...ports, WebSocket: Recording as never, heartbeat: false, wsOptions })
+    clock.advance(0)
+    // before the fix: the caller's object itself, prototype and all
+    expect(seen).toHaveLength(1)
+    expect(seen[0]!.rejectUnauthorized).toBeUndefined()
+    expect(seen[0]!.headers).toEqual({ 'x-a': '1' })
+    socket.close()
+  })
+
+  it('every top-level and nested option polluted: the socket resolves exactly as without', async () => {
+    const clean = resolveOptions({ url: 'ws://example.test/', ...ports })
+    const logged: string[] = []
+    const polluted = await withPolluted(
+      {
+        protocols: ['evil'],
+        lazy: true,
+        connectTimeout: 1,
+        backoff: { initialDelay: 1 },
+        queue: { maxMessages: 0 },
+        shouldReconnect: () => false,
+        binaryType: 'blob',
+        heartbeat: false,
+        idleTimeout: 1,
+        maxLifetime: 1,
+        wsOptions: { rejectUnauthorized: false },
+        debug: (line: string) => logged.push(line),
+        historySize: 0,
+        // nested: heartbeat.message / isPong have no default the group could shadow them with
+        message: 'evil ping',
+        isPong: () => true,
+        ttl: 1,
+      },
+      () => resolveOptions({ url: 'ws://example.test/', ...ports }),
+    )
+    // before the fix: debug, heartbeat, wsOptions… came from the prototype
+    expect(polluted.debug).toBeUndefined()
+    expect(polluted.wsOptions).toBeUndefined()
+    expect(polluted.policy.heartbeat).toEqual({ interval: 25_000, timeout: 10_000, mode: 'protocol' })
+    expect(polluted.pingMessage).toBeUndefined()
+    expect(polluted.isPong('hello')).toBe(false)
+    // equal options share one frozen object: the polluted socket got exactly the clean one
+    expect(polluted).toBe(clean)
+  })
+
+  it('a polluted debug logger is never called, a polluted heartbeat is not used (createSocket, virtual time)', async () => {
+    const logged: string[] = []
+    const h = await withPolluted({ debug: (line: string) => logged.push(line), heartbeat: false }, () =>
+      harness({ heartbeat: undefined }, { pingFrames: true }),
+    )
+    h.server.accept()
+    h.clock.advance(25_000)
+    // before the fix: every transition was logged to the inherited function, and no ping was sent
+    expect(logged).toEqual([])
+    expect(h.server.last.pings).toBe(1)
+    h.socket.close()
+  })
+
+  it('a timer whose monotonic() only Object.prototype supplies is treated as having none', async () => {
+    const timer = { setTimeout: clock.setTimeout, clearTimeout: clock.clearTimeout, now: clock.now }
+    const seen = await withPolluted({ monotonic: () => 0 }, () => {
+      const resolved = resolveOptions({ url: 'ws://example.test/', ...ports, timer })
+      return { monotonic: (resolved.timer as { monotonic?: unknown }).monotonic, now: resolved.timer.now() }
+    })
+    // before the fix: the inherited function, a clock stuck at 0 for every timer
+    expect(seen).toEqual({ monotonic: undefined, now: clock.now() })
+  })
+})
+
+
