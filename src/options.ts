@@ -536,8 +536,16 @@ function editDistance(a: string, b: string): number {
   return row[b.length]!
 }
 
-/** A short, safe rendering of any value for error messages. */
+/** A short, safe rendering of any value for error messages; never throws (a revoked Proxy included). */
 export function describe(value: unknown): string {
+  try {
+    return describeValue(value)
+  } catch {
+    return typeof value
+  }
+}
+
+function describeValue(value: unknown): string {
   if (value === null || value === undefined) return String(value)
   switch (typeof value) {
     case 'string':

@@ -249,13 +249,16 @@ export class Driver {
     const { url: urlOption, protocols: protocolsOption } = this.#options
     let url: unknown
     let protocols: unknown
+    let pending: boolean
     try {
       url = typeof urlOption === 'function' ? urlOption() : urlOption
       protocols = typeof protocolsOption === 'function' ? protocolsOption() : protocolsOption
+      // inside the try: reading `then` of what a provider returned may throw too
+      pending = isThenable(url) || isThenable(protocols)
     } catch (error) {
       return this.#attemptFailed(id, 'URL_PROVIDER', `url/protocols provider threw: ${errorText(error)}`)
     }
-    if (isThenable(url) || isThenable(protocols)) {
+    if (pending) {
       Promise.all([url, protocols]).then(
         ([u, p]) => this.#construct(id, u, p),
         (error: unknown) => {
@@ -605,9 +608,19 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function'
 }
 
-/** A message for any thrown value, with URLs in it redacted. */
+/**
+ * A message for any thrown value, with URLs in it redacted. Total: a value with no string form
+ * (Object.create(null), a revoked Proxy, a throwing toString or message getter) is described, so
+ * reporting a failure can never fail itself.
+ */
 export function errorText(error: unknown): string {
-  const text = error instanceof Error ? error.message : typeof error === 'string' ? error : String(error)
+  let text: string
+  try {
+    const message = error instanceof Error ? error.message : error
+    text = typeof message === 'string' ? message : String(message)
+  } catch {
+    return `${describe(error)} (no string form)`
+  }
   return text.replace(/\b(wss?|https?):\/\/[^\s"')]+/g, (url) => redactUrl(url))
 }
 

@@ -15,7 +15,7 @@
  *                a detached view threw an error naming nothing; rejectUnauthorized: false was silent
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { createSocket, resolveOptions } from '../../src/index.core.js'
+import { createSocket, resolveOptions, type SocketOptions } from '../../src/index.core.js'
 import { createFakeServer, createVirtualClock } from '../../src/index.testing.js'
 import { harness } from '../helpers/harness.js'
 import { cleanup, connect } from '../support/lifeline.js'
@@ -137,3 +137,35 @@ describe('defect 1: only own properties of the options count (a polluted Object.
 })
 
 
+
+describe('defect 11: a provider failing with a value that has no string form is a URL_PROVIDER error event', () => {
+  const revoked = () => {
+    const { proxy, revoke } = Proxy.revocable({}, {})
+    revoke()
+    return proxy
+  }
+  const badMessage = () => Object.defineProperty(new Error('x'), 'message', { get: () => { throw new Error('no') } })
+  const thenThrows = () => Object.defineProperty({}, 'then', { get: () => { throw Object.create(null) } })
+
+  const cases: Array<[string, Partial<SocketOptions>, string]> = [
+    ['url provider throws Object.create(null)', { url: () => { throw Object.create(null) } }, 'url/protocols provider threw: object (no string form)'],
+    ['url provider throws a revoked Proxy', { url: () => { throw revoked() } }, 'url/protocols provider threw: object (no string form)'],
+    ['url provider throws an Error whose message getter throws', { url: () => { throw badMessage() } }, 'url/protocols provider threw: Error object (no string form)'],
+    ['url provider returns a value whose then getter throws', { url: thenThrows as never }, 'url/protocols provider threw: object (no string form)'],
+    ['protocols provider throws Object.create(null)', { protocols: () => { throw Object.create(null) } }, 'url/protocols provider threw: object (no string form)'],
+    ['url provider rejects with Object.create(null)', { url: () => Promise.reject(Object.create(null)) }, 'url/protocols provider rejected: object (no string form)'],
+    ['protocols provider rejects with a revoked Proxy', { protocols: () => Promise.reject(revoked()) }, 'url/protocols provider rejected: object (no string form)'],
+  ]
+  for (const [name, options, message] of cases) {
+    it(`${name}: error URL_PROVIDER "${message}", then a retry`, async () => {
+      // before the fix: the synchronous cases threw out of the timer (here: out of clock.advance),
+      // the asynchronous ones were an unhandled rejection and no event at all
+      const h = harness({ url: 'ws://example.test/', ...options })
+      for (let i = 0; i < 5; i++) await Promise.resolve() // a rejected provider settles in microtasks
+      const errors = h.of('error').map(([e]) => [(e as { code: string }).code, (e as Error).message])
+      expect(errors).toEqual([['URL_PROVIDER', message]])
+      expect(h.socket.state).toBe('backoff')
+      h.socket.close()
+    })
+  }
+})
