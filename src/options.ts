@@ -95,6 +95,13 @@ export interface SocketOptions {
    * `rejectUnauthorized`, `maxPayload`, `agent`…). @default undefined
    */
   wsOptions?: Record<string, unknown>
+  /**
+   * More parameter names to redact, on top of the built-in words (token, auth, key, secret, pass,
+   * sig, session, bearer, sid, otp, nonce, csrf, hash, private…; see README "Redaction"): a query or
+   * path parameter whose name contains one (case-insensitive) shows as `name=***` in `socket.url`,
+   * debug lines, errors and events. @default []
+   */
+  redactParams?: readonly string[]
   /** A logger receiving one line per transition and effect (URLs redacted), e.g. console.debug. @default undefined */
   debug?: (line: string, fields: Record<string, unknown>) => void
   /** How many disconnects `history()` keeps. @default 50 */
@@ -140,6 +147,8 @@ export interface Resolved {
   readonly pingMessage: Data | (() => Data) | undefined
   readonly isPong: (data: unknown) => boolean
   readonly debug: ((line: string, fields: Record<string, unknown>) => void) | undefined
+  /** Lowercased; redactUrl's extra words. */
+  readonly redactParams: readonly string[]
   readonly historySize: number
   readonly signal: AbortSignal | undefined
 }
@@ -160,6 +169,7 @@ const TOP_KEYS = [
   'timer',
   'random',
   'wsOptions',
+  'redactParams',
   'debug',
   'historySize',
   'signal',
@@ -175,7 +185,9 @@ export function resolveOptions(options: SocketOptions, defaults: Partial<SocketO
   // (wsOptions, debug, heartbeat…) must not fill in an option the caller did not set
   const merged = ownOnly(defaults, definedOnly(options)) as unknown as SocketOptions
 
-  const url = checkUrlOption(merged.url)
+  // first: every later message that quotes a URL redacts these too
+  const redactParams = checkRedactParams(merged.redactParams)
+  const url = checkUrlOption(merged.url, redactParams)
   const protocols = checkProtocolsOption(merged.protocols)
   const lazy = merged.lazy ?? false
   if (typeof lazy !== 'boolean') throw mustBe('lazy', 'a boolean', lazy)
@@ -229,6 +241,7 @@ export function resolveOptions(options: SocketOptions, defaults: Partial<SocketO
     pingMessage,
     isPong,
     debug,
+    redactParams,
     historySize,
     signal,
   }
@@ -237,7 +250,7 @@ export function resolveOptions(options: SocketOptions, defaults: Partial<SocketO
   const perSocket = typeof url !== 'string' || typeof protocols === 'function' || signal || wsOptions || debug || typeof pingMessage === 'object'
   if (perSocket) return Object.freeze(resolved)
   // protocols by content, so equal lists given as different arrays still share
-  const key = ['resolved', url, JSON.stringify(protocols), lazy, binaryType, historySize, pingMessage, policy, queue, WebSocket, timer, random, isPong]
+  const key = ['resolved', url, JSON.stringify(protocols), JSON.stringify(redactParams), lazy, binaryType, historySize, pingMessage, policy, queue, WebSocket, timer, random, isPong]
   return intern(keyOf(key), () => resolved)
 }
 
@@ -323,10 +336,10 @@ function oneOf<T extends string>(name: string, value: unknown, choices: readonly
   throw mustBe(name, `${quoted.join(', ')} or ${last}`, value)
 }
 
-function checkUrlOption(url: unknown): UrlOption {
+function checkUrlOption(url: unknown, redactParams: readonly string[]): UrlOption {
   if (typeof url === 'function') return url as UrlOption
   if (typeof url === 'string' || isUrl(url)) {
-    normaliseUrl(url, 'url')
+    normaliseUrl(url, 'url', redactParams)
     return url as UrlOption
   }
   throw mustBe('url', 'a string, a URL or a function returning one', url)
@@ -341,28 +354,37 @@ export function isUrl(value: unknown): value is URL {
  * Parse and check a URL; http(s) becomes ws(s) as WHATWG WebSocket does. Throws SyntaxError with the
  * (redacted) value on a bad URL or scheme. Used at creation and for every provider result.
  */
-export function normaliseUrl(value: string | URL, name: string): string {
+export function normaliseUrl(value: string | URL, name: string, redactParams?: readonly string[]): string {
   const text = typeof value === 'string' ? value : value.href
   let parsed: URL
   try {
     parsed = new URL(text)
   } catch {
-    throw new SyntaxError(`${name} is not a valid absolute URL, got ${JSON.stringify(redactUrl(text))}`)
+    throw new SyntaxError(`${name} is not a valid absolute URL, got ${JSON.stringify(redactUrl(text, redactParams))}`)
   }
   if (parsed.hash) {
     // a WebSocket URL cannot carry a fragment (ws refuses one on every attempt): say so now
-    throw new SyntaxError(`${name} must not contain a fragment (#…), got ${JSON.stringify(redactUrl(text))}`)
+    throw new SyntaxError(`${name} must not contain a fragment (#…), got ${JSON.stringify(redactUrl(text, redactParams))}`)
   }
   const scheme = parsed.protocol
   if (scheme === 'http:') parsed.protocol = 'ws:'
   else if (scheme === 'https:') parsed.protocol = 'wss:'
   else if (scheme !== 'ws:' && scheme !== 'wss:') {
     throw new SyntaxError(
-      `${name} must use ws:, wss:, http: or https:, got "${scheme}" in ${JSON.stringify(redactUrl(text))}`,
+      `${name} must use ws:, wss:, http: or https:, got "${scheme}" in ${JSON.stringify(redactUrl(text, redactParams))}`,
     )
   }
   return parsed.href
 }
+
+function checkRedactParams(value: unknown): readonly string[] {
+  if (value === undefined) return NO_PARAMS
+  if (!Array.isArray(value) || !value.every((word) => typeof word === 'string' && word !== '')) {
+    throw mustBe('redactParams', 'an array of non-empty strings', value)
+  }
+  return Object.freeze(value.map((word: string) => word.toLowerCase()))
+}
+const NO_PARAMS: readonly string[] = Object.freeze([])
 
 function checkProtocolsOption(protocols: unknown): ProtocolsOption | undefined {
   if (protocols === undefined || typeof protocols === 'function') return protocols as ProtocolsOption | undefined
@@ -371,18 +393,25 @@ function checkProtocolsOption(protocols: unknown): ProtocolsOption | undefined {
   return Array.isArray(protocols) ? Object.freeze([...protocols]) as string[] : (protocols as string)
 }
 
-/** Subprotocol tokens must be non-empty strings without separators (RFC 6455 §4.1). */
+/**
+ * Subprotocol tokens must be non-empty strings without separators (RFC 6455 §4.1). The messages
+ * never quote a subprotocol: some carry a token (`['bearer', '<jwt>']`).
+ */
 export function checkProtocols(protocols: unknown, name: string): void {
-  const list = typeof protocols === 'string' ? [protocols] : protocols
+  const single = typeof protocols === 'string'
+  const list = single ? [protocols] : protocols
   if (!Array.isArray(list)) throw mustBe(name, 'a string or an array of strings', protocols)
-  const seen = new Set<string>()
-  for (const p of list) {
+  const seen = new Map<string, number>()
+  list.forEach((p: unknown, i) => {
+    const which = single ? name : `${name}[${i}]`
     if (typeof p !== 'string' || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(p)) {
-      throw new SyntaxError(`${name} has an invalid subprotocol: ${describe(p)}`)
+      const got = typeof p === 'string' ? `a string of ${p.length} characters` : typeof p
+      throw new SyntaxError(`${which} must be a subprotocol token (RFC 6455: letters, digits and !#$%&'*+-.^_\`|~), got ${got}`)
     }
-    if (seen.has(p)) throw new SyntaxError(`${name} lists the subprotocol ${JSON.stringify(p)} twice`)
-    seen.add(p)
-  }
+    const first = seen.get(p)
+    if (first !== undefined) throw new SyntaxError(`${which} repeats ${name}[${first}]`)
+    seen.set(p, i)
+  })
 }
 
 function checkTimer(timer: unknown): Clock {

@@ -98,7 +98,7 @@ export class Driver {
     this.#messagePings = options.policy.heartbeat?.mode === 'message'
     this.#timers = new TimerTable(timerHost(options.timer), this)
     // known from the start when the URL is fixed (a provider's is known at the first attempt)
-    this.#lastUrl = typeof options.url === 'function' ? '' : redactUrl(normaliseUrl(options.url, 'url'))
+    this.#lastUrl = typeof options.url === 'function' ? '' : redactUrl(normaliseUrl(options.url, 'url', options.redactParams), options.redactParams)
   }
 
   /** The live socket's negotiated subprotocol and extensions ('' when none). */
@@ -256,13 +256,13 @@ export class Driver {
       // inside the try: reading `then` of what a provider returned may throw too
       pending = isThenable(url) || isThenable(protocols)
     } catch (error) {
-      return this.#attemptFailed(id, 'URL_PROVIDER', `url/protocols provider threw: ${errorText(error)}`)
+      return this.#attemptFailed(id, 'URL_PROVIDER', `url/protocols provider threw: ${errorText(error, this.#options.redactParams)}`)
     }
     if (pending) {
       Promise.all([url, protocols]).then(
         ([u, p]) => this.#construct(id, u, p),
         (error: unknown) => {
-          if (this.#isCurrent(id)) this.#attemptFailed(id, 'URL_PROVIDER', `url/protocols provider rejected: ${errorText(error)}`)
+          if (this.#isCurrent(id)) this.#attemptFailed(id, 'URL_PROVIDER', `url/protocols provider rejected: ${errorText(error, this.#options.redactParams)}`)
         },
       )
       return
@@ -281,12 +281,12 @@ export class Driver {
       if (typeof rawUrl !== 'string' && !isUrl(rawUrl)) {
         throw new TypeError(`expected a string or URL, got ${describe(rawUrl)}`)
       }
-      url = normaliseUrl(rawUrl, 'url')
+      url = normaliseUrl(rawUrl, 'url', this.#options.redactParams)
       if (rawProtocols !== undefined) checkProtocols(rawProtocols, 'protocols')
     } catch (error) {
-      return this.#attemptFailed(id, 'URL_PROVIDER', `url/protocols provider gave a bad value: ${errorText(error)}`)
+      return this.#attemptFailed(id, 'URL_PROVIDER', `url/protocols provider gave a bad value: ${errorText(error, this.#options.redactParams)}`)
     }
-    this.#lastUrl = redactUrl(url)
+    this.#lastUrl = redactUrl(url, this.#options.redactParams)
     const { WebSocket, wsOptions, debug } = this.#options
     if (debug) log(debug, 'effect', { type: 'construct', id, url: this.#lastUrl })
     let ws: WebSocketLike
@@ -296,7 +296,7 @@ export class Driver {
       // ws must not find an inherited rejectUnauthorized on a polluted Object.prototype
       ws = wsOptions ? new WebSocket(url, protocols, ownOnly(wsOptions)) : new WebSocket(url, protocols)
     } catch (error) {
-      return this.#attemptFailed(id, 'SOCKET_ERROR', `WebSocket constructor threw: ${errorText(error)}`)
+      return this.#attemptFailed(id, 'SOCKET_ERROR', `WebSocket constructor threw: ${errorText(error, this.#options.redactParams)}`)
     }
     try {
       ws.binaryType = this.#type
@@ -350,7 +350,7 @@ export class Driver {
     const id = this.#idOf(ws)
     if (id === 0) return
     this.#sentCode = statusCodeOf(event?.error)
-    this.dispatch({ type: 'socket-error', id, message: errorText(event?.error ?? event?.message ?? 'WebSocket error') })
+    this.dispatch({ type: 'socket-error', id, message: errorText(event?.error ?? event?.message ?? 'WebSocket error', this.#options.redactParams) })
   }
 
   socketPong(ws: WebSocketLike): void {
@@ -448,7 +448,7 @@ export class Driver {
       }
     } catch (error) {
       // an unanswered ping is exactly what the heartbeat timeout detects; just say why
-      this.#raise({ type: 'emit', event: 'error', code: 'SOCKET_ERROR', message: `ping failed: ${errorText(error)}` })
+      this.#raise({ type: 'emit', event: 'error', code: 'SOCKET_ERROR', message: `ping failed: ${errorText(error, this.#options.redactParams)}` })
     }
   }
 
@@ -498,7 +498,7 @@ export class Driver {
     try {
       ws.send(data)
     } catch (error) {
-      this.#raise({ type: 'emit', event: 'error', code: 'SEND_FAILED', message: `send failed: ${errorText(error)}` })
+      this.#raise({ type: 'emit', event: 'error', code: 'SEND_FAILED', message: `send failed: ${errorText(error, this.#options.redactParams)}` })
       this.#raise({ type: 'emit', event: 'drop', data, reason: 'error' })
       settle?.('error')
       return false
@@ -613,7 +613,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  * (Object.create(null), a revoked Proxy, a throwing toString or message getter) is described, so
  * reporting a failure can never fail itself.
  */
-export function errorText(error: unknown): string {
+export function errorText(error: unknown, redactParams?: readonly string[]): string {
   let text: string
   try {
     const message = error instanceof Error ? error.message : error
@@ -621,7 +621,7 @@ export function errorText(error: unknown): string {
   } catch {
     return `${describe(error)} (no string form)`
   }
-  return text.replace(/\b(wss?|https?):\/\/[^\s"')]+/g, (url) => redactUrl(url))
+  return text.replace(/\b(wss?|https?):\/\/[^\s"')]+/g, (url) => redactUrl(url, redactParams))
 }
 
 export { LifelineError }
