@@ -10,13 +10,14 @@ import type { CloseInfo } from './core/state.js'
 import type { Clock, WebSocketConstructor } from './runtime/ports.js'
 import { redactUrl } from './runtime/redact.js'
 import { intern, keyOf } from './intern.js'
+import { warnOnce } from './runtime/warn.js'
 
 type MaybePromise<T> = T | Promise<T>
 export type UrlOption = string | URL | (() => MaybePromise<string | URL>)
 export type ProtocolsOption = string | string[] | (() => MaybePromise<string | string[] | undefined>)
 
 export interface BackoffOptions {
-  /** Base of the first retry's delay in ms. @default 1000 */
+  /** Base of the first retry's delay in ms; at least 10 (MIN_INITIAL_DELAY). @default 1000 */
   initialDelay?: number
   /** No delay is longer than this (ms). @default 5000 */
   maxDelay?: number
@@ -130,6 +131,12 @@ export const HEARTBEAT_DEFAULTS = Object.freeze({ interval: 25_000, timeout: 10_
 
 export const DEFAULT_CONNECT_TIMEOUT = 10_000
 
+/**
+ * The smallest backoff.initialDelay: below it a server that fails every attempt is retried hundreds
+ * of times a second (1e-9 ms made ~650 connects/s), which is a reconnect loop, not a backoff.
+ */
+export const MIN_INITIAL_DELAY = 10
+
 const defaultIsPong = (data: unknown): boolean => data === 'pong'
 
 /** Everything the runtime needs, validated: the core's policy plus what the driver uses. */
@@ -189,24 +196,32 @@ export function resolveOptions(options: SocketOptions, defaults: Partial<SocketO
   const redactParams = checkRedactParams(merged.redactParams)
   const url = checkUrlOption(merged.url, redactParams)
   const protocols = checkProtocolsOption(merged.protocols)
-  const lazy = merged.lazy ?? false
+  // undefined means the default; null is a wrong value like any other (heartbeat: false is the one
+  // documented "off")
+  const lazy = orDefault(merged.lazy, false)
   if (typeof lazy !== 'boolean') throw mustBe('lazy', 'a boolean', lazy)
-  const connectTimeout = duration('connectTimeout', merged.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT, true)
+  const connectTimeout = duration('connectTimeout', orDefault(merged.connectTimeout, DEFAULT_CONNECT_TIMEOUT), true)
 
   const backoff = resolveBackoff(merged.backoff)
   const queue = resolveQueue(merged.queue)
 
-  const shouldReconnect = checkFunction('shouldReconnect', merged.shouldReconnect ?? defaultShouldReconnect)
-  const binaryType = oneOf('binaryType', merged.binaryType ?? 'arraybuffer', ['arraybuffer', 'blob', 'nodebuffer'])
+  const shouldReconnect = checkFunction('shouldReconnect', orDefault(merged.shouldReconnect, defaultShouldReconnect))
+  const binaryType = oneOf('binaryType', orDefault(merged.binaryType, 'arraybuffer'), ['arraybuffer', 'blob', 'nodebuffer'])
 
   const WebSocket = checkFunction('WebSocket', merged.WebSocket, 'a WebSocket constructor (lifeline-ws/core has no default)')
   const timer = checkTimer(merged.timer)
   const random = checkFunction('random', merged.random, 'a function returning a number in [0, 1)')
   const wsOptions = merged.wsOptions
   if (wsOptions !== undefined && (wsOptions === null || typeof wsOptions !== 'object')) throw mustBe('wsOptions', 'an object', wsOptions)
+  if (wsOptions && Object.prototype.hasOwnProperty.call(wsOptions, 'rejectUnauthorized') && wsOptions.rejectUnauthorized === false) {
+    warnOnce(
+      'rejectUnauthorized',
+      'wsOptions.rejectUnauthorized is false: TLS certificates are not verified, so anyone on the path can read and change the traffic. Pass the CA as wsOptions.ca instead.',
+    )
+  }
 
   const debug = merged.debug === undefined ? undefined : checkFunction('debug', merged.debug)
-  const historySize = count('historySize', merged.historySize ?? 50)
+  const historySize = count('historySize', orDefault(merged.historySize, 50))
   const signal = merged.signal
   if (signal !== undefined && (signal === null || typeof signal !== 'object' || typeof memberOf(signal, 'addEventListener') !== 'function' || typeof memberOf(signal, 'aborted') !== 'boolean')) {
     throw mustBe('signal', 'an AbortSignal', signal)
@@ -256,8 +271,10 @@ export function resolveOptions(options: SocketOptions, defaults: Partial<SocketO
 
 function resolveBackoff(input: BackoffOptions | undefined): BackoffPolicy {
   const b = optionGroup('backoff', input, BACKOFF_DEFAULTS)
-  // > 0: with 0 every delay is 0 (0 · factor^n), a reconnect loop with no pause at all
-  const initialDelay = duration('backoff.initialDelay', b.initialDelay, true)
+  const initialDelay = number('backoff.initialDelay', b.initialDelay)
+  if (!Number.isFinite(initialDelay) || !(initialDelay >= MIN_INITIAL_DELAY)) {
+    throw mustBe('backoff.initialDelay', `a finite number of ms >= ${MIN_INITIAL_DELAY} (less is a reconnect loop)`, initialDelay, RangeError)
+  }
   const maxDelay = duration('backoff.maxDelay', b.maxDelay)
   if (maxDelay < initialDelay) {
     throw new RangeError(`backoff.maxDelay (${maxDelay}) must be >= backoff.initialDelay (${initialDelay})`)
@@ -290,7 +307,7 @@ function resolveHeartbeat(
   const mode = oneOf('heartbeat.mode', h.mode, ['auto', 'protocol', 'message'])
   const message = h.message
   if (message !== undefined && typeof message !== 'function') checkData('heartbeat.message', message)
-  const isPong = checkFunction('heartbeat.isPong', h.isPong ?? defaultIsPong)
+  const isPong = checkFunction('heartbeat.isPong', orDefault(h.isPong, defaultIsPong))
   if (mode === 'protocol' && !pingFrames) {
     throw new TypeError(
       'heartbeat.mode is "protocol" but this WebSocket cannot send ping frames (browsers and workers cannot): use mode "message" with heartbeat.message',
@@ -403,13 +420,13 @@ export function checkProtocols(protocols: unknown, name: string): void {
   if (!Array.isArray(list)) throw mustBe(name, 'a string or an array of strings', protocols)
   const seen = new Map<string, number>()
   list.forEach((p: unknown, i) => {
-    const which = single ? name : `${name}[${i}]`
+    const at = single ? '' : ` at index ${i}`
     if (typeof p !== 'string' || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(p)) {
       const got = typeof p === 'string' ? `a string of ${p.length} characters` : typeof p
-      throw new SyntaxError(`${which} must be a subprotocol token (RFC 6455: letters, digits and !#$%&'*+-.^_\`|~), got ${got}`)
+      throw new SyntaxError(`${name} has an invalid subprotocol${at}: ${got} (RFC 6455 allows letters, digits and !#$%&'*+-.^_\`|~)`)
     }
     const first = seen.get(p)
-    if (first !== undefined) throw new SyntaxError(`${which} repeats ${name}[${first}]`)
+    if (first !== undefined) throw new SyntaxError(`${name} lists one subprotocol twice, at index ${first} and at index ${i}`)
     seen.set(p, i)
   })
 }
@@ -444,9 +461,28 @@ const wallClockOnly = new WeakMap<Clock, Clock>()
 export function checkData(name: string, data: unknown): asserts data is Data {
   if (typeof data === 'string') return
   if (typeof data === 'object' && data !== null) {
-    if (ArrayBuffer.isView(data) || ['ArrayBuffer', 'Blob', 'File'].includes(tagOf(data))) return
+    const view = ArrayBuffer.isView(data)
+    if (view || tagOf(data) === 'ArrayBuffer') {
+      // a transferred buffer (postMessage, structuredClone) cannot be read, sent or queued
+      if (isDetached(view ? (data as ArrayBufferView).buffer : (data as ArrayBuffer))) {
+        throw new TypeError(`${name} must not be detached (its ArrayBuffer was transferred), got a detached ${describe(data)}`)
+      }
+      return
+    }
+    if (['Blob', 'File'].includes(tagOf(data))) return
   }
   throw mustBe(name, 'a string, ArrayBuffer, ArrayBufferView or Blob', data)
+}
+
+/** Whether a buffer was transferred away (only an empty one can be; `detached` is not in Node 20). */
+function isDetached(buffer: ArrayBufferLike): boolean {
+  if (buffer.byteLength !== 0) return false
+  try {
+    new Uint8Array(buffer)
+    return false
+  } catch {
+    return true
+  }
 }
 
 /** The built-in type tag (`'URL'`, `'Blob'`…), which works across realms where instanceof does not. */
@@ -479,6 +515,11 @@ export function memberOf(object: object, key: string): unknown {
     if (Object.prototype.hasOwnProperty.call(o, key)) return (object as Record<string, unknown>)[key]
   }
   return undefined
+}
+
+/** `value`, or `fallback` when it is undefined (only then: null is a value, and a wrong one). */
+function orDefault<T>(value: T | undefined, fallback: T): T {
+  return value === undefined ? fallback : value
 }
 
 function number(name: string, value: unknown): number {

@@ -241,8 +241,8 @@ export class Driver {
   }
 
   // ── sockets ────────────────────────────────────────────────────────────────────────────────────
-  #attemptFailed(id: number, code: ErrorCode, message: string): void {
-    this.dispatch({ type: 'attempt-failed', id, code, message })
+  #attemptFailed(id: number, code: ErrorCode, message: string, fatal = false): void {
+    this.dispatch({ type: 'attempt-failed', id, code, message, fatal })
   }
 
   #openSocket(id: number): void {
@@ -296,7 +296,11 @@ export class Driver {
       // ws must not find an inherited rejectUnauthorized on a polluted Object.prototype
       ws = wsOptions ? new WebSocket(url, protocols, ownOnly(wsOptions)) : new WebSocket(url, protocols)
     } catch (error) {
-      return this.#attemptFailed(id, 'SOCKET_ERROR', `WebSocket constructor threw: ${errorText(error, this.#options.redactParams)}`)
+      // a TypeError/SyntaxError/RangeError thrown at construction (a header with a newline,
+      // protocolVersion 99) is the configuration itself: every attempt would throw it again
+      const config = isConfigError(error)
+      const why = config ? ` (a configuration error${wsOptions ? ': check wsOptions' : ''}; not retried)` : ''
+      return this.#attemptFailed(id, 'SOCKET_ERROR', `WebSocket constructor threw: ${errorText(error, this.#options.redactParams)}${why}`, config)
     }
     try {
       ws.binaryType = this.#type
@@ -602,6 +606,15 @@ function statusCodeOf(error: unknown): number | undefined {
     if (symbol.description === 'status-code' && typeof value === 'number') return value
   }
   return undefined
+}
+
+function isConfigError(error: unknown): boolean {
+  try {
+    const name = (error as { name?: unknown } | null)?.name
+    return name === 'TypeError' || name === 'SyntaxError' || name === 'RangeError'
+  } catch {
+    return false
+  }
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -14,7 +14,7 @@
  *                initialDelay 1e-9 passed; wsOptions that fail every attempt were retried forever;
  *                a detached view threw an error naming nothing; rejectUnauthorized: false was silent
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createSocket, resolveOptions, type SocketOptions } from '../../src/index.core.js'
 import { createFakeServer, createVirtualClock } from '../../src/index.testing.js'
 import { harness } from '../helpers/harness.js'
@@ -211,13 +211,13 @@ describe('defect 15: redaction by a documented rule, extendable with redactParam
   it('a subprotocol carrying a token is never quoted: not in a SyntaxError, not in a URL_PROVIDER event', () => {
     const token = 'eyJhbGciOi.SECRET/PAYLOAD=='
     expect(() => createSocket({ url: 'ws://h.test/', ...ports, protocols: ['bearer', token] })).toThrow(
-      new SyntaxError("protocols[1] must be a subprotocol token (RFC 6455: letters, digits and !#$%&'*+-.^_`|~), got a string of 27 characters"),
+      new SyntaxError("protocols has an invalid subprotocol at index 1: a string of 27 characters (RFC 6455 allows letters, digits and !#$%&'*+-.^_`|~)"),
     )
-    expect(() => createSocket({ url: 'ws://h.test/', ...ports, protocols: ['SECRETTOKEN', 'SECRETTOKEN'] })).toThrow(new SyntaxError('protocols[1] repeats protocols[0]'))
+    expect(() => createSocket({ url: 'ws://h.test/', ...ports, protocols: ['SECRETTOKEN', 'SECRETTOKEN'] })).toThrow(new SyntaxError('protocols lists one subprotocol twice, at index 0 and at index 1'))
     const h = harness({ protocols: () => ['bearer', token] })
     const [error] = h.of('error')[0] as [Error]
     expect(error.message).toBe(
-      "url/protocols provider gave a bad value: protocols[1] must be a subprotocol token (RFC 6455: letters, digits and !#$%&'*+-.^_`|~), got a string of 27 characters",
+      "url/protocols provider gave a bad value: protocols has an invalid subprotocol at index 1: a string of 27 characters (RFC 6455 allows letters, digits and !#$%&'*+-.^_`|~)",
     )
     h.socket.close()
   })
@@ -235,5 +235,97 @@ describe('defect 15: redaction by a documented rule, extendable with redactParam
     expect(() => createSocket({ url: 'ws://h.test/', ...ports, redactParams: [''] })).toThrow(
       new TypeError('redactParams must be an array of non-empty strings, got array of length 1'),
     )
+  })
+})
+
+describe('defect 16: validation gaps', () => {
+  const ok = { url: 'ws://example.test/', ...ports }
+  const thrown = (make: () => unknown): unknown => {
+    try {
+      make()
+    } catch (error) {
+      return error
+    }
+    return undefined
+  }
+
+  it('null is a wrong value everywhere (undefined means the default); before: silently the default for these', () => {
+    const cases: Array<[Record<string, unknown>, Error]> = [
+      [{ connectTimeout: null }, new TypeError('connectTimeout must be a number, got null')],
+      [{ historySize: null }, new TypeError('historySize must be a number, got null')],
+      [{ lazy: null }, new TypeError('lazy must be a boolean, got null')],
+      [{ binaryType: null }, new TypeError('binaryType must be "arraybuffer", "blob" or "nodebuffer", got null')],
+      [{ shouldReconnect: null }, new TypeError('shouldReconnect must be a function, got null')],
+      [{ heartbeat: { isPong: null } }, new TypeError('heartbeat.isPong must be a function, got null')],
+      // already so before, and the rule they now share
+      [{ idleTimeout: null }, new TypeError('idleTimeout must be a number, got null')],
+      [{ heartbeat: null }, new TypeError('heartbeat must be an object or false, got null')],
+    ]
+    const got = cases.map(([extra]) => {
+      const error = thrown(() => createSocket({ ...ok, lazy: true, ...extra } as SocketOptions)) as Error | undefined
+      return error && `${error.name}: ${error.message}`
+    })
+    expect(got).toEqual(cases.map(([, error]) => `${error.name}: ${error.message}`))
+    const socket = createSocket({ ...ok, lazy: true })
+    expect(() => socket.messages({ bufferSize: null as never })).toThrow(new RangeError('messages({ bufferSize }): bufferSize must be a whole number >= 1, got null'))
+    socket.close()
+  })
+
+  it('backoff.initialDelay below 10 ms is a RangeError with the value (1e-9 made ~650 connects/s); 10 is accepted', () => {
+    for (const initialDelay of [1e-9, 1, 9.99]) {
+      expect(() => createSocket({ ...ok, backoff: { initialDelay } })).toThrow(
+        new RangeError(`backoff.initialDelay must be a finite number of ms >= 10 (less is a reconnect loop), got number ${initialDelay}`),
+      )
+    }
+    createSocket({ ...ok, lazy: true, backoff: { initialDelay: 10, maxDelay: 10 } }).close()
+  })
+
+  it('wsOptions that ws refuses at construction (a header with a newline, protocolVersion 99): one error naming wsOptions, then giveup "config"', async () => {
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ headers: { 'x-a': 'a\nb' } }, 'WebSocket constructor threw: Invalid character in header content ["x-a"] (a configuration error: check wsOptions; not retried)'],
+      [{ protocolVersion: 99 }, 'WebSocket constructor threw: Unsupported protocol version: 99 (supported versions: 8, 13) (a configuration error: check wsOptions; not retried)'],
+    ]
+    for (const [wsOptions, message] of cases) {
+      const t = connect({ url: 'ws://127.0.0.1:9/', heartbeat: false, wsOptions, backoff: { initialDelay: 10, maxDelay: 20 } })
+      // before the fix: error, 'reconnecting', and the same error every 10–20 ms, forever
+      const giveup = await t.rec.waitFor('giveup', 2_000)
+      expect(giveup.args[0]).toEqual({ reason: 'config', attempt: 0, close: undefined })
+      expect(t.rec.of('error').map(([e]) => [e.code, e.message])).toEqual([['SOCKET_ERROR', message]])
+      expect(t.rec.of('reconnecting')).toEqual([])
+      expect(t.socket.state).toBe('closed')
+    }
+  })
+
+  it('a detached buffer passed to send()/sendAsync() is a TypeError naming send(data) (before: a slice() error naming nothing, once queued)', () => {
+    const socket = createSocket({ ...ok, lazy: true })
+    const detached = () => {
+      const bytes = new Uint8Array(8)
+      structuredClone(bytes.buffer, { transfer: [bytes.buffer] })
+      return bytes
+    }
+    expect(() => socket.send(detached())).toThrow(new TypeError('send(data): data must not be detached (its ArrayBuffer was transferred), got a detached Uint8Array object'))
+    expect(() => socket.sendAsync(detached().buffer)).toThrow(
+      new TypeError('sendAsync(data): data must not be detached (its ArrayBuffer was transferred), got a detached ArrayBuffer object'),
+    )
+    // an empty buffer that was never transferred is still fine
+    expect(socket.send(new Uint8Array(0))).toBe(true)
+    socket.close()
+  })
+
+  it('wsOptions.rejectUnauthorized: false prints one warning per process', async () => {
+    vi.resetModules() // a fresh module: the warning has not been said in it yet
+    const fresh = await import('../../src/index.core.js')
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    try {
+      for (let i = 0; i < 3; i++) fresh.createSocket({ ...ok, lazy: true, heartbeat: false, wsOptions: { rejectUnauthorized: false } }).close()
+      fresh.createSocket({ ...ok, lazy: true, heartbeat: false, wsOptions: { rejectUnauthorized: true } }).close()
+      expect(warn.mock.calls).toEqual([
+        [
+          'lifeline-ws: wsOptions.rejectUnauthorized is false: TLS certificates are not verified, so anyone on the path can read and change the traffic. Pass the CA as wsOptions.ca instead.',
+        ],
+      ])
+    } finally {
+      warn.mockRestore()
+    }
   })
 })
