@@ -318,6 +318,14 @@ function resolveHeartbeat(
   }
   const resolved: 'protocol' | 'message' | undefined =
     mode === 'protocol' || (mode === 'auto' && pingFrames) ? 'protocol' : message !== undefined ? 'message' : undefined
+  if (resolved === undefined) {
+    // heartbeat not false, yet nothing to ping with (a browser or worker without a message): a link
+    // that dies silently would go unnoticed, and nothing else would say so
+    warnOnce(
+      'no-heartbeat',
+      "this socket has no heartbeat: its WebSocket cannot send ping frames (browsers and workers cannot) and heartbeat.message is not set, so a link that dies silently goes unnoticed. Set heartbeat: { message: 'ping' } (your server answers 'pong'), or heartbeat: false to go without.",
+    )
+  }
   return {
     heartbeat: resolved ? share('heartbeat', { interval, timeout, mode: resolved }) : undefined,
     pingMessage: message,

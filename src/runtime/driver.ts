@@ -18,6 +18,7 @@ import { byteSize, OutboundQueue, type Data, type DropReason, type Entry } from 
 import { transition } from '../core/transition.js'
 import { checkProtocols, describe, isUrl, normaliseUrl, ownOnly, type Resolved } from '../options.js'
 import { LifelineError } from './errors.js'
+import type { HeartbeatKind } from './monitor.js'
 import { OPEN, type WebSocketLike } from './ports.js'
 import { redactUrl } from './redact.js'
 import { QUEUE_TTL, TimerTable, type TimerHostFor, type TimerSlot } from './timers.js'
@@ -99,6 +100,11 @@ export class Driver {
     this.#timers = new TimerTable(timerHost(options.timer), this)
     // known from the start when the URL is fixed (a provider's is known at the first attempt)
     this.#lastUrl = typeof options.url === 'function' ? '' : redactUrl(normaliseUrl(options.url, 'url', options.redactParams), options.redactParams)
+  }
+
+  /** How liveness is checked: ping frames, an app-level message, or not at all. */
+  get heartbeat(): HeartbeatKind {
+    return this.#options.policy.heartbeat?.mode ?? 'none'
   }
 
   /** The live socket's negotiated subprotocol and extensions ('' when none). */

@@ -209,7 +209,7 @@ class LifelineSocketImpl implements LifelineSocket, EventSink {
   }
 
   stats(): Stats {
-    return this.#monitor.stats(this.#driver.queue.length, this.#driver.queue.highWater)
+    return this.#monitor.stats(this.#driver.queue.length, this.#driver.queue.highWater, this.#driver.heartbeat)
   }
 
   history(): Disconnect[] {

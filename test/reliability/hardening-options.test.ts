@@ -329,3 +329,64 @@ describe('defect 16: validation gaps', () => {
     }
   })
 })
+
+describe('defect 14: a heartbeat that resolves to none is visible', () => {
+  const NO_HEARTBEAT =
+    "lifeline-ws: this socket has no heartbeat: its WebSocket cannot send ping frames (browsers and workers cannot) and heartbeat.message is not set, so a link that dies silently goes unnoticed. Set heartbeat: { message: 'ping' } (your server answers 'pong'), or heartbeat: false to go without."
+
+  /** createSocket from a freshly loaded module (nothing said yet in it), with console.warn recorded. */
+  async function freshWithWarnings() {
+    vi.resetModules()
+    const fresh = await import('../../src/index.core.js')
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    return { createSocket: fresh.createSocket, warnings: () => warn.mock.calls.map((c) => c[0] as string), restore: () => warn.mockRestore() }
+  }
+  const noPings = createFakeServer({ clock })
+  const browserLike = { url: 'ws://example.test/', WebSocket: noPings.WebSocket, timer: clock, random: () => 0.5, lazy: true }
+
+  it('heartbeat { interval, timeout } on a WebSocket without ping frames and no message: one warning per process, stats().heartbeat "none"', async () => {
+    const f = await freshWithWarnings()
+    try {
+      const explicit = f.createSocket({ ...browserLike, heartbeat: { interval: 1_000, timeout: 1_000 } })
+      const byDefault = f.createSocket(browserLike)
+      // before the fix: silence, and stats() said nothing about a heartbeat
+      expect(f.warnings()).toEqual([NO_HEARTBEAT])
+      expect(explicit.stats().heartbeat).toBe('none')
+      expect(byDefault.stats().heartbeat).toBe('none')
+      explicit.close()
+      byDefault.close()
+    } finally {
+      f.restore()
+    }
+  })
+
+  it('the default heartbeat resolving to none warns too (first in its process)', async () => {
+    const f = await freshWithWarnings()
+    try {
+      f.createSocket(browserLike).close()
+      expect(f.warnings()).toEqual([NO_HEARTBEAT])
+    } finally {
+      f.restore()
+    }
+  })
+
+  it('no warning where there is a heartbeat or it was turned off knowingly; stats().heartbeat says which', async () => {
+    const f = await freshWithWarnings()
+    try {
+      const message = f.createSocket({ ...browserLike, heartbeat: { message: 'ping' } })
+      const off = f.createSocket({ ...browserLike, heartbeat: false })
+      const protocol = f.createSocket({ ...browserLike, WebSocket: fake.WebSocket })
+      expect([message, off, protocol].map((s) => s.stats().heartbeat)).toEqual(['message', 'none', 'protocol'])
+      expect(f.warnings()).toEqual([])
+      for (const s of [message, off, protocol]) s.close()
+    } finally {
+      f.restore()
+    }
+  })
+
+  it('an explicit mode the socket cannot honour stays a TypeError', () => {
+    expect(() => createSocket({ ...browserLike, heartbeat: { mode: 'protocol' } })).toThrow(
+      new TypeError('heartbeat.mode is "protocol" but this WebSocket cannot send ping frames (browsers and workers cannot): use mode "message" with heartbeat.message'),
+    )
+  })
+})
