@@ -10,13 +10,14 @@ import type { CloseInfo } from './core/state.js'
 import type { Clock, WebSocketConstructor } from './runtime/ports.js'
 import { redactUrl } from './runtime/redact.js'
 import { intern, keyOf } from './intern.js'
+import { warnOnce } from './runtime/warn.js'
 
 type MaybePromise<T> = T | Promise<T>
 export type UrlOption = string | URL | (() => MaybePromise<string | URL>)
 export type ProtocolsOption = string | string[] | (() => MaybePromise<string | string[] | undefined>)
 
 export interface BackoffOptions {
-  /** Base of the first retry's delay in ms. @default 1000 */
+  /** Base of the first retry's delay in ms; at least 10 (MIN_INITIAL_DELAY). @default 1000 */
   initialDelay?: number
   /** No delay is longer than this (ms). @default 5000 */
   maxDelay?: number
@@ -95,6 +96,13 @@ export interface SocketOptions {
    * `rejectUnauthorized`, `maxPayload`, `agent`…). @default undefined
    */
   wsOptions?: Record<string, unknown>
+  /**
+   * More parameter names to redact, on top of the built-in words (token, auth, key, secret, pass,
+   * sig, session, bearer, sid, otp, nonce, csrf, hash, private…; see README "Redaction"): a query or
+   * path parameter whose name contains one (case-insensitive) shows as `name=***` in `socket.url`,
+   * debug lines, errors and events. @default []
+   */
+  redactParams?: readonly string[]
   /** A logger receiving one line per transition and effect (URLs redacted), e.g. console.debug. @default undefined */
   debug?: (line: string, fields: Record<string, unknown>) => void
   /** How many disconnects `history()` keeps. @default 50 */
@@ -123,6 +131,12 @@ export const HEARTBEAT_DEFAULTS = Object.freeze({ interval: 25_000, timeout: 10_
 
 export const DEFAULT_CONNECT_TIMEOUT = 10_000
 
+/**
+ * The smallest backoff.initialDelay: below it a server that fails every attempt is retried hundreds
+ * of times a second (1e-9 ms made ~650 connects/s), which is a reconnect loop, not a backoff.
+ */
+export const MIN_INITIAL_DELAY = 10
+
 const defaultIsPong = (data: unknown): boolean => data === 'pong'
 
 /** Everything the runtime needs, validated: the core's policy plus what the driver uses. */
@@ -140,6 +154,8 @@ export interface Resolved {
   readonly pingMessage: Data | (() => Data) | undefined
   readonly isPong: (data: unknown) => boolean
   readonly debug: ((line: string, fields: Record<string, unknown>) => void) | undefined
+  /** Lowercased; redactUrl's extra words. */
+  readonly redactParams: readonly string[]
   readonly historySize: number
   readonly signal: AbortSignal | undefined
 }
@@ -160,6 +176,7 @@ const TOP_KEYS = [
   'timer',
   'random',
   'wsOptions',
+  'redactParams',
   'debug',
   'historySize',
   'signal',
@@ -171,34 +188,47 @@ const TIMER_KEYS = ['setTimeout', 'clearTimeout', 'now']
 export function resolveOptions(options: SocketOptions, defaults: Partial<SocketOptions> = {}): Resolved {
   if (options === null || typeof options !== 'object') throw mustBe('options', 'an object with a url', options)
   checkKeys(options, TOP_KEYS, '')
-  const merged = { ...defaults, ...definedOnly(options) } as SocketOptions
+  // own properties only, into an object with no prototype: a key polluting Object.prototype
+  // (wsOptions, debug, heartbeat…) must not fill in an option the caller did not set
+  const merged = ownOnly(defaults, definedOnly(options)) as unknown as SocketOptions
 
-  const url = checkUrlOption(merged.url)
+  // first: every later message that quotes a URL redacts these too
+  const redactParams = checkRedactParams(merged.redactParams)
+  const url = checkUrlOption(merged.url, redactParams)
   const protocols = checkProtocolsOption(merged.protocols)
-  const lazy = merged.lazy ?? false
+  // undefined means the default; null is a wrong value like any other (heartbeat: false is the one
+  // documented "off")
+  const lazy = orDefault(merged.lazy, false)
   if (typeof lazy !== 'boolean') throw mustBe('lazy', 'a boolean', lazy)
-  const connectTimeout = duration('connectTimeout', merged.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT, true)
+  const connectTimeout = duration('connectTimeout', orDefault(merged.connectTimeout, DEFAULT_CONNECT_TIMEOUT), true)
 
   const backoff = resolveBackoff(merged.backoff)
   const queue = resolveQueue(merged.queue)
 
-  const shouldReconnect = checkFunction('shouldReconnect', merged.shouldReconnect ?? defaultShouldReconnect)
-  const binaryType = oneOf('binaryType', merged.binaryType ?? 'arraybuffer', ['arraybuffer', 'blob', 'nodebuffer'])
+  const shouldReconnect = checkFunction('shouldReconnect', orDefault(merged.shouldReconnect, defaultShouldReconnect))
+  const binaryType = oneOf('binaryType', orDefault(merged.binaryType, 'arraybuffer'), ['arraybuffer', 'blob', 'nodebuffer'])
 
   const WebSocket = checkFunction('WebSocket', merged.WebSocket, 'a WebSocket constructor (lifeline-ws/core has no default)')
   const timer = checkTimer(merged.timer)
   const random = checkFunction('random', merged.random, 'a function returning a number in [0, 1)')
   const wsOptions = merged.wsOptions
   if (wsOptions !== undefined && (wsOptions === null || typeof wsOptions !== 'object')) throw mustBe('wsOptions', 'an object', wsOptions)
+  if (wsOptions && Object.prototype.hasOwnProperty.call(wsOptions, 'rejectUnauthorized') && wsOptions.rejectUnauthorized === false) {
+    warnOnce(
+      'rejectUnauthorized',
+      'wsOptions.rejectUnauthorized is false: TLS certificates are not verified, so anyone on the path can read and change the traffic. Pass the CA as wsOptions.ca instead.',
+    )
+  }
 
   const debug = merged.debug === undefined ? undefined : checkFunction('debug', merged.debug)
-  const historySize = count('historySize', merged.historySize ?? 50)
+  const historySize = count('historySize', orDefault(merged.historySize, 50))
   const signal = merged.signal
-  if (signal !== undefined && (signal === null || typeof (signal as AbortSignal).addEventListener !== 'function' || typeof (signal as AbortSignal).aborted !== 'boolean')) {
+  if (signal !== undefined && (signal === null || typeof signal !== 'object' || typeof memberOf(signal, 'addEventListener') !== 'function' || typeof memberOf(signal, 'aborted') !== 'boolean')) {
     throw mustBe('signal', 'an AbortSignal', signal)
   }
 
-  const pingFrames = typeof (WebSocket as { prototype?: { ping?: unknown } }).prototype?.ping === 'function'
+  const prototype = (WebSocket as { prototype?: unknown }).prototype
+  const pingFrames = typeof prototype === 'object' && prototype !== null && typeof memberOf(prototype, 'ping') === 'function'
   const { heartbeat, pingMessage, isPong } = resolveHeartbeat(merged.heartbeat, pingFrames)
   const idleTimeout = optionalDuration('idleTimeout', merged.idleTimeout)
   const maxLifetime = optionalDuration('maxLifetime', merged.maxLifetime)
@@ -226,6 +256,7 @@ export function resolveOptions(options: SocketOptions, defaults: Partial<SocketO
     pingMessage,
     isPong,
     debug,
+    redactParams,
     historySize,
     signal,
   }
@@ -234,14 +265,16 @@ export function resolveOptions(options: SocketOptions, defaults: Partial<SocketO
   const perSocket = typeof url !== 'string' || typeof protocols === 'function' || signal || wsOptions || debug || typeof pingMessage === 'object'
   if (perSocket) return Object.freeze(resolved)
   // protocols by content, so equal lists given as different arrays still share
-  const key = ['resolved', url, JSON.stringify(protocols), lazy, binaryType, historySize, pingMessage, policy, queue, WebSocket, timer, random, isPong]
+  const key = ['resolved', url, JSON.stringify(protocols), JSON.stringify(redactParams), lazy, binaryType, historySize, pingMessage, policy, queue, WebSocket, timer, random, isPong]
   return intern(keyOf(key), () => resolved)
 }
 
 function resolveBackoff(input: BackoffOptions | undefined): BackoffPolicy {
   const b = optionGroup('backoff', input, BACKOFF_DEFAULTS)
-  // > 0: with 0 every delay is 0 (0 · factor^n), a reconnect loop with no pause at all
-  const initialDelay = duration('backoff.initialDelay', b.initialDelay, true)
+  const initialDelay = number('backoff.initialDelay', b.initialDelay)
+  if (!Number.isFinite(initialDelay) || !(initialDelay >= MIN_INITIAL_DELAY)) {
+    throw mustBe('backoff.initialDelay', `a finite number of ms >= ${MIN_INITIAL_DELAY} (less is a reconnect loop)`, initialDelay, RangeError)
+  }
   const maxDelay = duration('backoff.maxDelay', b.maxDelay)
   if (maxDelay < initialDelay) {
     throw new RangeError(`backoff.maxDelay (${maxDelay}) must be >= backoff.initialDelay (${initialDelay})`)
@@ -274,7 +307,7 @@ function resolveHeartbeat(
   const mode = oneOf('heartbeat.mode', h.mode, ['auto', 'protocol', 'message'])
   const message = h.message
   if (message !== undefined && typeof message !== 'function') checkData('heartbeat.message', message)
-  const isPong = checkFunction('heartbeat.isPong', h.isPong ?? defaultIsPong)
+  const isPong = checkFunction('heartbeat.isPong', orDefault(h.isPong, defaultIsPong))
   if (mode === 'protocol' && !pingFrames) {
     throw new TypeError(
       'heartbeat.mode is "protocol" but this WebSocket cannot send ping frames (browsers and workers cannot): use mode "message" with heartbeat.message',
@@ -285,6 +318,14 @@ function resolveHeartbeat(
   }
   const resolved: 'protocol' | 'message' | undefined =
     mode === 'protocol' || (mode === 'auto' && pingFrames) ? 'protocol' : message !== undefined ? 'message' : undefined
+  if (resolved === undefined) {
+    // heartbeat not false, yet nothing to ping with (a browser or worker without a message): a link
+    // that dies silently would go unnoticed, and nothing else would say so
+    warnOnce(
+      'no-heartbeat',
+      "this socket has no heartbeat: its WebSocket cannot send ping frames (browsers and workers cannot) and heartbeat.message is not set, so a link that dies silently goes unnoticed. Set heartbeat: { message: 'ping' } (your server answers 'pong'), or heartbeat: false to go without.",
+    )
+  }
   return {
     heartbeat: resolved ? share('heartbeat', { interval, timeout, mode: resolved }) : undefined,
     pingMessage: message,
@@ -320,10 +361,10 @@ function oneOf<T extends string>(name: string, value: unknown, choices: readonly
   throw mustBe(name, `${quoted.join(', ')} or ${last}`, value)
 }
 
-function checkUrlOption(url: unknown): UrlOption {
+function checkUrlOption(url: unknown, redactParams: readonly string[]): UrlOption {
   if (typeof url === 'function') return url as UrlOption
   if (typeof url === 'string' || isUrl(url)) {
-    normaliseUrl(url, 'url')
+    normaliseUrl(url, 'url', redactParams)
     return url as UrlOption
   }
   throw mustBe('url', 'a string, a URL or a function returning one', url)
@@ -338,28 +379,37 @@ export function isUrl(value: unknown): value is URL {
  * Parse and check a URL; http(s) becomes ws(s) as WHATWG WebSocket does. Throws SyntaxError with the
  * (redacted) value on a bad URL or scheme. Used at creation and for every provider result.
  */
-export function normaliseUrl(value: string | URL, name: string): string {
+export function normaliseUrl(value: string | URL, name: string, redactParams?: readonly string[]): string {
   const text = typeof value === 'string' ? value : value.href
   let parsed: URL
   try {
     parsed = new URL(text)
   } catch {
-    throw new SyntaxError(`${name} is not a valid absolute URL, got ${JSON.stringify(redactUrl(text))}`)
+    throw new SyntaxError(`${name} is not a valid absolute URL, got ${JSON.stringify(redactUrl(text, redactParams))}`)
   }
   if (parsed.hash) {
     // a WebSocket URL cannot carry a fragment (ws refuses one on every attempt): say so now
-    throw new SyntaxError(`${name} must not contain a fragment (#…), got ${JSON.stringify(redactUrl(text))}`)
+    throw new SyntaxError(`${name} must not contain a fragment (#…), got ${JSON.stringify(redactUrl(text, redactParams))}`)
   }
   const scheme = parsed.protocol
   if (scheme === 'http:') parsed.protocol = 'ws:'
   else if (scheme === 'https:') parsed.protocol = 'wss:'
   else if (scheme !== 'ws:' && scheme !== 'wss:') {
     throw new SyntaxError(
-      `${name} must use ws:, wss:, http: or https:, got "${scheme}" in ${JSON.stringify(redactUrl(text))}`,
+      `${name} must use ws:, wss:, http: or https:, got "${scheme}" in ${JSON.stringify(redactUrl(text, redactParams))}`,
     )
   }
   return parsed.href
 }
+
+function checkRedactParams(value: unknown): readonly string[] {
+  if (value === undefined) return NO_PARAMS
+  if (!Array.isArray(value) || !value.every((word) => typeof word === 'string' && word !== '')) {
+    throw mustBe('redactParams', 'an array of non-empty strings', value)
+  }
+  return Object.freeze(value.map((word: string) => word.toLowerCase()))
+}
+const NO_PARAMS: readonly string[] = Object.freeze([])
 
 function checkProtocolsOption(protocols: unknown): ProtocolsOption | undefined {
   if (protocols === undefined || typeof protocols === 'function') return protocols as ProtocolsOption | undefined
@@ -368,37 +418,79 @@ function checkProtocolsOption(protocols: unknown): ProtocolsOption | undefined {
   return Array.isArray(protocols) ? Object.freeze([...protocols]) as string[] : (protocols as string)
 }
 
-/** Subprotocol tokens must be non-empty strings without separators (RFC 6455 §4.1). */
+/**
+ * Subprotocol tokens must be non-empty strings without separators (RFC 6455 §4.1). The messages
+ * never quote a subprotocol: some carry a token (`['bearer', '<jwt>']`).
+ */
 export function checkProtocols(protocols: unknown, name: string): void {
-  const list = typeof protocols === 'string' ? [protocols] : protocols
+  const single = typeof protocols === 'string'
+  const list = single ? [protocols] : protocols
   if (!Array.isArray(list)) throw mustBe(name, 'a string or an array of strings', protocols)
-  const seen = new Set<string>()
-  for (const p of list) {
+  const seen = new Map<string, number>()
+  list.forEach((p: unknown, i) => {
+    const at = single ? '' : ` at index ${i}`
     if (typeof p !== 'string' || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(p)) {
-      throw new SyntaxError(`${name} has an invalid subprotocol: ${describe(p)}`)
+      const got = typeof p === 'string' ? `a string of ${p.length} characters` : typeof p
+      throw new SyntaxError(`${name} has an invalid subprotocol${at}: ${got} (RFC 6455 allows letters, digits and !#$%&'*+-.^_\`|~)`)
     }
-    if (seen.has(p)) throw new SyntaxError(`${name} lists the subprotocol ${JSON.stringify(p)} twice`)
-    seen.add(p)
-  }
+    const first = seen.get(p)
+    if (first !== undefined) throw new SyntaxError(`${name} lists one subprotocol twice, at index ${first} and at index ${i}`)
+    seen.set(p, i)
+  })
 }
 
 function checkTimer(timer: unknown): Clock {
   if (timer === null || typeof timer !== 'object') {
     throw mustBe('timer', 'an object with setTimeout, clearTimeout and now (lifeline-ws/core has no default)', timer)
   }
-  for (const key of TIMER_KEYS) checkFunction(`timer.${key}`, (timer as Record<string, unknown>)[key])
-  const monotonic = (timer as Record<string, unknown>).monotonic
+  for (const key of TIMER_KEYS) checkFunction(`timer.${key}`, memberOf(timer, key))
+  const monotonic = memberOf(timer, 'monotonic')
   if (monotonic !== undefined) checkFunction('timer.monotonic', monotonic)
-  return timer as Clock
+  // the runtime reads timer.monotonic: one that only a polluted Object.prototype supplies must not count
+  return monotonic === undefined && (timer as Clock).monotonic !== undefined ? withoutMonotonic(timer as Clock) : (timer as Clock)
 }
+
+/** The clock without a monotonic(), one per clock (sockets on one clock share its timer heap). */
+function withoutMonotonic(timer: Clock): Clock {
+  let clock = wallClockOnly.get(timer)
+  if (!clock) {
+    clock = ownOnly({
+      setTimeout: (callback: () => void, ms: number) => timer.setTimeout(callback, ms),
+      clearTimeout: (handle: unknown) => timer.clearTimeout(handle),
+      now: () => timer.now(),
+    }) as unknown as Clock
+    wallClockOnly.set(timer, clock)
+  }
+  return clock
+}
+const wallClockOnly = new WeakMap<Clock, Clock>()
 
 /** What `send()` and `heartbeat.message` accept; throws a TypeError naming `name` otherwise. */
 export function checkData(name: string, data: unknown): asserts data is Data {
   if (typeof data === 'string') return
   if (typeof data === 'object' && data !== null) {
-    if (ArrayBuffer.isView(data) || ['ArrayBuffer', 'Blob', 'File'].includes(tagOf(data))) return
+    const view = ArrayBuffer.isView(data)
+    if (view || tagOf(data) === 'ArrayBuffer') {
+      // a transferred buffer (postMessage, structuredClone) cannot be read, sent or queued
+      if (isDetached(view ? (data as ArrayBufferView).buffer : (data as ArrayBuffer))) {
+        throw new TypeError(`${name} must not be detached (its ArrayBuffer was transferred), got a detached ${describe(data)}`)
+      }
+      return
+    }
+    if (['Blob', 'File'].includes(tagOf(data))) return
   }
   throw mustBe(name, 'a string, ArrayBuffer, ArrayBufferView or Blob', data)
+}
+
+/** Whether a buffer was transferred away (only an empty one can be; `detached` is not in Node 20). */
+function isDetached(buffer: ArrayBufferLike): boolean {
+  if (buffer.byteLength !== 0) return false
+  try {
+    new Uint8Array(buffer)
+    return false
+  } catch {
+    return true
+  }
 }
 
 /** The built-in type tag (`'URL'`, `'Blob'`…), which works across realms where instanceof does not. */
@@ -411,10 +503,31 @@ function tagOf(value: unknown): string {
  * defaults; undefined fields take the default.
  */
 function optionGroup<T extends object>(name: string, value: unknown, defaults: T, known = Object.keys(defaults), what = 'an object'): T {
-  if (value === undefined) return { ...defaults }
+  if (value === undefined) return ownOnly(defaults) as T
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw mustBe(name, what, value)
   checkKeys(value, known, `${name}.`)
-  return { ...defaults, ...definedOnly(value) }
+  return ownOnly(defaults, definedOnly(value)) as T
+}
+
+/** The own enumerable properties of `sources`, later ones winning, on an object with no prototype. */
+export function ownOnly(...sources: object[]): Record<string, unknown> {
+  return Object.assign(Object.create(null) as Record<string, unknown>, ...sources)
+}
+
+/**
+ * `object[key]` if the object or a prototype of its own class has it; never what a polluted
+ * Object.prototype adds (a class instance's methods count, `Object.prototype.ping = …` does not).
+ */
+export function memberOf(object: object, key: string): unknown {
+  for (let o: object | null = object; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
+    if (Object.prototype.hasOwnProperty.call(o, key)) return (object as Record<string, unknown>)[key]
+  }
+  return undefined
+}
+
+/** `value`, or `fallback` when it is undefined (only then: null is a value, and a wrong one). */
+function orDefault<T>(value: T | undefined, fallback: T): T {
+  return value === undefined ? fallback : value
 }
 
 function number(name: string, value: unknown): number {
@@ -501,8 +614,16 @@ function editDistance(a: string, b: string): number {
   return row[b.length]!
 }
 
-/** A short, safe rendering of any value for error messages. */
+/** A short, safe rendering of any value for error messages; never throws (a revoked Proxy included). */
 export function describe(value: unknown): string {
+  try {
+    return describeValue(value)
+  } catch {
+    return typeof value
+  }
+}
+
+function describeValue(value: unknown): string {
   if (value === null || value === undefined) return String(value)
   switch (typeof value) {
     case 'string':

@@ -7,16 +7,16 @@
  */
 import { byteSize, type Data, type DropReason } from '../core/queue.js'
 import type { CloseInfo, Phase } from '../core/state.js'
-import { checkData, describe, normaliseUrl, type ProtocolsOption, type SocketOptions, type UrlOption } from '../options.js'
+import { checkData, describe, MIN_INITIAL_DELAY, normaliseUrl, ownOnly, type ProtocolsOption, type SocketOptions, type UrlOption } from '../options.js'
 import type { LifelineError } from '../runtime/errors.js'
 import type { Stats } from '../runtime/monitor.js'
 import type { LifelineSocket } from '../runtime/socket.js'
 
 /** reconnecting-websocket / partysocket option names we accept, mapped onto ours. */
 export interface PeerOptions {
-  /** → backoff.initialDelay (0 becomes 1 ms; above maxReconnectionDelay it is lowered to it). @default 1000 */
+  /** → backoff.initialDelay (below 10 ms becomes 10 ms; above maxReconnectionDelay it is lowered to it). @default 1000 */
   minReconnectionDelay?: number
-  /** → backoff.maxDelay (0 becomes 1 ms). @default 5000 */
+  /** → backoff.maxDelay (below 10 ms becomes 10 ms). @default 5000 */
   maxReconnectionDelay?: number
   /** → backoff.factor (below 1 becomes 1). @default 2 */
   reconnectionDelayGrowFactor?: number
@@ -80,10 +80,10 @@ function peerNumber(name: string, value: unknown): number | undefined {
   return value
 }
 
-/** The peers wait 0 ms where asked to; lifeline-ws always pauses at least 1 ms (no busy loop). */
-function atLeast1(name: string, ms: number | undefined): number | undefined {
-  if (ms === 0) note('zero', `${name} 0 is used as 1 ms: lifeline-ws never retries in a busy loop`)
-  return ms === undefined ? undefined : Math.max(ms, 1)
+/** The peers wait 0 ms where asked to; lifeline-ws always pauses at least `floor` ms (no busy loop). */
+function atLeast(name: string, ms: number | undefined, floor: number): number | undefined {
+  if (ms !== undefined && ms < floor) note(`floor ${name}`, `${name} ${ms} is used as ${floor} ms: lifeline-ws never retries in a busy loop`)
+  return ms === undefined ? undefined : Math.max(ms, floor)
 }
 
 interface Translated {
@@ -92,8 +92,10 @@ interface Translated {
   startClosed: boolean
 }
 
-function translate(options: ReconnectingWebSocketOptions): Translated {
-  if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object, got ${describe(options)}`)
+function translate(given: ReconnectingWebSocketOptions): Translated {
+  if (given === null || typeof given !== 'object') throw new TypeError(`options must be an object, got ${describe(given)}`)
+  // own properties only: a polluted Object.prototype.debug or .maxRetries must not count as given
+  const options = ownOnly(given) as ReconnectingWebSocketOptions
   const {
     minReconnectionDelay,
     maxReconnectionDelay,
@@ -115,8 +117,8 @@ function translate(options: ReconnectingWebSocketOptions): Translated {
     note('max', 'maxReconnectionDelay is used as backoff.maxDelay; at the cap delays stay spread over [max/2, max)')
   }
   const backoff = { ...own.backoff }
-  const max = atLeast1('maxReconnectionDelay', peerNumber('maxReconnectionDelay', maxReconnectionDelay)) ?? backoff.maxDelay
-  const min = atLeast1('minReconnectionDelay', peerNumber('minReconnectionDelay', minReconnectionDelay)) ?? backoff.initialDelay
+  const max = atLeast('maxReconnectionDelay', peerNumber('maxReconnectionDelay', maxReconnectionDelay), MIN_INITIAL_DELAY) ?? backoff.maxDelay
+  const min = atLeast('minReconnectionDelay', peerNumber('minReconnectionDelay', minReconnectionDelay), MIN_INITIAL_DELAY) ?? backoff.initialDelay
   if (max !== undefined) backoff.maxDelay = max
   // the peers cap every delay at the maximum: a maximum below the minimum (given, or our 1 s
   // default) lowers the minimum instead of being an error
@@ -127,7 +129,7 @@ function translate(options: ReconnectingWebSocketOptions): Translated {
   if (resetAfter !== undefined) backoff.resetAfter = resetAfter
   const retries = peerNumber('maxRetries', maxRetries)
   if (retries !== undefined) backoff.maxRetries = Math.ceil(retries)
-  const connectTimeout = atLeast1('connectionTimeout', peerNumber('connectionTimeout', connectionTimeout))
+  const connectTimeout = atLeast('connectionTimeout', peerNumber('connectionTimeout', connectionTimeout), 1)
 
   const log = typeof debugLogger === 'function' ? debugLogger : console.debug
   const onClose = shouldReconnectOnClose

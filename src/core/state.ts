@@ -16,8 +16,11 @@ export interface CloseInfo {
   readonly wasClean: boolean
 }
 
-/** Why the socket gave up for good. */
-export type GiveUpReason = 'max-retries' | 'close-code'
+/**
+ * Why the socket gave up for good: retries exhausted, a close code that says stop, or a WebSocket
+ * constructor that refused the configuration (every attempt would fail the same way).
+ */
+export type GiveUpReason = 'max-retries' | 'close-code' | 'config'
 
 /** Stable codes carried by `'error'` events. */
 export type ErrorCode =
@@ -91,6 +94,8 @@ export type Input =
       readonly code: ErrorCode
       readonly message: string
       readonly random: number
+      /** The options themselves are wrong (the constructor rejected them): give up, do not retry. */
+      readonly fatal?: boolean
     }
   /** A heartbeat answer (protocol pong frame, or a message isPong() accepts) on a socket. */
   | { readonly type: 'pong'; readonly id: number; readonly at: number }

@@ -7,7 +7,7 @@
 import { backoffDelay } from './backoff.js'
 import { CLIENT_CLOSE, retryAfterMs, TRY_AGAIN_LATER } from './close-codes.js'
 import { ONLINE_JITTER, PROBE_TIMEOUT, SLEEP_THRESHOLD, type HeartbeatPolicy, type Policy } from './policy.js'
-import type { CloseInfo, Command, ErrorCode, Input, Phase, State, TimerName } from './state.js'
+import type { CloseInfo, Command, ErrorCode, GiveUpReason, Input, Phase, State, TimerName } from './state.js'
 
 export type Result = readonly [State, readonly Command[]]
 
@@ -43,11 +43,13 @@ export function transition(state: State, input: Input, policy: Policy): Result {
       return input.id === state.socket && state.socket !== 0
         ? [state, [{ type: 'emit', event: 'error', code: 'SOCKET_ERROR', message: input.message }]]
         : [state, NOTHING]
-    case 'attempt-failed':
+    case 'attempt-failed': {
       if (input.id !== state.socket || state.phase !== 'connecting') return [state, NOTHING]
-      return fail(state, input.at, input.random, policy, undefined, input.code, [
-        { type: 'emit', event: 'error', code: input.code, message: input.message },
-      ])
+      const error: Command[] = [{ type: 'emit', event: 'error', code: input.code, message: input.message }]
+      return input.fatal
+        ? giveUp(state, 'config', undefined, input.code, error)
+        : fail(state, input.at, input.random, policy, undefined, input.code, error)
+    }
     case 'pong':
       return onPong(state, input.id, input.at, policy)
     case 'timer':
@@ -195,7 +197,7 @@ function fail(
 
 function giveUp(
   state: State,
-  reason: 'max-retries' | 'close-code',
+  reason: GiveUpReason,
   close: CloseInfo | undefined,
   cause: string,
   before: Command[],

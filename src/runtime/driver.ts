@@ -16,8 +16,9 @@
 import { INITIAL_STATE, type Command, type EmitCommand, type ErrorCode, type Input, type State } from '../core/state.js'
 import { byteSize, OutboundQueue, type Data, type DropReason, type Entry } from '../core/queue.js'
 import { transition } from '../core/transition.js'
-import { checkProtocols, describe, isUrl, normaliseUrl, type Resolved } from '../options.js'
+import { checkProtocols, describe, isUrl, normaliseUrl, ownOnly, type Resolved } from '../options.js'
 import { LifelineError } from './errors.js'
+import type { HeartbeatKind } from './monitor.js'
 import { OPEN, type WebSocketLike } from './ports.js'
 import { redactUrl } from './redact.js'
 import { QUEUE_TTL, TimerTable, type TimerHostFor, type TimerSlot } from './timers.js'
@@ -98,7 +99,12 @@ export class Driver {
     this.#messagePings = options.policy.heartbeat?.mode === 'message'
     this.#timers = new TimerTable(timerHost(options.timer), this)
     // known from the start when the URL is fixed (a provider's is known at the first attempt)
-    this.#lastUrl = typeof options.url === 'function' ? '' : redactUrl(normaliseUrl(options.url, 'url'))
+    this.#lastUrl = typeof options.url === 'function' ? '' : redactUrl(normaliseUrl(options.url, 'url', options.redactParams), options.redactParams)
+  }
+
+  /** How liveness is checked: ping frames, an app-level message, or not at all. */
+  get heartbeat(): HeartbeatKind {
+    return this.#options.policy.heartbeat?.mode ?? 'none'
   }
 
   /** The live socket's negotiated subprotocol and extensions ('' when none). */
@@ -241,25 +247,28 @@ export class Driver {
   }
 
   // ── sockets ────────────────────────────────────────────────────────────────────────────────────
-  #attemptFailed(id: number, code: ErrorCode, message: string): void {
-    this.dispatch({ type: 'attempt-failed', id, code, message })
+  #attemptFailed(id: number, code: ErrorCode, message: string, fatal = false): void {
+    this.dispatch({ type: 'attempt-failed', id, code, message, fatal })
   }
 
   #openSocket(id: number): void {
     const { url: urlOption, protocols: protocolsOption } = this.#options
     let url: unknown
     let protocols: unknown
+    let pending: boolean
     try {
       url = typeof urlOption === 'function' ? urlOption() : urlOption
       protocols = typeof protocolsOption === 'function' ? protocolsOption() : protocolsOption
+      // inside the try: reading `then` of what a provider returned may throw too
+      pending = isThenable(url) || isThenable(protocols)
     } catch (error) {
-      return this.#attemptFailed(id, 'URL_PROVIDER', `url/protocols provider threw: ${errorText(error)}`)
+      return this.#attemptFailed(id, 'URL_PROVIDER', `url/protocols provider threw: ${errorText(error, this.#options.redactParams)}`)
     }
-    if (isThenable(url) || isThenable(protocols)) {
+    if (pending) {
       Promise.all([url, protocols]).then(
         ([u, p]) => this.#construct(id, u, p),
         (error: unknown) => {
-          if (this.#isCurrent(id)) this.#attemptFailed(id, 'URL_PROVIDER', `url/protocols provider rejected: ${errorText(error)}`)
+          if (this.#isCurrent(id)) this.#attemptFailed(id, 'URL_PROVIDER', `url/protocols provider rejected: ${errorText(error, this.#options.redactParams)}`)
         },
       )
       return
@@ -278,20 +287,26 @@ export class Driver {
       if (typeof rawUrl !== 'string' && !isUrl(rawUrl)) {
         throw new TypeError(`expected a string or URL, got ${describe(rawUrl)}`)
       }
-      url = normaliseUrl(rawUrl, 'url')
+      url = normaliseUrl(rawUrl, 'url', this.#options.redactParams)
       if (rawProtocols !== undefined) checkProtocols(rawProtocols, 'protocols')
     } catch (error) {
-      return this.#attemptFailed(id, 'URL_PROVIDER', `url/protocols provider gave a bad value: ${errorText(error)}`)
+      return this.#attemptFailed(id, 'URL_PROVIDER', `url/protocols provider gave a bad value: ${errorText(error, this.#options.redactParams)}`)
     }
-    this.#lastUrl = redactUrl(url)
+    this.#lastUrl = redactUrl(url, this.#options.redactParams)
     const { WebSocket, wsOptions, debug } = this.#options
     if (debug) log(debug, 'effect', { type: 'construct', id, url: this.#lastUrl })
     let ws: WebSocketLike
     try {
       const protocols = rawProtocols as string | string[] | undefined
-      ws = wsOptions ? new WebSocket(url, protocols, wsOptions) : new WebSocket(url, protocols)
+      // read per attempt (a caller may change a header between attempts), own properties only:
+      // ws must not find an inherited rejectUnauthorized on a polluted Object.prototype
+      ws = wsOptions ? new WebSocket(url, protocols, ownOnly(wsOptions)) : new WebSocket(url, protocols)
     } catch (error) {
-      return this.#attemptFailed(id, 'SOCKET_ERROR', `WebSocket constructor threw: ${errorText(error)}`)
+      // a TypeError/SyntaxError/RangeError thrown at construction (a header with a newline,
+      // protocolVersion 99) is the configuration itself: every attempt would throw it again
+      const config = isConfigError(error)
+      const why = config ? ` (a configuration error${wsOptions ? ': check wsOptions' : ''}; not retried)` : ''
+      return this.#attemptFailed(id, 'SOCKET_ERROR', `WebSocket constructor threw: ${errorText(error, this.#options.redactParams)}${why}`, config)
     }
     try {
       ws.binaryType = this.#type
@@ -345,7 +360,7 @@ export class Driver {
     const id = this.#idOf(ws)
     if (id === 0) return
     this.#sentCode = statusCodeOf(event?.error)
-    this.dispatch({ type: 'socket-error', id, message: errorText(event?.error ?? event?.message ?? 'WebSocket error') })
+    this.dispatch({ type: 'socket-error', id, message: errorText(event?.error ?? event?.message ?? 'WebSocket error', this.#options.redactParams) })
   }
 
   socketPong(ws: WebSocketLike): void {
@@ -443,7 +458,7 @@ export class Driver {
       }
     } catch (error) {
       // an unanswered ping is exactly what the heartbeat timeout detects; just say why
-      this.#raise({ type: 'emit', event: 'error', code: 'SOCKET_ERROR', message: `ping failed: ${errorText(error)}` })
+      this.#raise({ type: 'emit', event: 'error', code: 'SOCKET_ERROR', message: `ping failed: ${errorText(error, this.#options.redactParams)}` })
     }
   }
 
@@ -493,7 +508,7 @@ export class Driver {
     try {
       ws.send(data)
     } catch (error) {
-      this.#raise({ type: 'emit', event: 'error', code: 'SEND_FAILED', message: `send failed: ${errorText(error)}` })
+      this.#raise({ type: 'emit', event: 'error', code: 'SEND_FAILED', message: `send failed: ${errorText(error, this.#options.redactParams)}` })
       this.#raise({ type: 'emit', event: 'drop', data, reason: 'error' })
       settle?.('error')
       return false
@@ -599,14 +614,33 @@ function statusCodeOf(error: unknown): number | undefined {
   return undefined
 }
 
+function isConfigError(error: unknown): boolean {
+  try {
+    const name = (error as { name?: unknown } | null)?.name
+    return name === 'TypeError' || name === 'SyntaxError' || name === 'RangeError'
+  } catch {
+    return false
+  }
+}
+
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function'
 }
 
-/** A message for any thrown value, with URLs in it redacted. */
-export function errorText(error: unknown): string {
-  const text = error instanceof Error ? error.message : typeof error === 'string' ? error : String(error)
-  return text.replace(/\b(wss?|https?):\/\/[^\s"')]+/g, (url) => redactUrl(url))
+/**
+ * A message for any thrown value, with URLs in it redacted. Total: a value with no string form
+ * (Object.create(null), a revoked Proxy, a throwing toString or message getter) is described, so
+ * reporting a failure can never fail itself.
+ */
+export function errorText(error: unknown, redactParams?: readonly string[]): string {
+  let text: string
+  try {
+    const message = error instanceof Error ? error.message : error
+    text = typeof message === 'string' ? message : String(message)
+  } catch {
+    return `${describe(error)} (no string form)`
+  }
+  return text.replace(/\b(wss?|https?):\/\/[^\s"')]+/g, (url) => redactUrl(url, redactParams))
 }
 
 export { LifelineError }

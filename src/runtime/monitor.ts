@@ -25,8 +25,13 @@ export interface Disconnect {
   attempts: number
 }
 
+/** How a socket checks its link: protocol ping frames, an app-level message, or not at all. */
+export type HeartbeatKind = 'protocol' | 'message' | 'none'
+
 export interface Stats {
   state: Phase
+  /** 'none' where the WebSocket has no ping frames and no heartbeat.message is set, or heartbeat: false. */
+  heartbeat: HeartbeatKind
   /** ms in the current state. */
   timeInState: number
   /** Attempts started in total, and since the last open. */
@@ -141,7 +146,7 @@ export class Monitor implements Observer {
     this.#rttSamples++
   }
 
-  stats(queued: number, highWater: number): Stats {
+  stats(queued: number, highWater: number, heartbeat: HeartbeatKind): Stats {
     const t = this.#now()
     const state = this.#state
     const up = this.#up
@@ -152,6 +157,7 @@ export class Monitor implements Observer {
     const totalDowntime = down + (state === 'connecting' || state === 'backoff' ? inState : 0)
     return {
       state,
+      heartbeat,
       timeInState: inState,
       attempts: { total: this.#totalAttempts, sinceOpen: this.#attemptsSinceOpen },
       opens: this.#opens,

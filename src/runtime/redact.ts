@@ -1,24 +1,53 @@
-/** Credentials and tokens never reach an error message, a log line or an event: this removes them. */
+/**
+ * Credentials and tokens never reach an error message, a log line or an event: this removes them.
+ *
+ * The rule (README, "Redaction"): `user:password@` becomes `***@`; a fragment becomes `#***`; and a
+ * parameter's value becomes `***` when its name, decoded and lowercased, contains one of
+ * SECRET_WORDS or one of the socket's `redactParams`. Parameters are those of the query (separated
+ * by `&` or `;`) and of path segments (`/app;jsessionid=…`). A text that does not parse as a URL
+ * loses everything from its first `?` or `;`.
+ */
 
-const SECRET_PARAM = /token|auth|key|secret|pass|pwd|sig|session|jwt|credential|code|ticket/i
+/** Words that mark a parameter as secret wherever they occur in its name (`access_token`, `X-Sid`). */
+export const SECRET_WORDS: readonly string[] = Object.freeze([
+  'token', 'auth', 'key', 'secret', 'pass', 'pwd', 'sig', 'session', 'jwt', 'credential', 'code', 'ticket',
+  'bearer', 'sid', 'hmac', 'otp', 'nonce', 'assertion', 'policy', 'csrf', 'pin', 'hash', 'private',
+])
 
-/** The URL with user:password and secret-looking query values replaced by `***`. */
-export function redactUrl(text: string): string {
+const NONE: readonly string[] = Object.freeze([])
+/** `name=value` after `?`, `&` or `;` in a query. */
+const QUERY_PARAM = /([?&;])([^&;=]*)=([^&;]*)/g
+/** `;name=value` in a path segment. */
+const PATH_PARAM = /;([^;/=]*)=([^;/]*)/g
+
+/** The URL with credentials, the fragment and secret-looking parameter values replaced by `***`. */
+export function redactUrl(text: string, extraWords: readonly string[] = NONE): string {
   let url: URL
   try {
     url = new URL(text)
   } catch {
-    // not parseable: strip anything that looks like credentials or a query, to be safe
-    return text.replace(/\/\/[^/@]*@/, '//***@').replace(/\?.*$/, '?***').replace(/#.*$/, '#***')
+    // not parseable: strip anything that looks like credentials, parameters or a query, to be safe
+    return text.replace(/\/\/[^/@]*@/, '//***@').replace(/[?;].*$/, (rest) => `${rest[0]}***`).replace(/#.*$/, '#***')
   }
   if (url.username || url.password) {
     url.username = '***'
     url.password = ''
   }
-  for (const key of [...url.searchParams.keys()]) {
-    if (SECRET_PARAM.test(key)) url.searchParams.set(key, '***')
-  }
+  const secret = (name: string): boolean => isSecret(name, extraWords)
+  if (url.pathname.includes(';')) url.pathname = url.pathname.replace(PATH_PARAM, (all, name: string) => (secret(name) ? `;${name}=***` : all))
+  if (url.search) url.search = url.search.replace(QUERY_PARAM, (all, sep: string, name: string) => (secret(name) ? `${sep}${name}=***` : all))
   // a fragment is never sent, but OAuth-style flows put tokens there: never show it
   if (url.hash) url.hash = '***'
-  return url.href.replace(/%2A%2A%2A/g, '***')
+  return url.href
+}
+
+function isSecret(name: string, extraWords: readonly string[]): boolean {
+  let decoded = name
+  try {
+    decoded = decodeURIComponent(name.replace(/\+/g, ' '))
+  } catch {
+    // a malformed escape: match the name as written
+  }
+  const lower = decoded.toLowerCase()
+  return SECRET_WORDS.some((word) => lower.includes(word)) || extraWords.some((word) => lower.includes(word))
 }

@@ -215,7 +215,7 @@ class LifelineSocketImpl implements LifelineSocket, EventSink {
   }
 
   stats(): Stats {
-    return this.#monitor.stats(this.#driver.queue.length, this.#driver.queue.highWater)
+    return this.#monitor.stats(this.#driver.queue.length, this.#driver.queue.highWater, this.#driver.heartbeat)
   }
 
   history(): Disconnect[] {
@@ -245,7 +245,8 @@ class LifelineSocketImpl implements LifelineSocket, EventSink {
     if (streamOptions === null || typeof streamOptions !== 'object') {
       throw new TypeError(`messages(options): options must be an object, got ${describe(streamOptions)}`)
     }
-    const bufferSize = streamOptions.bufferSize ?? 100
+    const given = Object.prototype.hasOwnProperty.call(streamOptions, 'bufferSize') ? streamOptions.bufferSize : undefined
+    const bufferSize = given === undefined ? 100 : given
     if (typeof bufferSize !== 'number' || !Number.isInteger(bufferSize) || bufferSize < 1) {
       throw new RangeError(`messages({ bufferSize }): bufferSize must be a whole number >= 1, got ${describe(bufferSize)}`)
     }

@@ -161,7 +161,7 @@ describe('lifeline-ws: where it is deliberately different', () => {
       return delays
     }
     expect(delaysWith({ maxReconnectionDelay: 300 })).toEqual([300, 300, 300, 300])
-    expect(delaysWith({ minReconnectionDelay: 0, maxReconnectionDelay: 5 })).toEqual([1, 2, 4, 5])
+    expect(delaysWith({ minReconnectionDelay: 0, maxReconnectionDelay: 50 })).toEqual([10, 20, 40, 50])
   })
 
   it("a message that cannot be delivered is a 'drop' event: over maxEnqueuedMessages, and after close()", () => {

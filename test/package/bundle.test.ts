@@ -23,12 +23,14 @@ const DIST = join(ROOT, 'dist')
  * Node) cost about 900 B here: class members keep their names where closure variables were
  * minified to one letter. The drop-in grew by ~720 B when it learnt the peers' behaviours (its own
  * unbounded queue, reconnect() after close(), typed events, peer option mapping; issue 17).
- * Lower these as the core shrinks.
+ * Issue 12's hardening cost ~1.2 kB more (own-property option reads, the redaction rule, the
+ * no-heartbeat warning, the null rule and the config-error path, with their messages); issue 13
+ * moves long messages into a development build. Lower these as the core shrinks.
  */
 const BUDGETS: Record<string, number> = {
-  'browser: createSocket': 12_600,
-  'browser: ReconnectingWebSocket': 14_450,
-  'browser (whole entry)': 14_600,
+  'browser: createSocket': 14_000,
+  'browser: ReconnectingWebSocket': 15_700,
+  'browser (whole entry)': 15_850,
   'core: transition': 3_400,
   'testing (whole entry)': 1_800,
 }

@@ -78,7 +78,7 @@ const OPTION_VALUES: Record<string, { valid: fc.Arbitrary<unknown>; wrong: fc.Ar
   // valid, but kept away from "no delay at all": backoff.initialDelay 0 makes every delay 0 (0 · factor^n),
   // a reconnect loop as fast as the timer allows, which in virtual time never lets time advance
   connectTimeout: { valid: fc.integer({ min: 100, max: 60_000 }), wrong: fc.constantFrom(0, -1, NaN, Infinity, '5') },
-  'backoff.initialDelay': { valid: fc.integer({ min: 1, max: 1_000 }), wrong: fc.constantFrom(-1, NaN, '1', null) },
+  'backoff.initialDelay': { valid: fc.integer({ min: 10, max: 1_000 }), wrong: fc.constantFrom(-1, NaN, '1', null) },
   'backoff.maxDelay': { valid: fc.integer({ min: 1_000, max: 60_000 }), wrong: fc.constantFrom(-1, NaN, Infinity, '5000') },
   'backoff.factor': { valid: fc.double({ min: 1, max: 4, noNaN: true }), wrong: fc.constantFrom(0.5, NaN, Infinity, '2') },
   'backoff.jitter': { valid: fc.constantFrom('spread', 'full', 'equal', 'none', 'decorrelated'), wrong: fc.constantFrom('random', 1, null) },

@@ -22,7 +22,7 @@ const CHILD = fileURLToPath(new URL('./children/leak-child.mjs', import.meta.url
 const CYCLES = 10_000
 /** A leaked socket (emitter, driver, monitor, queue, a ws) costs kilobytes; noise after GC is < 1 MB. */
 const CYCLE_HEAP_BOUND = 2 * 1024 * 1024
-const BACKOFF_ATTEMPTS = 4_000
+const BACKOFF_ATTEMPTS = 2_000 // at the smallest initialDelay (10 ms, full jitter): about 6 ms an attempt
 const BACKOFF_HEAP_BOUND = 1024 * 1024
 
 function runChild(mode: string, arg?: number, timeoutMs = 35_000): Promise<any> {
@@ -92,7 +92,7 @@ describe('leaks', () => {
     )
     expect(r.second.attempts - r.first.attempts).toBeGreaterThanOrEqual(BACKOFF_ATTEMPTS / 2)
     expect(r.growth).toBeLessThan(BACKOFF_HEAP_BOUND)
-    // the socket is nearly always mid-attempt (1 ms backoff), so a snapshot may catch that one
+    // the socket is nearly always mid-attempt (10 ms backoff, full jitter), so a snapshot may catch that one
     // attempt's handles or not: compare everything else exactly, and those as at most one each
     const inFlight = ['ConnectWrap', 'TCPSocketWrap']
     const rest = (resources: Record<string, number>) => Object.fromEntries(Object.entries(resources).filter(([k]) => !inFlight.includes(k)))
@@ -100,7 +100,7 @@ describe('leaks', () => {
     for (const k of inFlight) expect(r.second.resources[k] ?? 0, k).toBeLessThanOrEqual(1)
     expect(r.first.queued).toBe(100)
     expect(r.second.queued).toBe(100)
-    // still trying, never given up: which half of a 1 ms cycle the snapshot lands in is a race
+    // still trying, never given up: which half of a short cycle the snapshot lands in is a race
     // (a loaded CI run caught it mid-attempt), so either phase of the loop is right
     expect(['backoff', 'connecting']).toContain(r.state)
     // it never opened, so no disconnect was logged; every message was reported dropped (evicted

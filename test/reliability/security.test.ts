@@ -11,79 +11,27 @@
  *   closed; nor in the output of the demo (examples/demo.mjs, run for its first seconds).
  * - src/ contains no eval( and no new Function( (nor does the built dist/, where present).
  */
-import { execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
-import https from 'node:https'
-import type { AddressInfo } from 'node:net'
-import type { Duplex } from 'node:stream'
-import { tmpdir } from 'node:os'
+import { spawn } from 'node:child_process'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { WebSocketServer } from 'ws'
+import { afterEach, describe, expect, it } from 'vitest'
 import { createSocket, type LifelineSocket, type SocketOptions } from '../../src/index.node.js'
 import { cleanup, connect, type Tracked } from '../support/lifeline.js'
 import { refusedPort, startWsServer } from '../support/servers.js'
 import { closeRawServers, guardProcess, sleep, startRawServer } from './helpers.js'
+import { useSelfSignedTls } from './tls.js'
 
 guardProcess()
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
-// ── a local https + ws server with a self-signed certificate ─────────────────────────────────────
-let dir: string
-let cert: Buffer
-let key: Buffer
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'lifeline-tls-'))
-  execFileSync(
-    'openssl',
-    [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2',
-      '-subj', '/CN=lifeline-ws test', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    ],
-    { stdio: 'pipe' },
-  )
-  cert = readFileSync(join(dir, 'cert.pem'))
-  key = readFileSync(join(dir, 'key.pem'))
-})
-afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true })
-})
-
-const tlsClosers = new Set<() => Promise<void>>()
-/** https + ws on 127.0.0.1 with the self-signed certificate; says 'hello over TLS' on connection. */
-async function startTlsServer(): Promise<string> {
-  const sockets = new Set<Duplex>()
-  const server = https.createServer({ cert, key })
-  server.on('connection', (s) => {
-    sockets.add(s)
-    s.on('close', () => sockets.delete(s))
-  })
-  server.on('tlsClientError', () => {}) // the refused handshakes
-  const wss = new WebSocketServer({ server })
-  wss.on('connection', (ws) => {
-    ws.on('error', () => {})
-    ws.send('hello over TLS')
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  tlsClosers.add(async () => {
-    for (const ws of wss.clients) ws.terminate()
-    const gone = [...sockets].map((s) => new Promise((resolve) => s.once('close', resolve)))
-    for (const s of sockets) s.destroy()
-    await Promise.all(gone)
-    await new Promise<void>((resolve) => wss.close(() => server.close(() => setImmediate(() => setImmediate(resolve)))))
-  })
-  return `wss://127.0.0.1:${(server.address() as AddressInfo).port}/`
-}
+const tls = useSelfSignedTls()
+const startTlsServer = tls.start
 
 afterEach(async () => {
   await closeRawServers()
-  const closers = [...tlsClosers]
-  tlsClosers.clear()
-  await Promise.all(closers.map((close) => close()))
+  await tls.closeAll()
   await cleanup()
 })
 
@@ -101,7 +49,7 @@ describe('TLS: verification stays on unless turned off for one socket', () => {
 
   it('accepted when wsOptions passes the CA (and the data flows)', async () => {
     const wssUrl = await startTlsServer()
-    const t = connect({ url: wssUrl, heartbeat: false, wsOptions: { ca: cert } })
+    const t = connect({ url: wssUrl, heartbeat: false, wsOptions: { ca: tls.cert() } })
     await t.rec.waitFor('open', 3_000)
     const [data] = (await t.rec.waitFor('message', 2_000)).args
     expect(data).toBe('hello over TLS')

@@ -314,7 +314,7 @@ async function backoff() {
   const socket = createSocket({
     url: `ws://127.0.0.1:${port}/gone`,
     heartbeat: { interval: 1_000, timeout: 1_000 },
-    backoff: { initialDelay: 1, maxDelay: 1, jitter: 'full' },
+    backoff: { initialDelay: 10, maxDelay: 10, jitter: 'full' }, // the smallest initialDelay allowed
     queue: { maxMessages: 100, overflow: 'drop-oldest' },
   })
   let errors = 0
