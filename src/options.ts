@@ -4,6 +4,7 @@
  * RangeError or SyntaxError naming the option and the value it got.
  */
 import { defaultShouldReconnect } from './core/close-codes.js'
+import { kindOf } from './core/data.js'
 import { CLOSE_TIMEOUT, type BackoffPolicy, type HeartbeatPolicy, type Jitter, type Policy } from './core/policy.js'
 import type { Data, Overflow, QueuePolicy } from './core/queue.js'
 import type { CloseInfo } from './core/state.js'
@@ -394,12 +395,16 @@ function checkTimer(timer: unknown): Clock {
 
 /** What `send()` and `heartbeat.message` accept; throws a TypeError naming `name` otherwise. */
 export function checkData(name: string, data: unknown): asserts data is Data {
-  if (typeof data === 'string') return
-  if (typeof data === 'object' && data !== null) {
-    if (ArrayBuffer.isView(data) || ['ArrayBuffer', 'Blob', 'File'].includes(tagOf(data))) return
-  }
-  throw mustBe(name, 'a string, ArrayBuffer, ArrayBufferView or Blob', data)
+  if (kindOf(data) !== undefined) return
+  const expected = 'a string, ArrayBuffer, ArrayBufferView or Blob'
+  // by brand, not by tag: an object that only claims to be binary data would break the queue's sums
+  const claimed = typeof data === 'object' && data !== null ? tagOf(data) : ''
+  if (BINARY_TAG.test(claimed)) throw new TypeError(`${name} must be ${expected}, got object with a forged Symbol.toStringTag "${claimed}"`)
+  throw mustBe(name, expected, data)
 }
+
+/** Tags of the kinds checkData accepts (or of a view): an object carrying one and failing the brand checks forged it. */
+const BINARY_TAG = /^(ArrayBuffer|Blob|File|DataView|(Big)?(Ui|I)nt(8|16|32|64)(Clamped)?Array|Float(16|32|64)Array)$/
 
 /** The built-in type tag (`'URL'`, `'Blob'`…), which works across realms where instanceof does not. */
 function tagOf(value: unknown): string {

@@ -473,9 +473,8 @@ export class Driver {
   #enqueue(data: Data, settle: Entry['settle']): boolean {
     const now = this.#options.timer.now()
     for (const old of this.queue.expire(now)) this.#drop(old, 'ttl')
-    // copy views: a caller may reuse its buffer before the queue is flushed
-    const kept = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)) : data
-    const { accepted, evicted } = this.queue.push(kept, now, byteSize(data), settle)
+    // the queue keeps a copy of binary data, made only once it is sure to keep it
+    const { accepted, evicted } = this.queue.push(data, now, byteSize(data), settle)
     for (const old of evicted) this.#drop(old, 'overflow')
     if (!accepted) {
       this.#raise({ type: 'emit', event: 'drop', data, reason: 'overflow' })
