@@ -12,13 +12,15 @@
  *                it and every message behind it with no trace: every sendAsync() resolved
  */
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, openAsBlob, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { harness } from '../helpers/harness.js'
+import { cleanup, connect } from '../support/lifeline.js'
+import { startWsServer } from '../support/servers.js'
 import { guardProcess } from './helpers.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -35,6 +37,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 guardProcess()
+afterEach(cleanup)
 
 /** Run send-child.mjs in `mode`; its RESULT, or a rejection naming how it ended instead. */
 function runChild(mode: string, timeoutMs = 20_000): Promise<any> {
@@ -145,5 +148,61 @@ describe('9: send() checks brands, not tags', () => {
     expect(() => h.socket.send(new SharedArrayBuffer(4) as never)).toThrow(
       new TypeError(`send(data): data must be ${EXPECTED}, got SharedArrayBuffer object`),
     )
+  })
+})
+
+describe('10: a Blob that cannot be read (Node ws)', () => {
+  it('every message is either received by the server or reported (drop "error", SEND_FAILED, sendAsync rejects)', async () => {
+    const server = await startWsServer({ onMessage: () => {} })
+    const { socket, rec } = connect({ url: server.url, heartbeat: false, backoff: { initialDelay: 50, maxDelay: 100 } })
+    await rec.waitFor('open', 5_000)
+    const file = join(dir, 'changes.txt')
+    writeFileSync(file, 'before')
+    const unreadable = await openAsBlob(file)
+    writeFileSync(file, 'changed after the Blob was made') // reading it now fails (NotReadableError)
+
+    const messages = ['first', unreadable, 'behind-1', new Uint8Array([1, 2, 3]), 'behind-3']
+    const outcomes = await Promise.allSettled(messages.map((m) => socket.sendAsync(m)))
+
+    const rejected = outcomes.filter((o) => o.status === 'rejected')
+    // counted at both ends: written ones reached the server, the others were reported, none twice
+    await server.waitForReceived(outcomes.length - rejected.length, 5_000)
+    expect(server.received.length + rejected.length).toBe(messages.length)
+    // ws fails the Blob and everything queued behind it inside ws
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'rejected', 'rejected'])
+    expect(server.received).toEqual(['first'])
+    for (const o of rejected) {
+      expect((o as PromiseRejectedResult).reason).toMatchObject({ code: 'DROPPED', reason: 'error' })
+    }
+    const drops = rec.of('drop').map(([info]) => info)
+    expect(drops).toHaveLength(rejected.length)
+    expect(drops.map((d) => d.reason)).toEqual(['error', 'error', 'error', 'error'])
+    expect(drops.map((d) => d.data)).toEqual(messages.slice(1))
+    const failed = rec.of('error').filter(([e]) => e.code === 'SEND_FAILED')
+    expect(failed).toHaveLength(rejected.length)
+    expect(failed[0]![0].message).toBe('send failed: The blob could not be read')
+
+    // nothing is stuck behind it: the socket reconnects and later messages arrive
+    await rec.waitFor('open', 5_000, { from: rec.log.findIndex((e) => e.name === 'drop') })
+    const before = server.received.length
+    await socket.sendAsync('later')
+    await server.waitForReceived(before + 1, 5_000)
+    expect(server.received.at(-1)).toBe('later')
+  })
+
+  it('a readable Blob keeps its place: what follows it does not overtake it', async () => {
+    const server = await startWsServer({ onMessage: () => {} })
+    const { socket, rec } = connect({ url: server.url, heartbeat: false })
+    await rec.waitFor('open', 5_000)
+    const outcomes = await Promise.allSettled([
+      socket.sendAsync('a'),
+      socket.sendAsync(new Blob(['blob'])),
+      socket.sendAsync('b'),
+      socket.sendAsync(new Uint8Array([7])),
+    ])
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled'])
+    await server.waitForReceived(4, 5_000)
+    expect(server.received.map((m) => (typeof m === 'string' ? m : Array.from(m)))).toEqual(['a', Array.from(Buffer.from('blob')), 'b', [7]])
+    expect(rec.of('drop')).toEqual([])
   })
 })
