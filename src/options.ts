@@ -404,7 +404,7 @@ export function checkData(name: string, data: unknown): asserts data is Data {
 }
 
 /** Tags of the kinds checkData accepts (or of a view): an object carrying one and failing the brand checks forged it. */
-const BINARY_TAG = /^(ArrayBuffer|Blob|File|DataView|(Big)?(Ui|I)nt(8|16|32|64)(Clamped)?Array|Float(16|32|64)Array)$/
+const BINARY_TAG = /^(ArrayBuffer|Blob|File|DataView|\w+Array)$/
 
 /** The built-in type tag (`'URL'`, `'Blob'`…), which works across realms where instanceof does not. */
 function tagOf(value: unknown): string {

@@ -15,23 +15,23 @@ const TypedArray = Object.getPrototypeOf(Uint8Array.prototype) as object
 
 const arrayBufferLength = getter(ArrayBuffer.prototype, 'byteLength')!
 const typedArrayTag = getter(TypedArray, Symbol.toStringTag)!
-const typedArrayBuffer = getter(TypedArray, 'buffer')!
-const typedArrayOffset = getter(TypedArray, 'byteOffset')!
-const typedArrayLength = getter(TypedArray, 'byteLength')!
-const dataViewBuffer = getter(DataView.prototype, 'buffer')!
-const dataViewOffset = getter(DataView.prototype, 'byteOffset')!
-const dataViewLength = getter(DataView.prototype, 'byteLength')!
 const blobSize = typeof Blob === 'function' ? getter(Blob.prototype, 'size') : undefined
+/** A view's buffer, byteOffset and byteLength getters: a typed array's, a DataView's. */
+const typedArrayParts = partGetters(TypedArray)
+const dataViewParts = partGetters(DataView.prototype)
 
 function getter(prototype: object, key: PropertyKey): ((this: unknown) => unknown) | undefined {
   return Object.getOwnPropertyDescriptor(prototype, key)?.get
 }
 
+function partGetters(prototype: object): ((this: unknown) => unknown)[] {
+  return ['buffer', 'byteOffset', 'byteLength'].map((key) => getter(prototype, key)!)
+}
+
 /** Call a brand-checking getter: its value, or undefined when `value` is not of its type. */
 function branded(get: ((this: unknown) => unknown) | undefined, value: unknown): unknown {
-  if (get === undefined) return undefined
   try {
-    return get.call(value)
+    return get?.call(value)
   } catch {
     return undefined
   }
@@ -40,7 +40,6 @@ function branded(get: ((this: unknown) => unknown) | undefined, value: unknown):
 /** Which accepted kind `value` really is, or undefined when it is none of them. */
 export function kindOf(value: unknown): DataKind | undefined {
   if (typeof value === 'string') return 'string'
-  if (typeof value !== 'object' || value === null) return undefined
   if (ArrayBuffer.isView(value)) return 'view'
   // ArrayBuffers are sent far more often than Blobs: test for them first
   if (branded(arrayBufferLength, value) !== undefined) return 'buffer'
@@ -50,18 +49,11 @@ export function kindOf(value: unknown): DataKind | undefined {
 
 /** Bytes a message occupies on the wire (UTF-8 for strings). Never NaN: anything else is a TypeError. */
 export function byteSize(data: Data): number {
-  switch (kindOf(data)) {
-    case 'string':
-      return utf8Length(data as string)
-    case 'view':
-      return typedArrayTag.call(data) !== undefined ? (typedArrayLength.call(data) as number) : (dataViewLength.call(data) as number)
-    case 'buffer':
-      return arrayBufferLength.call(data) as number
-    case 'blob':
-      return blobSize!.call(data) as number
-    default:
-      throw new TypeError('byteSize(data): data must be a string, ArrayBuffer, ArrayBufferView or Blob')
-  }
+  const kind = kindOf(data)
+  if (kind === 'string') return utf8Length(data as string)
+  if (kind === 'view') return viewParts(data as ArrayBufferView)[2] as number
+  if (kind === undefined) throw new TypeError('byteSize(data): data must be a string, ArrayBuffer, ArrayBufferView or Blob')
+  return (kind === 'buffer' ? arrayBufferLength : blobSize!).call(data) as number
 }
 
 /**
@@ -70,24 +62,17 @@ export function byteSize(data: Data): number {
  * immutable and kept as they are.
  */
 export function copyOf(data: Data): Data {
-  switch (kindOf(data)) {
-    case 'view': {
-      const { buffer, offset, length } = viewParts(data as ArrayBufferView)
-      return new Uint8Array(buffer, offset, length).slice()
-    }
-    case 'buffer':
-      return new Uint8Array(data as ArrayBuffer).slice().buffer
-    default:
-      return data
+  const kind = kindOf(data)
+  if (kind === 'view') {
+    const [buffer, offset, length] = viewParts(data as ArrayBufferView)
+    return new Uint8Array(buffer as ArrayBuffer, offset as number, length as number).slice()
   }
+  return kind === 'buffer' ? new Uint8Array(data as ArrayBuffer).slice().buffer : data
 }
 
-/** A view's bytes, read through the built-in getters (a subclass cannot lie about them). */
-function viewParts(view: ArrayBufferView): { buffer: ArrayBufferLike; offset: number; length: number } {
-  if (typedArrayTag.call(view) !== undefined) {
-    return { buffer: typedArrayBuffer.call(view) as ArrayBufferLike, offset: typedArrayOffset.call(view) as number, length: typedArrayLength.call(view) as number }
-  }
-  return { buffer: dataViewBuffer.call(view) as ArrayBufferLike, offset: dataViewOffset.call(view) as number, length: dataViewLength.call(view) as number }
+/** A view's buffer, byteOffset and byteLength, read through the built-in getters (a subclass cannot lie about them). */
+function viewParts(view: ArrayBufferView): unknown[] {
+  return (typedArrayTag.call(view) === undefined ? dataViewParts : typedArrayParts).map((get) => get.call(view))
 }
 
 function utf8Length(text: string): number {
