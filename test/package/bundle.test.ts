@@ -24,9 +24,11 @@ const DIST = join(ROOT, 'dist')
  * minified to one letter. Lower these as the core shrinks.
  */
 const BUDGETS: Record<string, number> = {
-  'browser: createSocket': 12_600,
-  'browser: ReconnectingWebSocket': 13_550,
-  'browser (whole entry)': 13_700,
+  // +400 B each for issue 12's send path (brand checks instead of tags, the queue's own copies,
+  // a Blob write whose failure ws tells only through its callback): 12,907 / 13,845 / 13,990 B
+  'browser: createSocket': 13_000,
+  'browser: ReconnectingWebSocket': 13_950,
+  'browser (whole entry)': 14_100,
   'core: transition': 3_400,
   'testing (whole entry)': 1_800,
 }
