@@ -4,6 +4,7 @@
  * RangeError or SyntaxError naming the option and the value it got.
  */
 import { defaultShouldReconnect } from './core/close-codes.js'
+import { kindOf, viewParts } from './core/data.js'
 import { CLOSE_TIMEOUT, type BackoffPolicy, type HeartbeatPolicy, type Jitter, type Policy } from './core/policy.js'
 import type { Data, Overflow, QueuePolicy } from './core/queue.js'
 import type { CloseInfo } from './core/state.js'
@@ -467,20 +468,24 @@ const wallClockOnly = new WeakMap<Clock, Clock>()
 
 /** What `send()` and `heartbeat.message` accept; throws a TypeError naming `name` otherwise. */
 export function checkData(name: string, data: unknown): asserts data is Data {
-  if (typeof data === 'string') return
-  if (typeof data === 'object' && data !== null) {
-    const view = ArrayBuffer.isView(data)
-    if (view || tagOf(data) === 'ArrayBuffer') {
-      // a transferred buffer (postMessage, structuredClone) cannot be read, sent or queued
-      if (isDetached(view ? (data as ArrayBufferView).buffer : (data as ArrayBuffer))) {
-        throw new TypeError(`${name} must not be detached (its ArrayBuffer was transferred), got a detached ${describe(data)}`)
-      }
-      return
+  const kind = kindOf(data)
+  if (kind === 'view' || kind === 'buffer') {
+    // a transferred buffer (postMessage, structuredClone) cannot be read, sent or queued
+    if (isDetached(kind === 'view' ? (viewParts(data as ArrayBufferView)[0] as ArrayBuffer) : (data as ArrayBuffer))) {
+      throw new TypeError(`${name} must not be detached (its ArrayBuffer was transferred), got a detached ${describe(data)}`)
     }
-    if (['Blob', 'File'].includes(tagOf(data))) return
+    return
   }
-  throw mustBe(name, 'a string, ArrayBuffer, ArrayBufferView or Blob', data)
+  if (kind !== undefined) return
+  const expected = 'a string, ArrayBuffer, ArrayBufferView or Blob'
+  // by brand, not by tag: an object that only claims to be binary data would break the queue's sums
+  const claimed = typeof data === 'object' && data !== null ? tagOf(data) : ''
+  if (BINARY_TAG.test(claimed)) throw new TypeError(`${name} must be ${expected}, got object with a forged Symbol.toStringTag "${claimed}"`)
+  throw mustBe(name, expected, data)
 }
+
+/** Tags of the kinds checkData accepts (or of a view): an object carrying one and failing the brand checks forged it. */
+const BINARY_TAG = /^(ArrayBuffer|Blob|File|DataView|\w+Array)$/
 
 /** Whether a buffer was transferred away (only an empty one can be; `detached` is not in Node 20). */
 function isDetached(buffer: ArrayBufferLike): boolean {

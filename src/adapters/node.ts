@@ -102,6 +102,15 @@ class NodeWebSocket extends (WebSocket as unknown as new (...args: any[]) => Eve
     event.target = event.data = undefined
   }
 
+  /**
+   * `ws` reads a Blob asynchronously; when that fails (a file-backed Blob whose file changed) it
+   * fails the Blob and every message queued behind it only through their callbacks. The driver
+   * sends Blobs (and what follows one) through here to hear of it.
+   */
+  sendWithCallback(data: unknown, callback: (error?: Error) => void): void {
+    ;(this as unknown as { send(data: unknown, callback: (error?: Error) => void): void }).send(data, callback)
+  }
+
   get bufferedAmount(): number {
     const { _socket: socket, _sender: sender } = this as WsInternals
     const queued = socket?._handle?.writeQueueSize

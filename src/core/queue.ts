@@ -3,9 +3,10 @@
  * overflow rule and an optional time to live. A plain data structure: no timers, no I/O. The caller
  * reports what it returns (evicted or expired messages) as `'drop'` events.
  */
+import { byteSize, copyOf, type Data } from './data.js'
 
-/** What `send()` accepts. Blob only where the runtime has it. */
-export type Data = string | ArrayBufferLike | ArrayBufferView | Blob
+export type { Data }
+export { byteSize }
 
 export type Overflow = 'reject' | 'drop-oldest'
 
@@ -28,32 +29,9 @@ export interface Entry {
   readonly settle: ((dropped?: DropReason) => void) | undefined
 }
 
-/** Bytes a message occupies on the wire (UTF-8 for strings). */
-export function byteSize(data: Data): number {
-  if (typeof data === 'string') return utf8Length(data)
-  if (typeof (data as Blob).size === 'number' && typeof (data as ArrayBufferView).byteLength !== 'number') {
-    return (data as Blob).size
-  }
-  return (data as ArrayBufferView).byteLength
-}
-
-function utf8Length(text: string): number {
-  let bytes = text.length
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i)
-    if (c < 0x80) continue
-    if (c < 0x800) bytes += 1
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-      // a surrogate pair: 2 UTF-16 units, 4 UTF-8 bytes
-      bytes += 2
-      i++
-    } else bytes += 2
-  }
-  return bytes
-}
-
 export class OutboundQueue {
-  private entries: Entry[] = []
+  /** Oldest first from `head`; slots before it are cleared, so a message left is no longer held. */
+  private entries: (Entry | undefined)[] = []
   private head = 0
   /** Bytes currently queued. */
   bytes = 0
@@ -67,8 +45,9 @@ export class OutboundQueue {
   }
 
   /**
-   * Queue `data`. Returns the messages that must be reported as dropped for overflow: the new one
-   * itself when the policy rejects, or the oldest ones evicted to make room.
+   * Queue a copy of `data` (the caller may reuse its buffer). Returns the messages that must be
+   * reported as dropped for overflow: the new one itself when the policy rejects, or the oldest
+   * ones evicted to make room.
    */
   push(
     data: Data,
@@ -78,16 +57,21 @@ export class OutboundQueue {
   ): { accepted: boolean; evicted: Entry[] } {
     const { maxMessages, maxBytes, overflow, ttl } = this.policy
     const evicted: Entry[] = []
-    if (maxMessages === 0 || bytes > maxBytes) return { accepted: false, evicted }
-    const fits = () => this.length < maxMessages && this.bytes + bytes <= maxBytes
-    if (!fits()) {
+    // `!(bytes <= maxBytes)` also refuses NaN, which no eviction could make fit
+    if (maxMessages === 0 || !(bytes <= maxBytes)) return { accepted: false, evicted }
+    if (!this.fits(bytes)) {
       if (overflow === 'reject') return { accepted: false, evicted }
-      while (!fits()) evicted.push(this.shift()!)
+      while (!this.fits(bytes)) evicted.push(this.shift()!)
     }
-    this.entries.push({ data, bytes, expires: ttl === undefined ? Infinity : now + ttl, settle })
+    // copied only once it is sure to be kept: refusing a huge view must not cost a copy of it
+    this.entries.push({ data: copyOf(data), bytes, expires: ttl === undefined ? Infinity : now + ttl, settle })
     this.bytes += bytes
     if (this.length > this.highWater) this.highWater = this.length
     return { accepted: true, evicted }
+  }
+
+  private fits(bytes: number): boolean {
+    return this.length < this.policy.maxMessages && this.bytes + bytes <= this.policy.maxBytes
   }
 
   /** The oldest message, without removing it. */
@@ -98,6 +82,8 @@ export class OutboundQueue {
   shift(): Entry | undefined {
     const entry = this.entries[this.head]
     if (!entry) return undefined
+    // release the slot at once: the queue's limits must bound the memory it holds
+    this.entries[this.head] = undefined
     this.head++
     this.bytes -= entry.bytes
     // compact now and then so a long-lived queue does not keep a growing array of holes
@@ -127,7 +113,7 @@ export class OutboundQueue {
 
   /** Empty the queue, returning everything that was in it, oldest first. */
   drain(): Entry[] {
-    const all = this.entries.slice(this.head)
+    const all = this.entries.slice(this.head) as Entry[]
     this.entries = []
     this.head = 0
     this.bytes = 0

@@ -14,6 +14,7 @@
  * in one table whose host is one port timer per socket or one shared by all (see timers.ts).
  */
 import { INITIAL_STATE, type Command, type EmitCommand, type ErrorCode, type Input, type State } from '../core/state.js'
+import { kindOf } from '../core/data.js'
 import { byteSize, OutboundQueue, type Data, type DropReason, type Entry } from '../core/queue.js'
 import { transition } from '../core/transition.js'
 import { checkProtocols, describe, isUrl, normaliseUrl, ownOnly, type Resolved } from '../options.js'
@@ -80,6 +81,8 @@ export class Driver {
   #delivering = false
   /** While send() rearranges the queue, events wait: a listener must find it consistent. */
   #holding = false
+  /** Writes handed to the socket whose outcome its callback has yet to tell (see #writeAndWait). */
+  #awaitingWrites = 0
 
   readonly #options: Resolved
   readonly #sink: EventSink
@@ -488,9 +491,8 @@ export class Driver {
   #enqueue(data: Data, settle: Entry['settle']): boolean {
     const now = this.#options.timer.now()
     for (const old of this.queue.expire(now)) this.#drop(old, 'ttl')
-    // copy views: a caller may reuse its buffer before the queue is flushed
-    const kept = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)) : data
-    const { accepted, evicted } = this.queue.push(kept, now, byteSize(data), settle)
+    // the queue keeps a copy of binary data, made only once it is sure to keep it
+    const { accepted, evicted } = this.queue.push(data, now, byteSize(data), settle)
     for (const old of evicted) this.#drop(old, 'overflow')
     if (!accepted) {
       this.#raise({ type: 'emit', event: 'drop', data, reason: 'overflow' })
@@ -505,17 +507,52 @@ export class Driver {
 
   /** Hand one message to the socket. A throw is reported (error + drop), never lost silently. */
   #write(ws: WebSocketLike, data: Data, settle: Entry['settle']): boolean {
+    if (ws.sendWithCallback && (this.#awaitingWrites > 0 || (typeof data !== 'string' && kindOf(data) === 'blob'))) {
+      return this.#writeAndWait(ws, ws.sendWithCallback, data, settle)
+    }
     try {
       ws.send(data)
     } catch (error) {
-      this.#raise({ type: 'emit', event: 'error', code: 'SEND_FAILED', message: `send failed: ${errorText(error, this.#options.redactParams)}` })
-      this.#raise({ type: 'emit', event: 'drop', data, reason: 'error' })
-      settle?.('error')
+      this.#sendFailed(data, settle, error)
       return false
     }
     this.#observer?.written(data)
     settle?.()
     return true
+  }
+
+  /**
+   * Node `ws` reads a Blob asynchronously, and a Blob that cannot be read (a file that changed)
+   * fails it and every message queued behind it inside `ws`, with no trace but the callbacks. So a
+   * Blob, and everything written while one is pending, goes out with a callback, and its fate is
+   * reported when that tells it. `ws` keeps them in order.
+   */
+  #writeAndWait(ws: WebSocketLike, sendWithCallback: NonNullable<WebSocketLike['sendWithCallback']>, data: Data, settle: Entry['settle']): boolean {
+    let waiting = true
+    this.#awaitingWrites++
+    const done = (error?: unknown): void => {
+      if (!waiting) return // `ws` calls each callback once; guard anyway, a fate is told once
+      waiting = false
+      this.#awaitingWrites--
+      if (error) this.#sendFailed(data, settle, error)
+      else {
+        this.#observer?.written(data)
+        settle?.()
+      }
+    }
+    try {
+      sendWithCallback.call(ws, data, done)
+    } catch (error) {
+      done(error)
+      return false
+    }
+    return true
+  }
+
+  #sendFailed(data: Data, settle: Entry['settle'], error: unknown): void {
+    this.#raise({ type: 'emit', event: 'error', code: 'SEND_FAILED', message: `send failed: ${errorText(error, this.#options.redactParams)}` })
+    this.#raise({ type: 'emit', event: 'drop', data, reason: 'error' })
+    settle?.('error')
   }
 
   #drop(entry: Entry, reason: DropReason): void {

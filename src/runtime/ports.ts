@@ -28,6 +28,11 @@ export interface WebSocketLike {
   readonly extensions: string
   readonly bufferedAmount?: number
   send(data: any): void
+  /**
+   * Node `ws` only: send, then call `callback` once the message was written (no argument) or could
+   * not be (an error): how a Blob that cannot be read is noticed.
+   */
+  sendWithCallback?(data: any, callback: (error?: unknown) => void): void
   close(code?: number, reason?: string): void
   onopen: ((event: any) => void) | null
   onmessage: ((event: { data: unknown }) => void) | null

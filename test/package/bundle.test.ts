@@ -28,9 +28,11 @@ const DIST = join(ROOT, 'dist')
  * moves long messages into a development build. Lower these as the core shrinks.
  */
 const BUDGETS: Record<string, number> = {
-  'browser: createSocket': 14_000,
-  'browser: ReconnectingWebSocket': 15_700,
-  'browser (whole entry)': 15_850,
+  // issue 12's send path (brand checks instead of tags, the queue's own copies, a Blob write whose
+  // failure ws tells only through its callback) added ~400 B to the options hardening's ~1.2 kB
+  'browser: createSocket': 14_400,
+  'browser: ReconnectingWebSocket': 16_100,
+  'browser (whole entry)': 16_250,
   'core: transition': 3_400,
   'testing (whole entry)': 1_800,
 }

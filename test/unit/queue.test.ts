@@ -14,6 +14,38 @@ describe('OutboundQueue (data structure)', () => {
     expect(byteSize(new Blob(['hello']))).toBe(5)
   })
 
+  it('byteSize goes by brand, not by tag, and is never NaN: anything else is a TypeError', () => {
+    expect(byteSize(new DataView(new ArrayBuffer(8), 2, 3))).toBe(3)
+    expect(byteSize(new Float64Array(2))).toBe(16)
+    expect(byteSize(new File(['abc'], 'f.txt'))).toBe(3)
+    for (const forged of [{ [Symbol.toStringTag]: 'Blob', size: 3 }, { [Symbol.toStringTag]: 'ArrayBuffer' }]) {
+      expect(() => byteSize(forged as never)).toThrow(
+        new TypeError('byteSize(data): data must be a string, ArrayBuffer, ArrayBufferView or Blob'),
+      )
+    }
+  })
+
+  it('a size that is not a number is refused, even with drop-oldest (no eviction could make it fit)', () => {
+    const q = new OutboundQueue({ maxMessages: 3, maxBytes: 10, overflow: 'drop-oldest', ttl: undefined })
+    q.push('a', 0)
+    expect(q.push('b', 0, Number.NaN)).toEqual({ accepted: false, evicted: [] })
+    expect(q.drain().map((e) => e.data)).toEqual(['a'])
+  })
+
+  it('keeps its own copy of binary data: an ArrayBuffer or view reused after push() is not what is kept', () => {
+    const q = new OutboundQueue({ maxMessages: 3, maxBytes: 100, overflow: 'reject', ttl: undefined })
+    const buffer = new Uint8Array([1, 2, 3]).buffer
+    const view = new Uint8Array([4, 5, 6, 7]).subarray(1, 3)
+    q.push(buffer, 0)
+    q.push(view, 0)
+    new Uint8Array(buffer).fill(0)
+    view.fill(0)
+    const [kept, keptView] = q.drain().map((e) => e.data)
+    expect(kept).toBeInstanceOf(ArrayBuffer)
+    expect(Array.from(new Uint8Array(kept as ArrayBuffer))).toEqual([1, 2, 3])
+    expect(Array.from(keptView as Uint8Array)).toEqual([5, 6])
+  })
+
   it('reject: refuses the new message when full by count or by bytes', () => {
     const q = new OutboundQueue({ maxMessages: 2, maxBytes: 10, overflow: 'reject', ttl: undefined })
     expect(q.push('aaaa', 0).accepted).toBe(true)
