@@ -20,7 +20,7 @@ import { checkProtocols, describe, isUrl, normaliseUrl, type Resolved } from '..
 import { LifelineError } from './errors.js'
 import { OPEN, type WebSocketLike } from './ports.js'
 import { redactUrl } from './redact.js'
-import { QUEUE_TTL, TimerTable, type TimerHostFor, type TimerSlot } from './timers.js'
+import { MAX_PORT_DELAY, QUEUE_TTL, TimerTable, type TimerHostFor, type TimerSlot } from './timers.js'
 
 export type { DropReason }
 
@@ -428,7 +428,8 @@ export class Driver {
   #lingerAtMost(ws: WebSocketLike): void {
     const timer = this.#options.timer
     // the deadline is cleared by the socket's own close, or ends by terminating it: bounded either way
-    const handle = timer.setTimeout(() => ws.terminate?.(), this.#options.policy.closeTimeout)
+    const wait = Math.min(this.#options.policy.closeTimeout, MAX_PORT_DELAY) // a longer one would fire at once
+    const handle = timer.setTimeout(() => ws.terminate?.(), wait)
     ws.onclose = () => timer.clearTimeout(handle)
   }
 

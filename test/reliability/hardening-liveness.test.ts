@@ -1,0 +1,53 @@
+/**
+ * Issue 12 (hardening), the liveness and closing defects, each on real sockets on 127.0.0.1: long
+ * durations on Node's real timers, a large message over a slow link, a throwing isPong, the idle
+ * watchdog under answered pings, and how a connection presumed dead is ended.
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import { cleanup, connect } from '../support/lifeline.js'
+import { startWsServer } from '../support/servers.js'
+
+afterEach(cleanup)
+
+const DAY = 24 * 3_600_000
+
+describe('durations of 2^31 ms and more on real timers (issue 12, #3)', () => {
+  it('maxLifetime 30 days, idleTimeout and heartbeat.interval over 2^31 ms: no port timer re-armed while waiting, no TimeoutOverflowWarning', async () => {
+    const warnings: string[] = []
+    const onWarning = (warning: Error): void => {
+      warnings.push(`${warning.name}: ${warning.message}`)
+    }
+    process.on('warning', onWarning)
+    try {
+      let arms = 0
+      const timer = {
+        setTimeout: (callback: () => void, ms: number) => {
+          arms++
+          return setTimeout(callback, ms)
+        },
+        clearTimeout: (handle: NodeJS.Timeout) => clearTimeout(handle),
+        now: Date.now,
+        monotonic: () => performance.now(),
+      }
+      const server = await startWsServer()
+      const { socket, rec } = connect({
+        url: server.url,
+        timer,
+        maxLifetime: 30 * DAY,
+        // all over 2^31 ms, so that none of them is the one that comes within reach
+        idleTimeout: 35 * DAY,
+        heartbeat: { interval: 40 * DAY, timeout: 1_000 },
+      })
+      await rec.waitFor('open', 2_000)
+      const armsAtOpen = arms
+      // a window of real time, to count what the timers do in it (Node runs a port timer over
+      // 2^31 − 1 ms after 1 ms: before the fix this window held ~200 re-arms)
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      expect(arms - armsAtOpen).toBeLessThanOrEqual(1)
+      expect(socket.state).toBe('open')
+      expect(warnings.filter((w) => w.startsWith('TimeoutOverflowWarning'))).toEqual([])
+    } finally {
+      process.off('warning', onWarning)
+    }
+  })
+})
