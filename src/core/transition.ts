@@ -241,8 +241,8 @@ function onUserClose(state: State, code: number, reason: string, policy: Policy)
     commands.push({ type: 'set-timer', name: 'closing', ms: policy.closeTimeout })
     closing = state.socket
   } else if (state.phase === 'connecting') {
-    commands.push({ type: 'close-socket', id: state.socket, code, reason, hard: true, keepListening: false })
-    commands.push({ type: 'emit', event: 'close', close: { code, reason, wasClean: false } })
+    // never opened: no close frame can carry the code, and the socket itself reports 1006
+    commands.push(...abandon(state, code, reason, true))
   }
   commands.push({ type: 'drop-queue' })
   const next: State = { ...state, phase: 'closed', socket: 0, closing, retryAt: 0, pingAt: 0, pingDeadline: 0 }
