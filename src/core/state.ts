@@ -98,8 +98,10 @@ export type Input =
    * A timer fired `late` ms after it was due (large values mean the machine slept or throttled).
    * `buffered`: outbound bytes the live socket has not yet handed to the network (bufferedAmount).
    * `lastInbound`: when the live socket last received anything (data, pong or ping; its open time
-   * before that). Inbound data is only recorded by the driver, never a transition of its own, so
-   * a busy socket costs the state machine nothing per message; timers judge liveness from it.
+   * before that): what the heartbeat judges liveness by. `lastMessage`: when it last received an
+   * application message (not a heartbeat answer, not a ping; its open time before that): what the
+   * idle watchdog reads. Inbound data is only recorded by the driver, never a transition of its
+   * own, so a busy socket costs the state machine nothing per message; timers judge from it.
    */
   | {
       readonly type: 'timer'
@@ -109,6 +111,7 @@ export type Input =
       readonly random: number
       readonly buffered: number
       readonly lastInbound: number
+      readonly lastMessage: number
     }
   | { readonly type: 'signal'; readonly signal: EnvSignal; readonly at: number; readonly random: number }
 

@@ -295,7 +295,7 @@ function onTimer(state: State, input: Extract<Input, { type: 'timer' }>, policy:
     case 'heartbeat':
       return state.phase === 'open' ? onHeartbeatTimer(state, input, policy) : [state, NOTHING]
     case 'idle':
-      return state.phase === 'open' ? onIdleTimer(state, at, Math.min(input.lastInbound, at), random, policy) : [state, NOTHING]
+      return state.phase === 'open' ? onIdleTimer(state, input, policy) : [state, NOTHING]
     case 'closing':
       if (state.phase !== 'closed' || state.closing === 0) return [state, NOTHING]
       // the peer never answered our close frame: the link is dead, stop waiting
@@ -386,11 +386,19 @@ function probe(state: State, at: number, buffered: number, policy: Policy, force
   ]
 }
 
-/** The watchdog for a server that stops pushing: no inbound data at all for idleTimeout. */
-function onIdleTimer(state: State, at: number, lastInbound: number, random: number, policy: Policy): Result {
+/**
+ * The watchdog for a server that stops pushing: no application message for idleTimeout. Heartbeat
+ * answers and pings do not count: they prove the link, not the feed.
+ */
+function onIdleTimer(state: State, input: Extract<Input, { type: 'timer' }>, policy: Policy): Result {
+  const { at, random } = input
   const idleTimeout = policy.idleTimeout
   if (idleTimeout === undefined) return [state, NOTHING]
-  const quiet = at - lastInbound
+  // Fired far later than asked: the machine slept, and nothing could arrive meanwhile. Judge
+  // nothing yet: the feed gets a whole idleTimeout from the wake to push again.
+  if (input.late >= SLEEP_THRESHOLD) return [state, [{ type: 'set-timer', name: 'idle', ms: idleTimeout }]]
+  // a wall clock set backwards must not put the last message in the future
+  const quiet = at - Math.min(input.lastMessage, at)
   if (quiet < idleTimeout) return [state, [{ type: 'set-timer', name: 'idle', ms: idleTimeout - quiet }]]
   return fail(state, at, random, policy, undefined, 'idle timeout', [
     ...abandon(state, CLIENT_CLOSE.idleTimeout, 'idle timeout', true),

@@ -66,8 +66,13 @@ export class Driver {
   #wsId = 0
   /** The close code `ws` sent when it failed the listened-to socket itself (see socketClosed). */
   #sentCode: number | undefined = undefined
-  /** When the live socket last received anything: a fact timers hand to the core (see Input). */
+  /**
+   * When the live socket last received a heartbeat answer or a ping, and when an application
+   * message: facts timers hand to the core (see Input). The heartbeat reads the later of the two,
+   * the idle watchdog only messages.
+   */
   #lastInbound = 0
+  #lastMessage = 0
   #lastUrl: string
   readonly #timers: TimerTable
   readonly #messagePings: boolean
@@ -235,9 +240,13 @@ export class Driver {
       return
     }
     const now = this.#options.timer.now()
-    if (this.#lastInbound > now) this.#lastInbound = now // the wall clock was set back
+    // the wall clock was set back
+    if (this.#lastInbound > now) this.#lastInbound = now
+    if (this.#lastMessage > now) this.#lastMessage = now
     const buffered = this.#live()?.bufferedAmount ?? 0
-    this.dispatch({ type: 'timer', name: slot, late, buffered, lastInbound: this.#lastInbound })
+    const lastMessage = this.#lastMessage
+    const lastInbound = Math.max(this.#lastInbound, lastMessage)
+    this.dispatch({ type: 'timer', name: slot, late, buffered, lastInbound, lastMessage })
   }
 
   // ── sockets ────────────────────────────────────────────────────────────────────────────────────
@@ -326,7 +335,7 @@ export class Driver {
   socketOpened(ws: WebSocketLike): void {
     const id = this.#idOf(ws)
     if (id === 0) return
-    if (id === this.state.socket) this.#lastInbound = this.#options.timer.now()
+    if (id === this.state.socket) this.#lastInbound = this.#lastMessage = this.#options.timer.now()
     this.dispatch({ type: 'socket-open', id })
   }
 
@@ -368,11 +377,12 @@ export class Driver {
   /** The hot path of a busy socket: record the time and hand the data on; no transition, no allocation. */
   #onMessage(id: number, data: unknown): void {
     if (id !== this.state.socket) return // a user close() is under way, or a stale socket
-    this.#lastInbound = this.#options.timer.now()
     if (this.#messagePings && this.#options.isPong(data)) {
+      this.#lastInbound = this.#options.timer.now()
       this.dispatch({ type: 'pong', id })
       return
     }
+    this.#lastMessage = this.#options.timer.now()
     this.#observer?.read(data)
     // the same as #raise, without building an event for it
     if (this.#canDeliverNow()) {

@@ -51,3 +51,21 @@ describe('durations of 2^31 ms and more on real timers (issue 12, #3)', () => {
     }
   })
 })
+
+describe('the idle watchdog under answered pings (issue 12, #5)', () => {
+  it('a real server that answers every ping but pushes nothing: IDLE_TIMEOUT after idleTimeout', async () => {
+    const server = await startWsServer()
+    const { socket, rec } = connect({
+      url: server.url,
+      heartbeat: { interval: 100, timeout: 1_000 },
+      idleTimeout: 600,
+      backoff: { initialDelay: 5_000, maxDelay: 5_000 },
+    })
+    await rec.waitFor('open', 2_000)
+    const error = await rec.waitFor('error', 3_000, { what: 'IDLE_TIMEOUT', filter: (e) => e.code === 'IDLE_TIMEOUT' })
+    // pongs arrived all along: the heartbeat measured round trips and never timed out
+    expect(socket.rtt).toBeDefined()
+    expect(rec.of('error').map(([e]) => e.code)).toEqual(['IDLE_TIMEOUT'])
+    expect(error.args[0].message).toMatch(/^no data received for \d+ ms \(idleTimeout 600 ms\)$/)
+  })
+})

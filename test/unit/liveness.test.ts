@@ -135,6 +135,37 @@ describe('idle watchdog', () => {
     expect((h.of('error')[0]![0] as { code: string }).code).toBe('IDLE_TIMEOUT')
     expect(h.of('close')).toEqual([[{ code: 4001, reason: 'idle timeout', wasClean: false }]])
   })
+
+  it('answered heartbeat pings and server pings are not data: a feed that stopped pushing is still noticed (issue 12, #5)', () => {
+    const h = harness({ heartbeat: HB, idleTimeout: 5_000 }, { pingFrames: true })
+    h.server.accept()
+    h.clock.advance(2_000)
+    h.server.send('last data')
+    for (let i = 0; i < 4; i++) {
+      h.clock.advance(1_000)
+      h.server.last.emitFrame('ping')
+    }
+    h.clock.advance(999)
+    expect(h.socket.state).toBe('open')
+    expect(h.server.last.pings).toBeGreaterThan(0) // the heartbeat ran, and was answered
+    h.clock.advance(1)
+    expect(h.socket.state).toBe('backoff')
+    const [[error]] = h.of('error') as [[Error & { code: string }]]
+    expect(error.code).toBe('IDLE_TIMEOUT')
+    expect(error.message).toBe('no data received for 5000 ms (idleTimeout 5000 ms)')
+    expect(h.of('close')).toEqual([[{ code: 4001, reason: 'idle timeout', wasClean: false }]])
+  })
+
+  it('answers to an app-level heartbeat message (isPong) are not data either', () => {
+    const h = harness({ heartbeat: { ...HB, mode: 'message', message: 'ping' }, idleTimeout: 5_000 }, { answer: answerPing })
+    h.server.accept()
+    h.clock.advance(4_999)
+    expect(h.socket.rtt).toBe(0) // pings went out and were answered
+    expect(h.socket.state).toBe('open')
+    h.clock.advance(1)
+    expect(h.socket.state).toBe('backoff')
+    expect((h.of('error')[0]![0] as { code: string }).code).toBe('IDLE_TIMEOUT')
+  })
 })
 
 describe('maxLifetime', () => {
@@ -259,6 +290,23 @@ describe('wake from sleep', () => {
     expect(h.server.last.pings).toBe(1)
     expect(h.of('error')).toEqual([])
     expect(h.socket.state).toBe('open')
+  })
+
+  it('the idle watchdog firing late after a sleep judges nothing: the feed gets a whole idleTimeout from the wake', () => {
+    // the heartbeat's probe answer no longer resets the watchdog (issue 12, #5), so it needs its own wake rule
+    const h = harness({ idleTimeout: 60_000 })
+    h.server.accept()
+    h.clock.advance(10_000)
+    h.clock.jump(3_600_000)
+    h.clock.advance(50_000) // the idle timer fires an hour late
+    expect(h.socket.state).toBe('open')
+    h.clock.advance(30_000)
+    h.server.send('pushing again')
+    h.clock.advance(59_999)
+    expect(h.socket.state).toBe('open')
+    h.clock.advance(1)
+    expect(h.socket.state).toBe('backoff')
+    expect((h.of('error')[0]![0] as { code: string }).code).toBe('IDLE_TIMEOUT')
   })
 
   it('a wall clock stepped forward does not fire the connect timeout early', () => {
