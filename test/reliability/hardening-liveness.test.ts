@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { cleanup, connect } from '../support/lifeline.js'
 import { startWsServer } from '../support/servers.js'
+import { waitFor } from '../support/wait.js'
 
 afterEach(cleanup)
 
@@ -67,5 +68,36 @@ describe('the idle watchdog under answered pings (issue 12, #5)', () => {
     expect(socket.rtt).toBeDefined()
     expect(rec.of('error').map(([e]) => e.code)).toEqual(['IDLE_TIMEOUT'])
     expect(error.args[0].message).toMatch(/^no data received for \d+ ms \(idleTimeout 600 ms\)$/)
+  })
+})
+
+describe('a throwing heartbeat.isPong on a real socket (issue 12, #4)', () => {
+  it('does not escape into the ws receiver: the message arrives as data and an error names the option', async () => {
+    const server = await startWsServer({
+      onConnection: (ws) => ws.send('hello'),
+      onMessage: (ws, data) => {
+        if (data === 'ping') ws.send('pong')
+      },
+    })
+    const { socket, rec } = connect({
+      url: server.url,
+      heartbeat: {
+        mode: 'message',
+        message: 'ping',
+        interval: 100,
+        timeout: 1_000,
+        isPong: (data) => {
+          if (data !== 'pong') throw new TypeError('not JSON')
+          return true
+        },
+      },
+    })
+    await rec.waitFor('message', 2_000, { filter: (data) => data === 'hello' })
+    const error = rec.of('error')[0]![0]
+    expect(error.code).toBe('SOCKET_ERROR')
+    expect(error.message).toBe('heartbeat.isPong threw: not JSON; the message was delivered as data')
+    // and the heartbeat still works
+    await waitFor(() => socket.rtt !== undefined, 2_000, 'an answered ping')
+    expect(socket.state).toBe('open')
   })
 })

@@ -122,6 +122,34 @@ describe('heartbeat (app-level message, as in browsers)', () => {
   })
 })
 
+describe('a throwing heartbeat.isPong (issue 12, #4)', () => {
+  it('the message is delivered as data, then an error names the option; the heartbeat goes on', () => {
+    const h = harness(
+      {
+        heartbeat: {
+          ...HB,
+          message: 'ping',
+          isPong: (d) => {
+            if (d === 'odd') throw new Error('cannot parse')
+            return d === 'pong'
+          },
+        },
+      },
+      { answer: answerPing },
+    )
+    h.server.accept()
+    h.server.send('odd')
+    expect(h.names().slice(-2)).toEqual(['message', 'error'])
+    expect(h.of('message')).toEqual([['odd']])
+    const [[error]] = h.of('error') as [[Error & { code: string }]]
+    expect(error.code).toBe('SOCKET_ERROR')
+    expect(error.message).toBe('heartbeat.isPong threw: cannot parse; the message was delivered as data')
+    h.clock.advance(5_000)
+    expect(h.socket.state).toBe('open')
+    expect(h.socket.rtt).toBe(0)
+  })
+})
+
 describe('idle watchdog', () => {
   it('no inbound data for idleTimeout: IDLE_TIMEOUT, close 4001, reconnect', () => {
     const h = harness({ idleTimeout: 5_000 })
