@@ -7,7 +7,7 @@ import type { SocketOptions } from '../options.js'
 import type { WebSocketConstructor } from '../runtime/ports.js'
 
 interface WsInternals {
-  _socket?: { writableLength?: number; _writableState?: { writelen?: number }; _handle?: { writeQueueSize?: unknown } }
+  _socket?: { writableLength?: number; _writableState?: { writelen?: number }; _handle?: { writeQueueSize?: unknown }; bytesRead?: unknown }
   _sender?: { _bufferedBytes?: unknown }
 }
 
@@ -22,6 +22,8 @@ type WsEvent = 'open' | 'close' | 'error' | 'message'
  *   two properties of its own) and build an event object per message; with 10,000 sockets that is
  *   most of what a lifeline socket adds to a raw one. Handlers get what `ws`'s would: `this` = the
  *   socket, and an event with the same fields.
+ * - `bytesRead`: what the TCP socket has read, so that a large message still arriving counts as
+ *   proof of life (see the getter).
  * - `bufferedAmount` means what WHATWG says: bytes not yet handed to the network. Plain `ws`
  *   counts a large message as fully buffered until its last byte is written, so a heartbeat
  *   waiting behind an upload could not see it drain; libuv's write queue shows the progress.
@@ -100,6 +102,16 @@ class NodeWebSocket extends (WebSocket as unknown as new (...args: any[]) => Eve
     // not in a finally: this is the receive hot path; a throwing handler leaves one message held
     // here until the next one arrives
     event.target = event.data = undefined
+  }
+
+  /**
+   * Bytes the TCP (or TLS) socket has read: `ws` shows a message only once its last byte is in,
+   * so a large one on a slow link would look like silence to the heartbeat. Read only when a
+   * heartbeat timer fires: nothing per chunk.
+   */
+  get bytesRead(): number {
+    const read = (this as WsInternals)._socket?.bytesRead
+    return typeof read === 'number' ? read : 0
   }
 
   get bufferedAmount(): number {

@@ -243,10 +243,12 @@ export class Driver {
     // the wall clock was set back
     if (this.#lastInbound > now) this.#lastInbound = now
     if (this.#lastMessage > now) this.#lastMessage = now
-    const buffered = this.#live()?.bufferedAmount ?? 0
+    const ws = this.#live()
+    const buffered = ws?.bufferedAmount ?? 0
+    const received = ws?.bytesRead ?? 0
     const lastMessage = this.#lastMessage
     const lastInbound = Math.max(this.#lastInbound, lastMessage)
-    this.dispatch({ type: 'timer', name: slot, late, buffered, lastInbound, lastMessage })
+    this.dispatch({ type: 'timer', name: slot, late, buffered, received, lastInbound, lastMessage })
   }
 
   // ── sockets ────────────────────────────────────────────────────────────────────────────────────

@@ -4,7 +4,7 @@
  * watchdog under answered pings, and how a connection presumed dead is ended.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { cleanup, connect } from '../support/lifeline.js'
+import { cleanup, connect, startProxy } from '../support/lifeline.js'
 import { startWsServer } from '../support/servers.js'
 import { waitFor } from '../support/wait.js'
 
@@ -98,6 +98,25 @@ describe('a throwing heartbeat.isPong on a real socket (issue 12, #4)', () => {
     expect(error.message).toBe('heartbeat.isPong threw: not JSON; the message was delivered as data')
     // and the heartbeat still works
     await waitFor(() => socket.rtt !== undefined, 2_000, 'an answered ping')
+    expect(socket.state).toBe('open')
+  })
+})
+
+describe('a large message on a slow link (issue 12, #2)', () => {
+  it('3 MB at 1 MB/s with heartbeat 1 s + 1 s: delivered on the first connection, no HEARTBEAT_TIMEOUT', async () => {
+    const big = 'x'.repeat(3_000_000)
+    // a server that sends it on every connect: before the fix, each attempt was killed mid-download
+    const server = await startWsServer({ onConnection: (ws) => ws.send(big) })
+    const proxy = await startProxy(server.port)
+    proxy.slow({ bytesPerSecond: 1_000_000 })
+    const { socket, rec } = connect({
+      url: `ws://127.0.0.1:${proxy.port}/`,
+      heartbeat: { interval: 1_000, timeout: 1_000 },
+      backoff: { initialDelay: 50, maxDelay: 200 },
+    })
+    await rec.waitFor('message', 10_000, { filter: (data) => data === big, what: 'the 3 MB message' })
+    expect(rec.of('error')).toEqual([])
+    expect(server.connectionCount).toBe(1)
     expect(socket.state).toBe('open')
   })
 })

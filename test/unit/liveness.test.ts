@@ -485,3 +485,55 @@ describe('heartbeat behind a large upload', () => {
     expect((h.of('error')[0]![0] as { code: string }).code).toBe('HEARTBEAT_TIMEOUT')
   })
 })
+
+describe('heartbeat behind a large download (issue 12, #2)', () => {
+  function downloading() {
+    const h = harness({ heartbeat: HB }, { pingFrames: true })
+    h.server.accept()
+    const socket = h.server.last
+    const answer = socket.ping!
+    socket.ping = () => {
+      socket.pings++ // the pong waits behind the large frame on its way in
+    }
+    socket.bytesRead = 200
+    const complete = (data: string) => {
+      h.server.send(data)
+      socket.emitFrame('pong') // and right behind it, the pong
+      socket.ping = answer
+    }
+    return { h, socket, complete }
+  }
+
+  it('inbound bytes of a message still arriving count as proof of life (Node shows them); a stalled download does not', () => {
+    const { h, socket } = downloading()
+    for (let second = 1; second <= 5; second++) {
+      socket.bytesRead! += 1_000_000 // 1 MB/s of one large frame; no message completes
+      h.clock.advance(1_000)
+      expect(h.socket.state).toBe('open')
+    }
+    expect(socket.pings).toBe(1) // one ping, whose deadline moved on with the bytes
+    h.clock.advance(1_000) // the download stalls: the deadline that just moved runs out
+    expect(h.socket.state).toBe('backoff')
+    expect((h.of('error')[0]![0] as { code: string }).code).toBe('HEARTBEAT_TIMEOUT')
+  })
+
+  it('the message completes: delivered, and the link stays open', () => {
+    const { h, socket, complete } = downloading()
+    for (let second = 1; second <= 3; second++) {
+      socket.bytesRead! += 1_000_000
+      h.clock.advance(1_000)
+    }
+    complete('3 MB later')
+    h.clock.advance(5_000)
+    expect(h.of('message')).toEqual([['3 MB later']])
+    expect(h.of('error')).toEqual([])
+    expect(h.socket.state).toBe('open')
+  })
+
+  it('where the runtime shows no bytes before a message completes (browsers), the heartbeat times out as before', () => {
+    const { h, socket } = downloading()
+    socket.bytesRead = undefined
+    h.clock.advance(2_000)
+    expect(h.socket.state).toBe('backoff')
+  })
+})
