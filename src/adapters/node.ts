@@ -7,7 +7,14 @@ import type { SocketOptions } from '../options.js'
 import type { WebSocketConstructor } from '../runtime/ports.js'
 
 interface WsInternals {
-  _socket?: { writableLength?: number; _writableState?: { writelen?: number }; _handle?: { writeQueueSize?: unknown }; bytesRead?: unknown }
+  _socket?: {
+    writableLength?: number
+    _writableState?: { writelen?: number }
+    _handle?: { writeQueueSize?: unknown }
+    bytesRead?: unknown
+    resetAndDestroy?: () => unknown
+  }
+  _readyState?: number
   _sender?: { _bufferedBytes?: unknown }
 }
 
@@ -114,6 +121,29 @@ class NodeWebSocket extends (WebSocket as unknown as new (...args: any[]) => Eve
     return typeof read === 'number' ? read : 0
   }
 
+  /**
+   * The driver terminates only a connection it presumes dead (heartbeat or idle timeout, offline,
+   * a close handshake that never ended). `ws` destroys the socket, which still sends whatever the
+   * kernel holds, then a FIN: on a link that comes back, those old messages reach the server after
+   * the next connection's. A TCP reset discards them. TLS keeps its TCP handle to itself (no reset
+   * there): `ws`'s own terminate.
+   */
+  override terminate(): void {
+    const internals = this as WsInternals
+    const socket = internals._socket
+    const state = this.readyState
+    if ((state === OPEN || state === CLOSING) && typeof socket?.resetAndDestroy === 'function') {
+      try {
+        internals._readyState = CLOSING // as ws's terminate does; its close follows from the socket's
+        socket.resetAndDestroy()
+        return
+      } catch {
+        internals._readyState = state // a TLS socket: its handle is not a TCP one
+      }
+    }
+    super.terminate()
+  }
+
   get bufferedAmount(): number {
     const { _socket: socket, _sender: sender } = this as WsInternals
     const queued = socket?._handle?.writeQueueSize
@@ -130,7 +160,12 @@ class NodeWebSocket extends (WebSocket as unknown as new (...args: any[]) => Eve
 interface EventEmitterLike {
   on(type: string, listener: (...args: any[]) => void): unknown
   removeListener(type: string, listener: (...args: any[]) => void): unknown
+  readonly readyState: number
+  terminate(): void
 }
+
+const OPEN = 1
+const CLOSING = 2
 
 const MESSAGE_EVENT: { type: 'message'; target: unknown; data: unknown } = { type: 'message', target: undefined, data: undefined }
 

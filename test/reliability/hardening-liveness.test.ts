@@ -120,3 +120,46 @@ describe('a large message on a slow link (issue 12, #2)', () => {
     expect(socket.state).toBe('open')
   })
 })
+
+describe('a connection presumed dead is ended with a TCP reset (issue 12, #13)', () => {
+  it("offline: the server's TCP socket sees ECONNRESET, not a FIN after the queued bytes; the next connection works", async () => {
+    const seen: string[] = []
+    const server = await startWsServer({
+      onConnection: (_ws, req) => {
+        const n = server.connectionCount
+        req.socket.on('error', (error: NodeJS.ErrnoException) => seen.push(`${n}:${error.code}`))
+        req.socket.on('end', () => seen.push(`${n}:FIN`))
+      },
+    })
+    const { socket, rec } = connect({ url: server.url, heartbeat: false, backoff: { initialDelay: 50, maxDelay: 50, jitter: 'none' } })
+    await rec.waitFor('open', 2_000)
+    socket.signal('offline')
+    await waitFor(() => seen.length > 0, 2_000, 'the first connection to end on the server', { describe: () => seen.join(', ') })
+    expect(seen).toEqual(['1:ECONNRESET'])
+    expect(rec.of('close')).toEqual([[{ code: 4002, reason: 'offline', wasClean: false }]])
+    socket.signal('online')
+    await rec.waitForCount('open', 2, 3_000)
+    socket.send('on the next connection')
+    await server.waitForReceived(1, 2_000)
+  })
+
+  it('heartbeat timeout on a silent link: the socket is reset (the peer side sees ECONNRESET)', async () => {
+    const server = await startWsServer()
+    const proxy = await startProxy(server.port)
+    const seen: string[] = []
+    proxy.on('connection', ({ client }) => {
+      client.on('error', (error: NodeJS.ErrnoException) => seen.push(String(error.code)))
+      client.on('end', () => seen.push('FIN'))
+    })
+    const { rec } = connect({
+      url: `ws://127.0.0.1:${proxy.port}/`,
+      heartbeat: { interval: 200, timeout: 200 },
+      backoff: { initialDelay: 5_000, maxDelay: 5_000 },
+    })
+    await rec.waitFor('open', 2_000)
+    proxy.silence() // the proxy still reads (and discards) what the client sends: it sees how it ends
+    await rec.waitFor('error', 3_000, { filter: (e) => e.code === 'HEARTBEAT_TIMEOUT' })
+    await waitFor(() => seen.length > 0, 2_000, "the proxy's client side to see the connection end", { describe: () => seen.join(', ') })
+    expect(seen).toEqual(['ECONNRESET'])
+  })
+})
