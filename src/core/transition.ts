@@ -335,17 +335,13 @@ function onHeartbeatTimer(state: State, input: Extract<Input, { type: 'timer' }>
       // data arrived after the ping: alive. Wait out the rest of a quiet interval from that data.
       return schedulePing({ ...state, pingAt: 0, pingDeadline: 0 }, at, lastInbound, buffered, received, heartbeat)
     }
-    if (at >= state.pingDeadline && buffered < state.pingBuffered) {
-      // the ping waits behind an upload that is still draining: the peer is acknowledging bytes,
-      // so the link lives. Give the ping a fresh deadline from here (once more after the buffer
-      // empties, for what the kernel still holds; bytes there are invisible to any WebSocket API).
-      const next: State = { ...state, pingBuffered: buffered, pingDeadline: at + heartbeat.timeout }
-      return [next, [{ type: 'set-timer', name: 'heartbeat', ms: heartbeat.timeout }]]
-    }
-    if (at >= state.pingDeadline && received > state.pingReceived) {
-      // the answer waits behind a large message still arriving: bytes came in since the ping
-      // (where the runtime shows them: Node), so the link lives. A fresh deadline from here.
-      const next: State = { ...state, pingReceived: received, pingDeadline: at + heartbeat.timeout }
+    if (at >= state.pingDeadline && (buffered < state.pingBuffered || received > state.pingReceived)) {
+      // The ping waits behind an upload that is still draining (the peer is acknowledging bytes),
+      // or its answer behind a large message still arriving (bytes came in since the ping, where
+      // the runtime shows them: Node): the link lives. Give the ping a fresh deadline from here
+      // (once more after an upload's buffer empties, for what the kernel still holds; bytes there
+      // are invisible to any WebSocket API).
+      const next: State = { ...state, pingBuffered: buffered, pingReceived: received, pingDeadline: at + heartbeat.timeout }
       return [next, [{ type: 'set-timer', name: 'heartbeat', ms: heartbeat.timeout }]]
     }
     if (at >= state.pingDeadline) {

@@ -379,7 +379,11 @@ export class Driver {
   /** The hot path of a busy socket: record the time and hand the data on; no transition, no allocation. */
   #onMessage(id: number, data: unknown): void {
     if (id !== this.state.socket) return // a user close() is under way, or a stale socket
-    if (this.#messagePings && this.#tookAsHeartbeat(id, data)) return
+    if (this.#messagePings && this.#isPong(data)) {
+      this.#lastInbound = this.#options.timer.now()
+      this.dispatch({ type: 'pong', id })
+      return
+    }
     this.#lastMessage = this.#options.timer.now()
     this.#observer?.read(data)
     // the same as #raise, without building an event for it
@@ -396,25 +400,16 @@ export class Driver {
   }
 
   /**
-   * Message-mode heartbeat: true when the message was taken care of here. A pong is taken; a
-   * message the user's isPong throws on is delivered as data, then an error names the option (a
-   * throw must not escape into the socket's receiver: Node's `ws` would crash the process).
+   * The user's isPong, guarded: a throw must not escape into the socket's receiver (Node's `ws`
+   * would crash the process). An error names the option, and the message is data.
    */
-  #tookAsHeartbeat(id: number, data: unknown): boolean {
-    let pong: boolean
+  #isPong(data: unknown): boolean {
     try {
-      pong = this.#options.isPong(data)
+      return this.#options.isPong(data)
     } catch (error) {
-      this.#lastMessage = this.#options.timer.now()
-      this.#observer?.read(data)
-      this.#raise({ type: 'emit', event: 'message', data })
-      this.#raise({ type: 'emit', event: 'error', code: 'SOCKET_ERROR', message: `heartbeat.isPong threw: ${errorText(error)}; the message was delivered as data` })
-      return true
+      this.#raise({ type: 'emit', event: 'error', code: 'SOCKET_ERROR', message: `heartbeat.isPong threw: ${errorText(error)}` })
+      return false
     }
-    if (!pong) return false
-    this.#lastInbound = this.#options.timer.now()
-    this.dispatch({ type: 'pong', id })
-    return true
   }
 
   /** Stop listening to a socket (it closed, or was handed over to close by itself). */

@@ -72,7 +72,7 @@ describe('the idle watchdog under answered pings (issue 12, #5)', () => {
 })
 
 describe('a throwing heartbeat.isPong on a real socket (issue 12, #4)', () => {
-  it('does not escape into the ws receiver: the message arrives as data and an error names the option', async () => {
+  it('does not escape into the ws receiver: an error names the option and the message arrives as data', async () => {
     const server = await startWsServer({
       onConnection: (ws) => ws.send('hello'),
       onMessage: (ws, data) => {
@@ -95,7 +95,7 @@ describe('a throwing heartbeat.isPong on a real socket (issue 12, #4)', () => {
     await rec.waitFor('message', 2_000, { filter: (data) => data === 'hello' })
     const error = rec.of('error')[0]![0]
     expect(error.code).toBe('SOCKET_ERROR')
-    expect(error.message).toBe('heartbeat.isPong threw: not JSON; the message was delivered as data')
+    expect(error.message).toBe('heartbeat.isPong threw: not JSON')
     // and the heartbeat still works
     await waitFor(() => socket.rtt !== undefined, 2_000, 'an answered ping')
     expect(socket.state).toBe('open')
