@@ -111,6 +111,18 @@ class NodeWebSocket extends (WebSocket as unknown as new (...args: any[]) => Eve
     event.target = event.data = undefined
   }
 
+  get bufferedAmount(): number {
+    const { _socket: socket, _sender: sender } = this as WsInternals
+    const queued = socket?._handle?.writeQueueSize
+    const senderBytes = sender?._bufferedBytes
+    if (typeof queued !== 'number' || typeof senderBytes !== 'number') {
+      const own = Object.getOwnPropertyDescriptor(WebSocket.prototype, 'bufferedAmount')?.get
+      return (own?.call(this) as number | undefined) ?? 0
+    }
+    const waiting = Math.max(0, (socket?.writableLength ?? 0) - (socket?._writableState?.writelen ?? 0))
+    return queued + waiting + senderBytes
+  }
+
   /**
    * Bytes the TCP (or TLS) socket has read: `ws` shows a message only once its last byte is in,
    * so a large one on a slow link would look like silence to the heartbeat. Read only when a
@@ -142,18 +154,6 @@ class NodeWebSocket extends (WebSocket as unknown as new (...args: any[]) => Eve
       }
     }
     super.terminate()
-  }
-
-  get bufferedAmount(): number {
-    const { _socket: socket, _sender: sender } = this as WsInternals
-    const queued = socket?._handle?.writeQueueSize
-    const senderBytes = sender?._bufferedBytes
-    if (typeof queued !== 'number' || typeof senderBytes !== 'number') {
-      const own = Object.getOwnPropertyDescriptor(WebSocket.prototype, 'bufferedAmount')?.get
-      return (own?.call(this) as number | undefined) ?? 0
-    }
-    const waiting = Math.max(0, (socket?.writableLength ?? 0) - (socket?._writableState?.writelen ?? 0))
-    return queued + waiting + senderBytes
   }
 }
 
