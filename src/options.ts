@@ -82,7 +82,7 @@ export interface SocketOptions {
   binaryType?: 'arraybuffer' | 'blob' | 'nodebuffer'
   /** Liveness pings; `false` turns them off. @default { interval: 25000, timeout: 10000, mode: 'auto' } */
   heartbeat?: HeartbeatOptions | false
-  /** Reconnect when no data at all arrives for this many ms. @default undefined (off) */
+  /** Reconnect when no application message arrives for this many ms (heartbeat answers and pings do not count). @default undefined (off) */
   idleTimeout?: number
   /** Rebuild the connection after this many ms (±10 %). @default undefined (never) */
   maxLifetime?: number

@@ -7,7 +7,14 @@ import type { SocketOptions } from '../options.js'
 import type { WebSocketConstructor } from '../runtime/ports.js'
 
 interface WsInternals {
-  _socket?: { writableLength?: number; _writableState?: { writelen?: number }; _handle?: { writeQueueSize?: unknown } }
+  _socket?: {
+    writableLength?: number
+    _writableState?: { writelen?: number }
+    _handle?: { writeQueueSize?: unknown }
+    bytesRead?: unknown
+    resetAndDestroy?: () => unknown
+  }
+  _readyState?: number
   _sender?: { _bufferedBytes?: unknown }
 }
 
@@ -22,6 +29,8 @@ type WsEvent = 'open' | 'close' | 'error' | 'message'
  *   two properties of its own) and build an event object per message; with 10,000 sockets that is
  *   most of what a lifeline socket adds to a raw one. Handlers get what `ws`'s would: `this` = the
  *   socket, and an event with the same fields.
+ * - `bytesRead`: what the TCP socket has read, so that a large message still arriving counts as
+ *   proof of life (see the getter).
  * - `bufferedAmount` means what WHATWG says: bytes not yet handed to the network. Plain `ws`
  *   counts a large message as fully buffered until its last byte is written, so a heartbeat
  *   waiting behind an upload could not see it drain; libuv's write queue shows the progress.
@@ -122,12 +131,50 @@ class NodeWebSocket extends (WebSocket as unknown as new (...args: any[]) => Eve
     const waiting = Math.max(0, (socket?.writableLength ?? 0) - (socket?._writableState?.writelen ?? 0))
     return queued + waiting + senderBytes
   }
+
+  /**
+   * Bytes the TCP (or TLS) socket has read: `ws` shows a message only once its last byte is in,
+   * so a large one on a slow link would look like silence to the heartbeat. Read only when a
+   * heartbeat timer fires: nothing per chunk.
+   */
+  get bytesRead(): number {
+    const read = (this as WsInternals)._socket?.bytesRead
+    return typeof read === 'number' ? read : 0
+  }
+
+  /**
+   * The driver terminates only a connection it presumes dead (heartbeat or idle timeout, offline,
+   * a close handshake that never ended). `ws` destroys the socket, which still sends whatever the
+   * kernel holds, then a FIN: on a link that comes back, those old messages reach the server after
+   * the next connection's. A TCP reset discards them. TLS keeps its TCP handle to itself (no reset
+   * there): `ws`'s own terminate.
+   */
+  override terminate(): void {
+    const internals = this as WsInternals
+    const socket = internals._socket
+    const state = this.readyState
+    if ((state === OPEN || state === CLOSING) && typeof socket?.resetAndDestroy === 'function') {
+      try {
+        internals._readyState = CLOSING // as ws's terminate does; its close follows from the socket's
+        socket.resetAndDestroy()
+        return
+      } catch {
+        internals._readyState = state // a TLS socket: its handle is not a TCP one
+      }
+    }
+    super.terminate()
+  }
 }
 
 interface EventEmitterLike {
   on(type: string, listener: (...args: any[]) => void): unknown
   removeListener(type: string, listener: (...args: any[]) => void): unknown
+  readonly readyState: number
+  terminate(): void
 }
+
+const OPEN = 1
+const CLOSING = 2
 
 const MESSAGE_EVENT: { type: 'message'; target: unknown; data: unknown } = { type: 'message', target: undefined, data: undefined }
 

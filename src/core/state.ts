@@ -61,6 +61,8 @@ export interface State {
   readonly pingDeadline: number
   /** Outbound bytes still buffered when the ping was sent: the ping waits behind them. */
   readonly pingBuffered: number
+  /** Inbound bytes the socket had read when the ping was sent: more later means data is arriving. */
+  readonly pingReceived: number
   /** Round trip of the last answered ping in ms, or undefined before the first. */
   readonly rtt: number | undefined
 }
@@ -102,9 +104,13 @@ export type Input =
   /**
    * A timer fired `late` ms after it was due (large values mean the machine slept or throttled).
    * `buffered`: outbound bytes the live socket has not yet handed to the network (bufferedAmount).
+   * `received`: inbound bytes the live socket has read from the network so far, messages still
+   * arriving included (Node); 0 where the runtime shows nothing before a message completes.
    * `lastInbound`: when the live socket last received anything (data, pong or ping; its open time
-   * before that). Inbound data is only recorded by the driver, never a transition of its own, so
-   * a busy socket costs the state machine nothing per message; timers judge liveness from it.
+   * before that): what the heartbeat judges liveness by. `lastMessage`: when it last received an
+   * application message (not a heartbeat answer, not a ping; its open time before that): what the
+   * idle watchdog reads. Inbound data is only recorded by the driver, never a transition of its
+   * own, so a busy socket costs the state machine nothing per message; timers judge from it.
    */
   | {
       readonly type: 'timer'
@@ -113,7 +119,9 @@ export type Input =
       readonly late: number
       readonly random: number
       readonly buffered: number
+      readonly received: number
       readonly lastInbound: number
+      readonly lastMessage: number
     }
   | { readonly type: 'signal'; readonly signal: EnvSignal; readonly at: number; readonly random: number }
 
@@ -169,6 +177,7 @@ export const INITIAL_STATE: State = Object.freeze({
   pingAt: 0,
   pingDeadline: 0,
   pingBuffered: 0,
+  pingReceived: 0,
   rtt: undefined,
 })
 

@@ -243,8 +243,8 @@ function onUserClose(state: State, code: number, reason: string, policy: Policy)
     commands.push({ type: 'set-timer', name: 'closing', ms: policy.closeTimeout })
     closing = state.socket
   } else if (state.phase === 'connecting') {
-    commands.push({ type: 'close-socket', id: state.socket, code, reason, hard: true, keepListening: false })
-    commands.push({ type: 'emit', event: 'close', close: { code, reason, wasClean: false } })
+    // never opened: no close frame can carry the code, and the socket itself reports 1006
+    commands.push(...abandon(state, code, reason, true))
   }
   commands.push({ type: 'drop-queue' })
   const next: State = { ...state, phase: 'closed', socket: 0, closing, retryAt: 0, pingAt: 0, pingDeadline: 0 }
@@ -297,7 +297,7 @@ function onTimer(state: State, input: Extract<Input, { type: 'timer' }>, policy:
     case 'heartbeat':
       return state.phase === 'open' ? onHeartbeatTimer(state, input, policy) : [state, NOTHING]
     case 'idle':
-      return state.phase === 'open' ? onIdleTimer(state, at, Math.min(input.lastInbound, at), random, policy) : [state, NOTHING]
+      return state.phase === 'open' ? onIdleTimer(state, input, policy) : [state, NOTHING]
     case 'closing':
       if (state.phase !== 'closed' || state.closing === 0) return [state, NOTHING]
       // the peer never answered our close frame: the link is dead, stop waiting
@@ -323,25 +323,27 @@ function onTimer(state: State, input: Extract<Input, { type: 'timer' }>, policy:
  * interval (quiet) + timeout (no answer).
  */
 function onHeartbeatTimer(state: State, input: Extract<Input, { type: 'timer' }>, policy: Policy): Result {
-  const { at, late, random, buffered } = input
+  const { at, late, random, buffered, received } = input
   // a wall clock set backwards must not put the last inbound data in the future
   const lastInbound = Math.min(input.lastInbound, at)
   const heartbeat = policy.heartbeat
   if (!heartbeat) return [state, NOTHING]
   // Fired far later than asked: the machine slept or the page was frozen. Whatever we were waiting
   // for could not have arrived, so judge nothing yet: probe the link now.
-  if (late >= SLEEP_THRESHOLD) return probe(state, at, buffered, policy, true)
+  if (late >= SLEEP_THRESHOLD) return probe(state, at, buffered, received, policy, true)
 
   if (state.pingAt > 0) {
     if (lastInbound >= state.pingAt) {
       // data arrived after the ping: alive. Wait out the rest of a quiet interval from that data.
-      return schedulePing({ ...state, pingAt: 0, pingDeadline: 0 }, at, lastInbound, buffered, heartbeat)
+      return schedulePing({ ...state, pingAt: 0, pingDeadline: 0 }, at, lastInbound, buffered, received, heartbeat)
     }
-    if (at >= state.pingDeadline && buffered < state.pingBuffered) {
-      // the ping waits behind an upload that is still draining: the peer is acknowledging bytes,
-      // so the link lives. Give the ping a fresh deadline from here (once more after the buffer
-      // empties, for what the kernel still holds; bytes there are invisible to any WebSocket API).
-      const next: State = { ...state, pingBuffered: buffered, pingDeadline: at + heartbeat.timeout }
+    if (at >= state.pingDeadline && (buffered < state.pingBuffered || received > state.pingReceived)) {
+      // The ping waits behind an upload that is still draining (the peer is acknowledging bytes),
+      // or its answer behind a large message still arriving (bytes came in since the ping, where
+      // the runtime shows them: Node): the link lives. Give the ping a fresh deadline from here
+      // (once more after an upload's buffer empties, for what the kernel still holds; bytes there
+      // are invisible to any WebSocket API).
+      const next: State = { ...state, pingBuffered: buffered, pingReceived: received, pingDeadline: at + heartbeat.timeout }
       return [next, [{ type: 'set-timer', name: 'heartbeat', ms: heartbeat.timeout }]]
     }
     if (at >= state.pingDeadline) {
@@ -353,14 +355,21 @@ function onHeartbeatTimer(state: State, input: Extract<Input, { type: 'timer' }>
     const wait = Math.min(state.pingDeadline - at, state.pingDeadline - state.pingAt)
     return [state, [{ type: 'set-timer', name: 'heartbeat', ms: wait }]]
   }
-  return schedulePing(state, at, lastInbound, buffered, heartbeat)
+  return schedulePing(state, at, lastInbound, buffered, received, heartbeat)
 }
 
 /** Ping now if the link has been quiet a whole interval, else sleep until it will have been. */
-function schedulePing(state: State, at: number, lastInbound: number, buffered: number, heartbeat: HeartbeatPolicy): Result {
+function schedulePing(
+  state: State,
+  at: number,
+  lastInbound: number,
+  buffered: number,
+  received: number,
+  heartbeat: HeartbeatPolicy,
+): Result {
   const quiet = at - lastInbound
   if (quiet >= heartbeat.interval) {
-    const next: State = { ...state, pingAt: at, pingDeadline: at + heartbeat.timeout, pingBuffered: buffered }
+    const next: State = { ...state, pingAt: at, pingDeadline: at + heartbeat.timeout, pingBuffered: buffered, pingReceived: received }
     return [
       next,
       [
@@ -373,12 +382,12 @@ function schedulePing(state: State, at: number, lastInbound: number, buffered: n
 }
 
 /** Ask the link to prove itself within a short deadline (page visible again, wake from sleep). */
-function probe(state: State, at: number, buffered: number, policy: Policy, force: boolean): Result {
+function probe(state: State, at: number, buffered: number, received: number, policy: Policy, force: boolean): Result {
   const heartbeat = policy.heartbeat
   if (!heartbeat || state.phase !== 'open') return [state, NOTHING]
   const wait = Math.min(heartbeat.timeout, PROBE_TIMEOUT)
   if (!force && state.pingAt > 0 && state.pingDeadline <= at + wait) return [state, NOTHING]
-  const next: State = { ...state, pingAt: at, pingDeadline: at + wait, pingBuffered: buffered }
+  const next: State = { ...state, pingAt: at, pingDeadline: at + wait, pingBuffered: buffered, pingReceived: received }
   return [
     next,
     [
@@ -388,11 +397,19 @@ function probe(state: State, at: number, buffered: number, policy: Policy, force
   ]
 }
 
-/** The watchdog for a server that stops pushing: no inbound data at all for idleTimeout. */
-function onIdleTimer(state: State, at: number, lastInbound: number, random: number, policy: Policy): Result {
+/**
+ * The watchdog for a server that stops pushing: no application message for idleTimeout. Heartbeat
+ * answers and pings do not count: they prove the link, not the feed.
+ */
+function onIdleTimer(state: State, input: Extract<Input, { type: 'timer' }>, policy: Policy): Result {
+  const { at, random } = input
   const idleTimeout = policy.idleTimeout
   if (idleTimeout === undefined) return [state, NOTHING]
-  const quiet = at - lastInbound
+  // Fired far later than asked: the machine slept, and nothing could arrive meanwhile. Judge
+  // nothing yet: the feed gets a whole idleTimeout from the wake to push again.
+  if (input.late >= SLEEP_THRESHOLD) return [state, [{ type: 'set-timer', name: 'idle', ms: idleTimeout }]]
+  // a wall clock set backwards must not put the last message in the future
+  const quiet = at - Math.min(input.lastMessage, at)
   if (quiet < idleTimeout) return [state, [{ type: 'set-timer', name: 'idle', ms: idleTimeout - quiet }]]
   return fail(state, at, random, policy, undefined, 'idle timeout', [
     ...abandon(state, CLIENT_CLOSE.idleTimeout, 'idle timeout', true),
@@ -417,8 +434,9 @@ function onSignal(state: State, input: Extract<Input, { type: 'signal' }>, polic
     case 'online':
       return skipWait({ ...state, online: true }, at, random)
     case 'visible':
-      // a signal carries no buffer reading: the probe gets no credit for draining uploads
-      if (state.phase === 'open') return probe(state, at, 0, policy, false)
+      // a signal carries no traffic readings: the probe gets no credit for draining uploads or
+      // arriving bytes
+      if (state.phase === 'open') return probe(state, at, 0, Infinity, policy, false)
       return state.online ? skipWait(state, at, random) : [state, NOTHING]
     case 'hidden':
       return [state, NOTHING]

@@ -22,7 +22,7 @@ import { LifelineError } from './errors.js'
 import type { HeartbeatKind } from './monitor.js'
 import { OPEN, type WebSocketLike } from './ports.js'
 import { redactUrl } from './redact.js'
-import { QUEUE_TTL, TimerTable, type TimerHostFor, type TimerSlot } from './timers.js'
+import { MAX_PORT_DELAY, QUEUE_TTL, TimerTable, type TimerHostFor, type TimerSlot } from './timers.js'
 
 export type { DropReason }
 
@@ -68,8 +68,13 @@ export class Driver {
   #wsId = 0
   /** The close code `ws` sent when it failed the listened-to socket itself (see socketClosed). */
   #sentCode: number | undefined = undefined
-  /** When the live socket last received anything: a fact timers hand to the core (see Input). */
+  /**
+   * When the live socket last received a heartbeat answer or a ping, and when an application
+   * message: facts timers hand to the core (see Input). The heartbeat reads the later of the two,
+   * the idle watchdog only messages.
+   */
   #lastInbound = 0
+  #lastMessage = 0
   #lastUrl: string
   readonly #timers: TimerTable
   readonly #messagePings: boolean
@@ -244,9 +249,15 @@ export class Driver {
       return
     }
     const now = this.#options.timer.now()
-    if (this.#lastInbound > now) this.#lastInbound = now // the wall clock was set back
-    const buffered = this.#live()?.bufferedAmount ?? 0
-    this.dispatch({ type: 'timer', name: slot, late, buffered, lastInbound: this.#lastInbound })
+    // the wall clock was set back
+    if (this.#lastInbound > now) this.#lastInbound = now
+    if (this.#lastMessage > now) this.#lastMessage = now
+    const ws = this.#live()
+    const buffered = ws?.bufferedAmount ?? 0
+    const received = ws?.bytesRead ?? 0
+    const lastMessage = this.#lastMessage
+    const lastInbound = Math.max(this.#lastInbound, lastMessage)
+    this.dispatch({ type: 'timer', name: slot, late, buffered, received, lastInbound, lastMessage })
   }
 
   // ── sockets ────────────────────────────────────────────────────────────────────────────────────
@@ -344,7 +355,7 @@ export class Driver {
   socketOpened(ws: WebSocketLike): void {
     const id = this.#idOf(ws)
     if (id === 0) return
-    if (id === this.state.socket) this.#lastInbound = this.#options.timer.now()
+    if (id === this.state.socket) this.#lastInbound = this.#lastMessage = this.#options.timer.now()
     this.dispatch({ type: 'socket-open', id })
   }
 
@@ -386,11 +397,12 @@ export class Driver {
   /** The hot path of a busy socket: record the time and hand the data on; no transition, no allocation. */
   #onMessage(id: number, data: unknown): void {
     if (id !== this.state.socket) return // a user close() is under way, or a stale socket
-    this.#lastInbound = this.#options.timer.now()
-    if (this.#messagePings && this.#options.isPong(data)) {
+    if (this.#messagePings && this.#isPong(data)) {
+      this.#lastInbound = this.#options.timer.now()
       this.dispatch({ type: 'pong', id })
       return
     }
+    this.#lastMessage = this.#options.timer.now()
     this.#observer?.read(data)
     // the same as #raise, without building an event for it
     if (this.#canDeliverNow()) {
@@ -403,6 +415,19 @@ export class Driver {
       }
       if (this.#events?.length) this.#deliver()
     } else this.#raise({ type: 'emit', event: 'message', data })
+  }
+
+  /**
+   * The user's isPong, guarded: a throw must not escape into the socket's receiver (Node's `ws`
+   * would crash the process). An error names the option, and the message is data.
+   */
+  #isPong(data: unknown): boolean {
+    try {
+      return this.#options.isPong(data)
+    } catch (error) {
+      this.#raise({ type: 'emit', event: 'error', code: 'SOCKET_ERROR', message: `heartbeat.isPong threw: ${errorText(error)}` })
+      return false
+    }
   }
 
   /** Stop listening to a socket (it closed, or was handed over to close by itself). */
@@ -446,7 +471,8 @@ export class Driver {
   #lingerAtMost(ws: WebSocketLike): void {
     const timer = this.#options.timer
     // the deadline is cleared by the socket's own close, or ends by terminating it: bounded either way
-    const handle = timer.setTimeout(() => ws.terminate?.(), this.#options.policy.closeTimeout)
+    const wait = Math.min(this.#options.policy.closeTimeout, MAX_PORT_DELAY) // a longer one would fire at once
+    const handle = timer.setTimeout(() => ws.terminate?.(), wait)
     ws.onclose = () => timer.clearTimeout(handle)
   }
 

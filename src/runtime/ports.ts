@@ -27,6 +27,11 @@ export interface WebSocketLike {
   readonly protocol: string
   readonly extensions: string
   readonly bufferedAmount?: number
+  /**
+   * Bytes read from the network so far, a message still arriving included (the Node adapter). A
+   * socket without it (browsers) shows nothing before a message completes.
+   */
+  readonly bytesRead?: number
   send(data: any): void
   /**
    * Node `ws` only: send, then call `callback` once the message was written (no argument) or could

@@ -51,13 +51,18 @@ export function monotonicOf(clock: Clock): () => number {
   return clock.monotonic ? () => clock.monotonic!() : () => clock.now()
 }
 
+/** The longest delay a port timer keeps: Node and browsers run a longer one after 1 ms. */
+export const MAX_PORT_DELAY = 2 ** 31 - 1
+
 /**
  * Whole ms until `due`, rounded up: a fraction of a ms would round back to "now" on a clock in
  * large numbers and spin (a due time of 1,004,598.4 can sit 1e-10 ms away forever); up, the timer
- * is at most 1 ms late, as port timers are anyway.
+ * is at most 1 ms late, as port timers are anyway. At most MAX_PORT_DELAY: a longer wait (a
+ * maxLifetime of 30 days) is a chain of port timers, each firing early and re-arming for the rest,
+ * rather than one that the runtime fires at once, over and over.
  */
 export function delayUntil(due: number, now: number): number {
-  return Math.max(0, Math.ceil(due - now))
+  return Math.min(MAX_PORT_DELAY, Math.max(0, Math.ceil(due - now)))
 }
 
 /** One port timer for one socket. */

@@ -185,7 +185,7 @@ export function simulateHerd(options: HerdOptions): HerdResult {
         break
       default:
         if (generations[client]![event.kind] !== event.generation) break
-        run(client, { type: 'timer', name: event.kind, at, late: 0, random: random(), buffered: 0, lastInbound: at })
+        run(client, { type: 'timer', name: event.kind, at, late: 0, random: random(), buffered: 0, received: 0, lastInbound: at, lastMessage: at })
     }
   }
 

@@ -45,6 +45,12 @@ export class FakeSocket implements WebSocketLike {
   protocol = ''
   extensions = ''
   bufferedAmount = 0
+  /**
+   * Bytes read from the network so far, as the Node adapter shows them: raise it to play a large
+   * message still arriving. Undefined (the default): nothing shows before a message completes, as
+   * in browsers.
+   */
+  bytesRead: number | undefined = undefined
   onopen: WebSocketLike['onopen'] = null
   onmessage: WebSocketLike['onmessage'] = null
   onclose: WebSocketLike['onclose'] = null

@@ -56,6 +56,18 @@ describe('TLS: verification stays on unless turned off for one socket', () => {
     expect(t.rec.of('error')).toEqual([])
   })
 
+  it('a hard close over wss (offline): TLS has no TCP reset, so ws terminates it; closed, and the next connection opens (issue 12, #13)', async () => {
+    const wssUrl = await startTlsServer()
+    // verification is not what this test is about
+    const t = connect({ url: wssUrl, heartbeat: false, wsOptions: { rejectUnauthorized: false }, backoff: { initialDelay: 50, maxDelay: 50, jitter: 'none' } })
+    await t.rec.waitFor('open', 3_000)
+    t.socket.signal('offline')
+    expect(t.rec.of('close')).toEqual([[{ code: 4002, reason: 'offline', wasClean: false }]])
+    t.socket.signal('online')
+    await t.rec.waitForCount('open', 2, 3_000)
+    expect(t.rec.of('error')).toEqual([])
+  })
+
   it('rejectUnauthorized: false applies to that socket only: another socket at the same time still refuses', async () => {
     const wssUrl = await startTlsServer()
     const lax = connect({ url: wssUrl, heartbeat: false, wsOptions: { rejectUnauthorized: false } })

@@ -1,14 +1,15 @@
 /**
  * Child process for the netns test: a lifeline-ws socket run inside a network namespace with
- * `ip netns exec`. argv: <bundle.cjs> <url> <options JSON>. The bundle is src/index.node.ts built
- * by the test (esbuild), because plain node cannot load the TypeScript sources.
+ * `ip netns exec`. argv: <bundle.cjs> <url> <options JSON> [<ms>]. The bundle is src/index.node.ts
+ * built by the test (esbuild), because plain node cannot load the TypeScript sources. With <ms>,
+ * it sends a numbered message ("1", "2"…) every <ms> while the socket is open.
  *
  * stdout, one JSON object a line: {"event": name, "args": [...]} for every socket event, and
  * {"rtt": ms} the first time a heartbeat is answered. It exits when its stdin closes.
  */
 import { createRequire } from 'node:module'
 
-const [bundle, url, json] = process.argv.slice(2)
+const [bundle, url, json, every] = process.argv.slice(2)
 if (!bundle || !url) throw new Error('usage: netns-client.mjs <bundle.cjs> <url> [options JSON]')
 const { createSocket } = createRequire(import.meta.url)(bundle)
 const say = (object) => process.stdout.write(`${JSON.stringify({ t: Date.now(), ...object })}\n`)
@@ -30,8 +31,12 @@ const poll = setInterval(() => {
   }
 }, 10)
 
+let sent = 0
+const sender = every ? setInterval(() => socket.state === 'open' && socket.send(String(++sent)), Number(every)) : undefined
+
 process.stdin.resume()
 process.stdin.on('end', () => {
   clearInterval(poll)
+  clearInterval(sender)
   process.exit(0)
 })

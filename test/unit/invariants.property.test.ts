@@ -26,7 +26,7 @@ const PHASE_TIMERS: Record<Phase, TimerName[]> = {
 type Step =
   | { kind: 'user'; type: 'start' | 'connect' | 'reconnect' | 'close' }
   | { kind: 'socket'; type: 'open' | 'close' | 'error' | 'failed' | 'pong'; stale: boolean; code: number; reason: string }
-  | { kind: 'timer'; name: TimerName; late: number; buffered: number; quietFor: number }
+  | { kind: 'timer'; name: TimerName; late: number; buffered: number; received: number; quietFor: number; messageQuietFor: number }
   | { kind: 'signal'; signal: 'online' | 'offline' | 'visible' | 'hidden' }
 
 const step: fc.Arbitrary<Step> = fc.oneof(
@@ -43,7 +43,9 @@ const step: fc.Arbitrary<Step> = fc.oneof(
     name: fc.constantFrom<TimerName>('start', 'connect', 'retry', 'stable', 'heartbeat', 'idle', 'lifetime', 'closing'),
     late: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 100_000 })),
     buffered: fc.oneof(fc.constant(0), fc.nat(100_000)),
+    received: fc.oneof(fc.constant(0), fc.nat(100_000)),
     quietFor: fc.oneof(fc.constant(0), fc.nat(60_000), fc.integer({ min: -5_000, max: 0 })),
+    messageQuietFor: fc.oneof(fc.constant(0), fc.nat(60_000), fc.integer({ min: -5_000, max: 0 })),
   }),
   fc.record({ kind: fc.constant('signal' as const), signal: fc.constantFrom('online' as const, 'offline' as const, 'visible' as const, 'hidden' as const) }),
 )
@@ -86,7 +88,7 @@ describe('pure core invariants', () => {
                 ? { type: 'close', at, code: 1000, reason: '' }
                 : { type: s.type, at }
               : s.kind === 'timer'
-                ? { type: 'timer', name: s.name, at, late: s.late, random, buffered: s.buffered, lastInbound: at - s.quietFor }
+                ? { type: 'timer', name: s.name, at, late: s.late, random, buffered: s.buffered, received: s.received, lastInbound: at - s.quietFor, lastMessage: at - s.messageQuietFor }
                 : s.kind === 'signal'
                   ? { type: 'signal', signal: s.signal, at, random }
                   : s.type === 'open'

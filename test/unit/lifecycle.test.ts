@@ -297,6 +297,16 @@ describe('close()', () => {
     expect(h.of('close')).toEqual([[{ code: 4321, reason: 'bye', wasClean: true }]])
   })
 
+  it('during an attempt that never opened: reported as 1006, as the socket itself reports it (issue 12, #12)', () => {
+    const h = harness({}, { pingFrames: true })
+    expect(h.socket.state).toBe('connecting')
+    h.socket.close(4321, 'bye')
+    expect(h.of('close')).toEqual([[{ code: 1006, reason: 'bye', wasClean: false }]])
+    expect(h.server.last.terminated).toBe(true)
+    h.clock.advance(0)
+    expect(h.of('close')).toHaveLength(1)
+  })
+
   it('drops everything queued with reason "closed", and later sends too', () => {
     const h = harness()
     h.socket.send('a')

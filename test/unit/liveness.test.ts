@@ -122,6 +122,34 @@ describe('heartbeat (app-level message, as in browsers)', () => {
   })
 })
 
+describe('a throwing heartbeat.isPong (issue 12, #4)', () => {
+  it('an error names the option, and the message is delivered as data; the heartbeat goes on', () => {
+    const h = harness(
+      {
+        heartbeat: {
+          ...HB,
+          message: 'ping',
+          isPong: (d) => {
+            if (d === 'odd') throw new Error('cannot parse')
+            return d === 'pong'
+          },
+        },
+      },
+      { answer: answerPing },
+    )
+    h.server.accept()
+    h.server.send('odd')
+    expect(h.names().slice(-2)).toEqual(['error', 'message'])
+    expect(h.of('message')).toEqual([['odd']])
+    const [[error]] = h.of('error') as [[Error & { code: string }]]
+    expect(error.code).toBe('SOCKET_ERROR')
+    expect(error.message).toBe('heartbeat.isPong threw: cannot parse')
+    h.clock.advance(5_000)
+    expect(h.socket.state).toBe('open')
+    expect(h.socket.rtt).toBe(0)
+  })
+})
+
 describe('idle watchdog', () => {
   it('no inbound data for idleTimeout: IDLE_TIMEOUT, close 4001, reconnect', () => {
     const h = harness({ idleTimeout: 5_000 })
@@ -134,6 +162,37 @@ describe('idle watchdog', () => {
     expect(h.socket.state).toBe('backoff')
     expect((h.of('error')[0]![0] as { code: string }).code).toBe('IDLE_TIMEOUT')
     expect(h.of('close')).toEqual([[{ code: 4001, reason: 'idle timeout', wasClean: false }]])
+  })
+
+  it('answered heartbeat pings and server pings are not data: a feed that stopped pushing is still noticed (issue 12, #5)', () => {
+    const h = harness({ heartbeat: HB, idleTimeout: 5_000 }, { pingFrames: true })
+    h.server.accept()
+    h.clock.advance(2_000)
+    h.server.send('last data')
+    for (let i = 0; i < 4; i++) {
+      h.clock.advance(1_000)
+      h.server.last.emitFrame('ping')
+    }
+    h.clock.advance(999)
+    expect(h.socket.state).toBe('open')
+    expect(h.server.last.pings).toBeGreaterThan(0) // the heartbeat ran, and was answered
+    h.clock.advance(1)
+    expect(h.socket.state).toBe('backoff')
+    const [[error]] = h.of('error') as [[Error & { code: string }]]
+    expect(error.code).toBe('IDLE_TIMEOUT')
+    expect(error.message).toBe('no data received for 5000 ms (idleTimeout 5000 ms)')
+    expect(h.of('close')).toEqual([[{ code: 4001, reason: 'idle timeout', wasClean: false }]])
+  })
+
+  it('answers to an app-level heartbeat message (isPong) are not data either', () => {
+    const h = harness({ heartbeat: { ...HB, mode: 'message', message: 'ping' }, idleTimeout: 5_000 }, { answer: answerPing })
+    h.server.accept()
+    h.clock.advance(4_999)
+    expect(h.socket.rtt).toBe(0) // pings went out and were answered
+    expect(h.socket.state).toBe('open')
+    h.clock.advance(1)
+    expect(h.socket.state).toBe('backoff')
+    expect((h.of('error')[0]![0] as { code: string }).code).toBe('IDLE_TIMEOUT')
   })
 })
 
@@ -259,6 +318,23 @@ describe('wake from sleep', () => {
     expect(h.server.last.pings).toBe(1)
     expect(h.of('error')).toEqual([])
     expect(h.socket.state).toBe('open')
+  })
+
+  it('the idle watchdog firing late after a sleep judges nothing: the feed gets a whole idleTimeout from the wake', () => {
+    // the heartbeat's probe answer no longer resets the watchdog (issue 12, #5), so it needs its own wake rule
+    const h = harness({ idleTimeout: 60_000 })
+    h.server.accept()
+    h.clock.advance(10_000)
+    h.clock.jump(3_600_000)
+    h.clock.advance(50_000) // the idle timer fires an hour late
+    expect(h.socket.state).toBe('open')
+    h.clock.advance(30_000)
+    h.server.send('pushing again')
+    h.clock.advance(59_999)
+    expect(h.socket.state).toBe('open')
+    h.clock.advance(1)
+    expect(h.socket.state).toBe('backoff')
+    expect((h.of('error')[0]![0] as { code: string }).code).toBe('IDLE_TIMEOUT')
   })
 
   it('a wall clock stepped forward does not fire the connect timeout early', () => {
@@ -407,5 +483,57 @@ describe('heartbeat behind a large upload', () => {
     h.clock.advance(1_000)
     expect(h.socket.state).toBe('backoff')
     expect((h.of('error')[0]![0] as { code: string }).code).toBe('HEARTBEAT_TIMEOUT')
+  })
+})
+
+describe('heartbeat behind a large download (issue 12, #2)', () => {
+  function downloading() {
+    const h = harness({ heartbeat: HB }, { pingFrames: true })
+    h.server.accept()
+    const socket = h.server.last
+    const answer = socket.ping!
+    socket.ping = () => {
+      socket.pings++ // the pong waits behind the large frame on its way in
+    }
+    socket.bytesRead = 200
+    const complete = (data: string) => {
+      h.server.send(data)
+      socket.emitFrame('pong') // and right behind it, the pong
+      socket.ping = answer
+    }
+    return { h, socket, complete }
+  }
+
+  it('inbound bytes of a message still arriving count as proof of life (Node shows them); a stalled download does not', () => {
+    const { h, socket } = downloading()
+    for (let second = 1; second <= 5; second++) {
+      socket.bytesRead! += 1_000_000 // 1 MB/s of one large frame; no message completes
+      h.clock.advance(1_000)
+      expect(h.socket.state).toBe('open')
+    }
+    expect(socket.pings).toBe(1) // one ping, whose deadline moved on with the bytes
+    h.clock.advance(1_000) // the download stalls: the deadline that just moved runs out
+    expect(h.socket.state).toBe('backoff')
+    expect((h.of('error')[0]![0] as { code: string }).code).toBe('HEARTBEAT_TIMEOUT')
+  })
+
+  it('the message completes: delivered, and the link stays open', () => {
+    const { h, socket, complete } = downloading()
+    for (let second = 1; second <= 3; second++) {
+      socket.bytesRead! += 1_000_000
+      h.clock.advance(1_000)
+    }
+    complete('3 MB later')
+    h.clock.advance(5_000)
+    expect(h.of('message')).toEqual([['3 MB later']])
+    expect(h.of('error')).toEqual([])
+    expect(h.socket.state).toBe('open')
+  })
+
+  it('where the runtime shows no bytes before a message completes (browsers), the heartbeat times out as before', () => {
+    const { h, socket } = downloading()
+    socket.bytesRead = undefined
+    h.clock.advance(2_000)
+    expect(h.socket.state).toBe('backoff')
   })
 })

@@ -193,6 +193,30 @@ describe.each(HOSTS)('TimerTable with %s', (_, host) => {
     expect(portCallbacks).toBeLessThanOrEqual(2)
   })
 
+  it('a slot due 30 days away (issue 12, #3): no port timer asked for more than 2^31 − 1 ms, a few wakes, fires on time', () => {
+    // Node runs a setTimeout over 2^31 − 1 ms after 1 ms (with a TimeoutOverflowWarning): the
+    // table re-armed it every tick, a busy loop for the whole wait
+    const clock = createVirtualClock(1_000)
+    const asked: number[] = []
+    const counted = Object.assign(Object.create(clock) as VirtualClock, {
+      setTimeout: (callback: () => void, ms: number) => {
+        asked.push(ms)
+        return clock.setTimeout(callback, ms)
+      },
+    })
+    const { timers, fired } = table(counted, host)
+    const DAYS_30 = 30 * 24 * 3_600_000
+    timers.set('lifetime', DAYS_30)
+    timers.set('heartbeat', 2 ** 31)
+    clock.advance(DAYS_30)
+    expect(Math.max(...asked)).toBeLessThanOrEqual(2 ** 31 - 1)
+    expect(asked.length).toBeLessThanOrEqual(4)
+    expect(fired).toEqual([
+      { slot: 'heartbeat', at: 1_000 + 2 ** 31, late: 0 },
+      { slot: 'lifetime', at: 1_000 + DAYS_30, late: 0 },
+    ])
+  })
+
   it('a listener that throws does not stop the table: the next slot still fires', () => {
     const clock = createVirtualClock()
     const { timers, fired } = table(clock, host, ({ slot }) => {
