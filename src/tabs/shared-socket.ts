@@ -1,0 +1,370 @@
+/**
+ * createSharedSocket: one real socket for every tab of an origin that names the same connection.
+ *
+ * Election: every tab asks Web Locks for the lock named after the channel; the holder (the leader)
+ * owns the real socket, the others queue behind it. A closed tab releases its lock at once and the
+ * next waiting tab leads. A frozen leader keeps its lock, so followers probe over BroadcastChannel
+ * when they have not heard from it for a second, and steal the lock (`steal: true`) after
+ * `takeoverTimeout` × [1, 1.5) ms (jittered, so many tabs do not steal together) without an answer.
+ *
+ * Sends: every tab keeps its messages in an outbox, numbered, until the leader reports them
+ * written (or dropped). A new leader gets every unreported message again, in order, so nothing
+ * sent while no tab leads is lost (a message written just before its leader vanished may arrive
+ * twice). Events, state, stats() and history() of the leader's socket are mirrored to followers.
+ */
+import { createNanoEvents } from 'nanoevents'
+import { attachBrowserSignals, browserDefaults } from '../adapters/browser.js'
+import type { Data, DropReason } from '../core/queue.js'
+import type { EnvSignal, Phase } from '../core/state.js'
+import { checkData, describe, type SocketOptions } from '../options.js'
+import { LifelineError } from '../runtime/errors.js'
+import type { Disconnect, Stats } from '../runtime/monitor.js'
+import { createSocket, type LifelineSocket, type SocketEventName, type SocketEvents } from '../runtime/socket.js'
+import { createMessageStream, type MessageStream } from '../runtime/stream.js'
+import { connectionName, splitOptions } from '../split-options.js'
+
+export interface TabOptions {
+  /** Names the connection across tabs (the lock and the BroadcastChannel). @default 'lifeline-ws ' + the url (and protocols); required when either is a function */
+  channel?: string
+  /** ms a follower waits for a probed leader before taking over (plus up to half again, random). @default 3000 */
+  takeoverTimeout?: number
+}
+
+export interface SharedSocketOptions extends SocketOptions, TabOptions {}
+
+export interface SharedSocket extends LifelineSocket {
+  /**
+   * 'leader': this tab holds the real socket. 'follower': the leader's socket serves it.
+   * 'alone': no Web Locks or BroadcastChannel here, so this tab has a socket of its own.
+   */
+  readonly role: 'leader' | 'follower' | 'alone'
+}
+
+/** What the leader's socket looks like, sent with each of its events and each answer to a probe. */
+interface Snapshot {
+  state: Phase
+  attempt: number
+  rtt: number | undefined
+  protocol: string
+  url: string
+  bufferedAmount: number
+  stats: Stats
+  history: Disconnect[]
+}
+
+/** Posted on the BroadcastChannel. `to` addresses one tab; `id` is the sender. */
+type Wire =
+  | { t: 'lead'; id: string; s: Snapshot }
+  | { t: 'probe' }
+  | { t: 'ev'; id: string; n: SocketEventName; a: unknown[]; s: Snapshot }
+  | { t: 'msg'; id: string; d: unknown }
+  | { t: 'send'; to: string; id: string; q: number; d: Data }
+  | { t: 'ack'; to: string; q: number; r?: DropReason }
+  | { t: 'cmd'; to: string; c: 'connect' | 'reconnect' | 'signal'; a?: EnvSignal }
+
+interface Outgoing {
+  q: number
+  d: Data
+  settle?: (reason?: DropReason) => void
+}
+
+/** Events of the leader's socket that every tab sees ('message' goes its own way; 'drop' only to the sender). */
+const MIRRORED: SocketEventName[] = ['state', 'open', 'close', 'error', 'reconnecting', 'giveup']
+const PROBE_EVERY = 1000
+const WHERE = 'createSharedSocket(options)'
+
+/** Like `createSocket`, but one connection serves every tab of this origin (see the module comment). */
+export function createSharedSocket(options: SharedSocketOptions): SharedSocket {
+  const [own, socketOptions] = splitOptions<TabOptions>(options, ['channel', 'takeoverTimeout'], WHERE)
+  const name = `lifeline-ws ${connectionName(own.channel, socketOptions, WHERE, 'channel')}`
+  const takeover = own.takeoverTimeout ?? 3000
+  if (typeof takeover !== 'number' || !(takeover > 0 && takeover < Infinity)) {
+    throw new RangeError(`${WHERE}: takeoverTimeout must be a number of ms > 0, got ${describe(takeover)}`)
+  }
+  const make = (lazy: boolean): LifelineSocket =>
+    createSocket({ ...socketOptions, lazy }, browserDefaults(), attachBrowserSignals)
+  // validates every option now, in every tab; a follower never opens it
+  let real = make(true)
+  const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks
+  if (typeof locks?.request !== 'function' || typeof BroadcastChannel !== 'function') {
+    socketOptions.debug?.('tabs: no Web Locks or BroadcastChannel here; this tab keeps a socket of its own', {})
+    if (!socketOptions.lazy) real.connect()
+    return Object.defineProperty(real, 'role', { value: 'alone' }) as SharedSocket
+  }
+  real.close()
+
+  const emitter = createNanoEvents<SocketEvents>()
+  const emit = (event: SocketEventName, ...args: unknown[]): void => (emitter.emit as (e: string, ...a: unknown[]) => void)(event, ...args)
+  const channel = new BroadcastChannel(name)
+  const me = Math.random().toString(36).slice(2)
+  const queueLimit = socketOptions.queue?.maxMessages ?? 1000
+  const giveUp = new AbortController()
+  const outbox: Outgoing[] = []
+  let role: 'leader' | 'follower' = 'follower'
+  let leader: string | undefined
+  let snap: Snapshot | undefined
+  let snapAt = 0
+  let current: Phase = 'idle'
+  let closed = false
+  let waiting = false
+  /** While set, the leader's socket is being closed by this tab: its events and 'closed' drops are not news. */
+  let quiet = false
+  let seq = 0
+  let unbind: (() => void)[] = []
+  let unlock: (() => void) | undefined
+  let stealTimer: ReturnType<typeof setTimeout> | undefined
+
+  const post = (message: Wire): void => channel.postMessage(message)
+  const snapshot = (): Snapshot => ({
+    state: real.state,
+    attempt: real.attempt,
+    rtt: real.rtt,
+    protocol: real.protocol,
+    url: real.url,
+    bufferedAmount: real.bufferedAmount,
+    stats: real.stats(),
+    history: real.history(),
+  })
+  const mirror = (next: Phase, reason: string): void => {
+    const prev = current
+    if (next !== prev) emit('state', (current = next), prev, reason)
+  }
+  const announce = (): void => post({ t: 'lead', id: me, s: snapshot() })
+
+  /** Ask for the lock: queued behind the holder, or taking it from a holder that stopped answering. */
+  const candidate = (steal = false): void => {
+    if (closed || (!steal && waiting)) return
+    if (!steal) waiting = true
+    locks
+      .request(name, steal ? { steal } : { signal: giveUp.signal }, () => {
+        if (!steal) waiting = false
+        return closed ? undefined : new Promise<void>((release) => lead(release))
+      })
+      // rejected: the lock was stolen from this tab (or the request aborted by close())
+      .catch(() => {
+        stepDown()
+        candidate()
+      })
+  }
+
+  const lead = (release: () => void): void => {
+    clearTimeout(stealTimer)
+    stealTimer = undefined
+    role = 'leader'
+    leader = me
+    unlock = release
+    real = make(true)
+    if (binaryType !== undefined) real.binaryType = binaryType
+    unbind = MIRRORED.map((event) =>
+      real.on(event, (...args: unknown[]) => {
+        if (quiet) return
+        if (event === 'state') mirror(args[0] as Phase, args[2] as string)
+        else emit(event, ...args)
+        const error = args[0] as LifelineError
+        post({ t: 'ev', id: me, n: event, a: event === 'error' ? [{ code: error.code, message: error.message }] : args, s: snapshot() })
+      }),
+    )
+    unbind.push(
+      real.on('message', (data) => {
+        emit('message', data)
+        post({ t: 'msg', id: me, d: data })
+      }),
+    )
+    mirror(real.state, 'this tab leads')
+    announce()
+    for (const entry of outbox) write(me, entry.q, entry.d)
+    if (!socketOptions.lazy) real.connect()
+  }
+
+  /** No longer the leader: close the real socket quietly; every tab's unwritten messages stay in its outbox. */
+  const stepDown = (): void => {
+    if (role !== 'leader') return
+    role = 'follower'
+    leader = undefined
+    snapAt = 0
+    for (const off of unbind.splice(0)) off()
+    quiet = true
+    real.close()
+    quiet = false
+    unlock?.()
+  }
+
+  /** Leader: write one message of tab `from` and tell that tab when it is written or dropped. */
+  const write = (from: string, q: number, data: Data): void => {
+    real.sendAsync(data).then(
+      () => report(from, q),
+      (error: { reason: DropReason }) => !quiet && report(from, q, error.reason),
+    )
+  }
+  const report = (to: string, q: number, reason?: DropReason): void => {
+    if (to === me) settle(q, reason)
+    else post({ t: 'ack', to, q, r: reason })
+  }
+  const settle = (q: number, reason?: DropReason): void => {
+    const at = outbox.findIndex((entry) => entry.q === q)
+    if (at < 0) return
+    const [entry] = outbox.splice(at, 1)
+    entry!.settle?.(reason)
+    if (reason) emit('drop', { data: entry!.d, reason })
+  }
+  const deliver = (entry: Outgoing): void => {
+    if (role === 'leader') write(me, entry.q, entry.d)
+    else if (leader) post({ t: 'send', to: leader, id: me, q: entry.q, d: entry.d })
+  }
+  const enqueue = (data: Data, settle?: Outgoing['settle']): boolean => {
+    if (closed || outbox.length >= queueLimit) {
+      const reason: DropReason = closed ? 'closed' : 'overflow'
+      settle?.(reason)
+      emit('drop', { data, reason })
+      return false
+    }
+    const entry: Outgoing = { q: ++seq, d: data, settle }
+    outbox.push(entry)
+    deliver(entry)
+    return true
+  }
+  const command = (c: 'connect' | 'reconnect' | 'signal', a?: EnvSignal): void => {
+    if (role === 'leader') c === 'signal' ? real.signal(a!) : real[c]()
+    else if (leader) post({ t: 'cmd', to: leader, c, a })
+  }
+
+  channel.onmessage = ({ data: m }: MessageEvent<Wire>) => {
+    if (closed) return
+    if (m.t === 'probe') return void (role === 'leader' && announce())
+    if ('to' in m && m.to !== me) return
+    if (m.t === 'send') return void (role === 'leader' && write(m.id, m.q, m.d))
+    if (m.t === 'cmd') return void (role === 'leader' && command(m.c, m.a))
+    if (m.t === 'ack') return settle(m.q, m.r)
+    if (role === 'leader') return
+    // from a leader: it is alive, and may be a new one
+    clearTimeout(stealTimer)
+    stealTimer = undefined
+    if (m.t === 'msg') return void (m.id === leader && emit('message', m.d))
+    if (m.id !== leader) {
+      leader = m.id
+      for (const entry of outbox) deliver(entry)
+    }
+    snap = m.s
+    snapAt = Date.now()
+    if (m.t === 'lead') return mirror(snap.state, 'leader tab')
+    const [first, , reason] = m.a as [unknown, unknown, string]
+    if (m.n === 'state') mirror(first as Phase, reason)
+    else emit(m.n, m.n === 'error' ? new LifelineError((first as LifelineError).code, (first as LifelineError).message) : first)
+  }
+
+  const tick = setInterval(() => {
+    if (role === 'leader' || stealTimer || Date.now() - snapAt < PROBE_EVERY) return
+    post({ t: 'probe' })
+    stealTimer = setTimeout(() => {
+      stealTimer = undefined
+      candidate(true)
+    }, takeover * (1 + Math.random() / 2))
+  }, PROBE_EVERY)
+
+  let binaryType: LifelineSocket['binaryType'] | undefined = socketOptions.binaryType
+  candidate()
+  post({ t: 'probe' })
+
+  const live = (): LifelineSocket | Snapshot | undefined => (role === 'leader' ? real : snap)
+  const shared: SharedSocket = {
+    get role() {
+      return role
+    },
+    get state() {
+      return current
+    },
+    get attempt() {
+      return live()?.attempt ?? 0
+    },
+    /** This tab's messages not yet written by the leader. */
+    get queued() {
+      return outbox.length
+    },
+    get rtt() {
+      return live()?.rtt
+    },
+    get protocol() {
+      return live()?.protocol ?? ''
+    },
+    get url() {
+      return live()?.url ?? real.url
+    },
+    get bufferedAmount() {
+      return live()?.bufferedAmount ?? 0
+    },
+    get binaryType() {
+      return real.binaryType
+    },
+    set binaryType(value) {
+      real.binaryType = value
+      binaryType = value
+    },
+    on(event, listener) {
+      if (![...MIRRORED, 'message', 'drop'].includes(event)) throw new TypeError(`on(event): unknown event ${describe(event)}`)
+      if (typeof listener !== 'function') throw new TypeError(`on("${event}", listener): listener must be a function, got ${describe(listener)}`)
+      return emitter.on(event, listener)
+    },
+    send(data) {
+      checkData('send(data): data', data)
+      return enqueue(data)
+    },
+    sendAsync(data) {
+      checkData('sendAsync(data): data', data)
+      return new Promise((resolve, reject) => {
+        enqueue(data, (reason) =>
+          reason ? reject(Object.assign(new LifelineError('DROPPED', `message dropped: ${reason}`), { reason })) : resolve(),
+        )
+      })
+    },
+    connect: () => command('connect'),
+    reconnect: () => command('reconnect'),
+    signal: (signal) => command('signal', signal),
+    stats: () => (role === 'leader' ? real.stats() : (snap?.stats ?? real.stats())),
+    history: () => (role === 'leader' ? real.history() : (snap?.history ?? [])),
+    close(code = 1000, reason = '') {
+      if (closed) return
+      quiet = true
+      try {
+        // checks code and reason exactly as a socket does (a follower's socket is closed already)
+        real.close(code, reason)
+      } finally {
+        quiet = false
+      }
+      stepDown()
+      closed = true
+      giveUp.abort()
+      clearInterval(tick)
+      clearTimeout(stealTimer)
+      channel.close()
+      for (const entry of outbox.splice(0)) {
+        entry.settle?.('closed')
+        emit('drop', { data: entry.d, reason: 'closed' })
+      }
+      mirror('closed', 'closed by this tab')
+    },
+    opened() {
+      if (current === 'open') return Promise.resolve()
+      if (current === 'closed') return Promise.reject(new LifelineError('CLOSED', 'the socket was closed'))
+      return new Promise((resolve, reject) => {
+        const off = emitter.on('state', (next) => {
+          if (next !== 'open' && next !== 'closed') return
+          off()
+          next === 'open' ? resolve() : reject(new LifelineError('CLOSED', 'the socket was closed'))
+        })
+      })
+    },
+    messages(streamOptions = {}): MessageStream {
+      const bufferSize = streamOptions.bufferSize ?? 100
+      if (!Number.isInteger(bufferSize) || bufferSize < 1) {
+        throw new RangeError(`messages({ bufferSize }): bufferSize must be a whole number >= 1, got ${describe(bufferSize)}`)
+      }
+      return createMessageStream(
+        bufferSize,
+        (push) => emitter.on('message', push),
+        (end) => emitter.on('state', (next) => next === 'closed' && end()),
+        closed,
+      )
+    },
+  }
+  return shared
+}
