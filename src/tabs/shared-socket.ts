@@ -52,15 +52,19 @@ interface Snapshot {
   history: Disconnect[]
 }
 
-/** Posted on the BroadcastChannel. `to` addresses one tab; `id` is the sender. */
-type Wire =
+/**
+ * Posted on the BroadcastChannel, stamped with `at` (Date.now() when posted). `to` addresses one
+ * tab; `id` (only on what a leader posts) names the leader.
+ */
+type Wire = { at?: number } & (
   | { t: 'lead'; id: string; s: Snapshot }
   | { t: 'probe' }
   | { t: 'ev'; id: string; n: SocketEventName; a: unknown[]; s: Snapshot }
   | { t: 'msg'; id: string; d: unknown }
-  | { t: 'send'; to: string; id: string; q: number; d: Data }
+  | { t: 'send'; to: string; from: string; q: number; d: Data }
   | { t: 'ack'; to: string; q: number; r?: DropReason }
   | { t: 'cmd'; to: string; c: 'connect' | 'reconnect' | 'signal'; a?: EnvSignal }
+)
 
 interface Outgoing {
   q: number
@@ -114,7 +118,10 @@ export function createSharedSocket(options: SharedSocketOptions): SharedSocket {
   let unlock: (() => void) | undefined
   let stealTimer: ReturnType<typeof setTimeout> | undefined
 
-  const post = (message: Wire): void => channel.postMessage(message)
+  const post = (message: Wire): void => {
+    message.at = Date.now()
+    channel.postMessage(message)
+  }
   const snapshot = (): Snapshot => ({
     state: real.state,
     attempt: real.attempt,
@@ -209,7 +216,7 @@ export function createSharedSocket(options: SharedSocketOptions): SharedSocket {
   }
   const deliver = (entry: Outgoing): void => {
     if (role === 'leader') write(me, entry.q, entry.d)
-    else if (leader) post({ t: 'send', to: leader, id: me, q: entry.q, d: entry.d })
+    else if (leader) post({ t: 'send', to: leader, from: me, q: entry.q, d: entry.d })
   }
   const enqueue = (data: Data, settle?: Outgoing['settle']): boolean => {
     if (closed || outbox.length >= queueLimit) {
@@ -229,21 +236,30 @@ export function createSharedSocket(options: SharedSocketOptions): SharedSocket {
   }
 
   channel.onmessage = ({ data: m }: MessageEvent<Wire>) => {
-    if (closed) return
-    if (m.t === 'probe') return void (role === 'leader' && announce())
-    if ('to' in m && m.to !== me) return
-    if (m.t === 'send') return void (role === 'leader' && write(m.id, m.q, m.d))
-    if (m.t === 'cmd') return void (role === 'leader' && command(m.c, m.a))
+    if (closed || ('to' in m && m.to !== me)) return
     if (m.t === 'ack') return settle(m.q, m.r)
-    if (role === 'leader') return
-    // from a leader: it is alive, and may be a new one
-    clearTimeout(stealTimer)
-    stealTimer = undefined
-    if (m.t === 'msg') return void (m.id === leader && emit('message', m.d))
-    if (m.id !== leader) {
+    if (role === 'leader') {
+      // Another tab leads, or this one was frozen (or stuck) long enough for a follower to have
+      // taken over: the lock may be gone, so write nothing more (the senders keep their messages).
+      if ('id' in m || Date.now() - m.at! > takeover) {
+        stepDown()
+        return candidate()
+      }
+      if (m.t === 'probe') announce()
+      else if (m.t === 'send') write(m.from, m.q, m.d)
+      else if (m.t === 'cmd') command(m.c, m.a)
+      return
+    }
+    if (!('id' in m)) return
+    // a new leader only by its announcement: a deposed one may still post events before it notices
+    if (m.t === 'lead' && m.id !== leader) {
       leader = m.id
       for (const entry of outbox) deliver(entry)
     }
+    if (m.id !== leader) return
+    clearTimeout(stealTimer)
+    stealTimer = undefined
+    if (m.t === 'msg') return emit('message', m.d)
     snap = m.s
     snapAt = Date.now()
     if (m.t === 'lead') return mirror(snap.state, 'leader tab')
