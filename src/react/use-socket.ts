@@ -53,9 +53,9 @@ const WHERE = 'useSocket(options)'
 export function useSocket<T = undefined>(options: UseSocketOptions<T>): UseSocketResult<T> {
   const [own, socketOptions] = splitOptions<HookOptions>(options as UseSocketOptions<unknown>, HOOK_KEYS, WHERE)
   const key = connectionName(own.key, socketOptions, WHERE, 'key')
-  const enabled = check('enabled', own.enabled, typeof own.enabled === 'boolean') ?? true
-  const linger = check('linger', own.linger, typeof own.linger === 'number' && own.linger >= 0 && own.linger < Infinity) ?? 1000
-  for (const name of ['reduce', 'create'] as const) check(name, own[name], typeof own[name] === 'function')
+  const enabled = check('enabled', own.enabled, typeof own.enabled === 'boolean', 'a boolean') ?? true
+  const linger = check('linger', own.linger, typeof own.linger === 'number' && own.linger >= 0 && own.linger < Infinity, 'a number of ms >= 0') ?? 1000
+  for (const name of ['reduce', 'create'] as const) check(name, own[name], typeof own[name] === 'function', 'a function')
   // read by the subscription when it runs, so a new reducer or linger needs no resubscribe
   const latest = useRef({ own, socketOptions, linger })
   latest.current = { own, socketOptions, linger }
@@ -108,14 +108,7 @@ export function useSocket<T = undefined>(options: UseSocketOptions<T>): UseSocke
 }
 
 /** `value` when `ok` or not given (undefined), else a TypeError naming the option. */
-function check<V>(name: string, value: V, ok: boolean): V {
+function check<V>(name: string, value: V, ok: boolean, expected: string): V {
   if (value === undefined || ok) return value
-  throw new TypeError(`${WHERE}: ${name} must be ${EXPECTED[name]}, got ${describe(value)}`)
-}
-
-const EXPECTED: Record<string, string> = {
-  enabled: 'a boolean',
-  linger: 'a number of ms >= 0',
-  reduce: 'a function',
-  create: 'a function',
+  throw new TypeError(`${WHERE}: ${name} must be ${expected}, got ${describe(value)}`)
 }

@@ -40,17 +40,11 @@ export interface SharedSocket extends LifelineSocket {
   readonly role: 'leader' | 'follower' | 'alone'
 }
 
+/** The leader socket's properties that followers read as their own. */
+const MIRRORED_PROPERTIES = ['state', 'attempt', 'rtt', 'protocol', 'url', 'bufferedAmount'] as const
+
 /** What the leader's socket looks like, sent with each of its events and each answer to a probe. */
-interface Snapshot {
-  state: Phase
-  attempt: number
-  rtt: number | undefined
-  protocol: string
-  url: string
-  bufferedAmount: number
-  stats: Stats
-  history: Disconnect[]
-}
+type Snapshot = Pick<LifelineSocket, (typeof MIRRORED_PROPERTIES)[number]> & { stats: Stats; history: Disconnect[] }
 
 /**
  * Posted on the BroadcastChannel, stamped with `at` (Date.now() when posted). `to` addresses one
@@ -123,12 +117,7 @@ export function createSharedSocket(options: SharedSocketOptions): SharedSocket {
     channel.postMessage(message)
   }
   const snapshot = (): Snapshot => ({
-    state: real.state,
-    attempt: real.attempt,
-    rtt: real.rtt,
-    protocol: real.protocol,
-    url: real.url,
-    bufferedAmount: real.bufferedAmount,
+    ...(Object.fromEntries(MIRRORED_PROPERTIES.map((key) => [key, real[key]])) as unknown as Snapshot),
     stats: real.stats(),
     history: real.history(),
   })
@@ -278,35 +267,27 @@ export function createSharedSocket(options: SharedSocketOptions): SharedSocket {
   }, PROBE_EVERY)
 
   let binaryType: LifelineSocket['binaryType'] | undefined = socketOptions.binaryType
+  // a closing leader tab closes its socket first, so the next leader's connection never overlaps it
+  const onPageHide = (): void => {
+    stepDown()
+    candidate()
+  }
+  globalThis.addEventListener?.('pagehide', onPageHide)
   candidate()
   post({ t: 'probe' })
 
-  const live = (): LifelineSocket | Snapshot | undefined => (role === 'leader' ? real : snap)
-  const shared: SharedSocket = {
+  /** The leader's socket, or the last snapshot of it (before any: this tab's closed socket). */
+  const live = (): LifelineSocket | Snapshot => (role === 'leader' || !snap ? real : snap)
+  const shared = {
     get role() {
       return role
     },
     get state() {
       return current
     },
-    get attempt() {
-      return live()?.attempt ?? 0
-    },
     /** This tab's messages not yet written by the leader. */
     get queued() {
       return outbox.length
-    },
-    get rtt() {
-      return live()?.rtt
-    },
-    get protocol() {
-      return live()?.protocol ?? ''
-    },
-    get url() {
-      return live()?.url ?? real.url
-    },
-    get bufferedAmount() {
-      return live()?.bufferedAmount ?? 0
     },
     get binaryType() {
       return real.binaryType
@@ -316,8 +297,8 @@ export function createSharedSocket(options: SharedSocketOptions): SharedSocket {
       binaryType = value
     },
     on(event, listener) {
-      if (![...MIRRORED, 'message', 'drop'].includes(event)) throw new TypeError(`on(event): unknown event ${describe(event)}`)
-      if (typeof listener !== 'function') throw new TypeError(`on("${event}", listener): listener must be a function, got ${describe(listener)}`)
+      // the socket's own checks and messages: subscribe to it and let go at once
+      real.on(event, listener)()
       return emitter.on(event, listener)
     },
     send(data) {
@@ -335,8 +316,8 @@ export function createSharedSocket(options: SharedSocketOptions): SharedSocket {
     connect: () => command('connect'),
     reconnect: () => command('reconnect'),
     signal: (signal) => command('signal', signal),
-    stats: () => (role === 'leader' ? real.stats() : (snap?.stats ?? real.stats())),
-    history: () => (role === 'leader' ? real.history() : (snap?.history ?? [])),
+    stats: () => (live() === real ? real.stats() : snap!.stats),
+    history: () => (live() === real ? real.history() : snap!.history),
     close(code = 1000, reason = '') {
       if (closed) return
       quiet = true
@@ -350,6 +331,7 @@ export function createSharedSocket(options: SharedSocketOptions): SharedSocket {
       closed = true
       giveUp.abort()
       clearInterval(tick)
+      globalThis.removeEventListener?.('pagehide', onPageHide)
       clearTimeout(stealTimer)
       channel.close()
       for (const entry of outbox.splice(0)) {
@@ -359,28 +341,30 @@ export function createSharedSocket(options: SharedSocketOptions): SharedSocket {
       mirror('closed', 'closed by this tab')
     },
     opened() {
-      if (current === 'open') return Promise.resolve()
-      if (current === 'closed') return Promise.reject(new LifelineError('CLOSED', 'the socket was closed'))
       return new Promise((resolve, reject) => {
-        const off = emitter.on('state', (next) => {
-          if (next !== 'open' && next !== 'closed') return
-          off()
-          next === 'open' ? resolve() : reject(new LifelineError('CLOSED', 'the socket was closed'))
-        })
+        /** true once settled: open resolves, closed rejects, anything else waits */
+        const settle = (next: Phase): boolean => {
+          if (next === 'open') resolve()
+          else if (next === 'closed') reject(new LifelineError('CLOSED', 'the socket was closed'))
+          else return false
+          return true
+        }
+        if (settle(current)) return
+        const off = emitter.on('state', (next) => settle(next) && off())
       })
     },
     messages(streamOptions = {}): MessageStream {
-      const bufferSize = streamOptions.bufferSize ?? 100
-      if (!Number.isInteger(bufferSize) || bufferSize < 1) {
-        throw new RangeError(`messages({ bufferSize }): bufferSize must be a whole number >= 1, got ${describe(bufferSize)}`)
-      }
+      // checked by the socket's own messages() (a stream that ends at once)
+      void real.messages(streamOptions).return!()
       return createMessageStream(
-        bufferSize,
+        streamOptions.bufferSize ?? 100,
         (push) => emitter.on('message', push),
         (end) => emitter.on('state', (next) => next === 'closed' && end()),
         closed,
       )
     },
-  }
+  } as SharedSocket
+  // attempt, rtt, protocol, url, bufferedAmount: the leader's
+  for (const key of MIRRORED_PROPERTIES.slice(1)) Object.defineProperty(shared, key, { get: () => live()[key] })
   return shared
 }
