@@ -10,6 +10,7 @@
  * - a leader that keeps its lock but answers nothing (frozen, or its main thread stuck): a follower
  *   steals the lock after the probe and takeoverTimeout; back, the old leader steps down and its
  *   connection closes
+ * - close() in the leader tab: it is closed, another page leads; a follower's sendAsync resolves
  * - no BroadcastChannel: every page falls back to a socket of its own and says so
  */
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -177,6 +178,27 @@ describe.sequential('lifeline-ws/tabs in Chromium', () => {
     expect(await send(leader, ['from-old-leader'])).toEqual([true])
     await server.waitForReceived(6, 3_000)
     expect(server.received).toEqual([...numbered('f', 5), 'from-old-leader'])
+  })
+
+  it("close() in the leader tab: that tab is 'closed', another leads; a follower's sendAsync resolves once written", async () => {
+    const server = await countingServer()
+    const tabs = [await openTab(server), await openTab(server)]
+    await untilAll(tabs, "both pages 'open'", async (p) => (await state(p)) === 'open', 5_000)
+    const leaderAt = (await roles(tabs)).indexOf('leader')
+    const leader = tabs[leaderAt]!
+    const other = tabs[1 - leaderAt]!
+    await leader.evaluate(() => (window as any).socket.close())
+    expect(await state(leader)).toBe('closed')
+    await untilAll([other], 'the other page leading, open', async (p) => (await role(p)) === 'leader' && (await state(p)) === 'open', CLOSED_LEADER_BOUND_MS)
+    expect(await leader.evaluate(() => (window as any).socket.send('after-close'))).toBe(false)
+    expect(await leader.evaluate(() => (window as any).log.filter((e: unknown[]) => e[0] === 'drop').map((e: any) => [e[1].data, e[1].reason]))).toEqual([
+      ['after-close', 'closed'],
+    ])
+    await other.evaluate(() => (window as any).socket.sendAsync('confirmed'))
+    await server.waitForReceived(1, 3_000)
+    expect(server.received).toEqual(['confirmed'])
+    expect(server.connectionCount).toBe(2)
+    expect(server.maxOpen(), 'connections open at once').toBe(1)
   })
 
   it('without BroadcastChannel every page keeps a socket of its own, and says so', async () => {
