@@ -267,12 +267,6 @@ export function createSharedSocket(options: SharedSocketOptions): SharedSocket {
   }, PROBE_EVERY)
 
   let binaryType: LifelineSocket['binaryType'] | undefined = socketOptions.binaryType
-  // a closing leader tab closes its socket first, so the next leader's connection never overlaps it
-  const onPageHide = (): void => {
-    stepDown()
-    candidate()
-  }
-  globalThis.addEventListener?.('pagehide', onPageHide)
   candidate()
   post({ t: 'probe' })
 
@@ -331,7 +325,6 @@ export function createSharedSocket(options: SharedSocketOptions): SharedSocket {
       closed = true
       giveUp.abort()
       clearInterval(tick)
-      globalThis.removeEventListener?.('pagehide', onPageHide)
       clearTimeout(stealTimer)
       channel.close()
       for (const entry of outbox.splice(0)) {

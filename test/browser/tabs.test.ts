@@ -54,7 +54,13 @@ afterAll(async () => {
   if (userDataDir) await rm(userDataDir, { recursive: true, force: true })
 })
 
-/** A `ws` server that also tracks how many connections are open at once, and the most ever. */
+/**
+ * A `ws` server that also tracks how many connections are open at once, and the most ever. A
+ * connection ends when its close frame arrives (or its TCP connection closes, if that is first):
+ * a leader closes its socket before it lets go of the lock, but the TCP teardown after the close
+ * handshake may finish a few ms after the next leader's upgrade. `ws` reports the close frame only
+ * through its receiver's 'conclude' event (internal, stable across ws 8).
+ */
 async function countingServer(): Promise<TestWsServer & { open: () => number; maxOpen: () => number }> {
   let open = 0
   let maxOpen = 0
@@ -62,7 +68,13 @@ async function countingServer(): Promise<TestWsServer & { open: () => number; ma
     onMessage: () => {},
     onConnection: (ws: WebSocket) => {
       maxOpen = Math.max(maxOpen, ++open)
-      ws.on('close', () => open--)
+      let ended = false
+      const end = (): void => {
+        if (!ended) open--
+        ended = true
+      }
+      ;(ws as unknown as { _receiver: { on(event: 'conclude', listener: () => void): void } })._receiver.on('conclude', end)
+      ws.on('close', end)
     },
   })
   return Object.assign(server, { open: () => open, maxOpen: () => maxOpen })
