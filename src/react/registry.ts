@@ -20,10 +20,11 @@ export function peek(key: string): SharedEntry | undefined {
   return entries.get(key)
 }
 
-/** One more user of `key`'s socket, made by `make()` if there is none. */
+/** One more user of `key`'s socket, made by `make()` if there is none or it was closed for good. */
 export function acquire(key: string, make: () => LifelineSocket): SharedEntry {
   let entry = entries.get(key)
-  if (!entry) entries.set(key, (entry = { key, socket: make(), users: 0, linger: undefined }))
+  // a socket closed by its user or given up stays with the components that hold it; newcomers get a new one
+  if (!entry || entry.socket.state === 'closed') entries.set(key, (entry = { key, socket: make(), users: 0, linger: undefined }))
   clearTimeout(entry.linger)
   entry.linger = undefined
   entry.users++

@@ -128,6 +128,19 @@ describe.sequential('lifeline-ws/react in Chromium (React 19, StrictMode, Vite b
     expect(ws.connectionCount).toBe(1)
   })
 
+  it('a socket closed for good (close() or give-up) is not handed to the next component with its key', async () => {
+    const ws = await server()
+    await openApp()
+    await setProbes({ a: { ...BASE, url: ws.url } })
+    await untilState(['a'], 'open', 5_000)
+    await page.evaluate(() => window.hooks.a!.socket!.close())
+    await untilState(['a'], 'closed', 3_000)
+    await setProbes({ a: { ...BASE, url: ws.url }, b: { ...BASE, url: ws.url } })
+    await untilState(['b'], 'open', 5_000)
+    expect(await stateOf('a'), 'the component holding the closed socket').toBe('closed')
+    expect(ws.connectionCount).toBe(2)
+  })
+
   it('reduce: a message that does not change the data does not re-render', async () => {
     const ws = await server()
     await openApp()
