@@ -10,7 +10,7 @@
  * Sends: every tab keeps its messages in an outbox, numbered, until the leader reports them
  * written (or dropped). A new leader gets every unreported message again, in order, so nothing
  * sent while no tab leads is lost (a message written just before its leader vanished may arrive
- * twice). Events, state, stats() and history() of the leader's socket are mirrored to followers.
+ * twice). Events, state and stats() of the leader's socket are mirrored to followers.
  */
 import { createNanoEvents } from 'nanoevents'
 import { attachBrowserSignals, browserDefaults } from '../adapters/browser.js'
@@ -18,7 +18,7 @@ import type { Data, DropReason } from '../core/queue.js'
 import type { EnvSignal, Phase } from '../core/state.js'
 import { checkData, describe, type SocketOptions } from '../options.js'
 import { LifelineError } from '../runtime/errors.js'
-import type { Disconnect, Stats } from '../runtime/monitor.js'
+import type { Stats } from '../runtime/monitor.js'
 import { createSocket, type LifelineSocket, type SocketEventName, type SocketEvents } from '../runtime/socket.js'
 import { createMessageStream, type MessageStream } from '../runtime/stream.js'
 import { connectionName, splitOptions } from '../split-options.js'
@@ -28,6 +28,19 @@ export interface TabOptions {
   channel?: string
   /** ms a follower waits for a probed leader before taking over (plus up to half again, random). @default 3000 */
   takeoverTimeout?: number
+  /**
+   * The URL of a module script that calls `serveSharedSocket(options)`: where the browser has
+   * SharedWorker, that worker holds the socket and every tab is its follower (no election); elsewhere
+   * the tabs elect a leader as usual. @default undefined (elect a leader tab)
+   */
+  sharedWorker?: string | URL
+}
+
+/** What the tabs talk through: a BroadcastChannel, a SharedWorker's port, or the worker's ports. */
+interface Channel {
+  postMessage(message: unknown): void
+  onmessage: ((event: MessageEvent) => void) | null
+  close(): void
 }
 
 export interface SharedSocketOptions extends SocketOptions, TabOptions {}
@@ -44,7 +57,7 @@ export interface SharedSocket extends LifelineSocket {
 const MIRRORED_PROPERTIES = ['state', 'attempt', 'rtt', 'protocol', 'url', 'bufferedAmount'] as const
 
 /** What the leader's socket looks like, sent with each of its events and each answer to a probe. */
-type Snapshot = Pick<LifelineSocket, (typeof MIRRORED_PROPERTIES)[number]> & { stats: Stats; history: Disconnect[] }
+type Snapshot = Pick<LifelineSocket, (typeof MIRRORED_PROPERTIES)[number]> & { stats: Stats }
 
 /**
  * Posted on the BroadcastChannel, stamped with `at` (Date.now() when posted). `to` addresses one
@@ -73,19 +86,50 @@ const WHERE = 'createSharedSocket(options)'
 
 /** Like `createSocket`, but one connection serves every tab of this origin (see the module comment). */
 export function createSharedSocket(options: SharedSocketOptions): SharedSocket {
-  const [own, socketOptions] = splitOptions<TabOptions>(options, ['channel', 'takeoverTimeout'], WHERE)
+  return share(options)
+}
+
+/**
+ * In the script of the SharedWorker named by the tabs' `sharedWorker` option: hold the real socket
+ * for every tab that connects. The tabs' socket options are not used; these are.
+ */
+export function serveSharedSocket(options: SocketOptions): SharedSocket {
+  const ports: MessagePort[] = []
+  const hub: Channel = {
+    onmessage: null,
+    postMessage: (message) => ports.forEach((port) => port.postMessage(message)),
+    close() {},
+  }
+  ;(globalThis as { onconnect?: (event: MessageEvent) => void }).onconnect = ({ ports: [port] }) => {
+    ports.push(port!)
+    port!.onmessage = (event) => hub.onmessage!(event)
+  }
+  return share(options, hub)
+}
+
+/** A shared socket talking through the tabs' BroadcastChannel, a SharedWorker's port, or (`hub`) as the worker itself. */
+function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
+  const [own, socketOptions] = splitOptions<TabOptions>(options, ['channel', 'takeoverTimeout', 'sharedWorker'], WHERE)
   const name = `lifeline-ws ${connectionName(own.channel, socketOptions, WHERE, 'channel')}`
   const takeover = own.takeoverTimeout ?? 3000
-  if (typeof takeover !== 'number' || !(takeover > 0 && takeover < Infinity)) {
-    throw new RangeError(`${WHERE}: takeoverTimeout must be a number of ms > 0, got ${describe(takeover)}`)
+  const worker = own.sharedWorker
+  for (const [option, ok, expected] of [
+    ['takeoverTimeout', typeof takeover === 'number' && takeover > 0 && takeover < Infinity, 'a number of ms > 0'],
+    ['sharedWorker', worker === undefined || typeof worker === 'string' || worker instanceof URL, 'a script URL'],
+  ] as const) {
+    if (!ok) throw new TypeError(`${WHERE}: ${option} must be ${expected}, got ${describe(own[option])}`)
   }
+  let binaryType = socketOptions.binaryType
   const make = (lazy: boolean): LifelineSocket =>
-    createSocket({ ...socketOptions, lazy }, browserDefaults(), attachBrowserSignals)
+    createSocket({ ...socketOptions, lazy, binaryType }, browserDefaults(), attachBrowserSignals)
   // validates every option now, in every tab; a follower never opens it
   let real = make(true)
-  const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks
-  if (typeof locks?.request !== 'function' || typeof BroadcastChannel !== 'function') {
-    socketOptions.debug?.('tabs: no Web Locks or BroadcastChannel here; this tab keeps a socket of its own', {})
+  const SharedWorkerCtor = (globalThis as { SharedWorker?: typeof SharedWorker }).SharedWorker
+  /** A channel with a fixed leader (the worker): no election. */
+  const direct = hub ?? (worker && SharedWorkerCtor ? new SharedWorkerCtor(worker, { type: 'module', name }).port : undefined)
+  const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks!
+  if (!direct && (typeof locks?.request !== 'function' || typeof BroadcastChannel !== 'function')) {
+    socketOptions.debug?.('tabs: no Web Locks or BroadcastChannel; one socket per tab', {})
     if (!socketOptions.lazy) real.connect()
     return Object.defineProperty(real, 'role', { value: 'alone' }) as SharedSocket
   }
@@ -93,7 +137,7 @@ export function createSharedSocket(options: SharedSocketOptions): SharedSocket {
 
   const emitter = createNanoEvents<SocketEvents>()
   const emit = (event: SocketEventName, ...args: unknown[]): void => (emitter.emit as (e: string, ...a: unknown[]) => void)(event, ...args)
-  const channel = new BroadcastChannel(name)
+  const channel: Channel = direct ?? new BroadcastChannel(name)
   const me = Math.random().toString(36).slice(2)
   const queueLimit = socketOptions.queue?.maxMessages ?? 1000
   const giveUp = new AbortController()
@@ -119,7 +163,6 @@ export function createSharedSocket(options: SharedSocketOptions): SharedSocket {
   const snapshot = (): Snapshot => ({
     ...(Object.fromEntries(MIRRORED_PROPERTIES.map((key) => [key, real[key]])) as unknown as Snapshot),
     stats: real.stats(),
-    history: real.history(),
   })
   const mirror = (next: Phase, reason: string): void => {
     const prev = current
@@ -129,7 +172,7 @@ export function createSharedSocket(options: SharedSocketOptions): SharedSocket {
 
   /** Ask for the lock: queued behind the holder, or taking it from a holder that stopped answering. */
   const candidate = (steal = false): void => {
-    if (closed || (!steal && waiting)) return
+    if (closed || direct || (!steal && waiting)) return
     if (!steal) waiting = true
     locks
       .request(name, steal ? { steal } : { signal: giveUp.signal }, () => {
@@ -150,7 +193,6 @@ export function createSharedSocket(options: SharedSocketOptions): SharedSocket {
     leader = me
     unlock = release
     real = make(true)
-    if (binaryType !== undefined) real.binaryType = binaryType
     unbind = MIRRORED.map((event) =>
       real.on(event, (...args: unknown[]) => {
         if (quiet) return
@@ -207,20 +249,16 @@ export function createSharedSocket(options: SharedSocketOptions): SharedSocket {
     if (role === 'leader') write(me, entry.q, entry.d)
     else if (leader) post({ t: 'send', to: leader, from: me, q: entry.q, d: entry.d })
   }
-  const enqueue = (data: Data, settle?: Outgoing['settle']): boolean => {
-    if (closed || outbox.length >= queueLimit) {
-      const reason: DropReason = closed ? 'closed' : 'overflow'
-      settle?.(reason)
-      emit('drop', { data, reason })
-      return false
-    }
-    const entry: Outgoing = { q: ++seq, d: data, settle }
+  const enqueue = (data: Data, done?: Outgoing['settle']): boolean => {
+    const entry: Outgoing = { q: ++seq, d: data, settle: done }
+    const refused: DropReason | false = closed ? 'closed' : outbox.length >= queueLimit && 'overflow'
     outbox.push(entry)
-    deliver(entry)
-    return true
+    refused ? settle(entry.q, refused) : deliver(entry)
+    return !refused
   }
   const command = (c: 'connect' | 'reconnect' | 'signal', a?: EnvSignal): void => {
-    if (role === 'leader') c === 'signal' ? real.signal(a!) : real[c]()
+    // connect() and reconnect() ignore the argument
+    if (role === 'leader') real[c](a!)
     else if (leader) post({ t: 'cmd', to: leader, c, a })
   }
 
@@ -230,7 +268,7 @@ export function createSharedSocket(options: SharedSocketOptions): SharedSocket {
     if (role === 'leader') {
       // Another tab leads, or this one was frozen (or stuck) long enough for a follower to have
       // taken over: the lock may be gone, so write nothing more (the senders keep their messages).
-      if ('id' in m || Date.now() - m.at! > takeover) {
+      if (!hub && ('id' in m || Date.now() - m.at! > takeover)) {
         stepDown()
         return candidate()
       }
@@ -266,8 +304,7 @@ export function createSharedSocket(options: SharedSocketOptions): SharedSocket {
     }, takeover * (1 + Math.random() / 2))
   }, PROBE_EVERY)
 
-  let binaryType: LifelineSocket['binaryType'] | undefined = socketOptions.binaryType
-  candidate()
+  hub ? lead(() => {}) : candidate()
   post({ t: 'probe' })
 
   /** The leader's socket, or the last snapshot of it (before any: this tab's closed socket). */
@@ -287,8 +324,7 @@ export function createSharedSocket(options: SharedSocketOptions): SharedSocket {
       return real.binaryType
     },
     set binaryType(value) {
-      real.binaryType = value
-      binaryType = value
+      real.binaryType = binaryType = value
     },
     on(event, listener) {
       // the socket's own checks and messages: subscribe to it and let go at once
@@ -311,7 +347,8 @@ export function createSharedSocket(options: SharedSocketOptions): SharedSocket {
     reconnect: () => command('reconnect'),
     signal: (signal) => command('signal', signal),
     stats: () => (live() === real ? real.stats() : snap!.stats),
-    history: () => (live() === real ? real.history() : snap!.history),
+    /** This tab's own: its socket's while it leads or since it last led, else empty. */
+    history: () => real.history(),
     close(code = 1000, reason = '') {
       if (closed) return
       quiet = true
@@ -327,23 +364,16 @@ export function createSharedSocket(options: SharedSocketOptions): SharedSocket {
       clearInterval(tick)
       clearTimeout(stealTimer)
       channel.close()
-      for (const entry of outbox.splice(0)) {
-        entry.settle?.('closed')
-        emit('drop', { data: entry.d, reason: 'closed' })
-      }
+      for (const { q } of outbox.slice()) settle(q, 'closed')
       mirror('closed', 'closed by this tab')
     },
     opened() {
       return new Promise((resolve, reject) => {
-        /** true once settled: open resolves, closed rejects, anything else waits */
-        const settle = (next: Phase): boolean => {
-          if (next === 'open') resolve()
-          else if (next === 'closed') reject(new LifelineError('CLOSED', 'the socket was closed'))
-          else return false
-          return true
-        }
-        if (settle(current)) return
-        const off = emitter.on('state', (next) => settle(next) && off())
+        // open resolves, closed rejects, anything else waits
+        const check = (next: Phase): unknown =>
+          next === 'open' ? (off(), resolve()) : next === 'closed' && (off(), reject(new LifelineError('CLOSED', 'the socket was closed')))
+        const off = emitter.on('state', check)
+        check(current)
       })
     },
     messages(streamOptions = {}): MessageStream {

@@ -11,6 +11,8 @@
  *   steals the lock after the probe and takeoverTimeout; back, the old leader steps down and its
  *   connection closes
  * - close() in the leader tab: it is closed, another page leads; a follower's sendAsync resolves
+ * - sharedWorker: a SharedWorker holds the connection for every page; without SharedWorker the
+ *   pages elect a leader instead
  * - no BroadcastChannel: every page falls back to a socket of its own and says so
  */
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -213,6 +215,35 @@ describe.sequential('lifeline-ws/tabs in Chromium', () => {
     expect(server.maxOpen(), 'connections open at once').toBe(1)
   })
 
+  it('sharedWorker: the worker holds the one connection; every page follows it; a closed page changes nothing', async () => {
+    const server = await countingServer()
+    const tabs = [await openTab(server, '&worker'), await openTab(server, '&worker'), await openTab(server, '&worker')]
+    await untilAll(tabs, "every page 'open'", async (p) => (await state(p)) === 'open', 5_000)
+    expect(await roles(tabs)).toEqual(['follower', 'follower', 'follower'])
+    expect(server.connectionCount).toBe(1)
+    for (const ws of server.clients) ws.send('from-server')
+    await untilAll(tabs, 'the push on every page', async (p) => (await received(p)).includes('from-server'), 3_000)
+    const names = ['a', 'b', 'c']
+    for (const [i, page] of tabs.entries()) expect(await send(page, numbered(names[i]!, 10))).toEqual(Array(10).fill(true))
+    await server.waitForReceived(30, 5_000)
+    for (const name of names) expect(from(server, name), `what page ${name} sent`).toEqual(numbered(name, 10))
+
+    await tabs.shift()!.close()
+    expect(await send(tabs[0]!, ['after-close'])).toEqual([true])
+    await server.waitForReceived(31, 3_000)
+    expect(server.received.at(-1)).toBe('after-close')
+    expect(server.connectionCount).toBe(1)
+    expect(server.received).toHaveLength(31)
+  })
+
+  it('sharedWorker where SharedWorker is missing: the pages elect a leader as usual', async () => {
+    const server = await countingServer()
+    const tabs = [await openTab(server, '&worker&noworker'), await openTab(server, '&worker&noworker')]
+    await untilAll(tabs, "both pages 'open'", async (p) => (await state(p)) === 'open', 5_000)
+    expect((await roles(tabs)).sort()).toEqual(['follower', 'leader'])
+    expect(server.connectionCount).toBe(1)
+  })
+
   it('without BroadcastChannel every page keeps a socket of its own, and says so', async () => {
     const server = await countingServer()
     const tabs = [await openTab(server, '&nobc'), await openTab(server, '&nobc')]
@@ -220,7 +251,7 @@ describe.sequential('lifeline-ws/tabs in Chromium', () => {
     expect(await roles(tabs)).toEqual(['alone', 'alone'])
     expect(server.connectionCount).toBe(2)
     const lines = await tabs[0]!.evaluate(() => (window as any).debugLines as string[])
-    expect(lines).toContain('tabs: no Web Locks or BroadcastChannel here; this tab keeps a socket of its own')
+    expect(lines).toContain('tabs: no Web Locks or BroadcastChannel; one socket per tab')
     await send(tabs[0]!, ['solo-1'])
     await server.waitForReceived(1, 3_000)
     expect(server.received).toEqual(['solo-1'])

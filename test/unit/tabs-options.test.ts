@@ -15,7 +15,7 @@ describe('createSharedSocket without Web Locks or BroadcastChannel', () => {
     const debug = vi.fn()
     const socket = createSharedSocket({ url: 'wss://example.test/live', WebSocket: server.WebSocket, timer: clock, debug })
     expect(socket.role).toBe('alone')
-    expect(debug).toHaveBeenCalledWith('tabs: no Web Locks or BroadcastChannel here; this tab keeps a socket of its own', {})
+    expect(debug).toHaveBeenCalledWith('tabs: no Web Locks or BroadcastChannel; one socket per tab', {})
     clock.advance(0)
     server.accept()
     expect(socket.state).toBe('open')
@@ -25,9 +25,10 @@ describe('createSharedSocket without Web Locks or BroadcastChannel', () => {
   })
 
   it.each([
-    [{ url: 'wss://x.test', takeoverTimeout: 0 }, new RangeError('createSharedSocket(options): takeoverTimeout must be a number of ms > 0, got number 0')],
+    [{ url: 'wss://x.test', takeoverTimeout: 0 }, new TypeError('createSharedSocket(options): takeoverTimeout must be a number of ms > 0, got number 0')],
     [{ url: () => 'wss://x.test' }, new TypeError('createSharedSocket(options): channel is required when url or protocols is a function')],
     [{ url: 'wss://x.test', channel: 7 }, new TypeError('createSharedSocket(options): channel must be a non-empty string, got number 7')],
+    [{ url: 'wss://x.test', sharedWorker: 1 }, new TypeError('createSharedSocket(options): sharedWorker must be a script URL, got number 1')],
     [{ url: 'wss://x.test', lazzy: true }, new TypeError('Unknown option "lazzy"; did you mean "lazy"?')],
   ])('%o throws %s', (options, error) => {
     expect(() => createSharedSocket(options as unknown as SharedSocketOptions)).toThrow(error)
