@@ -1,13 +1,14 @@
 /**
  * dist/ layout:
- *   index|core|testing|browser|worker .mjs + .d.ts   (ESM)
- *   index|core|testing|browser|worker .cjs + .d.cts  (CommonJS)
+ *   index|core|testing|browser|worker|react|tabs .mjs + .d.ts   (ESM)
+ *   index|core|testing|browser|worker|react|tabs .cjs + .d.cts  (CommonJS)
  *   lifeline.umd.cjs, lifeline.umd.min.cjs           (UMD of the browser entry, global `Lifeline`; .cjs as
  *   Vite's library mode names it in a "type": "module" package, so require() in Node loads it)
  * plus shared chunks and a source map for every .mjs/.cjs/.js file.
  *
  * `nanoevents` is bundled: it is ESM-only, so the CommonJS build could not require() it on Node 20.
- * `ws` and `isomorphic-ws` stay external (they are dependencies, reached only from the Node entry).
+ * `ws` and `isomorphic-ws` stay external (they are dependencies, reached only from the Node entry);
+ * so does `react`, an optional peer dependency imported only by the react entry.
  */
 import { build as esbuild, type BuildOptions } from 'esbuild'
 import { defineConfig } from 'tsup'
@@ -21,6 +22,8 @@ export default defineConfig({
     testing: 'src/index.testing.ts',
     browser: 'src/index.browser.ts',
     worker: 'src/index.worker.ts',
+    react: 'src/index.react.ts',
+    tabs: 'src/index.tabs.ts',
   },
   format: ['esm', 'cjs'],
   outExtension: ({ format }) => (format === 'cjs' ? { js: '.cjs', dts: '.d.cts' } : { js: '.mjs', dts: '.d.ts' }),
@@ -34,7 +37,7 @@ export default defineConfig({
   // neutral: nothing Node-specific is assumed; the only import left unbundled is isomorphic-ws
   platform: 'neutral',
   noExternal: ['nanoevents'],
-  external: ['ws', 'isomorphic-ws'],
+  external: ['ws', 'isomorphic-ws', 'react'],
   onSuccess: buildUmd,
 })
 

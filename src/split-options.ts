@@ -1,0 +1,35 @@
+/**
+ * Shared by the optional entries (react, tabs): they take the socket's options plus a few of their
+ * own. Their own keys are taken out (createSocket rejects unknown keys), and a connection is named
+ * by its url and protocols unless the caller names it.
+ */
+import { describe, type SocketOptions } from './options.js'
+
+/** `options` split into the entry's own keys and the socket's options; own properties only. */
+export function splitOptions<Own extends object>(
+  options: SocketOptions & Own,
+  ownKeys: readonly (keyof Own & string)[],
+  where: string,
+): [Partial<Own>, SocketOptions] {
+  if (options === null || typeof options !== 'object') throw new TypeError(`${where}: options must be an object with a url, got ${describe(options)}`)
+  const own: Record<string, unknown> = {}
+  const rest: Record<string, unknown> = {}
+  for (const key of Object.keys(options)) ((ownKeys as readonly string[]).includes(key) ? own : rest)[key] = (options as Record<string, unknown>)[key]
+  return [own as Partial<Own>, rest as unknown as SocketOptions]
+}
+
+/**
+ * The name of a connection: `key` when given, else the url and protocols. A url or protocols
+ * given as a function cannot be compared, so then `key` is required.
+ */
+export function connectionName(key: unknown, options: SocketOptions, where: string, keyOption: string): string {
+  if (key !== undefined) {
+    if (typeof key !== 'string' || key === '') throw new TypeError(`${where}: ${keyOption} must be a non-empty string, got ${describe(key)}`)
+    return key
+  }
+  const { url, protocols } = options
+  if (typeof url === 'function' || typeof protocols === 'function') {
+    throw new TypeError(`${where}: ${keyOption} is required when url or protocols is a function`)
+  }
+  return protocols === undefined ? String(url) : `${String(url)} ${String(protocols)}`
+}

@@ -1,0 +1,393 @@
+/**
+ * createSharedSocket: one real socket for every tab of an origin that names the same connection.
+ *
+ * Election: every tab asks Web Locks for the lock named after the channel; the holder (the leader)
+ * owns the real socket, the others queue behind it. A closed tab releases its lock at once and the
+ * next waiting tab leads. A frozen leader keeps its lock, so followers probe over BroadcastChannel
+ * when they have not heard from it for a second, and steal the lock (`steal: true`) after
+ * `takeoverTimeout` × [1, 1.5) ms (jittered, so many tabs do not steal together) without an answer.
+ *
+ * Sends: every tab keeps its messages in an outbox, numbered, until the leader reports them
+ * written (or dropped). A new leader gets every unreported message again, in order, so nothing
+ * sent while no tab leads is lost (a message written just before its leader vanished may arrive
+ * twice). Events, state and stats() of the leader's socket are mirrored to followers.
+ */
+import { createNanoEvents } from 'nanoevents'
+import { attachBrowserSignals, browserDefaults } from '../adapters/browser.js'
+import type { Data, DropReason } from '../core/queue.js'
+import type { EnvSignal, Phase } from '../core/state.js'
+import { checkData, describe, type SocketOptions } from '../options.js'
+import { LifelineError } from '../runtime/errors.js'
+import type { Stats } from '../runtime/monitor.js'
+import { createSocket, type LifelineSocket, type SocketEventName, type SocketEvents } from '../runtime/socket.js'
+import { createMessageStream, type MessageStream } from '../runtime/stream.js'
+import { connectionName, splitOptions } from '../split-options.js'
+
+export interface TabOptions {
+  /** Names the connection across tabs (the lock and the BroadcastChannel). @default 'lifeline-ws ' + the url (and protocols); required when either is a function */
+  channel?: string
+  /** ms a follower waits for a probed leader before taking over (plus up to half again, random). @default 3000 */
+  takeoverTimeout?: number
+  /**
+   * The URL of a module script that calls `serveSharedSocket(options)`: where the browser has
+   * SharedWorker, that worker holds the socket and every tab is its follower (no election); elsewhere
+   * the tabs elect a leader as usual. @default undefined (elect a leader tab)
+   */
+  sharedWorker?: string | URL
+}
+
+/** What the tabs talk through: a BroadcastChannel, a SharedWorker's port, or the worker's ports. */
+interface Channel {
+  postMessage(message: unknown): void
+  onmessage: ((event: MessageEvent) => void) | null
+  close(): void
+}
+
+export interface SharedSocketOptions extends SocketOptions, TabOptions {}
+
+export interface SharedSocket extends LifelineSocket {
+  /**
+   * 'leader': this tab holds the real socket. 'follower': the leader's socket serves it.
+   * 'alone': no Web Locks or BroadcastChannel here, so this tab has a socket of its own.
+   */
+  readonly role: 'leader' | 'follower' | 'alone'
+}
+
+/** The leader socket's properties that followers read as their own. */
+const MIRRORED_PROPERTIES = ['state', 'attempt', 'rtt', 'protocol', 'url', 'bufferedAmount'] as const
+
+/** What the leader's socket looks like, sent with each of its events and each answer to a probe. */
+type Snapshot = Pick<LifelineSocket, (typeof MIRRORED_PROPERTIES)[number]> & { stats: Stats }
+
+/**
+ * Posted on the BroadcastChannel, stamped with `at` (Date.now() when posted). `to` addresses one
+ * tab; `id` (only on what a leader posts) names the leader.
+ */
+type Wire = { at?: number } & (
+  | { t: 'lead'; id: string; s: Snapshot }
+  | { t: 'probe' }
+  | { t: 'ev'; id: string; n: SocketEventName; a: unknown[]; s: Snapshot }
+  | { t: 'msg'; id: string; d: unknown }
+  | { t: 'send'; to: string; from: string; q: number; d: Data }
+  | { t: 'ack'; to: string; q: number; r?: DropReason }
+  | { t: 'cmd'; to: string; c: 'connect' | 'reconnect' | 'signal'; a?: EnvSignal }
+)
+
+interface Outgoing {
+  q: number
+  d: Data
+  settle?: (reason?: DropReason) => void
+}
+
+/** Events of the leader's socket that every tab sees ('message' goes its own way; 'drop' only to the sender). */
+const MIRRORED: SocketEventName[] = ['state', 'open', 'close', 'error', 'reconnecting', 'giveup']
+const PROBE_EVERY = 1000
+const WHERE = 'createSharedSocket(options)'
+
+/** Like `createSocket`, but one connection serves every tab of this origin (see the module comment). */
+export function createSharedSocket(options: SharedSocketOptions): SharedSocket {
+  return share(options)
+}
+
+/**
+ * In the script of the SharedWorker named by the tabs' `sharedWorker` option: hold the real socket
+ * for every tab that connects. The tabs' socket options are not used; these are.
+ */
+export function serveSharedSocket(options: SocketOptions): SharedSocket {
+  const ports: MessagePort[] = []
+  const hub: Channel = {
+    onmessage: null,
+    postMessage: (message) => ports.forEach((port) => port.postMessage(message)),
+    close() {},
+  }
+  ;(globalThis as { onconnect?: (event: MessageEvent) => void }).onconnect = ({ ports: [port] }) => {
+    ports.push(port!)
+    port!.onmessage = (event) => hub.onmessage!(event)
+  }
+  return share(options, hub)
+}
+
+/** A shared socket talking through the tabs' BroadcastChannel, a SharedWorker's port, or (`hub`) as the worker itself. */
+function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
+  const [own, socketOptions] = splitOptions<TabOptions>(options, ['channel', 'takeoverTimeout', 'sharedWorker'], WHERE)
+  const name = `lifeline-ws ${connectionName(own.channel, socketOptions, WHERE, 'channel')}`
+  const takeover = own.takeoverTimeout ?? 3000
+  const worker = own.sharedWorker
+  for (const [option, ok, expected] of [
+    ['takeoverTimeout', typeof takeover === 'number' && takeover > 0 && takeover < Infinity, 'a number of ms > 0'],
+    ['sharedWorker', worker === undefined || typeof worker === 'string' || worker instanceof URL, 'a script URL'],
+  ] as const) {
+    if (!ok) throw new TypeError(`${WHERE}: ${option} must be ${expected}, got ${describe(own[option])}`)
+  }
+  let binaryType = socketOptions.binaryType
+  const make = (lazy: boolean): LifelineSocket =>
+    createSocket({ ...socketOptions, lazy, binaryType }, browserDefaults(), attachBrowserSignals)
+  // validates every option now, in every tab; a follower never opens it
+  let real = make(true)
+  const SharedWorkerCtor = (globalThis as { SharedWorker?: typeof SharedWorker }).SharedWorker
+  /** A channel with a fixed leader (the worker): no election. */
+  const direct = hub ?? (worker && SharedWorkerCtor ? new SharedWorkerCtor(worker, { type: 'module', name }).port : undefined)
+  const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks!
+  if (!direct && (typeof locks?.request !== 'function' || typeof BroadcastChannel !== 'function')) {
+    socketOptions.debug?.('tabs: no Web Locks or BroadcastChannel; one socket per tab', {})
+    if (!socketOptions.lazy) real.connect()
+    return Object.defineProperty(real, 'role', { value: 'alone' }) as SharedSocket
+  }
+  real.close()
+
+  const emitter = createNanoEvents<SocketEvents>()
+  const emit = (event: SocketEventName, ...args: unknown[]): void => (emitter.emit as (e: string, ...a: unknown[]) => void)(event, ...args)
+  const channel: Channel = direct ?? new BroadcastChannel(name)
+  const me = Math.random().toString(36).slice(2)
+  const queueLimit = socketOptions.queue?.maxMessages ?? 1000
+  const giveUp = new AbortController()
+  const outbox: Outgoing[] = []
+  let role: 'leader' | 'follower' = 'follower'
+  let leader: string | undefined
+  let snap: Snapshot | undefined
+  let snapAt = 0
+  let current: Phase = 'idle'
+  let closed = false
+  let waiting = false
+  /** While set, the leader's socket is being closed by this tab: its events and 'closed' drops are not news. */
+  let quiet = false
+  let seq = 0
+  let unbind: (() => void)[] = []
+  let unlock: (() => void) | undefined
+  let stealTimer: ReturnType<typeof setTimeout> | undefined
+
+  const post = (message: Wire): void => {
+    message.at = Date.now()
+    channel.postMessage(message)
+  }
+  const snapshot = (): Snapshot => ({
+    ...(Object.fromEntries(MIRRORED_PROPERTIES.map((key) => [key, real[key]])) as unknown as Snapshot),
+    stats: real.stats(),
+  })
+  const mirror = (next: Phase, reason: string): void => {
+    const prev = current
+    if (next !== prev) emit('state', (current = next), prev, reason)
+  }
+  const announce = (): void => post({ t: 'lead', id: me, s: snapshot() })
+
+  /** Ask for the lock: queued behind the holder, or taking it from a holder that stopped answering. */
+  const candidate = (steal = false): void => {
+    if (closed || direct || (!steal && waiting)) return
+    if (!steal) waiting = true
+    locks
+      .request(name, steal ? { steal } : { signal: giveUp.signal }, () => {
+        if (!steal) waiting = false
+        return closed ? undefined : new Promise<void>((release) => lead(release))
+      })
+      // rejected: the lock was stolen from this tab (or the request aborted by close())
+      .catch(() => {
+        stepDown()
+        candidate()
+      })
+  }
+
+  const lead = (release: () => void): void => {
+    clearTimeout(stealTimer)
+    stealTimer = undefined
+    role = 'leader'
+    leader = me
+    unlock = release
+    real = make(true)
+    unbind = MIRRORED.map((event) =>
+      real.on(event, (...args: unknown[]) => {
+        if (quiet) return
+        if (event === 'state') mirror(args[0] as Phase, args[2] as string)
+        else emit(event, ...args)
+        const error = args[0] as LifelineError
+        post({ t: 'ev', id: me, n: event, a: event === 'error' ? [{ code: error.code, message: error.message }] : args, s: snapshot() })
+      }),
+    )
+    unbind.push(
+      real.on('message', (data) => {
+        emit('message', data)
+        post({ t: 'msg', id: me, d: data })
+      }),
+    )
+    mirror(real.state, 'this tab leads')
+    announce()
+    for (const entry of outbox) write(me, entry.q, entry.d)
+    if (!socketOptions.lazy) real.connect()
+  }
+
+  /** No longer the leader: close the real socket quietly; every tab's unwritten messages stay in its outbox. */
+  const stepDown = (): void => {
+    if (role !== 'leader') return
+    role = 'follower'
+    leader = undefined
+    snapAt = 0
+    for (const off of unbind.splice(0)) off()
+    quiet = true
+    real.close()
+    quiet = false
+    unlock?.()
+  }
+
+  /** Leader: write one message of tab `from` and tell that tab when it is written or dropped. */
+  const write = (from: string, q: number, data: Data): void => {
+    real.sendAsync(data).then(
+      () => report(from, q),
+      (error: { reason: DropReason }) => !quiet && report(from, q, error.reason),
+    )
+  }
+  const report = (to: string, q: number, reason?: DropReason): void => {
+    if (to === me) settle(q, reason)
+    else post({ t: 'ack', to, q, r: reason })
+  }
+  const settle = (q: number, reason?: DropReason): void => {
+    const at = outbox.findIndex((entry) => entry.q === q)
+    if (at < 0) return
+    const [entry] = outbox.splice(at, 1)
+    entry!.settle?.(reason)
+    if (reason) emit('drop', { data: entry!.d, reason })
+  }
+  const deliver = (entry: Outgoing): void => {
+    if (role === 'leader') write(me, entry.q, entry.d)
+    else if (leader) post({ t: 'send', to: leader, from: me, q: entry.q, d: entry.d })
+  }
+  const enqueue = (data: Data, done?: Outgoing['settle']): boolean => {
+    const entry: Outgoing = { q: ++seq, d: data, settle: done }
+    const refused: DropReason | false = closed ? 'closed' : outbox.length >= queueLimit && 'overflow'
+    outbox.push(entry)
+    refused ? settle(entry.q, refused) : deliver(entry)
+    return !refused
+  }
+  const command = (c: 'connect' | 'reconnect' | 'signal', a?: EnvSignal): void => {
+    // connect() and reconnect() ignore the argument
+    if (role === 'leader') real[c](a!)
+    else if (leader) post({ t: 'cmd', to: leader, c, a })
+  }
+
+  channel.onmessage = ({ data: m }: MessageEvent<Wire>) => {
+    if (closed || ('to' in m && m.to !== me)) return
+    if (m.t === 'ack') return settle(m.q, m.r)
+    if (role === 'leader') {
+      // Another tab leads, or this one was frozen (or stuck) long enough for a follower to have
+      // taken over: the lock may be gone, so write nothing more (the senders keep their messages).
+      if (!hub && ('id' in m || Date.now() - m.at! > takeover)) {
+        stepDown()
+        return candidate()
+      }
+      if (m.t === 'probe') announce()
+      else if (m.t === 'send') write(m.from, m.q, m.d)
+      else if (m.t === 'cmd') command(m.c, m.a)
+      return
+    }
+    if (!('id' in m)) return
+    // a new leader only by its announcement: a deposed one may still post events before it notices
+    if (m.t === 'lead' && m.id !== leader) {
+      leader = m.id
+      for (const entry of outbox) deliver(entry)
+    }
+    if (m.id !== leader) return
+    clearTimeout(stealTimer)
+    stealTimer = undefined
+    if (m.t === 'msg') return emit('message', m.d)
+    snap = m.s
+    snapAt = Date.now()
+    if (m.t === 'lead') return mirror(snap.state, 'leader tab')
+    const [first, , reason] = m.a as [unknown, unknown, string]
+    if (m.n === 'state') mirror(first as Phase, reason)
+    else emit(m.n, m.n === 'error' ? new LifelineError((first as LifelineError).code, (first as LifelineError).message) : first)
+  }
+
+  const tick = setInterval(() => {
+    if (role === 'leader' || stealTimer || Date.now() - snapAt < PROBE_EVERY) return
+    post({ t: 'probe' })
+    stealTimer = setTimeout(() => {
+      stealTimer = undefined
+      candidate(true)
+    }, takeover * (1 + Math.random() / 2))
+  }, PROBE_EVERY)
+
+  hub ? lead(() => {}) : candidate()
+  post({ t: 'probe' })
+
+  /** The leader's socket, or the last snapshot of it (before any: this tab's closed socket). */
+  const live = (): LifelineSocket | Snapshot => (role === 'leader' || !snap ? real : snap)
+  const shared = {
+    get role() {
+      return role
+    },
+    get state() {
+      return current
+    },
+    /** This tab's messages not yet written by the leader. */
+    get queued() {
+      return outbox.length
+    },
+    get binaryType() {
+      return real.binaryType
+    },
+    set binaryType(value) {
+      real.binaryType = binaryType = value
+    },
+    on(event, listener) {
+      // the socket's own checks and messages: subscribe to it and let go at once
+      real.on(event, listener)()
+      return emitter.on(event, listener)
+    },
+    send(data) {
+      checkData('send(data): data', data)
+      return enqueue(data)
+    },
+    sendAsync(data) {
+      checkData('sendAsync(data): data', data)
+      return new Promise((resolve, reject) => {
+        enqueue(data, (reason) =>
+          reason ? reject(Object.assign(new LifelineError('DROPPED', `message dropped: ${reason}`), { reason })) : resolve(),
+        )
+      })
+    },
+    connect: () => command('connect'),
+    reconnect: () => command('reconnect'),
+    signal: (signal) => command('signal', signal),
+    stats: () => (live() === real ? real.stats() : snap!.stats),
+    /** This tab's own: its socket's while it leads or since it last led, else empty. */
+    history: () => real.history(),
+    close(code = 1000, reason = '') {
+      if (closed) return
+      quiet = true
+      try {
+        // checks code and reason exactly as a socket does (a follower's socket is closed already)
+        real.close(code, reason)
+      } finally {
+        quiet = false
+      }
+      stepDown()
+      closed = true
+      giveUp.abort()
+      clearInterval(tick)
+      clearTimeout(stealTimer)
+      channel.close()
+      for (const { q } of outbox.slice()) settle(q, 'closed')
+      mirror('closed', 'closed by this tab')
+    },
+    opened() {
+      return new Promise((resolve, reject) => {
+        // open resolves, closed rejects, anything else waits
+        const check = (next: Phase): unknown =>
+          next === 'open' ? (off(), resolve()) : next === 'closed' && (off(), reject(new LifelineError('CLOSED', 'the socket was closed')))
+        const off = emitter.on('state', check)
+        check(current)
+      })
+    },
+    messages(streamOptions = {}): MessageStream {
+      // checked by the socket's own messages() (a stream that ends at once)
+      void real.messages(streamOptions).return!()
+      return createMessageStream(
+        streamOptions.bufferSize ?? 100,
+        (push) => emitter.on('message', push),
+        (end) => emitter.on('state', (next) => next === 'closed' && end()),
+        closed,
+      )
+    },
+  } as SharedSocket
+  // attempt, rtt, protocol, url, bufferedAmount: the leader's
+  for (const key of MIRRORED_PROPERTIES.slice(1)) Object.defineProperty(shared, key, { get: () => live()[key] })
+  return shared
+}

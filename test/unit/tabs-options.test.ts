@@ -1,0 +1,36 @@
+/**
+ * lifeline-ws/tabs where there is no Web Locks or BroadcastChannel (here: Node): createSharedSocket
+ * checks its own options and the socket's synchronously, then falls back to one socket of its own
+ * (role 'alone'), which it says through `debug`. The shared paths run in Chromium (test/browser/tabs.test.ts).
+ */
+import { describe, expect, it, vi } from 'vitest'
+import { createSharedSocket, type SharedSocketOptions } from '../../src/index.tabs.js'
+import { createVirtualClock } from '../../src/testing/clock.js'
+import { createFakeServer } from '../../src/testing/fake-websocket.js'
+
+describe('createSharedSocket without Web Locks or BroadcastChannel', () => {
+  it("falls back to a socket of its own, role 'alone', and says so", () => {
+    const clock = createVirtualClock()
+    const server = createFakeServer({ clock })
+    const debug = vi.fn()
+    const socket = createSharedSocket({ url: 'wss://example.test/live', WebSocket: server.WebSocket, timer: clock, debug })
+    expect(socket.role).toBe('alone')
+    expect(debug).toHaveBeenCalledWith('tabs: no Web Locks or BroadcastChannel; one socket per tab', {})
+    clock.advance(0)
+    server.accept()
+    expect(socket.state).toBe('open')
+    socket.send('hello')
+    expect(server.received).toEqual(['hello'])
+    socket.close()
+  })
+
+  it.each([
+    [{ url: 'wss://x.test', takeoverTimeout: 0 }, new TypeError('createSharedSocket(options): takeoverTimeout must be a number of ms > 0, got number 0')],
+    [{ url: () => 'wss://x.test' }, new TypeError('createSharedSocket(options): channel is required when url or protocols is a function')],
+    [{ url: 'wss://x.test', channel: 7 }, new TypeError('createSharedSocket(options): channel must be a non-empty string, got number 7')],
+    [{ url: 'wss://x.test', sharedWorker: 1 }, new TypeError('createSharedSocket(options): sharedWorker must be a script URL, got number 1')],
+    [{ url: 'wss://x.test', lazzy: true }, new TypeError('Unknown option "lazzy"; did you mean "lazy"?')],
+  ])('%o throws %s', (options, error) => {
+    expect(() => createSharedSocket(options as unknown as SharedSocketOptions)).toThrow(error)
+  })
+})
