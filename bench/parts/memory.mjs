@@ -59,6 +59,7 @@ export async function run({ rounds, ulimit }) {
   const notes = [
     `Median of ${rounds} interleaved rounds; each round runs every library in a fresh child process (node --expose-gc; two at a time, each with its own server process) that opens ${counts.map((c) => fmt(c)).join(' then ')} connections (batches of 250) to a ws server in a separate process; per connection = (after − before) / count, each after two gc() calls; ratios pair by pair within a round.`,
     'Defaults everywhere: lifeline-ws with its heartbeat ON (25 s interval; on Node all sockets share one port timer); websocket-ts with its README quick-start buffer and backoff. Each child holds only the library objects and one shared open listener.',
+    `Issue 13's target: lifeline-ws's heap per idle connection, heartbeat on, ≤ ${TARGET.toFixed(2)}× raw ws's (which has none) at ${counts.map((c) => fmt(c)).join(' and at ')} connections. What the shared scheduler and the option interning save: \`npm run bench:ab\`.`,
   ]
   if (counts.join() !== COUNTS.join()) notes.push(`**Reduced** from ${COUNTS.join(', ')} to ${counts.join(', ')}: the open-file limit (ulimit -n ${ulimit}) is too low.`)
   return {
