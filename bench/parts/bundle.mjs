@@ -29,10 +29,10 @@ export const ENTRIES = [
   { label: '**lifeline-ws/core**, everything (state machine, simulateHerd…)', code: "export * from 'lifeline-ws/core'" },
   { label: '**lifeline-ws/core**, `transition` only', code: "export { transition } from 'lifeline-ws/core'" },
   { label: '**lifeline-ws/testing** (testing kit), everything', code: "export * from 'lifeline-ws/testing'" },
-  { label: 'reconnecting-websocket 4.4', code: "export { default } from 'reconnecting-websocket'" },
-  { label: 'partysocket 1.3, `partysocket/ws` (ReconnectingWebSocket)', code: "export { default } from 'partysocket/ws'" },
-  { label: 'partysocket 1.3, main entry (PartySocket + WebSocket)', code: "export * from 'partysocket'" },
-  { label: 'websocket-ts 2.3, everything', code: "export * from 'websocket-ts'" },
+  { label: 'reconnecting-websocket 4.4', code: "export { default } from 'reconnecting-websocket'", peer: true },
+  { label: 'partysocket 1.3, `partysocket/ws` (ReconnectingWebSocket)', code: "export { default } from 'partysocket/ws'", peer: true },
+  { label: 'partysocket 1.3, main entry (PartySocket + WebSocket)', code: "export * from 'partysocket'", peer: true },
+  { label: 'websocket-ts 2.3, everything', code: "export * from 'websocket-ts'", peer: true },
 ]
 
 const ESBUILD = {
@@ -135,6 +135,8 @@ export async function run() {
     data.files[file] = { ...s, via }
     fileRows.push([`\`${file}\``, via.join('<br>'), fmt(s.min), fmt(s.gzip)])
   }
+  // the peers' whole entries, from table 5 (everything they export: nothing to tree-shake away)
+  for (const e of ENTRIES.filter((e) => e.peer)) fileRows.push([e.label, 'peer (table 5)', fmt(data.app[e.label].min), fmt(data.app[e.label].gzip)])
   return {
     data,
     tables: [
