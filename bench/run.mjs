@@ -5,7 +5,7 @@
 // on a figure.
 //
 //   parts: send receive memory (+ cpu) liveness bundle herd (+ herd-real) flap
-//          (cpu and herd-real also run alone)
+//          (cpu and herd-real also run alone); ab (the A/B of the memory tricks) only when named
 //   --rounds N   rounds/trials per figure (default 5)
 //   --fresh      recompute the herd simulation even if bench/.out has it for this exact build
 //
@@ -32,8 +32,11 @@ const GROUPS = {
   herd: ['herd', 'herd-real'],
   'herd-real': ['herd-real'],
   flap: ['flap'],
+  ab: ['ab-memory'],
 }
-const ORDER = ['send', 'receive', 'memory', 'cpu', 'liveness', 'bundle', 'herd', 'herd-real', 'flap']
+const ORDER = ['send', 'receive', 'memory', 'cpu', 'liveness', 'bundle', 'herd', 'herd-real', 'flap', 'ab-memory']
+/** Run only when named: the A/B of the memory tricks re-measures design choices, not the product. */
+const ON_REQUEST = new Set(['ab-memory'])
 const EXCLUSIVE = new Set(['send', 'receive'])
 
 const argv = process.argv.slice(2)
@@ -45,14 +48,14 @@ const value = (name, fallback) => {
 const rounds = Number(value('--rounds', 5))
 const names = argv.filter((a, i) => !a.startsWith('--') && argv[i - 1] !== '--rounds')
 for (const n of names) if (!GROUPS[n]) throw new Error(`unknown part "${n}"; parts: ${Object.keys(GROUPS).join(', ')}`)
-const parts = ORDER.filter((p) => (names.length ? names.flatMap((n) => GROUPS[n]) : ORDER).includes(p))
+const parts = ORDER.filter((p) => (names.length ? names.flatMap((n) => GROUPS[n]) : ORDER.filter((q) => !ON_REQUEST.has(q))).includes(p))
 
 // one file descriptor per connection: the memory and CPU parts open 10,000 in one process
 const need = 10_400
 const [soft, hard] = execFileSync('sh', ['-c', 'ulimit -Sn; ulimit -Hn'], { encoding: 'utf8' }).trim().split('\n')
 const softN = soft === 'unlimited' ? Infinity : Number(soft)
 const hardN = hard === 'unlimited' ? Infinity : Number(hard)
-if (softN < need && hardN > softN && !process.env.BENCH_ULIMIT_RAISED && parts.some((p) => p === 'memory' || p === 'cpu')) {
+if (softN < need && hardN > softN && !process.env.BENCH_ULIMIT_RAISED && parts.some((p) => p === 'memory' || p === 'cpu' || p === 'ab-memory')) {
   const to = Math.min(hardN, 20_000)
   const r = spawnSync('sh', ['-c', `ulimit -n ${to} && exec "$0" "$@"`, process.execPath, ...process.execArgv, fileURLToPath(import.meta.url), ...argv], {
     stdio: 'inherit',

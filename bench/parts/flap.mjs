@@ -1,5 +1,6 @@
 // 7. Flap: a server that accepts every connection and closes it at once (1000). How often does
 // each client come back? Real clients, a short run, counted at the server, extrapolated.
+import { BEFORE_ISSUE_13 } from '../lib/baseline.mjs'
 import { LABELS } from '../lib/clients.mjs'
 import { start, startServer } from '../lib/spawn.mjs'
 import { fmt, log, median } from '../lib/util.mjs'
@@ -32,6 +33,7 @@ export async function run({ rounds }) {
       fmt(median(counts)),
       fmt((median(counts) * 60) / SECONDS),
       `${fmt(gap / 1000, 1)} s → ${fmt(60_000 / gap, 0)}`,
+      lib === 'lifeline-ws' ? target(median(counts)) : '',
     ]
   })
   return {
@@ -39,13 +41,20 @@ export async function run({ rounds }) {
     tables: [
       {
         title: `7. Flap: the server accepts, then closes at once — attempts per client`,
-        headers: ['client', `attempts in ${SECONDS} s (median of ${rounds})`, 'per minute, extrapolated ×' + fmt(60 / SECONDS, 0), 'last gap → per minute at that pace'],
+        headers: ['client', `attempts in ${SECONDS} s (median of ${rounds})`, 'per minute, extrapolated ×' + fmt(60 / SECONDS, 0), 'last gap → per minute at that pace', 'target'],
         rows,
         notes: [
           `Real clients with their defaults, ${rounds} trials (one process each, all at once), ${SECONDS} s each; the server counts every upgrade. **Extrapolated**: a ${SECONDS} s run times ${fmt(60 / SECONDS, 0)} over-counts a first minute in which delays are still growing; the last column is the pace at the end of the run (60 s ÷ the last gap between attempts).`,
+          `Issue 13: no more attempts than before it (${BEFORE_ISSUE_13.source}): ${fmt(BEFORE_ISSUE_13.flap.attemptsIn30s)} in 30 s, median of 5. Compared only for 30 s runs.`,
           "lifeline-ws counts a connection that closes before backoff.resetAfter (5 s) as a failure, so its delays keep growing to maxDelay (5 s, spread over 2.5–5 s); reconnecting-websocket and partysocket reset only after minUptime (5 s) too; websocket-ts (README's ConstantBackoff(1000)) retries every second. Raw ws does not reconnect.",
         ],
       },
     ],
   }
+}
+
+function target(attempts) {
+  const before = BEFORE_ISSUE_13.flap.attemptsIn30s
+  if (SECONDS !== 30) return `(before issue 13: ${fmt(before)} in 30 s; this run is ${SECONDS} s)`
+  return `no more than before issue 13, ≤ ${fmt(before)} in 30 s: ${attempts <= before ? 'meets' : '**misses**'}`
 }

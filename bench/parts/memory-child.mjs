@@ -7,6 +7,7 @@
 // this process uses while idle (process.cpuUsage) in windows of heartbeatInterval.
 import { WebSocket as WS } from 'ws'
 import { createSocket } from 'lifeline-ws'
+import { createSocket as createWithSharedTimers } from 'lifeline-ws/core'
 import RWS from 'reconnecting-websocket'
 import PartySocketWS from 'partysocket/ws'
 import { ArrayQueue, ConstantBackoff, WebsocketBuilder, WebsocketEvent } from 'websocket-ts'
@@ -48,6 +49,20 @@ function create() {
       s.on('open', onOpen)
       return s
     }
+    case 'ab-distinct': {
+      // no two sockets with equal options, so option interning shares nothing: defaults otherwise,
+      // each value off by the socket's number of ms or bytes (no effect on an idle connection)
+      const i = ++made
+      const s = createSocket({ url, connectTimeout: 10_000 + i, backoff: { maxDelay: 5_000 + i }, queue: { maxBytes: 1_048_576 + i }, heartbeat: { timeout: 10_000 + i } })
+      s.on('open', onOpen)
+      return s
+    }
+    case 'ab-shared-timer':
+    case 'ab-own-timer': {
+      const s = (lib === 'ab-own-timer' ? createWithOwnTimers : createWithSharedTimers)({ url, ...ports })
+      s.on('open', onOpen)
+      return s
+    }
     case 'reconnecting-websocket':
     case 'partysocket': {
       const s = new (lib === 'partysocket' ? PartySocketWS : RWS)(url, undefined, { WebSocket: WS })
@@ -64,6 +79,17 @@ function create() {
   }
   throw new Error(`unknown library ${lib}`)
 }
+
+// The A/B arms (parts/ab-memory.mjs). The timer arms pass the same explicit ports (plain ws, one
+// clock object, one random) so that both intern alike: lifeline-ws/core keeps every socket's
+// timers in one shared scheduler; the worker build gives each socket its own port timer (ownTimer).
+const ports = {
+  WebSocket: WS,
+  timer: { setTimeout: (callback, ms) => setTimeout(callback, ms), clearTimeout: (handle) => clearTimeout(handle), now: Date.now, monotonic: () => performance.now() },
+  random: Math.random,
+}
+const createWithOwnTimers = lib === 'ab-own-timer' ? (await import(new URL('../../dist/worker.mjs', import.meta.url))).createSocket : undefined
+let made = 0
 
 const clients = []
 async function openUpTo(n) {
