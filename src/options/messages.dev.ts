@@ -25,7 +25,6 @@ const EXPECTED = {
   data: 'a string, ArrayBuffer, ArrayBufferView or Blob',
   ms: 'a finite number of ms >= 0',
   positiveMs: 'a finite number of ms > 0',
-  initialDelay: `a finite number of ms >= ${MIN_INITIAL_DELAY} (less is a reconnect loop)`,
   factor: 'a finite number >= 1',
   count: 'a whole number >= 0',
   countOrInfinity: 'a whole number >= 0 or Infinity',
@@ -44,6 +43,10 @@ export function mustBeOneOf(name: string, value: unknown, choices: readonly stri
   return `${name} must be ${quoted.join(', ')} or ${last}, got ${describe(value)}`
 }
 
+export function initialDelayTooSmall(value: unknown): string {
+  return `backoff.initialDelay must be a finite number of ms >= ${MIN_INITIAL_DELAY} (less is a reconnect loop), got ${describe(value)}`
+}
+
 export function maxDelayBelowInitial(maxDelay: number, initialDelay: number): string {
   return `backoff.maxDelay (${maxDelay}) must be >= backoff.initialDelay (${initialDelay})`
 }
@@ -54,10 +57,10 @@ export function unknownOption(prefix: string, key: string, known: readonly strin
   return `Unknown option ${JSON.stringify(prefix + key)}${near ? `; did you mean ${JSON.stringify(prefix + near)}?` : ''}`
 }
 
-export const NO_PING_FRAMES =
+export const NO_PING_FRAMES: string =
   'heartbeat.mode is "protocol" but this WebSocket cannot send ping frames (browsers and workers cannot): use mode "message" with heartbeat.message'
 
-export const PING_MESSAGE_REQUIRED = 'heartbeat.message is required when heartbeat.mode is "message", got undefined'
+export const PING_MESSAGE_REQUIRED: string = 'heartbeat.message is required when heartbeat.mode is "message", got undefined'
 
 /** `redacted` is the URL as redactUrl shows it: no message quotes a credential. */
 export function invalidUrl(name: string, redacted: string): string {
@@ -91,10 +94,10 @@ export function forgedData(name: string, claimed: string): string {
   return `${name} must be ${EXPECTED.data}, got object with a forged Symbol.toStringTag "${claimed}"`
 }
 
-export const NO_HEARTBEAT_WARNING =
+export const NO_HEARTBEAT_WARNING: string =
   "this socket has no heartbeat: its WebSocket cannot send ping frames (browsers and workers cannot) and heartbeat.message is not set, so a link that dies silently goes unnoticed. Set heartbeat: { message: 'ping' } (your server answers 'pong'), or heartbeat: false to go without."
 
-export const TLS_UNVERIFIED_WARNING =
+export const TLS_UNVERIFIED_WARNING: string =
   'wsOptions.rejectUnauthorized is false: TLS certificates are not verified, so anyone on the path can read and change the traffic. Pass the CA as wsOptions.ca instead.'
 
 /** A short, safe rendering of any value for error messages; never throws (a revoked Proxy included). */

@@ -110,13 +110,14 @@ export interface SocketOptions {
 
 /**
  * Every default, once (the ports, WebSocket, timer and random, come from the adapter). Frozen all
- * the way down; validate.ts merges the options a user passes over it.
+ * the way down; validate.ts merges the options a user passes over it. (`@__PURE__`: a bundle that
+ * never validates options, `transition` alone, drops it.)
  */
-export const DEFAULTS = Object.freeze({
+export const DEFAULTS = /* @__PURE__ */ Object.freeze({
   protocols: undefined,
   lazy: false,
   connectTimeout: 10_000,
-  backoff: Object.freeze({
+  backoff: /* @__PURE__ */ Object.freeze({
     initialDelay: 1_000,
     maxDelay: 5_000,
     factor: 2,
@@ -124,7 +125,7 @@ export const DEFAULTS = Object.freeze({
     maxRetries: Infinity,
     resetAfter: 5_000,
   }),
-  queue: Object.freeze({
+  queue: /* @__PURE__ */ Object.freeze({
     maxMessages: 1_000,
     maxBytes: 1_048_576,
     overflow: 'reject' as Overflow,
@@ -132,7 +133,7 @@ export const DEFAULTS = Object.freeze({
   }),
   shouldReconnect: defaultShouldReconnect,
   binaryType: 'arraybuffer' as const,
-  heartbeat: Object.freeze({
+  heartbeat: /* @__PURE__ */ Object.freeze({
     interval: 25_000,
     timeout: 10_000,
     mode: 'auto' as HeartbeatOptions['mode'] & string,
@@ -142,7 +143,7 @@ export const DEFAULTS = Object.freeze({
   idleTimeout: undefined as number | undefined,
   maxLifetime: undefined as number | undefined,
   wsOptions: undefined,
-  redactParams: Object.freeze([]) as readonly string[],
+  redactParams: /* @__PURE__ */ Object.freeze([]) as readonly string[],
   debug: undefined,
   historySize: 50,
   signal: undefined,

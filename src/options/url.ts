@@ -12,12 +12,12 @@ import { invalidUrl, urlFragment, urlScheme } from './messages.dev.js'
 import { tagOf } from './read.js'
 
 /** Words that mark a parameter as secret wherever they occur in its name (`access_token`, `X-Sid`). */
-export const SECRET_WORDS: readonly string[] = Object.freeze([
+export const SECRET_WORDS: readonly string[] = /* @__PURE__ */ Object.freeze([
   'token', 'auth', 'key', 'secret', 'pass', 'pwd', 'sig', 'session', 'jwt', 'credential', 'code', 'ticket',
   'bearer', 'sid', 'hmac', 'otp', 'nonce', 'assertion', 'policy', 'csrf', 'pin', 'hash', 'private',
 ])
 
-const NONE: readonly string[] = Object.freeze([])
+const NONE: readonly string[] = /* @__PURE__ */ Object.freeze([])
 /** `name=value` after `?`, `&` or `;` in a query. */
 const QUERY_PARAM = /([?&;])([^&;=]*)=([^&;]*)/g
 /** `;name=value` in a path segment. */

@@ -36,14 +36,14 @@ export interface Resolved {
   readonly signal: AbortSignal | undefined
 }
 
-/** Every option's name: those with a default, and the ports the adapters fill in. */
-const TOP_KEYS = ['url', ...Object.keys(DEFAULTS), 'WebSocket', 'timer', 'random']
 const TIMER_KEYS = ['setTimeout', 'clearTimeout', 'now']
 
 /** Validate options and normalise them. Throws synchronously on the first bad value. */
 export function resolveOptions(options: SocketOptions, defaults: Partial<SocketOptions> = {}): Resolved {
   if (options === null || typeof options !== 'object') throw new TypeError(text.mustBe('options', options, 'options'))
-  checkKeys(options, TOP_KEYS, '')
+  // every option's name: those with a default, and the ports the adapters fill in (listed here, not
+  // at load time, so that a bundle without resolveOptions drops DEFAULTS)
+  checkKeys(options, ['url', ...Object.keys(DEFAULTS), 'WebSocket', 'timer', 'random'], '')
   // own properties only, into an object with no prototype: a key polluting Object.prototype
   // (wsOptions, debug, heartbeat…) must not fill in an option the caller did not set
   const merged = ownOnly(defaults, definedOnly(options)) as unknown as SocketOptions
@@ -126,7 +126,7 @@ function resolveBackoff(input: BackoffOptions | undefined): BackoffPolicy {
   const b = optionGroup('backoff', input, DEFAULTS.backoff)
   const initialDelay = number('backoff.initialDelay', b.initialDelay)
   if (!Number.isFinite(initialDelay) || !(initialDelay >= MIN_INITIAL_DELAY)) {
-    throw new RangeError(text.mustBe('backoff.initialDelay', initialDelay, 'initialDelay'))
+    throw new RangeError(text.initialDelayTooSmall(initialDelay))
   }
   const maxDelay = duration('backoff.maxDelay', b.maxDelay)
   if (maxDelay < initialDelay) throw new RangeError(text.maxDelayBelowInitial(maxDelay, initialDelay))
