@@ -176,12 +176,12 @@ describe('the UMD files are the production build', () => {
 })
 
 describe('no file in dist/ reads process.env', () => {
-  /** `process.env` or `process["env"]`, however spaced. */
-  const READS_ENV = /\bprocess\s*(?:\.\s*env\b|\[\s*["'`]env["'`]\s*\])/
+  /** A bare `process.env`, `process?.env` or `process["env"]` (a ReferenceError where there is no `process`). */
+  const READS_ENV = /(?<![\w$.])process\s*(?:\??\.\s*env\b|(?:\?\.)?\[\s*["'`]env["'`]\s*\])/
 
   it('the check finds the forms a build could contain', () => {
-    for (const code of ['process.env.NODE_ENV', 'if (process .env.DEBUG)', 'process["env"]']) expect(code).toMatch(READS_ENV)
-    expect('processEnv; preprocess.envelope').not.toMatch(READS_ENV)
+    for (const code of ['process.env.NODE_ENV', 'if (process .env.DEBUG)', 'process?.env', '(process["env"])']) expect(code).toMatch(READS_ENV)
+    for (const code of ['processEnv', 'preprocess.envelope', 'globalThis.process?.env']) expect(code).not.toMatch(READS_ENV)
   })
 
   it('every .mjs/.cjs file, development and production, UMD included', () => {
