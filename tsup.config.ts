@@ -1,50 +1,95 @@
 /**
  * dist/ layout:
- *   index|core|testing|browser|worker|react|tabs .mjs + .d.ts   (ESM)
- *   index|core|testing|browser|worker|react|tabs .cjs + .d.cts  (CommonJS)
- *   lifeline.umd.cjs, lifeline.umd.min.cjs           (UMD of the browser entry, global `Lifeline`; .cjs as
- *   Vite's library mode names it in a "type": "module" package, so require() in Node loads it)
+ *   index|core|testing|browser|worker|react|tabs .mjs + .d.ts   (ESM, development: full error messages)
+ *   index|core|testing|browser|worker|react|tabs .cjs + .d.cts  (CommonJS, development)
+ *   index|core|browser|worker|react|tabs .prod.mjs, .prod.cjs   (production: the same checks, short
+ *   messages; package.json's "production" export condition picks them, the types are the development ones)
+ *   lifeline.umd.cjs, lifeline.umd.min.cjs           (UMD of the browser entry, production, global
+ *   `Lifeline`; .cjs as Vite's library mode names it in a "type": "module" package, so require() in
+ *   Node loads it)
  * plus shared chunks and a source map for every .mjs/.cjs/.js file.
+ *
+ * The two builds differ in one module: the production build resolves src/options/messages.dev.ts
+ * to messages.prod.ts. No file reads process.env, so an ESM file runs in a browser without a bundler.
  *
  * `nanoevents` is bundled: it is ESM-only, so the CommonJS build could not require() it on Node 20.
  * `ws` and `isomorphic-ws` stay external (they are dependencies, reached only from the Node entry);
  * so does `react`, an optional peer dependency imported only by the react entry.
  */
-import { build as esbuild, type BuildOptions } from 'esbuild'
-import { defineConfig } from 'tsup'
+import { build as esbuild, type BuildOptions, type Plugin } from 'esbuild'
+import { join } from 'node:path'
+import { build as tsup, defineConfig, type Options } from 'tsup'
 
 const TARGET = 'es2022'
 
-export default defineConfig({
-  entry: {
-    index: 'src/index.node.ts',
-    core: 'src/index.core.ts',
-    testing: 'src/index.testing.ts',
-    browser: 'src/index.browser.ts',
-    worker: 'src/index.worker.ts',
-    react: 'src/index.react.ts',
-    tabs: 'src/index.tabs.ts',
+/** The entries that validate options, so have a production variant (testing has no messages; react and tabs share the runtime's chunks, so a production app must get theirs too). */
+const RUNTIME_ENTRIES = {
+  index: 'src/index.node.ts',
+  core: 'src/index.core.ts',
+  browser: 'src/index.browser.ts',
+  worker: 'src/index.worker.ts',
+  react: 'src/index.react.ts',
+  tabs: 'src/index.tabs.ts',
+}
+
+/** Resolves the development messages module to its production twin. */
+const productionMessages: Plugin = {
+  name: 'production-messages',
+  setup(build) {
+    build.onResolve({ filter: /[\\/]messages\.dev\.js$/ }, (args) => ({
+      path: join(args.resolveDir, args.path.replace(/messages\.dev\.js$/, 'messages.prod.ts')),
+    }))
   },
+}
+
+/** What the development and production builds share. */
+const BOTH = {
   format: ['esm', 'cjs'],
-  outExtension: ({ format }) => (format === 'cjs' ? { js: '.cjs', dts: '.d.cts' } : { js: '.mjs', dts: '.d.ts' }),
-  dts: true,
   // one copy of the runtime shared by every entry (in CommonJS too), so importing 'lifeline-ws' and
   // 'lifeline-ws/core' together does not load the state machine twice
   splitting: true,
   sourcemap: true,
-  clean: true,
   target: TARGET,
   // neutral: nothing Node-specific is assumed; the only import left unbundled is isomorphic-ws
   platform: 'neutral',
   noExternal: ['nanoevents'],
   external: ['ws', 'isomorphic-ws', 'react'],
-  onSuccess: buildUmd,
+} satisfies Options
+
+export default defineConfig({
+  ...BOTH,
+  entry: { ...RUNTIME_ENTRIES, testing: 'src/index.testing.ts' },
+  outExtension: ({ format }) => (format === 'cjs' ? { js: '.cjs', dts: '.d.cts' } : { js: '.mjs', dts: '.d.ts' }),
+  dts: true,
+  clean: true,
+  onSuccess: async () => {
+    await Promise.all([buildProduction(), buildUmd()])
+  },
 })
+
+/**
+ * The production variants, `<entry>.prod.mjs|cjs`, with their own shared chunks (so importing
+ * 'lifeline-ws' and 'lifeline-ws/core' together loads one runtime in production too). Built after
+ * the development build, whose `clean` would otherwise race with it.
+ */
+async function buildProduction(): Promise<void> {
+  await tsup({
+    ...BOTH,
+    config: false,
+    entry: Object.fromEntries(Object.entries(RUNTIME_ENTRIES).map(([name, path]) => [`${name}.prod`, path])),
+    outExtension: ({ format }) => ({ js: format === 'cjs' ? '.cjs' : '.mjs' }),
+    dts: false,
+    clean: false,
+    esbuildPlugins: [productionMessages],
+    silent: true,
+  })
+}
 
 /**
  * tsup has no UMD format: esbuild builds an IIFE of the browser entry assigned to a local
  * `Lifeline`, and the banner/footer wrap it in the classic UMD prelude (AMD define, CommonJS
- * module.exports, else a global). esbuild shifts the source map past the banner itself.
+ * module.exports, else a global). esbuild shifts the source map past the banner itself. It is the
+ * production build: a <script> from a CDN is what ships.
  */
 async function buildUmd(): Promise<void> {
   const banner =
@@ -63,6 +108,7 @@ async function buildUmd(): Promise<void> {
     sourcemap: true,
     banner: { js: banner },
     footer: { js: 'return Lifeline\n})' },
+    plugins: [productionMessages],
     logLevel: 'warning',
   }
   await Promise.all([

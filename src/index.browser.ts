@@ -1,6 +1,6 @@
 /** lifeline-ws for browsers: the global WebSocket, and online/offline, visibility and bfcache signals. */
 import { attachBrowserSignals, browserDefaults } from './adapters/browser.js'
-import type { SocketOptions } from './options.js'
+import type { SocketOptions } from './options/types.js'
 import { createSocket as createWithPorts, type LifelineSocket } from './runtime/socket.js'
 import { defineReconnectingWebSocket } from './compat/reconnecting-websocket.js'
 

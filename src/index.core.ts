@@ -2,7 +2,7 @@
  * lifeline-ws/core: no globals touched. `WebSocket`, `timer` and `random` must be passed in.
  * Also exports the pure state machine for simulations and tests.
  */
-import type { SocketOptions } from './options.js'
+import type { SocketOptions } from './options/types.js'
 import { sharedTimers } from './runtime/scheduler.js'
 import { createSocket as createWithPorts, type LifelineSocket } from './runtime/socket.js'
 import { defineReconnectingWebSocket } from './compat/reconnecting-websocket.js'
@@ -13,7 +13,7 @@ export { backoffDelay, delayBounds } from './core/backoff.js'
 export { INITIAL_STATE, LEGAL_EDGES, TIMER_NAMES } from './core/state.js'
 export type { Command, Input, State, TimerName } from './core/state.js'
 export type { Policy, BackoffPolicy, HeartbeatPolicy } from './core/policy.js'
-export { resolveOptions } from './options.js'
+export { resolveOptions } from './options/validate.js'
 export { simulateHerd, sampleDelays, seededRandom } from './sim/herd.js'
 export type { HerdOptions, HerdResult } from './sim/herd.js'
 

@@ -1,6 +1,6 @@
 /** lifeline-ws for Node: the Node adapter's ports filled in, everything else re-exported. */
 import { nodeDefaults } from './adapters/node.js'
-import type { SocketOptions } from './options.js'
+import type { SocketOptions } from './options/types.js'
 import { sharedTimers } from './runtime/scheduler.js'
 import { createSocket as createWithPorts, type LifelineSocket } from './runtime/socket.js'
 import { defineReconnectingWebSocket } from './compat/reconnecting-websocket.js'

@@ -1,6 +1,6 @@
 /** lifeline-ws for workers and edge runtimes: the global WebSocket, and online/offline where the scope fires them. */
 import { attachWorkerSignals, workerDefaults } from './adapters/worker.js'
-import type { SocketOptions } from './options.js'
+import type { SocketOptions } from './options/types.js'
 import { createSocket as createWithPorts, type LifelineSocket } from './runtime/socket.js'
 import { defineReconnectingWebSocket } from './compat/reconnecting-websocket.js'
 

@@ -3,8 +3,8 @@
  * when a socket is created, never at import. Timers are wrapped, not passed bare: some runtimes
  * throw "Illegal invocation" when they are called unbound.
  */
-import type { SocketOptions } from '../options.js'
-import type { WebSocketConstructor } from '../runtime/ports.js'
+import type { SocketOptions } from '../options/types.js'
+import type { WebSocketConstructor } from '../ports.js'
 
 export function globalDefaults(): Partial<SocketOptions> {
   return {

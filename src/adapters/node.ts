@@ -3,8 +3,8 @@
  * Nothing is attached at import; environment signals are fed by the user via `socket.signal()`.
  */
 import WebSocket from 'isomorphic-ws'
-import type { SocketOptions } from '../options.js'
-import type { WebSocketConstructor } from '../runtime/ports.js'
+import type { SocketOptions } from '../options/types.js'
+import type { WebSocketConstructor } from '../ports.js'
 
 interface WsInternals {
   _socket?: {

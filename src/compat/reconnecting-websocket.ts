@@ -7,7 +7,11 @@
  */
 import { byteSize, type Data, type DropReason } from '../core/queue.js'
 import type { CloseInfo, Phase } from '../core/state.js'
-import { checkData, describe, MIN_INITIAL_DELAY, normaliseUrl, ownOnly, type ProtocolsOption, type SocketOptions, type UrlOption } from '../options.js'
+import { describe } from '../options/messages.dev.js'
+import { ownOnly } from '../options/read.js'
+import { DEFAULTS, MIN_INITIAL_DELAY, type ProtocolsOption, type SocketOptions, type UrlOption } from '../options/types.js'
+import { normaliseUrl } from '../options/url.js'
+import { checkData } from '../options/validate.js'
 import type { LifelineError } from '../runtime/errors.js'
 import type { Stats } from '../runtime/monitor.js'
 import type { LifelineSocket } from '../runtime/socket.js'
@@ -122,7 +126,7 @@ function translate(given: ReconnectingWebSocketOptions): Translated {
   if (max !== undefined) backoff.maxDelay = max
   // the peers cap every delay at the maximum: a maximum below the minimum (given, or our 1 s
   // default) lowers the minimum instead of being an error
-  if (min !== undefined || max !== undefined) backoff.initialDelay = Math.min(min ?? 1_000, max ?? Infinity)
+  if (min !== undefined || max !== undefined) backoff.initialDelay = Math.min(min ?? DEFAULTS.backoff.initialDelay, max ?? Infinity)
   const factor = peerNumber('reconnectionDelayGrowFactor', reconnectionDelayGrowFactor)
   if (factor !== undefined) backoff.factor = Math.max(factor, 1)
   const resetAfter = peerNumber('minUptime', minUptime)

@@ -17,11 +17,13 @@ import { INITIAL_STATE, type Command, type EmitCommand, type ErrorCode, type Inp
 import { kindOf } from '../core/data.js'
 import { byteSize, OutboundQueue, type Data, type DropReason, type Entry } from '../core/queue.js'
 import { transition } from '../core/transition.js'
-import { checkProtocols, describe, isUrl, normaliseUrl, ownOnly, type Resolved } from '../options.js'
+import { describe } from '../options/messages.dev.js'
+import { ownOnly } from '../options/read.js'
+import { isUrl, normaliseUrl, redactUrl } from '../options/url.js'
+import { checkProtocols, type Resolved } from '../options/validate.js'
 import { LifelineError } from './errors.js'
 import type { HeartbeatKind } from './monitor.js'
-import { OPEN, type WebSocketLike } from './ports.js'
-import { redactUrl } from './redact.js'
+import { OPEN, type WebSocketLike } from '../ports.js'
 import { MAX_PORT_DELAY, QUEUE_TTL, TimerTable, type TimerHostFor, type TimerSlot } from './timers.js'
 
 export type { DropReason }

@@ -6,7 +6,7 @@
 import type { Data, DropReason } from '../core/queue.js'
 import type { CloseInfo, Phase } from '../core/state.js'
 import type { DriverEvent, Observer } from './driver.js'
-import type { Clock } from './ports.js'
+import type { Clock } from '../ports.js'
 
 /** What ended a connection. */
 export type DisconnectCause = 'close' | 'heartbeat' | 'idle' | 'offline' | 'lifetime' | 'reconnect' | 'user' | 'error'

@@ -4,7 +4,7 @@
  * port timer is armed for the first. 10,000 idle sockets with heartbeats then hold 10,000 heap
  * entries (a number and a slot each) instead of 10,000 Node Timeouts with a callback each.
  */
-import type { Clock } from './ports.js'
+import type { Clock } from '../ports.js'
 import { delayUntil, monotonicOf, NOT_SCHEDULED, type Scheduled, type TimerHost, type TimerHostFor } from './timers.js'
 
 /** A table taken out of the heap to be called (its `index` while the scheduler fires). */

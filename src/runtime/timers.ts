@@ -12,7 +12,7 @@
  * is how a machine that slept shows (monotonic clocks stop while it sleeps).
  */
 import { TIMER_NAMES, type TimerName } from '../core/state.js'
-import type { Clock } from './ports.js'
+import type { Clock } from '../ports.js'
 
 /** The driver's own slot: the oldest queued message's time-to-live. */
 export const QUEUE_TTL = 'queue-ttl'

@@ -1,5 +1,5 @@
 /** A virtual clock for deterministic tests: time moves only when you advance it. */
-import type { Clock } from '../runtime/ports.js'
+import type { Clock } from '../ports.js'
 
 interface Scheduled {
   id: number

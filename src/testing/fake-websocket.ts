@@ -4,8 +4,7 @@
  * `silence()` act on the latest one. Events the client causes (its own close()) are delivered on the
  * virtual clock, as a real socket delivers them asynchronously.
  */
-import type { WebSocketConstructor, WebSocketLike } from '../runtime/ports.js'
-import type { Clock } from '../runtime/ports.js'
+import type { Clock, WebSocketConstructor, WebSocketLike } from '../ports.js'
 
 export interface FakeServerOptions {
   /** Used to deliver close handshakes and pongs asynchronously. */

@@ -185,7 +185,7 @@ describe('worker adapter', () => {
 describe('the built entries have no import-time side effects', () => {
   const dist = resolve(import.meta.dirname, '../../dist')
 
-  it.each(['browser.mjs', 'worker.mjs', 'index.mjs', 'core.mjs', 'testing.mjs'])('importing dist/%s reads no global', async (file) => {
+  it.each(['browser.mjs', 'worker.mjs', 'index.mjs', 'core.mjs', 'testing.mjs', 'browser.prod.mjs', 'worker.prod.mjs', 'index.prod.mjs', 'core.prod.mjs'])('importing dist/%s reads no global', async (file) => {
     const path = join(dist, file)
     if (!existsSync(path)) throw new Error('dist/ is missing: run `npm run build` first')
     const touched: string[] = []

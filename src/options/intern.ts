@@ -5,16 +5,6 @@
  * makes sockets with ever-changing options gains nothing from it but loses nothing either. What it
  * holds it keeps alive until then (at most 64 entries: ports, predicates, policies).
  */
-const ids = new WeakMap<object, number>()
-let nextId = 1
-
-/** A number naming this object or function for as long as it lives (it is not kept alive by this). */
-export function identity(value: object): number {
-  let id = ids.get(value)
-  if (id === undefined) ids.set(value, (id = nextId++))
-  return id
-}
-
 const LIMIT = 64
 const shared = new Map<string, object>()
 
@@ -36,5 +26,10 @@ export function keyOf(values: readonly unknown[]): string {
 
 function keyPart(value: unknown): string {
   if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return `${typeof value}:${String(value)}`
-  return `#${identity(value)}`
+  // a number naming this object or function for as long as it lives (this does not keep it alive)
+  let id = ids.get(value)
+  if (id === undefined) ids.set(value, (id = nextId++))
+  return `#${id}`
 }
+const ids = new WeakMap<object, number>()
+let nextId = 1

@@ -1,0 +1,156 @@
+/**
+ * The options a user passes and their defaults: every option's TSDoc carries its `@default`, and
+ * {@link DEFAULTS} holds the values (a test reads both and checks they agree). Validation is in
+ * validate.ts, URL helpers in url.ts.
+ */
+import { defaultShouldReconnect } from '../core/close-codes.js'
+import type { Jitter } from '../core/policy.js'
+import type { Data, Overflow } from '../core/queue.js'
+import type { CloseInfo } from '../core/state.js'
+import type { Clock, WebSocketConstructor } from '../ports.js'
+
+type MaybePromise<T> = T | Promise<T>
+export type UrlOption = string | URL | (() => MaybePromise<string | URL>)
+export type ProtocolsOption = string | string[] | (() => MaybePromise<string | string[] | undefined>)
+
+export interface BackoffOptions {
+  /** Base of the first retry's delay in ms; at least 10 (MIN_INITIAL_DELAY). @default 1000 */
+  initialDelay?: number
+  /** No delay is longer than this (ms). @default 5000 */
+  maxDelay?: number
+  /** Growth per retry. @default 2 */
+  factor?: number
+  /**
+   * How delays are randomised: `'spread'` (±50 %, still spread at the cap), `'full'`, `'equal'`,
+   * `'none'`, or `'decorrelated'`. @default 'spread'
+   */
+  jitter?: Jitter
+  /** Failed attempts in a row after which the socket gives up (`'giveup'`). @default Infinity */
+  maxRetries?: number
+  /** A connection must stay open this long (ms) before the attempt count resets. @default 5000 */
+  resetAfter?: number
+}
+
+export interface QueueOptions {
+  /** Most messages held while not open. @default 1000 */
+  maxMessages?: number
+  /** Most bytes held while not open (UTF-8 for strings). @default 1048576 */
+  maxBytes?: number
+  /** When full: `'reject'` the new message, or `'drop-oldest'` to make room. @default 'reject' */
+  overflow?: Overflow
+  /** ms a queued message may wait before it is dropped with reason `'ttl'`. @default undefined (forever) */
+  ttl?: number
+}
+
+export interface HeartbeatOptions {
+  /** Send a ping after this many ms without inbound data. @default 25000 */
+  interval?: number
+  /** The link is dead if nothing arrives this many ms after a ping. @default 10000 */
+  timeout?: number
+  /**
+   * `'protocol'`: ping frames (Node `ws`). `'message'`: an app-level message the server answers.
+   * `'auto'`: protocol frames where the socket has them, else the message if one is set, else none.
+   * @default 'auto'
+   */
+  mode?: 'auto' | 'protocol' | 'message'
+  /** App-level ping payload, or a function returning it. @default undefined */
+  message?: Data | (() => Data)
+  /** Which inbound messages answer a ping; they are never emitted as 'message'. @default (data) => data === 'pong' */
+  isPong?: (data: unknown) => boolean
+}
+
+export interface SocketOptions {
+  /** Where to connect: a ws/wss/http/https URL, or a function called before every attempt. */
+  url: UrlOption
+  /** Subprotocols to offer, or a function called before every attempt. @default undefined */
+  protocols?: ProtocolsOption
+  /** `true`: stay `'idle'` until `connect()` or the first `send()`. @default false */
+  lazy?: boolean
+  /** ms for TCP + TLS + HTTP upgrade before the attempt fails with `CONNECT_TIMEOUT`. @default 10000 */
+  connectTimeout?: number
+  /** The retry policy. @default each field's own (`DEFAULTS.backoff`) */
+  backoff?: BackoffOptions
+  /** The outbound queue used while not open. @default each field's own (`DEFAULTS.queue`) */
+  queue?: QueueOptions
+  /** Whether a close from the server is retried. @default defaultShouldReconnect (stop on 1002, 1003, 1007–1010) */
+  shouldReconnect?: (close: CloseInfo) => boolean
+  /** Binary messages arrive as `'arraybuffer'` or `'blob'` (Node: also `'nodebuffer'`). @default 'arraybuffer' */
+  binaryType?: 'arraybuffer' | 'blob' | 'nodebuffer'
+  /** Liveness pings; `false` turns them off. @default each field's own (`DEFAULTS.heartbeat`) */
+  heartbeat?: HeartbeatOptions | false
+  /** Reconnect when no application message arrives for this many ms (heartbeat answers and pings do not count). @default undefined (off) */
+  idleTimeout?: number
+  /** Rebuild the connection after this many ms (±10 %). @default undefined (never) */
+  maxLifetime?: number
+  /** The WebSocket constructor. Required in `lifeline-ws/core`. @default the adapter's (the global WebSocket; Node: `ws`) */
+  WebSocket?: WebSocketConstructor
+  /** Timers and the clock. Required in `lifeline-ws/core`. @default the adapter's (setTimeout, clearTimeout, Date.now, performance.now) */
+  timer?: Clock
+  /** Random numbers in [0, 1). Required in `lifeline-ws/core`. @default the adapter's (Math.random) */
+  random?: () => number
+  /**
+   * Node only: passed as the third argument to `ws`'s constructor (headers, `ca`, `cert`,
+   * `rejectUnauthorized`, `maxPayload`, `agent`…). @default undefined
+   */
+  wsOptions?: Record<string, unknown>
+  /**
+   * More parameter names to redact, on top of the built-in words (token, auth, key, secret, pass,
+   * sig, session, bearer, sid, otp, nonce, csrf, hash, private…; see README "Redaction"): a query or
+   * path parameter whose name contains one (case-insensitive) shows as `name=***` in `socket.url`,
+   * debug lines, errors and events. @default []
+   */
+  redactParams?: readonly string[]
+  /** A logger receiving one line per transition and effect (URLs redacted), e.g. console.debug. @default undefined */
+  debug?: (line: string, fields: Record<string, unknown>) => void
+  /** How many disconnects `history()` keeps. @default 50 */
+  historySize?: number
+  /** Aborting it closes the socket (as `close()` does). @default undefined */
+  signal?: AbortSignal
+}
+
+/**
+ * Every default, once (the ports, WebSocket, timer and random, come from the adapter). Frozen all
+ * the way down; validate.ts merges the options a user passes over it. (`@__PURE__`: a bundle that
+ * never validates options, `transition` alone, drops it.)
+ */
+export const DEFAULTS = /* @__PURE__ */ Object.freeze({
+  protocols: undefined,
+  lazy: false,
+  connectTimeout: 10_000,
+  backoff: /* @__PURE__ */ Object.freeze({
+    initialDelay: 1_000,
+    maxDelay: 5_000,
+    factor: 2,
+    jitter: 'spread',
+    maxRetries: Infinity,
+    resetAfter: 5_000,
+  }),
+  queue: /* @__PURE__ */ Object.freeze({
+    maxMessages: 1_000,
+    maxBytes: 1_048_576,
+    overflow: 'reject',
+    ttl: undefined,
+  }),
+  shouldReconnect: defaultShouldReconnect,
+  binaryType: 'arraybuffer',
+  heartbeat: /* @__PURE__ */ Object.freeze({
+    interval: 25_000,
+    timeout: 10_000,
+    mode: 'auto',
+    message: undefined,
+    isPong: (data: unknown): boolean => data === 'pong',
+  }),
+  idleTimeout: undefined,
+  maxLifetime: undefined,
+  wsOptions: undefined,
+  redactParams: /* @__PURE__ */ Object.freeze([]) as readonly string[],
+  debug: undefined,
+  historySize: 50,
+  signal: undefined,
+})
+
+/**
+ * The smallest backoff.initialDelay: below it a server that fails every attempt is retried hundreds
+ * of times a second (1e-9 ms made ~650 connects/s), which is a reconnect loop, not a backoff.
+ */
+export const MIN_INITIAL_DELAY = 10
