@@ -1,7 +1,7 @@
 /**
  * dist/ layout:
- *   index|core|testing|browser|worker .mjs + .d.ts   (ESM)
- *   index|core|testing|browser|worker .cjs + .d.cts  (CommonJS)
+ *   index|core|testing|browser|worker|monitor|stream|promises .mjs + .d.ts   (ESM)
+ *   index|core|testing|browser|worker|monitor|stream|promises .cjs + .d.cts  (CommonJS)
  *   lifeline.umd.cjs, lifeline.umd.min.cjs           (UMD of the browser entry, global `Lifeline`; .cjs as
  *   Vite's library mode names it in a "type": "module" package, so require() in Node loads it)
  * plus shared chunks and a source map for every .mjs/.cjs/.js file.
@@ -21,6 +21,10 @@ export default defineConfig({
     testing: 'src/index.testing.ts',
     browser: 'src/index.browser.ts',
     worker: 'src/index.worker.ts',
+    // the optional APIs, each its own import (runtime-neutral: one build for every runtime)
+    monitor: 'src/index.monitor.ts',
+    stream: 'src/index.stream.ts',
+    promises: 'src/index.promises.ts',
   },
   format: ['esm', 'cjs'],
   outExtension: ({ format }) => (format === 'cjs' ? { js: '.cjs', dts: '.d.cts' } : { js: '.mjs', dts: '.d.ts' }),
