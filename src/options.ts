@@ -106,10 +106,6 @@ export interface SocketOptions {
   redactParams?: readonly string[]
   /** A logger receiving one line per transition and effect (URLs redacted), e.g. console.debug. @default undefined */
   debug?: (line: string, fields: Record<string, unknown>) => void
-  /** How many disconnects `history()` keeps. @default 50 */
-  historySize?: number
-  /** Aborting it closes the socket (as `close()` does). @default undefined */
-  signal?: AbortSignal
 }
 
 export const BACKOFF_DEFAULTS: Readonly<Required<BackoffOptions>> = Object.freeze({
@@ -157,8 +153,6 @@ export interface Resolved {
   readonly debug: ((line: string, fields: Record<string, unknown>) => void) | undefined
   /** Lowercased; redactUrl's extra words. */
   readonly redactParams: readonly string[]
-  readonly historySize: number
-  readonly signal: AbortSignal | undefined
 }
 
 const TOP_KEYS = [
@@ -179,8 +173,6 @@ const TOP_KEYS = [
   'wsOptions',
   'redactParams',
   'debug',
-  'historySize',
-  'signal',
 ]
 const HEARTBEAT_KEYS = ['interval', 'timeout', 'mode', 'message', 'isPong']
 const TIMER_KEYS = ['setTimeout', 'clearTimeout', 'now']
@@ -222,11 +214,6 @@ export function resolveOptions(options: SocketOptions, defaults: Partial<SocketO
   }
 
   const debug = merged.debug === undefined ? undefined : checkFunction('debug', merged.debug)
-  const historySize = count('historySize', orDefault(merged.historySize, 50))
-  const signal = merged.signal
-  if (signal !== undefined && (signal === null || typeof signal !== 'object' || typeof memberOf(signal, 'addEventListener') !== 'function' || typeof memberOf(signal, 'aborted') !== 'boolean')) {
-    throw mustBe('signal', 'an AbortSignal', signal)
-  }
 
   const prototype = (WebSocket as { prototype?: unknown }).prototype
   const pingFrames = typeof prototype === 'object' && prototype !== null && typeof memberOf(prototype, 'ping') === 'function'
@@ -258,15 +245,13 @@ export function resolveOptions(options: SocketOptions, defaults: Partial<SocketO
     isPong,
     debug,
     redactParams,
-    historySize,
-    signal,
   }
-  // shared only when it holds nothing that belongs to one socket (a signal, a provider, ws options,
-  // a logger): the cache must not keep those alive
-  const perSocket = typeof url !== 'string' || typeof protocols === 'function' || signal || wsOptions || debug || typeof pingMessage === 'object'
+  // shared only when it holds nothing that belongs to one socket (a provider, ws options, a
+  // logger): the cache must not keep those alive
+  const perSocket = typeof url !== 'string' || typeof protocols === 'function' || wsOptions || debug || typeof pingMessage === 'object'
   if (perSocket) return Object.freeze(resolved)
   // protocols by content, so equal lists given as different arrays still share
-  const key = ['resolved', url, JSON.stringify(protocols), JSON.stringify(redactParams), lazy, binaryType, historySize, pingMessage, policy, queue, WebSocket, timer, random, isPong]
+  const key = ['resolved', url, JSON.stringify(protocols), JSON.stringify(redactParams), lazy, binaryType, pingMessage, policy, queue, WebSocket, timer, random, isPong]
   return intern(keyOf(key), () => resolved)
 }
 

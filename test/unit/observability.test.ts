@@ -275,9 +275,14 @@ describe('the optional entries attach to a socket from outside', () => {
     expect(all.stats().messagesIn).toBe(3)
   })
 
-  it('a socket carries none of the optional APIs', () => {
+  it('a socket carries none of the optional APIs, and createSocket refuses the options that moved', () => {
     const { socket } = bare({ lazy: true })
     for (const gone of ['stats', 'history', 'opened', 'messages', 'sendAsync']) expect(gone in socket, gone).toBe(false)
+    const ports = bare()
+    const make = (extra: object) => createSocket({ url: 'ws://h', WebSocket: ports.server.WebSocket, timer: ports.clock, random: () => 0.5, ...extra })
+    expect(() => make({ signal: new AbortController().signal })).toThrow(new TypeError('Unknown option "signal"'))
+    expect(() => make({ historySize: 5 })).toThrow(new TypeError('Unknown option "historySize"'))
+    ports.socket.close()
   })
 
   it('each function names itself when given something that is not a lifeline socket', async () => {
