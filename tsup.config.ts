@@ -2,7 +2,7 @@
  * dist/ layout:
  *   index|core|testing|browser|worker|monitor|stream|promises .mjs + .d.ts   (ESM)
  *   index|core|testing|browser|worker|monitor|stream|promises .cjs + .d.cts  (CommonJS)
- *   lifeline.umd.cjs, lifeline.umd.min.cjs           (UMD of the browser entry, global `Lifeline`; .cjs as
+ *   lifeline.umd.cjs, lifeline.umd.min.cjs           (UMD of the browser entry with the optional APIs, global `Lifeline`; .cjs as
  *   Vite's library mode names it in a "type": "module" package, so require() in Node loads it)
  * plus shared chunks and a source map for every .mjs/.cjs/.js file.
  *
@@ -55,7 +55,7 @@ async function buildUmd(): Promise<void> {
     '  else root.Lifeline = factory()\n' +
     "})(typeof globalThis !== 'undefined' ? globalThis : typeof self !== 'undefined' ? self : this, function () {"
   const common: BuildOptions = {
-    entryPoints: ['src/index.browser.ts'],
+    entryPoints: ['src/index.umd.ts'],
     bundle: true,
     format: 'iife',
     globalName: 'Lifeline',
