@@ -37,10 +37,11 @@ export function messages(socket: LifelineSocket, options: MessagesOptions = {}):
 }
 
 /**
+ * The stream itself, for any source of messages (messages() above; lifeline-ws/tabs' shared socket).
  * `subscribe` starts delivering messages to `push` and returns its unbind; `onEnd` calls `end` when
  * the socket is closed for good and returns its unbind. Both are released on end, return() or break.
  */
-function createMessageStream(
+export function createMessageStream(
   bufferSize: number,
   subscribe: (push: (data: unknown) => void) => () => void,
   onEnd: (end: () => void) => () => void,
