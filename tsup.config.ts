@@ -1,10 +1,10 @@
 /**
  * dist/ layout:
- *   index|core|testing|browser|worker|react|tabs .mjs + .d.ts   (ESM, development: full error messages)
- *   index|core|testing|browser|worker|react|tabs .cjs + .d.cts  (CommonJS, development)
- *   index|core|browser|worker|react|tabs .prod.mjs, .prod.cjs   (production: the same checks, short
+ *   index|core|testing|browser|worker|react|tabs|monitor|stream|promises .mjs + .d.ts   (ESM, development: full error messages)
+ *   index|core|testing|browser|worker|react|tabs|monitor|stream|promises .cjs + .d.cts  (CommonJS, development)
+ *   index|core|browser|worker|react|tabs|monitor|stream|promises .prod.mjs, .prod.cjs   (production: the same checks, short
  *   messages; package.json's "production" export condition picks them, the types are the development ones)
- *   lifeline.umd.cjs, lifeline.umd.min.cjs           (UMD of the browser entry, production, global
+ *   lifeline.umd.cjs, lifeline.umd.min.cjs           (UMD of the browser entry with the optional APIs, production, global
  *   `Lifeline`; .cjs as Vite's library mode names it in a "type": "module" package, so require() in
  *   Node loads it)
  * plus shared chunks and a source map for every .mjs/.cjs/.js file.
@@ -22,7 +22,7 @@ import { build as tsup, defineConfig, type Options } from 'tsup'
 
 const TARGET = 'es2022'
 
-/** The entries that validate options, so have a production variant (testing has no messages; react and tabs share the runtime's chunks, so a production app must get theirs too). */
+/** The entries that validate options, so have a production variant (testing has no messages; react, tabs and the optional APIs share the runtime's chunks, so a production app must get theirs too). */
 const RUNTIME_ENTRIES = {
   index: 'src/index.node.ts',
   core: 'src/index.core.ts',
@@ -30,6 +30,10 @@ const RUNTIME_ENTRIES = {
   worker: 'src/index.worker.ts',
   react: 'src/index.react.ts',
   tabs: 'src/index.tabs.ts',
+  // the optional APIs, each its own import, sharing the runtime's chunks
+  monitor: 'src/index.monitor.ts',
+  stream: 'src/index.stream.ts',
+  promises: 'src/index.promises.ts',
 }
 
 /** Resolves the development messages module to its production twin. */
@@ -99,7 +103,7 @@ async function buildUmd(): Promise<void> {
     '  else root.Lifeline = factory()\n' +
     "})(typeof globalThis !== 'undefined' ? globalThis : typeof self !== 'undefined' ? self : this, function () {"
   const common: BuildOptions = {
-    entryPoints: ['src/index.browser.ts'],
+    entryPoints: ['src/index.umd.ts'],
     bundle: true,
     format: 'iife',
     globalName: 'Lifeline',

@@ -1,5 +1,6 @@
 // Does the hot path allocate? Sends 1,000,000 messages through an open lifeline socket, and delivers
-// 1,000,000 inbound messages to a listener, against a stub WebSocket port that does no work and
+// 1,000,000 inbound messages to a listener, without and then with lifeline-ws/monitor attached,
+// against a stub WebSocket port that does no work and
 // allocates nothing itself (it reuses one event object). With a young generation of 1 MB, 16 bytes
 // per message would force about 15 young-generation collections per million; an allocation-free
 // path causes none (a compile or two may still show up as 1). Counted with a PerformanceObserver.
@@ -11,6 +12,8 @@
 // idle watchdog guess when the last message came, which is how false IDLE_TIMEOUTs happen.
 import { PerformanceObserver } from 'node:perf_hooks'
 import { createSocket } from 'lifeline-ws/core'
+import { monitor } from 'lifeline-ws/monitor'
+import { opened } from 'lifeline-ws/promises'
 
 const N = 1_000_000
 const EVENT = { data: 'x'.repeat(64), target: undefined }
@@ -56,7 +59,7 @@ const socket = createSocket({
 })
 let received = 0
 socket.on('message', () => received++)
-await socket.opened()
+await opened(socket)
 
 let minor = 0
 const observer = new PerformanceObserver((list) => {
@@ -81,6 +84,14 @@ await count('send() to an open socket, 64 B text', (n) => {
   for (let i = 0; i < n; i++) socket.send(message)
 })
 await count("an inbound message to one 'message' listener", (n) => {
+  for (let i = 0; i < n; i++) stub.deliver()
+})
+// lifeline-ws/monitor counts both paths through the driver's observer: still nothing allocated
+monitor(socket)
+await count('send() to an open socket, 64 B text, monitor(socket) attached', (n) => {
+  for (let i = 0; i < n; i++) socket.send(message)
+})
+await count("an inbound message to one 'message' listener, monitor(socket) attached", (n) => {
   for (let i = 0; i < n; i++) stub.deliver()
 })
 console.log(`\nNode ${process.version}, young generation ${process.execArgv.join(' ') || '(default size)'}; ${received.toLocaleString('en-US')} messages received in all.`)

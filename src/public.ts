@@ -15,6 +15,7 @@ export type { MessageStream } from './runtime/stream.js'
 export type {
   ReconnectingWebSocketOptions,
   PeerOptions,
+  DropInOptions,
   ReconnectingWebSocketEventMap,
   ReconnectingWebSocketErrorEvent,
   ReconnectingWebSocketDropEvent,

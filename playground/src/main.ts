@@ -4,6 +4,7 @@
  * network under it, and a policy editor whose plots come from the SDK's own pure core.
  */
 import { createSocket, type Disconnect, type LifelineSocket, type Phase, type SocketOptions, type Stats } from 'lifeline-ws'
+import { monitor, type SocketMonitor } from 'lifeline-ws/monitor'
 import * as api from './api.js'
 import { bytes, clock, count, ms } from './canvas.js'
 import { drawHerd, drawSchedule, herdSummary, schedule, scheduleSummary } from './charts.js'
@@ -20,6 +21,8 @@ type Valid = Extract<Checked, { ok: true }>
 
 // ── state of the page ────────────────────────────────────────────────────────────────────────────
 let socket: LifelineSocket | undefined
+/** The socket's stats() and history(), attached in the tick that created it (so from its first event). */
+let watch: SocketMonitor | undefined
 let unbind: Array<() => void> = []
 let applied: Valid | undefined
 let lastValid: Valid | undefined
@@ -165,6 +168,7 @@ function startSocket(policy: Valid, why: string): void {
     return
   }
   socket = next
+  watch = monitor(next)
   applied = policy
   system(`createSocket(): ${why}`)
   const s = next
@@ -231,9 +235,9 @@ function showState(): void {
 
 /** The header's detail line, stats and history: refreshed four times a second. */
 function tick(): void {
-  if (!socket) return
+  if (!socket || !watch) return
   const s = socket
-  const stats = s.stats()
+  const stats = watch.stats()
   let detail = ''
   switch (s.state) {
     case 'open':
@@ -253,7 +257,7 @@ function tick(): void {
   }
   $('state-detail').textContent = detail
   renderStats(stats)
-  renderHistory(s.history())
+  renderHistory(watch.history())
   updateCounts()
   updateCountdowns()
 }

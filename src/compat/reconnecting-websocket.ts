@@ -12,8 +12,9 @@ import { ownOnly } from '../options/read.js'
 import { DEFAULTS, MIN_INITIAL_DELAY, type ProtocolsOption, type SocketOptions, type UrlOption } from '../options/types.js'
 import { normaliseUrl } from '../options/url.js'
 import { checkData } from '../options/validate.js'
+import { checkAbortSignal, closeOn } from '../runtime/abort.js'
 import type { LifelineError } from '../runtime/errors.js'
-import type { Stats } from '../runtime/monitor.js'
+import { checkHistorySize, monitor, type Disconnect, type SocketMonitor, type Stats } from '../runtime/monitor.js'
 import type { LifelineSocket } from '../runtime/socket.js'
 
 /** reconnecting-websocket / partysocket option names we accept, mapped onto ours. */
@@ -42,7 +43,15 @@ export interface PeerOptions {
   shouldReconnectOnClose?: (event: CloseEvent) => boolean
 }
 
-export type ReconnectingWebSocketOptions = Omit<SocketOptions, 'url' | 'protocols' | 'debug' | 'lazy' | 'queue'> & PeerOptions
+/** What lifeline-ws adds to the peers' options; the optional entries carry them out for each socket. */
+export interface DropInOptions {
+  /** How many disconnects `history()` keeps. @default 50 */
+  historySize?: number
+  /** Aborting it closes the socket, as `close()` does (a later `reconnect()` is closed at once too). @default undefined */
+  signal?: AbortSignal
+}
+
+export type ReconnectingWebSocketOptions = Omit<SocketOptions, 'url' | 'protocols' | 'debug' | 'lazy' | 'queue'> & PeerOptions & DropInOptions
 
 /** The subprotocols argument: also null, and a provider may return null (as in partysocket). */
 type PeerProtocols = ProtocolsOption | null | (() => string | string[] | null | undefined | Promise<string | string[] | null | undefined>)
@@ -94,6 +103,8 @@ interface Translated {
   socket: Omit<SocketOptions, 'url' | 'protocols' | 'lazy'>
   maxQueued: number
   startClosed: boolean
+  historySize: number
+  signal: AbortSignal | undefined
 }
 
 function translate(given: ReconnectingWebSocketOptions): Translated {
@@ -112,8 +123,11 @@ function translate(given: ReconnectingWebSocketOptions): Translated {
     debug,
     debugLogger,
     shouldReconnectOnClose,
+    historySize,
+    signal,
     ...own
   } = options
+  if (signal !== undefined) checkAbortSignal(signal, 'signal')
   if (minReconnectionDelay !== undefined) {
     note('min', 'minReconnectionDelay is used as backoff.initialDelay; every delay is jittered (±50 % by default, backoff.jitter), not only the first')
   }
@@ -149,6 +163,8 @@ function translate(given: ReconnectingWebSocketOptions): Translated {
     },
     maxQueued: peerNumber('maxEnqueuedMessages', maxEnqueuedMessages) ?? Infinity,
     startClosed: startClosed === true,
+    historySize: checkHistorySize(historySize, 'historySize'),
+    signal,
   }
 }
 
@@ -232,11 +248,14 @@ export function defineReconnectingWebSocket(create: (options: SocketOptions) => 
     /** close() was called and reconnect() not since: sends are dropped, not held. */
     #closed = false
     #url = ''
+    readonly #historySize: number
+    readonly #signal: AbortSignal | undefined
+    #monitor!: SocketMonitor
     #extensions = ''
 
     constructor(url: UrlOption, protocols?: PeerProtocols, options: ReconnectingWebSocketOptions = {}) {
       super()
-      const { socket: translated, maxQueued, startClosed } = translate(options)
+      const { socket: translated, maxQueued, startClosed, historySize, signal } = translate(options)
       const remember = (value: unknown): unknown => {
         // the URL as given, not redacted (WHATWG); a provider's last answer
         try {
@@ -251,6 +270,8 @@ export function defineReconnectingWebSocket(create: (options: SocketOptions) => 
       this.#make = (lazy) => create({ ...translated, url: given, protocols: subprotocols, lazy })
       this.#maxQueued = maxQueued
       this.#startClosed = startClosed
+      this.#historySize = historySize
+      this.#signal = signal
       // the onX handlers are listeners registered first, so they run before addEventListener ones
       // and see event.target set, as a WebSocket's do
       for (const type of HANDLERS) this.addEventListener(type, (event: any) => this[`on${type}`]?.call(this, event))
@@ -258,7 +279,10 @@ export function defineReconnectingWebSocket(create: (options: SocketOptions) => 
       if (typeof url !== 'function') remember(url)
     }
 
+    /** Each socket gets its own monitor and abort watch, attached before its first event. */
     #attach(socket: LifelineSocket): LifelineSocket {
+      this.#monitor = monitor(socket, { historySize: this.#historySize })
+      if (this.#signal) closeOn(socket, this.#signal)
       this.#unsubscribe = [
         socket.on('open', ({ extensions }) => {
           this.#extensions = extensions
@@ -403,10 +427,15 @@ export function defineReconnectingWebSocket(create: (options: SocketOptions) => 
     get state(): Phase {
       return this.#socket.state
     }
+    /** The current socket's counters (lifeline-ws/monitor's stats(); a fresh socket starts anew). */
     stats(): Stats {
-      return this.#socket.stats()
+      return this.#monitor.stats()
     }
-    /** The lifeline socket underneath (history, opened, messages…); reconnect() after close() replaces it. */
+    /** The current socket's last `historySize` disconnects, oldest first. */
+    history(): Disconnect[] {
+      return this.#monitor.history()
+    }
+    /** The lifeline socket underneath (for opened(), messages()…); reconnect() after close() replaces it. */
     get socket(): LifelineSocket {
       return this.#socket
     }

@@ -18,7 +18,6 @@ const EXPECTED = {
   WebSocket: 'a WebSocket constructor (lifeline-ws/core has no default)',
   timer: 'an object with setTimeout, clearTimeout and now (lifeline-ws/core has no default)',
   random: 'a function returning a number in [0, 1)',
-  signal: 'an AbortSignal',
   url: 'a string, a URL or a function returning one',
   protocols: 'a string or an array of strings',
   redactParams: 'an array of non-empty strings',

@@ -102,10 +102,6 @@ export interface SocketOptions {
   redactParams?: readonly string[]
   /** A logger receiving one line per transition and effect (URLs redacted), e.g. console.debug. @default undefined */
   debug?: (line: string, fields: Record<string, unknown>) => void
-  /** How many disconnects `history()` keeps. @default 50 */
-  historySize?: number
-  /** Aborting it closes the socket (as `close()` does). @default undefined */
-  signal?: AbortSignal
 }
 
 /**
@@ -145,8 +141,6 @@ export const DEFAULTS = /* @__PURE__ */ Object.freeze({
   wsOptions: undefined,
   redactParams: /* @__PURE__ */ Object.freeze([]) as readonly string[],
   debug: undefined,
-  historySize: 50,
-  signal: undefined,
 })
 
 /**

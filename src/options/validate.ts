@@ -32,8 +32,6 @@ export interface Resolved {
   readonly debug: ((line: string, fields: Record<string, unknown>) => void) | undefined
   /** Lowercased; redactUrl's extra words. */
   readonly redactParams: readonly string[]
-  readonly historySize: number
-  readonly signal: AbortSignal | undefined
 }
 
 const TIMER_KEYS = ['setTimeout', 'clearTimeout', 'now']
@@ -74,11 +72,6 @@ export function resolveOptions(options: SocketOptions, defaults: Partial<SocketO
   }
 
   const debug = merged.debug === undefined ? undefined : checkFunction('debug', merged.debug)
-  const historySize = count('historySize', orDefault(merged.historySize, DEFAULTS.historySize))
-  const signal = merged.signal
-  if (signal !== undefined && (signal === null || typeof signal !== 'object' || typeof memberOf(signal, 'addEventListener') !== 'function' || typeof memberOf(signal, 'aborted') !== 'boolean')) {
-    throw new TypeError(text.mustBe('signal', signal, 'signal'))
-  }
 
   const prototype = (WebSocket as { prototype?: unknown }).prototype
   const pingFrames = typeof prototype === 'object' && prototype !== null && typeof memberOf(prototype, 'ping') === 'function'
@@ -110,15 +103,13 @@ export function resolveOptions(options: SocketOptions, defaults: Partial<SocketO
     isPong,
     debug,
     redactParams,
-    historySize,
-    signal,
   }
-  // shared only when it holds nothing that belongs to one socket (a signal, a provider, ws options,
+  // shared only when it holds nothing that belongs to one socket (a provider, ws options,
   // a logger): the cache must not keep those alive
-  const perSocket = typeof url !== 'string' || typeof protocols === 'function' || signal || wsOptions || debug || typeof pingMessage === 'object'
+  const perSocket = typeof url !== 'string' || typeof protocols === 'function' || wsOptions || debug || typeof pingMessage === 'object'
   if (perSocket) return Object.freeze(resolved)
   // protocols by content, so equal lists given as different arrays still share
-  const key = ['resolved', url, JSON.stringify(protocols), JSON.stringify(redactParams), lazy, binaryType, historySize, pingMessage, policy, queue, WebSocket, timer, random, isPong]
+  const key = ['resolved', url, JSON.stringify(protocols), JSON.stringify(redactParams), lazy, binaryType, pingMessage, policy, queue, WebSocket, timer, random, isPong]
   return intern(keyOf(key), () => resolved)
 }
 

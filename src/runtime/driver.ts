@@ -23,7 +23,7 @@ import { isUrl, normaliseUrl, redactUrl } from '../options/url.js'
 import { checkProtocols, type Resolved } from '../options/validate.js'
 import { LifelineError } from './errors.js'
 import type { HeartbeatKind } from './monitor.js'
-import { OPEN, type WebSocketLike } from '../ports.js'
+import { OPEN, type Clock, type WebSocketLike } from '../ports.js'
 import { MAX_PORT_DELAY, QUEUE_TTL, TimerTable, type TimerHostFor, type TimerSlot } from './timers.js'
 
 export type { DropReason }
@@ -34,7 +34,7 @@ export type DriverEvent =
   | { readonly type: 'emit'; readonly event: 'message'; readonly data: unknown }
   | { readonly type: 'emit'; readonly event: 'drop'; readonly data: Data; readonly reason: DropReason }
 
-/** Where the driver's events go (the public socket), and who is told about traffic (the monitor). */
+/** Where the driver's events go (the public socket). */
 export interface EventSink {
   receive(event: DriverEvent): void
   /** The hot path: an inbound message while nothing else is under way. */
@@ -42,8 +42,9 @@ export interface EventSink {
 }
 
 /**
- * Told about traffic without allocating per message: `monitor.ts` counts with it. `rtt` is called
- * with each answered heartbeat ping's round trip.
+ * Told about traffic without allocating per message: `monitor.ts` counts with it, attached after
+ * creation through `observer` (none by default: then the hot paths do nothing more). `rtt` is
+ * called with each answered heartbeat ping's round trip.
  */
 export interface Observer {
   written(data: Data): void
@@ -93,23 +94,31 @@ export class Driver {
 
   readonly #options: Resolved
   readonly #sink: EventSink
-  readonly #observer: Observer | undefined
+  #observer: Observer | undefined = undefined
 
   constructor(
     options: Resolved,
     sink: EventSink,
-    observer: Observer | undefined,
     timerHost: TimerHostFor,
   ) {
     this.#options = options
     this.#sink = sink
-    this.#observer = observer
     this.#type = options.binaryType
     this.queue = new OutboundQueue(options.queue)
     this.#messagePings = options.policy.heartbeat?.mode === 'message'
     this.#timers = new TimerTable(timerHost(options.timer), this)
     // known from the start when the URL is fixed (a provider's is known at the first attempt)
     this.#lastUrl = typeof options.url === 'function' ? '' : redactUrl(normaliseUrl(options.url, 'url', options.redactParams), options.redactParams)
+  }
+
+  /** The one observer of the traffic (lifeline-ws/monitor's), or undefined for none. */
+  set observer(observer: Observer | undefined) {
+    this.#observer = observer
+  }
+
+  /** The clock the socket's times are read from (the `timer` port). */
+  get clock(): Clock {
+    return this.#options.timer
   }
 
   /** How liveness is checked: ping frames, an app-level message, or not at all. */

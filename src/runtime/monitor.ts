@@ -1,12 +1,16 @@
 /**
- * Monitoring: counters for `socket.stats()` and the disconnect log for `socket.history()`. It
- * watches the event stream and the driver's observer; per message it only adds to numbers (text is
- * counted by its length, so counting costs nothing), and it allocates only per disconnect.
+ * lifeline-ws/monitor: `monitor(socket)` gives the counters of `stats()` and the disconnect log of
+ * `history()`. It watches the socket's events and its driver's traffic; per message it only adds to
+ * numbers (text is counted by its length, so counting costs nothing), and it allocates only per
+ * disconnect. A socket nobody monitors carries none of it.
  */
 import type { Data, DropReason } from '../core/queue.js'
 import type { CloseInfo, Phase } from '../core/state.js'
-import type { DriverEvent, Observer } from './driver.js'
+import { describe } from '../options/messages.dev.js'
+import type { DriverEvent } from './driver.js'
+import { driverOf, type SocketObserver } from './internals.js'
 import type { Clock } from '../ports.js'
+import type { LifelineSocket } from './socket.js'
 
 /** What ended a connection. */
 export type DisconnectCause = 'close' | 'heartbeat' | 'idle' | 'offline' | 'lifetime' | 'reconnect' | 'user' | 'error'
@@ -64,11 +68,80 @@ function size(data: unknown): number {
   return d.byteLength ?? d.size ?? 0
 }
 
+export interface MonitorOptions {
+  /** How many disconnects `history()` keeps. @default 50 */
+  historySize?: number
+}
+
+/** What `monitor(socket)` returns. */
+export interface SocketMonitor {
+  /** A plain, JSON-serialisable snapshot of counters and timings. */
+  stats(): Stats
+  /** The last `historySize` disconnects, oldest first, with cause and duration. */
+  history(): Disconnect[]
+}
+
+/**
+ * Start counting a socket's traffic and disconnects. Called in the tick that created the socket
+ * (an eager socket connects on the next one), it sees everything; called later, it counts from
+ * then on, starting from the socket's current state. Each call makes an independent monitor.
+ */
+export function monitor(socket: LifelineSocket, options: MonitorOptions = {}): SocketMonitor {
+  if (options === null || typeof options !== 'object') throw new TypeError(`monitor(socket, options): options must be an object, got ${describe(options)}`)
+  const historySize = checkHistorySize(Object.prototype.hasOwnProperty.call(options, 'historySize') ? options.historySize : undefined, 'monitor(socket, { historySize }): historySize')
+  const driver = driverOf(socket, 'monitor(socket)')
+  const counter = new Monitor(driver.clock, historySize, driver.state.phase)
+  let all = watching.get(driver)
+  if (!all) {
+    watching.set(driver, (all = new Monitors()))
+    driverOf(socket, 'monitor(socket)', all)
+  }
+  all.list.push(counter)
+  return {
+    stats: () => counter.stats(driver.queue.length, driver.queue.highWater, driver.heartbeat),
+    history: () => counter.history(),
+  }
+}
+
+/** A history size (undefined: the default, 50), or a TypeError/RangeError naming it as `name`. */
+export function checkHistorySize(value: unknown, name: string): number {
+  if (value === undefined) return 50
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a number, got ${describe(value)}`)
+  if (!(value >= 0) || (Number.isFinite(value) && !Number.isInteger(value))) {
+    throw new RangeError(`${name} must be a whole number >= 0, got ${describe(value)}`)
+  }
+  return value
+}
+
+/** The monitors of one socket, attached to it as its one observer. */
+const watching = new WeakMap<object, Monitors>()
+
+class Monitors implements SocketObserver {
+  readonly list: Monitor[] = []
+
+  // index loops: the traffic calls are per message, and must not allocate
+  event(event: DriverEvent): void {
+    for (let i = 0; i < this.list.length; i++) this.list[i]!.event(event)
+  }
+
+  written(data: Data): void {
+    for (let i = 0; i < this.list.length; i++) this.list[i]!.written(data)
+  }
+
+  read(data: unknown): void {
+    for (let i = 0; i < this.list.length; i++) this.list[i]!.read(data)
+  }
+
+  rtt(ms: number): void {
+    for (let i = 0; i < this.list.length; i++) this.list[i]!.rtt(ms)
+  }
+}
+
 /** A class with plain fields: one small object per socket, nothing allocated per message. */
-export class Monitor implements Observer {
+class Monitor {
   // durations come from a wall clock that may be set back: never let time run backwards here
   #latest = -Infinity
-  #state: Phase = 'idle'
+  #state: Phase
   #since: number
   #totalAttempts = 0
   #attemptsSinceOpen = 0
@@ -97,12 +170,10 @@ export class Monitor implements Observer {
   readonly #clock: Clock
   readonly #historySize: number
 
-  constructor(
-    clock: Clock,
-    historySize: number,
-  ) {
+  constructor(clock: Clock, historySize: number, state: Phase) {
     this.#clock = clock
     this.#historySize = historySize
+    this.#state = state
     this.#since = this.#now()
   }
 

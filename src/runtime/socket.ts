@@ -12,8 +12,7 @@ import type { SocketOptions } from '../options/types.js'
 import { checkData, resolveOptions, type Resolved } from '../options/validate.js'
 import { Driver, type DriverEvent, type DropReason, type EventSink } from './driver.js'
 import { LifelineError } from './errors.js'
-import { Monitor, type Disconnect, type Stats } from './monitor.js'
-import { createMessageStream, type MessageStream } from './stream.js'
+import type { SocketObserver, WithInternals } from './internals.js'
 import { ownTimer, type TimerHostFor } from './timers.js'
 
 /**
@@ -67,19 +66,6 @@ export interface LifelineSocket {
   close(code?: number, reason?: string): void
   /** Feed an environment signal (adapters do this for you in browsers and workers). */
   signal(signal: EnvSignal): void
-  /** A plain, JSON-serialisable snapshot of counters and timings. */
-  stats(): Stats
-  /** The last `historySize` disconnects, oldest first, with cause and duration. */
-  history(): Disconnect[]
-  /** Resolves when the socket is next open (at once if it is); rejects on give-up or close(). */
-  opened(): Promise<void>
-  /**
-   * Inbound messages as an async iterator. A slow consumer loses the oldest buffered messages
-   * beyond `bufferSize` (counted in `dropped`). Ends when the socket closes for good; `break` unsubscribes.
-   */
-  messages(options?: { bufferSize?: number }): MessageStream
-  /** Resolves when the message was written to an open socket; rejects with the drop reason. */
-  sendAsync(data: Data): Promise<void>
 }
 
 const EVENT_NAMES: readonly SocketEventName[] = ['state', 'open', 'message', 'close', 'error', 'reconnecting', 'drop', 'giveup']
@@ -106,29 +92,18 @@ export function createSocket(
  * its fields (thousands of idle sockets in one process is a normal load). Like a WebSocket's, its
  * methods need their object: pass `(data) => socket.send(data)`, not a detached `socket.send`.
  */
-class LifelineSocketImpl implements LifelineSocket, EventSink {
+class LifelineSocketImpl implements LifelineSocket, EventSink, WithInternals {
   readonly #driver: Driver
-  readonly #monitor: Monitor
+  /** lifeline-ws/monitor's, once attached: told every event but 'message' (the driver tells it those). */
+  #observer: SocketObserver | undefined = undefined
   /** Made at the first subscription: a socket nobody listens to needs no emitter. */
   #emitter: Emitter<SocketEvents> | undefined = undefined
-  /** What lives exactly as long as the socket (environment and abort listeners): released once closed for good. */
-  #releaseOnClose: (() => void)[] | undefined = undefined
+  /** The environment listeners' cleanup, run once the socket is closed for good. */
+  #releaseOnClose: (() => void) | undefined = undefined
 
   constructor(resolved: Resolved, attachSignals: AttachSignals | undefined, timerHost: TimerHostFor) {
-    this.#monitor = new Monitor(resolved.timer, resolved.historySize)
-    this.#driver = new Driver(resolved, this, this.#monitor, timerHost)
-    const abort = resolved.signal
-    if (abort) {
-      const onAbort = (): void => {
-        if (this.#driver.state.phase !== 'closed') this.close(1000, 'aborted')
-      }
-      if (abort.aborted) queueMicrotask(onAbort)
-      else {
-        abort.addEventListener('abort', onAbort, { once: true })
-        this.#releaseWhenClosed(() => abort.removeEventListener('abort', onAbort))
-      }
-    }
-    if (attachSignals) this.#releaseWhenClosed(attachSignals((name) => this.signal(name)))
+    this.#driver = new Driver(resolved, this, timerHost)
+    if (attachSignals) this.#releaseOnClose = attachSignals((name) => this.signal(name))
     if (!resolved.lazy) this.#driver.dispatch({ type: 'start' })
   }
 
@@ -178,10 +153,6 @@ class LifelineSocketImpl implements LifelineSocket, EventSink {
     if (typeof listener !== 'function') {
       throw new TypeError(`on("${event}", listener): listener must be a function, got ${describe(listener)}`)
     }
-    return this.#listen(event, listener)
-  }
-
-  #listen<E extends SocketEventName>(event: E, listener: SocketEvents[E]): () => void {
     return (this.#emitter ??= createNanoEvents<SocketEvents>()).on(event, listener)
   }
 
@@ -216,65 +187,18 @@ class LifelineSocketImpl implements LifelineSocket, EventSink {
     this.#driver.dispatch({ type: 'signal', signal: name })
   }
 
-  stats(): Stats {
-    return this.#monitor.stats(this.#driver.queue.length, this.#driver.queue.highWater, this.#driver.heartbeat)
-  }
-
-  history(): Disconnect[] {
-    return this.#monitor.history()
-  }
-
-  /** Settles once the socket is next open, or rejects when it is closed for good. */
-  opened(): Promise<void> {
-    const phase = this.#driver.state.phase
-    if (phase === 'open') return Promise.resolve()
-    if (phase === 'closed') return Promise.reject(closedError())
-    return new Promise((resolve, reject) => {
-      // 'giveup' is emitted before the 'closed' state event, so it wins when both come
-      const offs = [
-        this.#listen('open', () => settle(resolve)),
-        this.#listen('giveup', ({ reason }) => settle(() => reject(new LifelineError('GIVEN_UP', `gave up: ${reason}`)))),
-        this.#listen('state', (next) => next === 'closed' && settle(() => reject(closedError()))),
-      ]
-      function settle(done: () => void): void {
-        for (const off of offs) off()
-        done()
-      }
-    })
-  }
-
-  messages(streamOptions: { bufferSize?: number } = {}): MessageStream {
-    if (streamOptions === null || typeof streamOptions !== 'object') {
-      throw new TypeError(`messages(options): options must be an object, got ${describe(streamOptions)}`)
-    }
-    const given = Object.prototype.hasOwnProperty.call(streamOptions, 'bufferSize') ? streamOptions.bufferSize : undefined
-    const bufferSize = given === undefined ? 100 : given
-    if (typeof bufferSize !== 'number' || !Number.isInteger(bufferSize) || bufferSize < 1) {
-      throw new RangeError(`messages({ bufferSize }): bufferSize must be a whole number >= 1, got ${describe(bufferSize)}`)
-    }
-    return createMessageStream(
-      bufferSize,
-      (push) => this.#listen('message', push),
-      (end) => this.#listen('state', (next) => next === 'closed' && end()),
-      this.#driver.state.phase === 'closed',
-    )
-  }
-
-  sendAsync(data: Data): Promise<void> {
-    checkData('sendAsync(data): data', data)
-    return new Promise((resolve, reject) => {
-      this.#driver.send(data, (dropped) => {
-        if (dropped === undefined) resolve()
-        else reject(Object.assign(new LifelineError('DROPPED', `message dropped: ${dropped}`), { reason: dropped }))
-      })
-    })
+  /** For the optional entries (see internals.ts): not public API. */
+  _internals(observer?: SocketObserver): Driver {
+    if (observer) this.#driver.observer = this.#observer = observer
+    return this.#driver
   }
 
   /** From the driver: count it, then hand it to the listeners. */
   receive(event: DriverEvent): void {
-    if (event.event !== 'message') this.#monitor.event(event)
+    if (event.event !== 'message') this.#observer?.event(event)
     if (event.event === 'state' && event.next === 'closed' && this.#releaseOnClose) {
-      for (const release of this.#releaseOnClose.splice(0)) release()
+      this.#releaseOnClose()
+      this.#releaseOnClose = undefined
     }
     const listeners = this.#emitter?.events[event.event]
     if (listeners && listeners.length > 0) deliver(listeners as ((...args: unknown[]) => void)[], event, this.#driver)
@@ -283,10 +207,6 @@ class LifelineSocketImpl implements LifelineSocket, EventSink {
   receiveMessage(data: unknown): void {
     const listeners = this.#emitter?.events.message
     if (listeners) deliverMessage(listeners as ((data: unknown) => void)[], data)
-  }
-
-  #releaseWhenClosed(release: () => void): void {
-    ;(this.#releaseOnClose ??= []).push(release)
   }
 }
 
@@ -337,10 +257,6 @@ function argumentsOf(event: DriverEvent, driver: Driver): unknown[] {
     case 'giveup':
       return [{ reason: event.reason, attempt: event.attempt, close: event.close }]
   }
-}
-
-function closedError(): LifelineError {
-  return new LifelineError('CLOSED', 'the socket was closed')
 }
 
 function reportListenerError(error: unknown): void {

@@ -20,9 +20,9 @@ import { describe } from '../options/messages.dev.js'
 import type { SocketOptions } from '../options/types.js'
 import { checkData } from '../options/validate.js'
 import { LifelineError } from '../runtime/errors.js'
-import type { Stats } from '../runtime/monitor.js'
+import type { Disconnect, monitor as monitorOf, Stats } from '../runtime/monitor.js'
+import type { WithInternals } from '../runtime/internals.js'
 import { createSocket, type LifelineSocket, type SocketEventName, type SocketEvents } from '../runtime/socket.js'
-import { createMessageStream, type MessageStream } from '../runtime/stream.js'
 import { connectionName, splitOptions } from '../split-options.js'
 
 export interface TabOptions {
@@ -36,6 +36,12 @@ export interface TabOptions {
    * the tabs elect a leader as usual. @default undefined (elect a leader tab)
    */
   sharedWorker?: string | URL
+  /**
+   * `monitor` from `lifeline-ws/monitor`, to give every tab `stats()` (the leader's, mirrored) and
+   * `history()`; without it the shared socket has neither, and none of the monitor's bytes.
+   * @default undefined
+   */
+  monitor?: typeof monitorOf
 }
 
 /** What the tabs talk through: a BroadcastChannel, a SharedWorker's port, or the worker's ports. */
@@ -53,13 +59,19 @@ export interface SharedSocket extends LifelineSocket {
    * 'alone': no Web Locks or BroadcastChannel here, so this tab has a socket of its own.
    */
   readonly role: 'leader' | 'follower' | 'alone'
+  /** `send()` as a promise: resolves once the leader wrote it, rejects DROPPED with `.reason`. */
+  sendAsync(data: Data): Promise<void>
+  /** The leader's stats (with the `monitor` option; otherwise absent). */
+  stats?(): Stats
+  /** This tab's own disconnects while it led (with the `monitor` option; otherwise absent). */
+  history?(): Disconnect[]
 }
 
 /** The leader socket's properties that followers read as their own. */
 const MIRRORED_PROPERTIES = ['state', 'attempt', 'rtt', 'protocol', 'url', 'bufferedAmount'] as const
 
 /** What the leader's socket looks like, sent with each of its events and each answer to a probe. */
-type Snapshot = Pick<LifelineSocket, (typeof MIRRORED_PROPERTIES)[number]> & { stats: Stats }
+type Snapshot = Pick<LifelineSocket, (typeof MIRRORED_PROPERTIES)[number]> & { stats?: Stats }
 
 /**
  * Posted on the BroadcastChannel, stamped with `at` (Date.now() when posted). `to` addresses one
@@ -111,19 +123,24 @@ export function serveSharedSocket(options: SocketOptions): SharedSocket {
 
 /** A shared socket talking through the tabs' BroadcastChannel, a SharedWorker's port, or (`hub`) as the worker itself. */
 function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
-  const [own, socketOptions] = splitOptions<TabOptions>(options, ['channel', 'takeoverTimeout', 'sharedWorker'], WHERE)
+  const [own, socketOptions] = splitOptions<TabOptions>(options, ['channel', 'takeoverTimeout', 'sharedWorker', 'monitor'], WHERE)
   const name = `lifeline-ws ${connectionName(own.channel, socketOptions, WHERE, 'channel')}`
   const takeover = own.takeoverTimeout ?? 3000
   const worker = own.sharedWorker
   for (const [option, ok, expected] of [
     ['takeoverTimeout', typeof takeover === 'number' && takeover > 0 && takeover < Infinity, 'a number of ms > 0'],
     ['sharedWorker', worker === undefined || typeof worker === 'string' || worker instanceof URL, 'a script URL'],
+    ['monitor', own.monitor === undefined || typeof own.monitor === 'function', 'monitor from lifeline-ws/monitor'],
   ] as const) {
     if (!ok) throw new TypeError(`${WHERE}: ${option} must be ${expected}, got ${describe(own[option])}`)
   }
   let binaryType = socketOptions.binaryType
-  const make = (lazy: boolean): LifelineSocket =>
-    createSocket({ ...socketOptions, lazy, binaryType }, browserDefaults(), attachBrowserSignals)
+  let watched: ReturnType<typeof monitorOf> | undefined
+  const make = (lazy: boolean): LifelineSocket => {
+    const socket = createSocket({ ...socketOptions, lazy, binaryType }, browserDefaults(), attachBrowserSignals)
+    watched = own.monitor?.(socket)
+    return socket
+  }
   // validates every option now, in every tab; a follower never opens it
   let real = make(true)
   const SharedWorkerCtor = (globalThis as { SharedWorker?: typeof SharedWorker }).SharedWorker
@@ -133,7 +150,12 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
   if (!direct && (typeof locks?.request !== 'function' || typeof BroadcastChannel !== 'function')) {
     socketOptions.debug?.('tabs: no Web Locks or BroadcastChannel; one socket per tab', {})
     if (!socketOptions.lazy) real.connect()
-    return Object.defineProperty(real, 'role', { value: 'alone' }) as SharedSocket
+    const alone = watched
+    return Object.assign(real, {
+      role: 'alone' as const,
+      sendAsync: (data: Data) => promised((settle) => driverOf(real).send(data, settle)),
+      ...(alone && { stats: () => alone.stats(), history: () => alone.history() }),
+    })
   }
   real.close()
 
@@ -164,7 +186,7 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
   }
   const snapshot = (): Snapshot => ({
     ...(Object.fromEntries(MIRRORED_PROPERTIES.map((key) => [key, real[key]])) as unknown as Snapshot),
-    stats: real.stats(),
+    stats: watched?.stats(),
   })
   const mirror = (next: Phase, reason: string): void => {
     const prev = current
@@ -231,10 +253,7 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
 
   /** Leader: write one message of tab `from` and tell that tab when it is written or dropped. */
   const write = (from: string, q: number, data: Data): void => {
-    real.sendAsync(data).then(
-      () => report(from, q),
-      (error: { reason: DropReason }) => !quiet && report(from, q, error.reason),
-    )
+    driverOf(real).send(data, (reason) => (reason ? !quiet && report(from, q, reason) : report(from, q)))
   }
   const report = (to: string, q: number, reason?: DropReason): void => {
     if (to === me) settle(q, reason)
@@ -339,18 +358,16 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
     },
     sendAsync(data) {
       checkData('sendAsync(data): data', data)
-      return new Promise((resolve, reject) => {
-        enqueue(data, (reason) =>
-          reason ? reject(Object.assign(new LifelineError('DROPPED', `message dropped: ${reason}`), { reason })) : resolve(),
-        )
-      })
+      return promised((settle) => enqueue(data, settle))
     },
     connect: () => command('connect'),
     reconnect: () => command('reconnect'),
     signal: (signal) => command('signal', signal),
-    stats: () => (live() === real ? real.stats() : snap!.stats),
-    /** This tab's own: its socket's while it leads or since it last led, else empty. */
-    history: () => real.history(),
+    ...(own.monitor && {
+      stats: () => (live() === real ? watched!.stats() : snap!.stats!),
+      /** This tab's own: its socket's while it leads or since it last led, else empty. */
+      history: () => watched!.history(),
+    }),
     close(code = 1000, reason = '') {
       if (closed) return
       quiet = true
@@ -369,27 +386,20 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
       for (const { q } of outbox.slice()) settle(q, 'closed')
       mirror('closed', 'closed by this tab')
     },
-    opened() {
-      return new Promise((resolve, reject) => {
-        // open resolves, closed rejects, anything else waits
-        const check = (next: Phase): unknown =>
-          next === 'open' ? (off(), resolve()) : next === 'closed' && (off(), reject(new LifelineError('CLOSED', 'the socket was closed')))
-        const off = emitter.on('state', check)
-        check(current)
-      })
-    },
-    messages(streamOptions = {}): MessageStream {
-      // checked by the socket's own messages() (a stream that ends at once)
-      void real.messages(streamOptions).return!()
-      return createMessageStream(
-        streamOptions.bufferSize ?? 100,
-        (push) => emitter.on('message', push),
-        (end) => emitter.on('state', (next) => next === 'closed' && end()),
-        closed,
-      )
-    },
   } as SharedSocket
   // attempt, rtt, protocol, url, bufferedAmount: the leader's
   for (const key of MIRRORED_PROPERTIES.slice(1)) Object.defineProperty(shared, key, { get: () => live()[key] })
   return shared
+}
+
+/** The socket's driver (the internal door the optional entries use), without their checks. */
+function driverOf(socket: LifelineSocket): ReturnType<WithInternals['_internals']> {
+  return (socket as unknown as WithInternals)._internals()
+}
+
+/** A message's fate as a promise: resolves once written, rejects DROPPED with `.reason`. */
+function promised(start: (settle: (reason?: DropReason) => void) => void): Promise<void> {
+  return new Promise((resolve, reject) =>
+    start((reason) => (reason ? reject(Object.assign(new LifelineError('DROPPED', `message dropped: ${reason}`), { reason })) : resolve())),
+  )
 }

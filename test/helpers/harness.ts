@@ -1,10 +1,13 @@
 /** A socket on the virtual clock and the fake server, with every event recorded in order. */
 import { createSocket } from '../../src/index.core.js'
 import type { LifelineSocket, SocketOptions } from '../../src/index.core.js'
+import { monitor, type MonitorOptions, type SocketMonitor } from '../../src/index.monitor.js'
 import { createFakeServer, createVirtualClock, type FakeServer, type VirtualClock } from '../../src/index.testing.js'
 
 export interface Harness {
   socket: LifelineSocket
+  /** lifeline-ws/monitor's stats() and history(), attached before the first event. */
+  monitor: SocketMonitor
   clock: VirtualClock
   server: FakeServer
   /** Every event as [name, ...args], in delivery order. */
@@ -22,6 +25,7 @@ export const T0 = 1_000_000
 export function harness(
   options: Partial<SocketOptions> = {},
   server: { pingFrames?: boolean; answer?: (data: unknown) => unknown } = {},
+  monitorOptions: MonitorOptions = {},
 ): Harness {
   const clock = createVirtualClock(T0)
   const fake = createFakeServer({ clock, ...server })
@@ -34,6 +38,7 @@ export function harness(
     heartbeat: false,
     ...options,
   })
+  const watch = monitor(socket, monitorOptions)
   const log: unknown[][] = []
   for (const name of ['state', 'open', 'message', 'close', 'error', 'reconnecting', 'drop', 'giveup'] as const) {
     socket.on(name, (...args: unknown[]) => {
@@ -43,6 +48,7 @@ export function harness(
   clock.advance(0) // an eager socket connects on the next tick, now that we listen
   return {
     socket,
+    monitor: watch,
     clock,
     server: fake,
     log,

@@ -200,7 +200,7 @@ describe('many sockets on one shared timer (Node)', () => {
     console.log(`[liveness] ${2 * N} open sockets with heartbeats: Node Timeouts ${timersBefore} before, ${timersWithSockets} with them`)
     expect(timersWithSockets - timersBefore).toBeLessThanOrEqual(2)
 
-    const samples = direct.map((t) => t.socket.stats().rtt.samples)
+    const samples = direct.map((t) => t.monitor.stats().rtt.samples)
     const from = proxied.map((t) => t.rec.log.length)
     const silencedAt = performance.now()
     proxy.silence()
@@ -216,6 +216,6 @@ describe('many sockets on one shared timer (Node)', () => {
     expect(new Set(left.map((entry) => entry.args[2]))).toEqual(new Set(['heartbeat timeout']))
     // the direct ones never left 'open', and their pings kept being answered meanwhile
     expect(direct.filter((t) => t.socket.state !== 'open' || t.rec.log.some((e) => e.name === 'close')).length).toBe(0)
-    expect(direct.filter((t, i) => t.socket.stats().rtt.samples <= samples[i]!).length).toBe(0)
+    expect(direct.filter((t, i) => t.monitor.stats().rtt.samples <= samples[i]!).length).toBe(0)
   })
 })

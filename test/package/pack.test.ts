@@ -72,7 +72,10 @@ const fail = (why) => { console.error(why); process.exit(1) }
 setTimeout(() => fail('still running 10 s later: state ' + socket.state), 10_000).unref()
 if (typeof core.createSocket !== 'function' || typeof core.transition !== 'function') fail('lifeline-ws/core exports are missing')
 if (typeof testing.createVirtualClock !== 'function' || typeof testing.createFakeServer !== 'function') fail('lifeline-ws/testing exports are missing')
+if (typeof promises.opened !== 'function' || typeof promises.sendAsync !== 'function' || typeof promises.closeOn !== 'function') fail('lifeline-ws/promises exports are missing')
+if (typeof stream.messages !== 'function') fail('lifeline-ws/stream exports are missing')
 const socket = createSocket({ url })
+const watch = monitoring.monitor(socket)
 const seen = []
 socket.on('state', (next) => seen.push(next))
 socket.on('error', (error) => fail('error event: ' + error.code + ' ' + error.message))
@@ -86,6 +89,11 @@ process.on('exit', (code) => {
     console.error('states: ' + seen.join(','))
     process.exitCode = 1
   }
+  const { opens, messagesIn, messagesOut } = watch.stats()
+  if (code === 0 && [opens, messagesIn, messagesOut].join(',') !== '1,1,1') {
+    console.error('lifeline-ws/monitor counted opens, in, out: ' + [opens, messagesIn, messagesOut].join(','))
+    process.exitCode = 1
+  }
   if (process.exitCode === undefined || process.exitCode === 0) console.log('ok ' + KIND)
 })
 `
@@ -94,6 +102,9 @@ const ESM_SCRIPT = `
 import { createSocket, isLifelineError } from 'lifeline-ws'
 import * as core from 'lifeline-ws/core'
 import * as testing from 'lifeline-ws/testing'
+import * as monitoring from 'lifeline-ws/monitor'
+import * as promises from 'lifeline-ws/promises'
+import * as stream from 'lifeline-ws/stream'
 const KIND = 'esm'
 if (typeof isLifelineError !== 'function') throw new Error('public exports missing')
 ${SCRIPT_BODY}`
@@ -102,6 +113,9 @@ const CJS_SCRIPT = `
 const { createSocket, isLifelineError } = require('lifeline-ws')
 const core = require('lifeline-ws/core')
 const testing = require('lifeline-ws/testing')
+const monitoring = require('lifeline-ws/monitor')
+const promises = require('lifeline-ws/promises')
+const stream = require('lifeline-ws/stream')
 const KIND = 'cjs'
 if (typeof isLifelineError !== 'function') throw new Error('public exports missing')
 ${SCRIPT_BODY}`

@@ -29,6 +29,8 @@ function expectApi(api: unknown): void {
   expect(typeof exports.createSocket).toBe('function')
   expect(typeof exports.isLifelineError).toBe('function')
   expect(typeof exports.LifelineError).toBe('function')
+  // a <script> tag cannot import the optional entries: the UMD file carries them
+  for (const name of ['monitor', 'messages', 'opened', 'sendAsync', 'closeOn']) expect(typeof exports[name], name).toBe('function')
 }
 
 describe.each(UMD_FILES)('%s', (name) => {

@@ -184,7 +184,7 @@ describe('playground', () => {
     expect(reopened).toBeGreaterThanOrEqual(SILENCE_S * 1000)
     expect(reopened).toBeLessThanOrEqual(SILENCE_S * 1000 + POLICY.connectTimeout + POLICY.backoff.maxDelay + SLACK_MS)
 
-    // the disconnect is in socket.history() with its cause
+    // the disconnect is in monitor(socket).history() with its cause
     const causes = await page.$$eval('#history tbody tr td:nth-child(2)', (cells) => cells.map((c) => c.textContent))
     expect(causes).toContain('heartbeat')
   })

@@ -20,6 +20,9 @@
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createSocket, type LifelineSocket, type SocketOptions } from '../../src/index.core.js'
+import { monitor } from '../../src/index.monitor.js'
+import { opened, sendAsync } from '../../src/index.promises.js'
+import { messages, type MessageStream } from '../../src/index.stream.js'
 import { createFakeServer, createVirtualClock, type FakeServer, type FakeSocket, type VirtualClock } from '../../src/index.testing.js'
 
 // ── asynchronous throws, anywhere in the file ────────────────────────────────────────────────────
@@ -50,8 +53,6 @@ function isValidationError(error: unknown): error is Error {
 // ── 1. option objects ────────────────────────────────────────────────────────────────────────────
 const FAKE_WS = Symbol('fake WebSocket')
 const CLOCK = Symbol('virtual clock')
-const SIGNAL = Symbol('AbortSignal')
-const ABORTED = Symbol('aborted AbortSignal')
 
 /** Valid-looking or anything at all. */
 const maybe = <T>(valid: fc.Arbitrary<T>, weight = 3): fc.Arbitrary<unknown> =>
@@ -99,8 +100,6 @@ const OPTION_VALUES: Record<string, { valid: fc.Arbitrary<unknown>; wrong: fc.Ar
   maxLifetime: { valid: ms, wrong: fc.constantFrom(0, -1, NaN, Infinity, '1') },
   wsOptions: { valid: fc.dictionary(fc.string(), fc.anything()), wrong: fc.constantFrom(1, 'x', null) },
   debug: { valid: fc.func(fc.anything()), wrong: fc.constantFrom(1, 'console', null) },
-  historySize: { valid: fc.nat(100), wrong: fc.constantFrom(-1, 1.5, NaN, '5') },
-  signal: { valid: fc.constantFrom(SIGNAL, ABORTED), wrong: fc.constantFrom({}, 1, null, { addEventListener() {}, aborted: 'no' }) },
   WebSocket: { valid: fc.constant(FAKE_WS), wrong: fc.constantFrom(1, 'WebSocket', null, {}) },
   timer: { valid: fc.constant(CLOCK), wrong: fc.oneof(fc.constantFrom(1, null), fc.record({ setTimeout: fc.func(fc.nat()), now: fc.func(fc.nat()) })) },
   random: { valid: fc.constant(() => 0.5), wrong: fc.constantFrom(0.5, null) },
@@ -169,15 +168,13 @@ function materialize(input: unknown, env: Env): unknown {
   const out: Record<string, unknown> = { ...(input as Record<string, unknown>) }
   if (out.WebSocket === FAKE_WS) out.WebSocket = env.server.WebSocket
   if (out.timer === CLOCK) out.timer = env.clock
-  if (out.signal === SIGNAL) out.signal = new AbortController().signal
-  if (out.signal === ABORTED) out.signal = AbortSignal.abort()
   if (!('WebSocket' in out)) out.WebSocket = env.server.WebSocket
   if (!('timer' in out)) out.timer = env.clock
   if (!('random' in out)) out.random = () => 0.5
   return out
 }
 
-const TOP = ['url', 'protocols', 'lazy', 'connectTimeout', 'backoff', 'queue', 'shouldReconnect', 'binaryType', 'heartbeat', 'idleTimeout', 'maxLifetime', 'WebSocket', 'timer', 'random', 'wsOptions', 'debug', 'historySize', 'signal']
+const TOP = ['url', 'protocols', 'lazy', 'connectTimeout', 'backoff', 'queue', 'shouldReconnect', 'binaryType', 'heartbeat', 'idleTimeout', 'maxLifetime', 'WebSocket', 'timer', 'random', 'wsOptions', 'debug']
 const NESTED: Record<string, string[]> = {
   backoff: ['initialDelay', 'maxDelay', 'factor', 'jitter', 'maxRetries', 'resetAfter'],
   queue: ['maxMessages', 'maxBytes', 'overflow', 'ttl'],
@@ -214,7 +211,7 @@ function liveAndClose(socket: LifelineSocket, env: Env): void {
   const first = env.server.sockets[0]
   if (first && first.readyState === 0) first.accept()
   socket.send('hello')
-  void socket.sendAsync('world').catch(() => {})
+  void sendAsync(socket, 'world').catch(() => {})
   first?.deliver('data')
   env.clock.advance(5_000)
   env.server.live.at(-1)?.drop()
@@ -280,6 +277,7 @@ type Call =
   | { m: 'on'; event: unknown; listener: unknown }
   | { m: 'signal'; name: unknown }
   | { m: 'messages'; options: unknown }
+  | { m: 'monitor'; options: unknown }
   | { m: 'binaryType'; value: unknown }
 
 const dataArb = fc.oneof(
@@ -291,6 +289,7 @@ const dataArb = fc.oneof(
   fc.anything(),
 )
 const streamOptionsArb = fc.oneof(fc.constant(undefined), fc.constant(null), fc.record({ bufferSize: maybe(fc.oneof(fc.integer({ min: -2, max: 1_000 }), num)) }, { requiredKeys: [] }), fc.anything())
+const monitorOptionsArb = fc.oneof(fc.constant(undefined), fc.constant(null), fc.record({ historySize: maybe(fc.oneof(fc.integer({ min: -2, max: 1_000 }), num)) }, { requiredKeys: [] }), fc.anything())
 const callArb: fc.Arbitrary<Call> = fc.oneof(
   fc.record({ m: fc.constantFrom('send' as const, 'sendAsync' as const), data: dataArb }),
   fc.record({
@@ -304,21 +303,23 @@ const callArb: fc.Arbitrary<Call> = fc.oneof(
   fc.record({ m: fc.constant('on' as const), event: maybe(fc.constantFrom('state', 'open', 'message', 'close', 'error', 'reconnecting', 'drop', 'giveup', 'ping', 'Open')), listener: maybe(fc.constant(() => {})) }),
   fc.record({ m: fc.constant('signal' as const), name: maybe(fc.constantFrom('online', 'offline', 'visible', 'hidden', 'sleep')) }),
   fc.record({ m: fc.constant('messages' as const), options: streamOptionsArb }),
+  fc.record({ m: fc.constant('monitor' as const), options: monitorOptionsArb }),
   fc.record({ m: fc.constant('binaryType' as const), value: maybe(fc.constantFrom('arraybuffer', 'blob', 'nodebuffer', 'text')) }),
 )
 
 const PREFIX: Record<Call['m'], RegExp> = {
   send: /^send\(data\): data must be /,
-  sendAsync: /^sendAsync\(data\): data must be /,
+  sendAsync: /^sendAsync\(socket, data\): data must be /,
   close: /^close\(code(, reason)?\): (code|reason) must be /,
   on: /^on\((event\)|"[a-z]+", listener\)): /,
   signal: /^signal\(name\): expected one of /,
-  messages: /^messages\((\{ bufferSize \}\): bufferSize|options\): options) must be /,
+  messages: /^messages\(socket, (\{ bufferSize \}\): bufferSize|options\): options) must be /,
+  monitor: /^monitor\(socket, (\{ historySize \}\): historySize|options\): options) must be /,
   binaryType: /^binaryType must be /,
 }
 
 describe('fuzz: method arguments', () => {
-  it('send/sendAsync/close/on/signal/messages/binaryType(anything): accepted, or a validation error naming the argument', async () => {
+  it('send/sendAsync/close/on/signal/messages/monitor/binaryType(anything): accepted, or a validation error naming the argument', async () => {
     let accepted = 0
     let refused = 0
     fc.assert(
@@ -334,7 +335,7 @@ describe('fuzz: method arguments', () => {
                 expect(typeof socket.send(call.data as string)).toBe('boolean')
                 break
               case 'sendAsync': {
-                const p = socket.sendAsync(call.data as string)
+                const p = sendAsync(socket, call.data as string)
                 expect(p).toBeInstanceOf(Promise)
                 p.catch((e: { code?: string; reason?: string }) => {
                   // a rejection is always DROPPED with a reason, never anything else
@@ -355,8 +356,13 @@ describe('fuzz: method arguments', () => {
                 socket.signal(call.name as 'online')
                 break
               case 'messages': {
-                const stream = socket.messages(call.options as { bufferSize?: number })
+                const stream = messages(socket, call.options as { bufferSize?: number })
                 void stream.return?.()
+                break
+              }
+              case 'monitor': {
+                const watch = monitor(socket, call.options as { historySize?: number })
+                expect(watch.history().length).toBeLessThanOrEqual(1_000)
                 break
               }
               case 'binaryType':
@@ -463,6 +469,7 @@ describe('fuzz: sequences of calls and events in virtual time', () => {
           idleTimeout: config.idleTimeout,
           connectTimeout: 3_000,
         })
+        const watch = monitor(socket)
         const closeTimeout = config.heartbeat === 'off' ? 5_000 : 500
 
         // what happens to each message
@@ -474,7 +481,7 @@ describe('fuzz: sequences of calls and events in virtual time', () => {
         /** What each stream's next() calls yielded, per stream: each must be in delivery order. */
         const streamed: string[][] = []
         const pendingNexts: Array<{ settled: boolean }> = []
-        let streams: Array<{ it: ReturnType<LifelineSocket['messages']>; busy: boolean; yielded: string[] }> = []
+        let streams: Array<{ it: MessageStream; busy: boolean; yielded: string[] }> = []
         socket.on('drop', ({ data, reason }) => {
           const key = String(data)
           dropped.set(key, [...(dropped.get(key) ?? []), reason])
@@ -488,7 +495,7 @@ describe('fuzz: sequences of calls and events in virtual time', () => {
             return
           }
           fates.set(m, { state: 'pending' })
-          socket.sendAsync(m).then(
+          sendAsync(socket, m).then(
             () => fates.set(m, { state: 'written' }),
             (e: { reason?: string }) => fates.set(m, { state: 'dropped', reason: e.reason }),
           )
@@ -530,8 +537,8 @@ describe('fuzz: sequences of calls and events in virtual time', () => {
         socket.on('open', () => opens++)
         socket.on('state', (next) => next === 'connecting' && attempts++)
         function checkStats(): void {
-          const stats = socket.stats()
-          const history = socket.history()
+          const stats = watch.stats()
+          const history = watch.history()
           // a plain JSON-serialisable snapshot (compared as text: -0 and 0 are the same JSON)
           expect(JSON.stringify(JSON.parse(JSON.stringify(stats)))).toBe(JSON.stringify(stats))
           expect(JSON.stringify(JSON.parse(JSON.stringify(history)))).toBe(JSON.stringify(history))
@@ -552,7 +559,7 @@ describe('fuzz: sequences of calls and events in virtual time', () => {
           }
         }
         // a consumer of messages() for the whole life of the socket, as for-await does it
-        const consumer = socket.messages({ bufferSize: config.bufferSize })
+        const consumer = messages(socket, { bufferSize: config.bufferSize })
         const consumed: string[] = []
         let consumerDone = false
         void (async () => {
@@ -581,7 +588,7 @@ describe('fuzz: sequences of calls and events in virtual time', () => {
               checkStats()
               break
             case 'opened':
-              socket.opened().then(
+              opened(socket).then(
                 () => expect(['open', 'backoff', 'connecting', 'closed']).toContain(socket.state),
                 (e: { code?: string }) => expect(['GIVEN_UP', 'CLOSED']).toContain(e.code),
               )
@@ -593,7 +600,7 @@ describe('fuzz: sequences of calls and events in virtual time', () => {
               if (op.action === 'open') {
                 const yielded: string[] = []
                 streamed.push(yielded)
-                streams.push({ it: socket.messages({ bufferSize: config.bufferSize }), busy: false, yielded })
+                streams.push({ it: messages(socket, { bufferSize: config.bufferSize }), busy: false, yielded })
               }
               else if (op.action === 'next') {
                 // concurrent next() calls on one stream are allowed (each queues: regressions.test.ts, 5)
@@ -708,7 +715,7 @@ describe('fuzz: sequences of calls and events in virtual time', () => {
         }
         checkStats()
         const written_ = server.sockets.flatMap((x) => x.sent).length
-        expect(socket.stats().messagesOut).toBeLessThanOrEqual(written_ + server.sockets.flatMap((x) => x.swallowed).length)
+        expect(watch.stats().messagesOut).toBeLessThanOrEqual(written_ + server.sockets.flatMap((x) => x.swallowed).length)
         totals.messages += sentByMe.length
         totals.written += written.size
         totals.dropped += [...dropped.values()].length

@@ -16,6 +16,9 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createSocket, resolveOptions, type SocketOptions } from '../../src/index.core.js'
+import { monitor } from '../../src/index.monitor.js'
+import { sendAsync } from '../../src/index.promises.js'
+import { messages } from '../../src/index.stream.js'
 import { createFakeServer, createVirtualClock } from '../../src/index.testing.js'
 import { harness } from '../helpers/harness.js'
 import { cleanup, connect } from '../support/lifeline.js'
@@ -94,7 +97,6 @@ describe('defect 1: only own properties of the options count (a polluted Object.
         maxLifetime: 1,
         wsOptions: { rejectUnauthorized: false },
         debug: (line: string) => logged.push(line),
-        historySize: 0,
         // nested: heartbeat.message / isPong have no default the group could shadow them with
         message: 'evil ping',
         isPong: () => true,
@@ -252,7 +254,6 @@ describe('defect 16: validation gaps', () => {
   it('null is a wrong value everywhere (undefined means the default); before: silently the default for these', () => {
     const cases: Array<[Record<string, unknown>, Error]> = [
       [{ connectTimeout: null }, new TypeError('connectTimeout must be a number, got null')],
-      [{ historySize: null }, new TypeError('historySize must be a number, got null')],
       [{ lazy: null }, new TypeError('lazy must be a boolean, got null')],
       [{ binaryType: null }, new TypeError('binaryType must be "arraybuffer", "blob" or "nodebuffer", got null')],
       [{ shouldReconnect: null }, new TypeError('shouldReconnect must be a function, got null')],
@@ -267,7 +268,9 @@ describe('defect 16: validation gaps', () => {
     })
     expect(got).toEqual(cases.map(([, error]) => `${error.name}: ${error.message}`))
     const socket = createSocket({ ...ok, lazy: true })
-    expect(() => socket.messages({ bufferSize: null as never })).toThrow(new RangeError('messages({ bufferSize }): bufferSize must be a whole number >= 1, got null'))
+    // the optional entries' options follow the same rule
+    expect(() => monitor(socket, { historySize: null as never })).toThrow(new TypeError('monitor(socket, { historySize }): historySize must be a number, got null'))
+    expect(() => messages(socket, { bufferSize: null as never })).toThrow(new RangeError('messages(socket, { bufferSize }): bufferSize must be a whole number >= 1, got null'))
     socket.close()
   })
 
@@ -304,8 +307,8 @@ describe('defect 16: validation gaps', () => {
       return bytes
     }
     expect(() => socket.send(detached())).toThrow(new TypeError('send(data): data must not be detached (its ArrayBuffer was transferred), got a detached Uint8Array object'))
-    expect(() => socket.sendAsync(detached().buffer)).toThrow(
-      new TypeError('sendAsync(data): data must not be detached (its ArrayBuffer was transferred), got a detached ArrayBuffer object'),
+    expect(() => sendAsync(socket, detached().buffer)).toThrow(
+      new TypeError('sendAsync(socket, data): data must not be detached (its ArrayBuffer was transferred), got a detached ArrayBuffer object'),
     )
     // an empty buffer that was never transferred is still fine
     expect(socket.send(new Uint8Array(0))).toBe(true)
@@ -351,8 +354,8 @@ describe('defect 14: a heartbeat that resolves to none is visible', () => {
       const byDefault = f.createSocket(browserLike)
       // before the fix: silence, and stats() said nothing about a heartbeat
       expect(f.warnings()).toEqual([NO_HEARTBEAT])
-      expect(explicit.stats().heartbeat).toBe('none')
-      expect(byDefault.stats().heartbeat).toBe('none')
+      expect(monitor(explicit).stats().heartbeat).toBe('none')
+      expect(monitor(byDefault).stats().heartbeat).toBe('none')
       explicit.close()
       byDefault.close()
     } finally {
@@ -376,7 +379,7 @@ describe('defect 14: a heartbeat that resolves to none is visible', () => {
       const message = f.createSocket({ ...browserLike, heartbeat: { message: 'ping' } })
       const off = f.createSocket({ ...browserLike, heartbeat: false })
       const protocol = f.createSocket({ ...browserLike, WebSocket: fake.WebSocket })
-      expect([message, off, protocol].map((s) => s.stats().heartbeat)).toEqual(['message', 'none', 'protocol'])
+      expect([message, off, protocol].map((s) => monitor(s).stats().heartbeat)).toEqual(['message', 'none', 'protocol'])
       expect(f.warnings()).toEqual([])
       for (const s of [message, off, protocol]) s.close()
     } finally {

@@ -18,6 +18,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { sendAsync } from '../../src/index.promises.js'
 import { harness } from '../helpers/harness.js'
 import { cleanup, connect } from '../support/lifeline.js'
 import { startWsServer } from '../support/servers.js'
@@ -133,7 +134,7 @@ describe('9: send() checks brands, not tags', () => {
     const forged = { [Symbol.toStringTag]: tag, size: 3, byteLength: 3 }
     const message = `data must be ${EXPECTED}, got object with a forged Symbol.toStringTag "${tag}"`
     expect(() => h.socket.send(forged as never)).toThrow(new TypeError(`send(data): ${message}`))
-    expect(() => h.socket.sendAsync(forged as never)).toThrow(new TypeError(`sendAsync(data): ${message}`))
+    expect(() => sendAsync(h.socket, forged as never)).toThrow(new TypeError(`sendAsync(socket, data): ${message}`))
     expect(h.socket.queued).toBe(0)
     expect(h.of('drop')).toEqual([])
   })
@@ -162,7 +163,7 @@ describe('10: a Blob that cannot be read (Node ws)', () => {
     writeFileSync(file, 'changed after the Blob was made') // reading it now fails (NotReadableError)
 
     const messages = ['first', unreadable, 'behind-1', new Uint8Array([1, 2, 3]), 'behind-3']
-    const outcomes = await Promise.allSettled(messages.map((m) => socket.sendAsync(m)))
+    const outcomes = await Promise.allSettled(messages.map((m) => sendAsync(socket, m)))
 
     const rejected = outcomes.filter((o) => o.status === 'rejected')
     // counted at both ends: written ones reached the server, the others were reported, none twice
@@ -185,7 +186,7 @@ describe('10: a Blob that cannot be read (Node ws)', () => {
     // nothing is stuck behind it: the socket reconnects and later messages arrive
     await rec.waitFor('open', 5_000, { from: rec.log.findIndex((e) => e.name === 'drop') })
     const before = server.received.length
-    await socket.sendAsync('later')
+    await sendAsync(socket, 'later')
     await server.waitForReceived(before + 1, 5_000)
     expect(server.received.at(-1)).toBe('later')
   })
@@ -195,10 +196,10 @@ describe('10: a Blob that cannot be read (Node ws)', () => {
     const { socket, rec } = connect({ url: server.url, heartbeat: false })
     await rec.waitFor('open', 5_000)
     const outcomes = await Promise.allSettled([
-      socket.sendAsync('a'),
-      socket.sendAsync(new Blob(['blob'])),
-      socket.sendAsync('b'),
-      socket.sendAsync(new Uint8Array([7])),
+      sendAsync(socket, 'a'),
+      sendAsync(socket, new Blob(['blob'])),
+      sendAsync(socket, 'b'),
+      sendAsync(socket, new Uint8Array([7])),
     ])
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled'])
     await server.waitForReceived(4, 5_000)

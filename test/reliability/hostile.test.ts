@@ -370,7 +370,7 @@ describe('hostile servers: behaviour over time', () => {
       arm()
     })
     const worst = Math.max(...lateness)
-    const stats = t.socket.stats()
+    const stats = t.monitor.stats()
     console.log(`[hostile] flood: ${count} messages, ${lateness.length} timer samples during it, worst lateness ${worst.toFixed(1)} ms; messagesIn ${stats.messagesIn}`)
     expect(count).toBe(TOTAL)
     expect(outOfOrder).toBe(0)

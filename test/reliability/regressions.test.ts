@@ -10,7 +10,7 @@
  *                could make every client reconnect in a tight loop; hints now only lengthen the wait
  *  4. monitor.ts  stats()/history() durations went negative once the wall clock was set back
  *  5. stream.ts  messages(): of two next() calls made before a message, the first never settled
- *  6. socket.ts  messages(null) threw "Cannot read properties of null" (naming no argument)
+ *  6. socket.ts  messages(null) (now stream.ts' messages(socket, null)) threw "Cannot read properties of null" (naming no argument)
  *  7. redact.ts / options.ts  a token in the URL fragment (#access_token=…) came out unredacted;
  *                such a URL (which ws refuses on every attempt) is now a SyntaxError at creation
  *  8. options.ts / driver.ts  a URL-like object passed validation, then failed every attempt
@@ -23,6 +23,9 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { createSocket as createCoreSocket, type LifelineSocket, type SocketOptions } from '../../src/index.core.js'
 import { createFakeServer, createVirtualClock, type FakeSocket } from '../../src/index.testing.js'
+import { monitor } from '../../src/index.monitor.js'
+import { sendAsync } from '../../src/index.promises.js'
+import { messages } from '../../src/index.stream.js'
 import { cleanup, connect } from '../support/lifeline.js'
 import { frame } from './helpers.js'
 
@@ -147,6 +150,7 @@ describe('regression 4 (monitor.ts): stats() after the wall clock is set back', 
     const clock = createVirtualClock(1_000_000)
     const server = createFakeServer({ clock })
     const socket = createCoreSocket({ url: 'ws://example.test/', WebSocket: server.WebSocket, timer: clock, random: () => 0.5, heartbeat: false })
+    const watch = monitor(socket)
     clock.advance(0)
     server.accept()
     clock.advance(1_000)
@@ -154,8 +158,8 @@ describe('regression 4 (monitor.ts): stats() after the wall clock is set back', 
     clock.jump(-10_000) // NTP steps the clock back 10 s
     clock.advance(2_000) // the retry, and another connection
     server.accept()
-    const stats = socket.stats()
-    const history = socket.history()
+    const stats = watch.stats()
+    const history = watch.history()
     console.log(`[known-bugs] after the clock went back 10 s: timeInState ${stats.timeInState}, totalDowntime ${stats.totalDowntime}, uptimeRatio ${stats.uptimeRatio}, history duration ${history[0]?.duration}`)
     expect(stats.totalDowntime).toBeGreaterThanOrEqual(0)
     expect(stats.uptimeRatio).toBeGreaterThanOrEqual(0)
@@ -172,7 +176,7 @@ describe('regression 5 (stream.ts): concurrent next() on messages()', () => {
     const socket: LifelineSocket = createCoreSocket({ url: 'ws://example.test/', WebSocket: server.WebSocket, timer: clock, random: () => 0.5, heartbeat: false })
     clock.advance(0)
     server.accept()
-    const stream = socket.messages()
+    const stream = messages(socket)
     const settled: string[] = []
     const first = stream.next().then((r) => settled.push(`first:${r.done ? 'done' : r.value}`))
     const second = stream.next().then((r) => settled.push(`second:${r.done ? 'done' : r.value}`))
@@ -194,7 +198,7 @@ describe('regression 6 (socket.ts): messages(null)', () => {
     const server = createFakeServer({ clock })
     const socket = createCoreSocket({ url: 'ws://example.test/', WebSocket: server.WebSocket, timer: clock, random: () => 0.5, lazy: true })
     // before the fix: TypeError "Cannot read properties of null (reading 'bufferSize')"
-    expect(() => socket.messages(null as unknown as { bufferSize?: number })).toThrow(/^messages\(/)
+    expect(() => messages(socket, null as unknown as { bufferSize?: number })).toThrow(/^messages\(/)
     socket.close()
   })
 })
@@ -274,7 +278,7 @@ describe('regression 9 (driver.ts send()): a drop listener that closes, while se
     // the clock passes a's ttl before its ttl timer has run (a busy event loop; here: a clock jump)
     clock.jump(200)
     let fate = 'pending'
-    const accepted = socket.sendAsync('b').then(
+    const accepted = sendAsync(socket, 'b').then(
       () => (fate = 'written'),
       (e: { reason: string }) => (fate = `dropped ${e.reason}`),
     )

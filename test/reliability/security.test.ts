@@ -109,8 +109,8 @@ function observe(options: SocketOptions): { socket: LifelineSocket; text: () => 
       ),
       ...debugLines,
       t.socket.url,
-      JSON.stringify(t.socket.stats()),
-      JSON.stringify(t.socket.history()),
+      JSON.stringify(t.monitor.stats()),
+      JSON.stringify(t.monitor.history()),
     ].join('\n')
   return { socket: t.socket, text, t }
 }

@@ -9,6 +9,8 @@
 // dropped (with the reason). It reports every state change to the parent as it happens, and on
 // { type: 'finish' } stops sending, lets the queue drain (bounded), closes, and reports everything.
 import { createSocket } from 'lifeline-ws'
+import { monitor } from 'lifeline-ws/monitor'
+import { sendAsync } from 'lifeline-ws/promises'
 import { mulberry32 } from './prng.mjs'
 
 const config = JSON.parse(process.env.SOAK_CLIENT ?? '{}')
@@ -42,6 +44,7 @@ const socket = createSocket({
   random: mulberry32((config.seed ^ 0x9e3779b9) >>> 0),
   lazy: true,
 })
+const watch = monitor(socket)
 
 const seqOf = (data) => Number(String(data).slice(0, String(data).indexOf(' ')))
 
@@ -61,7 +64,7 @@ const padding = 'x'.repeat(56)
 function sendOne() {
   const n = seq++
   fate[n] = PENDING
-  socket.sendAsync(`${n} ${padding}`).then(
+  sendAsync(socket, `${n} ${padding}`).then(
     () => {
       fate[n] = WRITTEN
       // the promise settles in a microtask after the write: by then an 'open' that flushed the
@@ -113,8 +116,8 @@ async function finish({ drainMs }) {
     drained,
     finalClose: last,
     finalConnection: wasOpen ? opens : null,
-    stats: socket.stats(),
-    history: socket.history(),
+    stats: watch.stats(),
+    history: watch.history(),
   }
   if (!process.connected) process.exit(0)
   process.send(report, () => process.exit(0))

@@ -464,7 +464,7 @@ if (report) {
       ],
     ),
   )
-  console.log('\nclient (socket.stats())')
+  console.log('\nclient (monitor(socket).stats())')
   const errors = Object.entries(report.errors).map(([code, n]) => `${code} ${n}`).join(', ') || 'none'
   console.log(
     table(

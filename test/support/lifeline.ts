@@ -4,6 +4,7 @@
  * last 'close' so that no TCP handle or timer outlives the test.
  */
 import { createSocket, type LifelineSocket, type SocketOptions } from '../../src/index.node.js'
+import { monitor, type SocketMonitor } from '../../src/index.monitor.js'
 import { createFaultProxy, type FaultProxy } from './fault-proxy.mjs'
 import { closeAllServers } from './servers.js'
 import { record, waitFor, type Recorder } from './wait.js'
@@ -11,17 +12,19 @@ import { record, waitFor, type Recorder } from './wait.js'
 export interface Tracked {
   socket: LifelineSocket
   rec: Recorder
+  /** lifeline-ws/monitor's stats() and history(), from the first event. */
+  monitor: SocketMonitor
 }
 
 const sockets = new Set<Tracked>()
 const proxies = new Set<FaultProxy>()
 
-/** createSocket from the Node entry, with every event recorded from the start. */
+/** createSocket from the Node entry, with every event recorded and monitored from the start. */
 export function connect(options: SocketOptions): Tracked {
   // lazy first, so that the recorder is subscribed before the first event
   const socket = createSocket({ ...options, lazy: true })
   const rec = record(socket)
-  const tracked = { socket, rec }
+  const tracked = { socket, rec, monitor: monitor(socket) }
   sockets.add(tracked)
   if (!options.lazy) socket.connect()
   return tracked

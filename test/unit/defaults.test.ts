@@ -90,7 +90,7 @@ describe('defaults: one source', () => {
     expect({ ...resolved.queue }).toEqual({ ...DEFAULTS.queue })
     expect(resolved.policy.heartbeat).toMatchObject({ interval: DEFAULTS.heartbeat.interval, timeout: DEFAULTS.heartbeat.timeout })
     expect(resolved.isPong).toBe(DEFAULTS.heartbeat.isPong)
-    expect([resolved.lazy, resolved.binaryType, resolved.historySize]).toEqual([DEFAULTS.lazy, DEFAULTS.binaryType, DEFAULTS.historySize])
+    expect([resolved.lazy, resolved.binaryType]).toEqual([DEFAULTS.lazy, DEFAULTS.binaryType])
   })
 
   it("the README's API overview shows the same values", () => {

@@ -1,8 +1,14 @@
-/** stats(), history(), debug, and the promise/stream APIs, in virtual time. */
+/** lifeline-ws/monitor (stats, history), debug, and the promise/stream/abort entries, in virtual time. */
+import { getEventListeners } from 'node:events'
 import { describe, expect, it } from 'vitest'
+import { createSocket } from '../../src/index.core.js'
+import { monitor } from '../../src/index.monitor.js'
+import { closeOn, opened, sendAsync } from '../../src/index.promises.js'
+import { messages } from '../../src/index.stream.js'
+import { createFakeServer, createVirtualClock } from '../../src/index.testing.js'
 import { harness, T0 } from '../helpers/harness.js'
 
-describe('stats()', () => {
+describe('monitor(socket).stats()', () => {
   it('counts states, traffic, drops, rtt and closes, and is JSON-serialisable', () => {
     const h = harness({ heartbeat: { interval: 1_000, timeout: 500 }, queue: { maxMessages: 1 } }, { pingFrames: true })
     h.socket.send('queued')
@@ -17,7 +23,7 @@ describe('stats()', () => {
     h.clock.advance(800)
     h.server.drop()
     h.clock.advance(300)
-    const s = h.socket.stats()
+    const s = h.monitor.stats()
     expect(JSON.parse(JSON.stringify(s))).toEqual(s)
     expect(s).toMatchObject({
       state: 'backoff',
@@ -47,16 +53,16 @@ describe('stats()', () => {
     h.clock.advance(0)
     h.server.accept()
     h.clock.advance(3_500) // three pings, each answered at once
-    expect(h.socket.stats().rtt).toEqual({ last: 0, min: 0, avg: 0, max: 0, samples: 3 })
+    expect(h.monitor.stats().rtt).toEqual({ last: 0, min: 0, avg: 0, max: 0, samples: 3 })
   })
 
   it('before anything happened: zeros, and an uptime ratio of 1', () => {
     const h = harness({ lazy: true })
-    expect(h.socket.stats()).toMatchObject({ state: 'idle', opens: 0, uptimeRatio: 1, rtt: { last: null, samples: 0 }, lastClose: null })
+    expect(h.monitor.stats()).toMatchObject({ state: 'idle', opens: 0, uptimeRatio: 1, rtt: { last: null, samples: 0 }, lastClose: null })
   })
 })
 
-describe('history()', () => {
+describe('monitor(socket).history()', () => {
   it('records each disconnect with cause, duration and attempts to recover', () => {
     const h = harness({ heartbeat: { interval: 1_000, timeout: 1_000 } }, { pingFrames: true })
     h.server.accept()
@@ -71,7 +77,7 @@ describe('history()', () => {
     h.clock.advance(5_000)
     h.server.accept()
     h.socket.close() // user
-    expect(h.socket.history()).toEqual([
+    expect(h.monitor.history()).toEqual([
       { start: T0 + 5_000, end: T0 + 8_000, duration: 3_000, cause: 'close', code: 1011, attempts: 2 },
       // the heartbeat noticed the silence 1 s + 1 s after the open; the retry waited 4 s (attempt 2)
       { start: T0 + 10_000, end: T0 + 15_000, duration: 5_000, cause: 'heartbeat', code: 'HEARTBEAT_TIMEOUT', attempts: 1 },
@@ -80,13 +86,13 @@ describe('history()', () => {
   })
 
   it('keeps only the last historySize entries', () => {
-    const h = harness({ historySize: 2 })
+    const h = harness({}, {}, { historySize: 2 })
     for (let i = 0; i < 5; i++) {
       h.server.accept()
       h.server.close(4000 + i)
       h.clock.advance(5_000)
     }
-    expect(h.socket.history().map((d) => d.code)).toEqual([4003, 4004])
+    expect(h.monitor.history().map((d) => d.code)).toEqual([4003, 4004])
   })
 })
 
@@ -103,33 +109,33 @@ describe('debug', () => {
   })
 })
 
-describe('opened()', () => {
+describe('opened(socket)', () => {
   it('resolves on the next open, and at once when open', async () => {
     const h = harness()
-    const p = h.socket.opened()
+    const p = opened(h.socket)
     h.server.accept()
     await expect(p).resolves.toBeUndefined()
-    await expect(h.socket.opened()).resolves.toBeUndefined()
+    await expect(opened(h.socket)).resolves.toBeUndefined()
   })
 
   it('rejects with GIVEN_UP when the socket gives up, and CLOSED after close()', async () => {
     const h = harness({ backoff: { maxRetries: 0 } })
-    const p = h.socket.opened()
+    const p = opened(h.socket)
     h.server.refuse()
     await expect(p).rejects.toMatchObject({ code: 'GIVEN_UP', message: 'gave up: max-retries' })
     const t = harness()
-    const q = t.socket.opened()
+    const q = opened(t.socket)
     t.socket.close()
     await expect(q).rejects.toMatchObject({ code: 'CLOSED' })
-    await expect(t.socket.opened()).rejects.toMatchObject({ code: 'CLOSED' })
+    await expect(opened(t.socket)).rejects.toMatchObject({ code: 'CLOSED' })
   })
 })
 
-describe('messages()', () => {
+describe('messages(socket)', () => {
   it('iterates inbound messages and ends when the socket closes for good', async () => {
     const h = harness()
     h.server.accept()
-    const stream = h.socket.messages()
+    const stream = messages(h.socket)
     h.server.send('a')
     h.server.send('b')
     const got: unknown[] = []
@@ -146,7 +152,7 @@ describe('messages()', () => {
   it('a slow consumer loses the oldest beyond bufferSize, counted', async () => {
     const h = harness()
     h.server.accept()
-    const stream = h.socket.messages({ bufferSize: 2 })
+    const stream = messages(h.socket, { bufferSize: 2 })
     for (const m of ['1', '2', '3', '4']) h.server.send(m)
     expect(stream.dropped).toBe(2)
     expect((await stream.next()).value).toBe('3')
@@ -156,7 +162,7 @@ describe('messages()', () => {
   it('break unsubscribes', async () => {
     const h = harness()
     h.server.accept()
-    const stream = h.socket.messages()
+    const stream = messages(h.socket)
     h.server.send('x')
     for await (const m of stream) {
       expect(m).toBe('x')
@@ -168,37 +174,38 @@ describe('messages()', () => {
 
   it('rejects a bad bufferSize', () => {
     const h = harness()
-    expect(() => h.socket.messages({ bufferSize: 0 })).toThrow(new RangeError('messages({ bufferSize }): bufferSize must be a whole number >= 1, got number 0'))
+    expect(() => messages(h.socket, { bufferSize: 0 })).toThrow(new RangeError('messages(socket, { bufferSize }): bufferSize must be a whole number >= 1, got number 0'))
   })
 })
 
-describe('sendAsync()', () => {
+describe('sendAsync(socket, data)', () => {
   it('resolves when written to an open socket (at once, or on flush)', async () => {
     const h = harness()
-    const queued = h.socket.sendAsync('q')
+    const queued = sendAsync(h.socket, 'q')
     h.server.accept()
     await expect(queued).resolves.toBeUndefined()
-    await expect(h.socket.sendAsync('direct')).resolves.toBeUndefined()
+    await expect(sendAsync(h.socket, 'direct')).resolves.toBeUndefined()
     expect(h.server.received).toEqual(['q', 'direct'])
   })
 
   it('rejects with the drop reason', async () => {
     const h = harness({ queue: { maxMessages: 1, ttl: 100 } })
-    const a = h.socket.sendAsync('a')
-    const b = h.socket.sendAsync('b')
+    const a = sendAsync(h.socket, 'a')
+    const b = sendAsync(h.socket, 'b')
     await expect(b).rejects.toMatchObject({ code: 'DROPPED', reason: 'overflow', message: 'message dropped: overflow' })
     h.clock.advance(100)
     await expect(a).rejects.toMatchObject({ code: 'DROPPED', reason: 'ttl' })
-    const c = h.socket.sendAsync('c')
+    const c = sendAsync(h.socket, 'c')
     h.socket.close()
     await expect(c).rejects.toMatchObject({ reason: 'closed' })
   })
 })
 
-describe('signal option (AbortSignal)', () => {
+describe('closeOn(socket, signal)', () => {
   it('abort closes the socket, and the listener is removed once closed', () => {
     const controller = new AbortController()
-    const h = harness({ signal: controller.signal })
+    const h = harness()
+    closeOn(h.socket, controller.signal)
     h.server.accept()
     controller.abort()
     expect(h.socket.state).toBe('closed')
@@ -206,12 +213,121 @@ describe('signal option (AbortSignal)', () => {
   })
 
   it('an already aborted signal closes at once (on the next microtask)', async () => {
-    const h = harness({ signal: AbortSignal.abort() })
+    const h = harness()
+    closeOn(h.socket, AbortSignal.abort())
     await Promise.resolve()
     expect(h.socket.state).toBe('closed')
   })
 
   it('rejects something that is not an AbortSignal', () => {
-    expect(() => harness({ signal: {} as never })).toThrow(new TypeError('signal must be an AbortSignal, got object'))
+    expect(() => closeOn(harness().socket, {} as never)).toThrow(new TypeError('closeOn(socket, signal): signal must be an AbortSignal, got object'))
+  })
+})
+
+describe('the optional entries attach to a socket from outside', () => {
+  function bare(options: { lazy?: boolean } = {}) {
+    const clock = createVirtualClock(T0)
+    const server = createFakeServer({ clock })
+    const socket = createSocket({ url: 'ws://example.test/socket', WebSocket: server.WebSocket, timer: clock, random: () => 0.5, heartbeat: false, ...options })
+    return { socket, clock, server }
+  }
+
+  it('monitor() in the tick that created an eager socket sees every event from the first attempt', () => {
+    const { socket, clock, server } = bare()
+    const watch = monitor(socket)
+    clock.advance(0)
+    server.accept()
+    socket.send('x')
+    server.close(4000)
+    expect(watch.stats()).toMatchObject({ state: 'backoff', attempts: { total: 1, sinceOpen: 0 }, opens: 1, disconnects: 1, messagesOut: 1, bytesOut: 1 })
+    expect(watch.history()).toEqual([{ start: T0, end: null, duration: null, cause: 'close', code: 4000, attempts: 0 }])
+  })
+
+  it('monitor() called later counts from then on, from the state the socket is in', () => {
+    const { socket, clock, server } = bare()
+    clock.advance(0)
+    server.accept()
+    socket.send('before')
+    clock.advance(1_000)
+    const watch = monitor(socket)
+    expect(watch.stats()).toMatchObject({ state: 'open', timeInState: 0, attempts: { total: 0, sinceOpen: 0 }, opens: 0, messagesOut: 0 })
+    socket.send('after')
+    clock.advance(500)
+    server.close(4001)
+    expect(watch.stats()).toMatchObject({ state: 'backoff', totalUptime: 500, opens: 0, disconnects: 1, messagesOut: 1 })
+    expect(watch.history()).toEqual([{ start: T0 + 1_500, end: null, duration: null, cause: 'close', code: 4001, attempts: 0 }])
+  })
+
+  it('several monitors of one socket count independently, each with its own historySize', () => {
+    const { socket, clock, server } = bare()
+    const one = monitor(socket, { historySize: 1 })
+    const all = monitor(socket)
+    clock.advance(0)
+    for (let i = 0; i < 3; i++) {
+      server.accept()
+      server.send('in')
+      server.close(4000 + i)
+      clock.advance(5_000)
+    }
+    expect(one.history().map((d) => d.code)).toEqual([4002])
+    expect(all.history().map((d) => d.code)).toEqual([4000, 4001, 4002])
+    expect(one.stats().messagesIn).toBe(3)
+    expect(all.stats().messagesIn).toBe(3)
+  })
+
+  it('a socket carries none of the optional APIs, and createSocket refuses the options that moved', () => {
+    const { socket } = bare({ lazy: true })
+    for (const gone of ['stats', 'history', 'opened', 'messages', 'sendAsync']) expect(gone in socket, gone).toBe(false)
+    const ports = bare()
+    const make = (extra: object) => createSocket({ url: 'ws://h', WebSocket: ports.server.WebSocket, timer: ports.clock, random: () => 0.5, ...extra })
+    expect(() => make({ signal: new AbortController().signal })).toThrow(new TypeError('Unknown option "signal"'))
+    expect(() => make({ historySize: 5 })).toThrow(new TypeError('Unknown option "historySize"'))
+    ports.socket.close()
+  })
+
+  it('each function names itself when given something that is not a lifeline socket', async () => {
+    const fake = { on() {}, send() {}, state: 'open' } as never
+    const not = (caller: string) => new TypeError(`${caller}: socket must be a socket made by createSocket(), got object`)
+    expect(() => monitor(fake)).toThrow(not('monitor(socket)'))
+    // messages() and opened() need only events and state, so any socket-shaped object serves (a
+    // lifeline-ws/tabs shared socket): they refuse what has neither
+    expect(() => messages({} as never)).toThrow(not('messages(socket)'))
+    expect(() => opened({} as never)).toThrow(not('opened(socket)'))
+    expect(() => sendAsync(fake, 'x')).toThrow(not('sendAsync(socket, data)'))
+    expect(() => closeOn(fake, new AbortController().signal)).toThrow(not('closeOn(socket, signal)'))
+    expect(() => monitor(null as never)).toThrow(new TypeError('monitor(socket): socket must be a socket made by createSocket(), got null'))
+  })
+
+  it('monitor() checks historySize as createSocket checked it', () => {
+    const { socket } = bare({ lazy: true })
+    expect(() => monitor(socket, { historySize: null as never })).toThrow(new TypeError('monitor(socket, { historySize }): historySize must be a number, got null'))
+    expect(() => monitor(socket, { historySize: 1.5 })).toThrow(new RangeError('monitor(socket, { historySize }): historySize must be a whole number >= 0, got number 1.5'))
+    expect(() => monitor(socket, null as never)).toThrow(new TypeError('monitor(socket, options): options must be an object, got null'))
+    expect(monitor(socket, { historySize: 0 }).history()).toEqual([])
+  })
+
+  it('closeOn(): the returned function stops watching; the abort listener goes once the socket is closed for good', async () => {
+    const { socket, clock, server } = bare()
+    const controller = new AbortController()
+    const stop = closeOn(socket, controller.signal)
+    clock.advance(0)
+    server.accept()
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1)
+    stop()
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0)
+    controller.abort()
+    expect(socket.state).toBe('open')
+
+    const other = bare()
+    const later = new AbortController()
+    closeOn(other.socket, later.signal)
+    other.socket.close()
+    expect(getEventListeners(later.signal, 'abort')).toHaveLength(0)
+    closeOn(other.socket, later.signal) // already closed: nothing to watch
+    expect(getEventListeners(later.signal, 'abort')).toHaveLength(0)
+    const cancelled = bare()
+    closeOn(cancelled.socket, AbortSignal.abort())()
+    await Promise.resolve()
+    expect(cancelled.socket.state).not.toBe('closed')
   })
 })

@@ -125,8 +125,8 @@ describe('sharing: sockets made with equal options hold one policy', () => {
     expect(b.policy.backoff.maxDelay).toBe(8_000)
   })
 
-  it('what belongs to one socket (signal, URL provider, wsOptions, logger) keeps the resolved object its own; the policy is still shared', () => {
-    for (const extra of [{ signal: new AbortController().signal }, { url: () => 'ws://h' }, { wsOptions: {} }, { debug: () => {} }]) {
+  it('what belongs to one socket (URL provider, wsOptions, logger) keeps the resolved object its own; the policy is still shared', () => {
+    for (const extra of [{ url: () => 'ws://h' }, { wsOptions: {} }, { debug: () => {} }]) {
       const [a, b] = resolveTwice(extra)
       expect(a).not.toBe(b)
       expect(a!.policy).toBe(b!.policy)

@@ -124,5 +124,28 @@ describe('ReconnectingWebSocket', () => {
     expect(ws.stats().opens).toBe(1)
     ws.reconnect()
     expect(ws.state).toBe('connecting')
+    expect(ws.history()).toMatchObject([{ cause: 'reconnect', attempts: 1 }])
+  })
+
+  it('keeps historySize and signal, the options lifeline-ws/monitor and closeOn() carry out for each socket underneath', async () => {
+    const controller = new AbortController()
+    const { ws, server, clock } = setup({ historySize: 1, signal: controller.signal })
+    for (const code of [4000, 4001]) {
+      server.accept()
+      server.close(code)
+      clock.advance(5_000)
+    }
+    expect(ws.history().map((d) => d.code)).toEqual([4001])
+    server.accept()
+    controller.abort()
+    expect(ws.state).toBe('closed')
+    expect(server.last.closedBy).toEqual({ code: 1000, reason: 'aborted' })
+    // a reconnect() after close() makes a fresh socket: the aborted signal closes it too, with fresh stats
+    ws.reconnect()
+    await Promise.resolve()
+    expect(ws.state).toBe('closed')
+    expect(ws.stats().opens).toBe(0)
+    expect(() => setup({ signal: {} })).toThrow(new TypeError('signal must be an AbortSignal, got object'))
+    expect(() => setup({ historySize: -1 })).toThrow(new RangeError('historySize must be a whole number >= 0, got number -1'))
   })
 })

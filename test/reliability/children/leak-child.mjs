@@ -15,6 +15,8 @@ import { createServer } from 'node:http'
 import net from 'node:net'
 import { WebSocketServer } from 'ws'
 import { createSocket } from 'lifeline-ws'
+import { monitor } from 'lifeline-ws/monitor'
+import { closeOn } from 'lifeline-ws/promises'
 import { createFaultProxy } from '../../support/fault-proxy.mjs'
 
 const mode = process.argv[2]
@@ -169,8 +171,8 @@ async function afterClose() {
         idleTimeout: 10_000,
         maxLifetime: 60_000,
         queue: { ttl: 60_000 },
-        signal: controller.signal,
       })
+      closeOn(socket, controller.signal)
       socket.send('queued with a ttl')
       await next(socket, 'open')
       await next(socket, 'message')
@@ -249,7 +251,8 @@ async function afterClose() {
     'closed by its AbortSignal while open',
     async () => {
       const controller = new AbortController()
-      const socket = createSocket({ url: echo.url, ...quiet, signal: controller.signal })
+      const socket = createSocket({ url: echo.url, ...quiet })
+      closeOn(socket, controller.signal)
       await next(socket, 'open')
       const closed = next(socket, 'close')
       controller.abort()
@@ -317,6 +320,7 @@ async function backoff() {
     backoff: { initialDelay: 10, maxDelay: 10, jitter: 'full' }, // the smallest initialDelay allowed
     queue: { maxMessages: 100, overflow: 'drop-oldest' },
   })
+  const watch = monitor(socket)
   let errors = 0
   let drops = 0
   socket.on('error', () => errors++)
@@ -326,7 +330,7 @@ async function backoff() {
   const sender = setInterval(() => {
     socket.send(`message ${sent++}`)
   }, 2)
-  const attempts = () => socket.stats().attempts.total
+  const attempts = () => watch.stats().attempts.total
   const t0 = Date.now()
   await until(() => attempts() >= N / 4, 30_000, `${N / 4} attempts`)
   const first = { attempts: attempts(), heap: await heap(), resources: resources(), queued: socket.queued }
@@ -335,7 +339,7 @@ async function backoff() {
   const ms = Date.now() - t0
   clearInterval(sender)
   const state = socket.state
-  const history = socket.history().length
+  const history = watch.history().length
   socket.close()
   return { first, second, growth: second.heap - first.heap, ms, errors, drops, sent, state, history }
 }
