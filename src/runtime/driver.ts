@@ -18,7 +18,6 @@ import { kindOf } from '../core/data.js'
 import { byteSize, OutboundQueue, type Data, type DropReason, type Entry } from '../core/queue.js'
 import { transition } from '../core/transition.js'
 import { checkProtocols, describe, isUrl, normaliseUrl, ownOnly, type Resolved } from '../options.js'
-import { LifelineError } from './errors.js'
 import type { HeartbeatKind } from './monitor.js'
 import { OPEN, type WebSocketLike } from './ports.js'
 import { redactUrl } from './redact.js'
@@ -706,4 +705,3 @@ export function errorText(error: unknown, redactParams?: readonly string[]): str
   return text.replace(/\b(wss?|https?):\/\/[^\s"')]+/g, (url) => redactUrl(url, redactParams))
 }
 
-export { LifelineError }

@@ -148,11 +148,6 @@ export class TimerTable implements Scheduled {
     this.#rearm()
   }
 
-  /** Whether any slot is armed. */
-  get armed(): boolean {
-    return this.index !== NOT_SCHEDULED
-  }
-
   #rearm(): void {
     const dues = this.#dues!
     let earliest = Infinity

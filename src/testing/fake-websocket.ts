@@ -117,11 +117,6 @@ export class FakeSocket implements WebSocketLike {
     return this
   }
 
-  removeAllListeners(event: string): this {
-    this.listeners.delete(event)
-    return this
-  }
-
   /** Protocol ping (exists only when the server was made with `pingFrames`). */
   ping?: () => void
 
