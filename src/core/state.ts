@@ -37,6 +37,31 @@ export type ErrorCode =
   /** Promise APIs: the socket gave up (retries exhausted, or a close code that stops). */
   | 'GIVEN_UP'
 
+/**
+ * Why the phase changed, as a code to branch on (the `state` event's 4th argument; its 3rd is the
+ * same in words). 'start': an eager socket's first attempt; 'connect': connect(); 'send': the first
+ * send() of a lazy socket; 'retry': the backoff wait ended; 'reconnect': reconnect(); 'open': the
+ * socket opened; 'socket-close': the socket closed (the server, the network); 'attempt-failed': the
+ * URL provider or the WebSocket constructor failed; 'connect-timeout', 'heartbeat-timeout',
+ * 'idle-timeout': the watchdogs; 'offline': the environment said so; 'lifetime': maxLifetime;
+ * 'user-close': close().
+ */
+export type Cause =
+  | 'start'
+  | 'connect'
+  | 'send'
+  | 'retry'
+  | 'reconnect'
+  | 'open'
+  | 'socket-close'
+  | 'attempt-failed'
+  | 'connect-timeout'
+  | 'heartbeat-timeout'
+  | 'idle-timeout'
+  | 'offline'
+  | 'lifetime'
+  | 'user-close'
+
 export type EnvSignal = 'online' | 'offline' | 'visible' | 'hidden'
 
 export interface State {
@@ -126,7 +151,7 @@ export type Input =
   | { readonly type: 'signal'; readonly signal: EnvSignal; readonly at: number; readonly random: number }
 
 export type EmitCommand =
-  | { readonly type: 'emit'; readonly event: 'state'; readonly next: Phase; readonly prev: Phase; readonly reason: string }
+  | { readonly type: 'emit'; readonly event: 'state'; readonly next: Phase; readonly prev: Phase; readonly reason: string; readonly cause: Cause }
   | { readonly type: 'emit'; readonly event: 'open' }
   | { readonly type: 'emit'; readonly event: 'close'; readonly close: CloseInfo }
   | { readonly type: 'emit'; readonly event: 'error'; readonly code: ErrorCode; readonly message: string }

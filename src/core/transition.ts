@@ -7,7 +7,7 @@
 import { backoffDelay } from './backoff.js'
 import { CLIENT_CLOSE, retryAfterMs, TRY_AGAIN_LATER } from './close-codes.js'
 import { ONLINE_JITTER, PROBE_TIMEOUT, SLEEP_THRESHOLD, type HeartbeatPolicy, type Policy } from './policy.js'
-import type { CloseInfo, Command, ErrorCode, GiveUpReason, Input, Phase, State, TimerName } from './state.js'
+import type { Cause, CloseInfo, Command, ErrorCode, GiveUpReason, Input, Phase, State, TimerName } from './state.js'
 
 export type Result = readonly [State, readonly Command[]]
 
@@ -28,7 +28,7 @@ export function transition(state: State, input: Input, policy: Policy): Result {
     case 'start':
       return state.phase === 'idle' ? [state, [{ type: 'set-timer', name: 'start', ms: 0 }]] : [state, NOTHING]
     case 'connect':
-      return state.phase === 'idle' ? startAttempt(state, 'connect', [], policy) : [state, NOTHING]
+      return state.phase === 'idle' ? startAttempt(state, 'connect', 'connect', [], policy) : [state, NOTHING]
     case 'reconnect':
       return onReconnect(state, policy)
     case 'close':
@@ -47,8 +47,8 @@ export function transition(state: State, input: Input, policy: Policy): Result {
       if (input.id !== state.socket || state.phase !== 'connecting') return [state, NOTHING]
       const error: Command[] = [{ type: 'emit', event: 'error', code: input.code, message: input.message }]
       return input.fatal
-        ? giveUp(state, 'config', undefined, input.code, error)
-        : fail(state, input.at, input.random, policy, undefined, input.code, error)
+        ? giveUp(state, 'config', undefined, input.code, 'attempt-failed', error)
+        : fail(state, input.at, input.random, policy, undefined, input.code, 'attempt-failed', error)
     }
     case 'pong':
       return onPong(state, input.id, input.at, policy)
@@ -65,15 +65,15 @@ function leave(phase: Phase): Command[] {
   return PHASE_TIMERS[phase].map((name) => ({ type: 'clear-timer', name }))
 }
 
-function stateEvent(next: Phase, prev: Phase, reason: string): Command {
-  return { type: 'emit', event: 'state', next, prev, reason }
+function stateEvent(next: Phase, prev: Phase, reason: string, cause: Cause): Command {
+  return { type: 'emit', event: 'state', next, prev, reason, cause }
 }
 
 /**
  * Start a new attempt now. `before` holds the commands of what ends the previous socket (its
  * close, a synthesised 'close' event); effects always come before any emit.
  */
-function startAttempt(state: State, reason: string, before: Command[], policy: Policy): Result {
+function startAttempt(state: State, reason: string, cause: Cause, before: Command[], policy: Policy): Result {
   const id = state.lastSocket + 1
   const effects = leave(state.phase)
   const next: State = {
@@ -93,7 +93,7 @@ function startAttempt(state: State, reason: string, before: Command[], policy: P
       { type: 'set-timer', name: 'connect', ms: policy.connectTimeout },
       { type: 'open-socket', id },
       ...before.filter(isEmit),
-      stateEvent('connecting', state.phase, reason),
+      stateEvent('connecting', state.phase, reason, cause),
     ],
   ]
 }
@@ -126,7 +126,7 @@ function onOpen(state: State, policy: Policy, random: number): Result {
     // ±10 % so that a fleet connected at one moment does not rebuild at one moment
     commands.push({ type: 'set-timer', name: 'lifetime', ms: maxLifetime * (0.9 + 0.2 * random) })
   }
-  commands.push({ type: 'flush', id: state.socket }, stateEvent('open', 'connecting', 'open'), {
+  commands.push({ type: 'flush', id: state.socket }, stateEvent('open', 'connecting', 'open', 'open'), {
     type: 'emit',
     event: 'open',
   })
@@ -151,14 +151,15 @@ function fail(
   random: number,
   policy: Policy,
   close: CloseInfo | undefined,
-  cause: string,
+  why: string,
+  cause: Cause,
   before: Command[],
 ): Result {
   const { backoff } = policy
   const prev = state.phase
   const stop = close !== undefined && !policy.shouldReconnect(close)
   if (stop || state.attempt >= backoff.maxRetries) {
-    return giveUp(state, stop ? 'close-code' : 'max-retries', close, cause, before)
+    return giveUp(state, stop ? 'close-code' : 'max-retries', close, why, cause, before)
   }
   const n = state.attempt
   let delay = backoffDelay(n, backoff, random, state.prevDelay)
@@ -189,7 +190,7 @@ function fail(
       ...before.filter(isEffect),
       { type: 'set-timer', name: 'retry', ms: delay },
       ...before.filter(isEmit),
-      stateEvent('backoff', prev, cause),
+      stateEvent('backoff', prev, why, cause),
       { type: 'emit', event: 'reconnecting', attempt: nextAttempt, delay },
     ],
   ]
@@ -199,7 +200,8 @@ function giveUp(
   state: State,
   reason: GiveUpReason,
   close: CloseInfo | undefined,
-  cause: string,
+  why: string,
+  cause: Cause,
   before: Command[],
 ): Result {
   const next: State = { ...state, phase: 'closed', socket: 0, retryAt: 0, pingAt: 0, pingDeadline: 0 }
@@ -212,7 +214,7 @@ function giveUp(
       ...before.filter(isEmit),
       // giveup first: whoever waits on the socket learns why before it sees 'closed'
       { type: 'emit', event: 'giveup', reason, attempt: state.attempt, close },
-      stateEvent('closed', state.phase, `${cause}; giving up (${reason})`),
+      stateEvent('closed', state.phase, `${why}; giving up (${reason})`, cause),
     ],
   ]
 }
@@ -223,10 +225,10 @@ function onReconnect(state: State, policy: Policy): Result {
   switch (state.phase) {
     case 'idle':
     case 'backoff':
-      return startAttempt(state, 'reconnect()', [], policy)
+      return startAttempt(state, 'reconnect()', 'reconnect', [], policy)
     case 'connecting':
     case 'open':
-      return startAttempt(state, 'reconnect()', abandon(state, CLIENT_CLOSE.normal, 'reconnect', state.phase === 'connecting'), policy)
+      return startAttempt(state, 'reconnect()', 'reconnect', abandon(state, CLIENT_CLOSE.normal, 'reconnect', state.phase === 'connecting'), policy)
     case 'closed':
       return [state, NOTHING]
   }
@@ -248,7 +250,7 @@ function onUserClose(state: State, code: number, reason: string, policy: Policy)
   }
   commands.push({ type: 'drop-queue' })
   const next: State = { ...state, phase: 'closed', socket: 0, closing, retryAt: 0, pingAt: 0, pingDeadline: 0 }
-  return [next, [...commands.filter(isEffect), ...commands.filter(isEmit), stateEvent('closed', state.phase, 'close()')]]
+  return [next, [...commands.filter(isEffect), ...commands.filter(isEmit), stateEvent('closed', state.phase, 'close()', 'user-close')]]
 }
 
 // ── socket events ────────────────────────────────────────────────────────────────────────────────
@@ -265,7 +267,7 @@ function onSocketClose(state: State, input: Extract<Input, { type: 'socket-close
     ]
   }
   if (id !== state.socket || (state.phase !== 'open' && state.phase !== 'connecting')) return [state, NOTHING]
-  return fail(state, at, random, policy, close, `closed ${close.code}${close.reason ? ` ${close.reason}` : ''}`, [
+  return fail(state, at, random, policy, close, `closed ${close.code}${close.reason ? ` ${close.reason}` : ''}`, 'socket-close', [
     { type: 'emit', event: 'close', close },
   ])
 }
@@ -283,15 +285,15 @@ function onTimer(state: State, input: Extract<Input, { type: 'timer' }>, policy:
   const { name, at, random } = input
   switch (name) {
     case 'start':
-      return state.phase === 'idle' ? startAttempt(state, 'connect', [], policy) : [state, NOTHING]
+      return state.phase === 'idle' ? startAttempt(state, 'connect', 'start', [], policy) : [state, NOTHING]
     case 'connect':
       if (state.phase !== 'connecting') return [state, NOTHING]
-      return fail(state, at, random, policy, undefined, 'connect timeout', [
+      return fail(state, at, random, policy, undefined, 'connect timeout', 'connect-timeout', [
         ...abandon(state, CLIENT_CLOSE.normal, 'connect timeout', true),
         errorEvent('CONNECT_TIMEOUT', `no connection within connectTimeout (${policy.connectTimeout} ms)`),
       ])
     case 'retry':
-      return state.phase === 'backoff' ? startAttempt(state, 'retry', [], policy) : [state, NOTHING]
+      return state.phase === 'backoff' ? startAttempt(state, 'retry', 'retry', [], policy) : [state, NOTHING]
     case 'stable':
       return state.phase === 'open' ? [{ ...state, attempt: 0, prevDelay: 0 }, NOTHING] : [state, NOTHING]
     case 'heartbeat':
@@ -312,7 +314,7 @@ function onTimer(state: State, input: Extract<Input, { type: 'timer' }>, policy:
       if (state.phase !== 'open') return [state, NOTHING]
       // rebuild: a graceful close (what was sent still goes out), then a fresh attempt at once;
       // the queue is untouched, so anything sent meanwhile waits for the new socket
-      return startAttempt(state, 'max lifetime', abandon(state, CLIENT_CLOSE.normal, 'max lifetime', false), policy)
+      return startAttempt(state, 'max lifetime', 'lifetime', abandon(state, CLIENT_CLOSE.normal, 'max lifetime', false), policy)
   }
 }
 
@@ -347,7 +349,7 @@ function onHeartbeatTimer(state: State, input: Extract<Input, { type: 'timer' }>
       return [next, [{ type: 'set-timer', name: 'heartbeat', ms: heartbeat.timeout }]]
     }
     if (at >= state.pingDeadline) {
-      return fail(state, at, random, policy, undefined, 'heartbeat timeout', [
+      return fail(state, at, random, policy, undefined, 'heartbeat timeout', 'heartbeat-timeout', [
         ...abandon(state, CLIENT_CLOSE.heartbeatTimeout, 'heartbeat timeout', true),
         errorEvent('HEARTBEAT_TIMEOUT', `no answer to a ping within ${state.pingDeadline - state.pingAt} ms`),
       ])
@@ -411,7 +413,7 @@ function onIdleTimer(state: State, input: Extract<Input, { type: 'timer' }>, pol
   // a wall clock set backwards must not put the last message in the future
   const quiet = at - Math.min(input.lastMessage, at)
   if (quiet < idleTimeout) return [state, [{ type: 'set-timer', name: 'idle', ms: idleTimeout - quiet }]]
-  return fail(state, at, random, policy, undefined, 'idle timeout', [
+  return fail(state, at, random, policy, undefined, 'idle timeout', 'idle-timeout', [
     ...abandon(state, CLIENT_CLOSE.idleTimeout, 'idle timeout', true),
     errorEvent('IDLE_TIMEOUT', `no data received for ${quiet} ms (idleTimeout ${idleTimeout} ms)`),
   ])
@@ -452,7 +454,7 @@ function waitForOnline(state: State, prev: Phase, before: Command[]): Result {
       ...leave(prev),
       ...before.filter(isEffect),
       ...before.filter(isEmit),
-      ...(prev === 'backoff' ? [] : [stateEvent('backoff', prev, 'offline')]),
+      ...(prev === 'backoff' ? [] : [stateEvent('backoff', prev, 'offline', 'offline')]),
     ],
   ]
 }

@@ -4,7 +4,7 @@
  * counted by its length, so counting costs nothing), and it allocates only per disconnect.
  */
 import type { Data, DropReason } from '../core/queue.js'
-import type { CloseInfo, Phase } from '../core/state.js'
+import type { Cause, CloseInfo, Phase } from '../core/state.js'
 import type { DriverEvent, Observer } from './driver.js'
 import type { Clock } from './ports.js'
 
@@ -113,7 +113,7 @@ export class Monitor implements Observer {
   event(event: DriverEvent): void {
     switch (event.event) {
       case 'state':
-        return this.#onState(event.next, event.prev, event.reason)
+        return this.#onState(event.next, event.prev, event.cause)
       case 'error':
         this.#lastError = event.code
         this.#pendingError = event.code
@@ -183,20 +183,29 @@ export class Monitor implements Observer {
     return this.#log ? this.#log.map((entry) => ({ ...entry })) : []
   }
 
-  #causeOf(reason: string): Pick<Disconnect, 'cause' | 'code'> {
+  /** A disconnect's cause, from the state event's cause code and the close or error just before it. */
+  #causeOf(cause: Cause): Pick<Disconnect, 'cause' | 'code'> {
     const pendingError = this.#pendingError
-    const pendingClose = this.#pendingClose
-    if (reason === 'close()') return { cause: 'user', code: null }
-    if (pendingError === 'HEARTBEAT_TIMEOUT') return { cause: 'heartbeat', code: pendingError }
-    if (pendingError === 'IDLE_TIMEOUT') return { cause: 'idle', code: pendingError }
-    if (reason === 'offline') return { cause: 'offline', code: pendingClose?.code ?? null }
-    if (reason === 'max lifetime') return { cause: 'lifetime', code: pendingClose?.code ?? null }
-    if (reason === 'reconnect()') return { cause: 'reconnect', code: pendingClose?.code ?? null }
-    if (pendingClose) return { cause: 'close', code: pendingClose.code }
-    return { cause: 'error', code: pendingError }
+    const closeCode = this.#pendingClose?.code ?? null
+    switch (cause) {
+      case 'user-close':
+        return { cause: 'user', code: null }
+      case 'heartbeat-timeout':
+        return { cause: 'heartbeat', code: 'HEARTBEAT_TIMEOUT' }
+      case 'idle-timeout':
+        return { cause: 'idle', code: 'IDLE_TIMEOUT' }
+      case 'offline':
+      case 'lifetime':
+      case 'reconnect':
+        return { cause, code: closeCode }
+      case 'socket-close':
+        return { cause: 'close', code: closeCode }
+      default:
+        return { cause: 'error', code: pendingError }
+    }
   }
 
-  #onState(next: Phase, prev: Phase, reason: string): void {
+  #onState(next: Phase, prev: Phase, cause: Cause): void {
     const t = this.#now()
     if (prev === 'open') this.#up += t - this.#since
     else if (prev === 'connecting' || prev === 'backoff') this.#down += t - this.#since
@@ -209,7 +218,7 @@ export class Monitor implements Observer {
     }
     if (prev === 'open' && next !== 'open') {
       this.#disconnects++
-      const current: Disconnect = { start: t, end: null, duration: null, ...this.#causeOf(reason), attempts: next === 'connecting' ? 1 : 0 }
+      const current: Disconnect = { start: t, end: null, duration: null, ...this.#causeOf(cause), attempts: next === 'connecting' ? 1 : 0 }
       this.#current = current
       const log = (this.#log ??= [])
       log.push(current)

@@ -1,6 +1,6 @@
 /** Every (phase, input) pair: where it leads. Focused behaviour lives in transition.behaviour.test.ts. */
 import { describe, expect, it } from 'vitest'
-import type { Input, Phase } from '../../src/core/state.js'
+import type { Cause, Input, Phase } from '../../src/core/state.js'
 import { LEGAL_EDGES } from '../../src/core/state.js'
 import { transition } from '../../src/core/transition.js'
 import { AT, POLICY, STATES } from '../helpers/policy.js'
@@ -58,6 +58,22 @@ const MOVES: Record<Phase, Record<string, Phase>> = {
   closed: {},
 }
 
+// The cause code each input's phase change carries (the state event's 4th argument).
+const CAUSES: Record<string, Cause> = {
+  connect: 'connect',
+  'timer:start': 'start',
+  reconnect: 'reconnect',
+  close: 'user-close',
+  'open(1)': 'open',
+  'close(1,1006)': 'socket-close',
+  'close(1,1008)': 'socket-close',
+  'failed(1)': 'attempt-failed',
+  'timer:connect': 'connect-timeout',
+  'timer:lifetime': 'lifetime',
+  'timer:retry': 'retry',
+  offline: 'offline',
+}
+
 describe('transition: every (phase, input) pair', () => {
   for (const phase of Object.keys(STATES) as Phase[]) {
     for (const [label, input] of Object.entries(INPUTS)) {
@@ -71,8 +87,10 @@ describe('transition: every (phase, input) pair', () => {
         if (firstEmit >= 0) expect(commands.slice(firstEmit).every((c) => c.type === 'emit')).toBe(true)
         // a phase change is always announced exactly once, last among state events
         const stateEvents = commands.filter((c) => c.type === 'emit' && c.event === 'state')
-        if (expected !== phase || (label === 'reconnect' && phase !== 'closed')) expect(stateEvents).toHaveLength(1)
-        else expect(stateEvents).toHaveLength(0)
+        if (expected !== phase || (label === 'reconnect' && phase !== 'closed')) {
+          expect(stateEvents).toHaveLength(1)
+          expect(stateEvents[0]).toMatchObject({ cause: CAUSES[label] })
+        } else expect(stateEvents).toHaveLength(0)
         // nothing happens at all in 'closed' except reporting the closing socket's real close
         if (phase === 'closed') expect(commands).toEqual([])
         // a stale socket's events never do anything
