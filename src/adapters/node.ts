@@ -19,7 +19,7 @@ interface WsInternals {
 }
 
 type Handler = ((event: any) => void) | null
-type WsEvent = 'open' | 'close' | 'error' | 'message'
+type WsEvent = 'open' | 'close' | 'error' | 'message' | 'pong' | 'ping'
 
 /**
  * `ws`, adjusted where plain `ws` costs a lifeline socket memory or loses information:
@@ -29,6 +29,10 @@ type WsEvent = 'open' | 'close' | 'error' | 'message'
  *   two properties of its own) and build an event object per message; with 10,000 sockets that is
  *   most of what a lifeline socket adds to a raw one. Handlers get what `ws`'s would: `this` = the
  *   socket, and an event with the same fields.
+ * - `onpong`/`onping`: protocol pong and ping frames as handlers of the same shape, so the driver
+ *   listens to every runtime's socket one way.
+ * - The close code is the one `ws` sent: when `ws` fails a connection itself for a protocol error
+ *   (1002, 1009…) it sends that code but reports 1006 locally, with the sent code on the error.
  * - `bytesRead`: what the TCP socket has read, so that a large message still arriving counts as
  *   proof of life (see the getter).
  * - `bufferedAmount` means what WHATWG says: bytes not yet handed to the network. Plain `ws`
@@ -44,6 +48,8 @@ class NodeWebSocket extends (WebSocket as unknown as new (...args: any[]) => Eve
   #onclose: Handler = null
   #onerror: Handler = null
   #onmessage: Handler = null
+  #onpong: Handler = null
+  #onping: Handler = null
 
   get onopen(): Handler {
     return this.#onopen
@@ -77,6 +83,22 @@ class NodeWebSocket extends (WebSocket as unknown as new (...args: any[]) => Eve
     this.#onmessage = this.#attach('message', NodeWebSocket.#message, this.#onmessage, handler)
   }
 
+  get onpong(): Handler {
+    return this.#onpong
+  }
+
+  set onpong(handler: Handler) {
+    this.#onpong = this.#attach('pong', NodeWebSocket.#pong, this.#onpong, handler)
+  }
+
+  get onping(): Handler {
+    return this.#onping
+  }
+
+  set onping(handler: Handler) {
+    this.#onping = this.#attach('ping', NodeWebSocket.#ping, this.#onping, handler)
+  }
+
   /** Listen with the shared listener while a handler is set; stop when it is cleared. */
   #attach(type: WsEvent, listener: (...args: any[]) => void, previous: Handler, handler: Handler): Handler {
     const next = typeof handler === 'function' ? handler : null
@@ -92,10 +114,14 @@ class NodeWebSocket extends (WebSocket as unknown as new (...args: any[]) => Eve
   static #close(this: NodeWebSocket, code: number, reason: Buffer): void {
     const internals = this as unknown as { _closeFrameReceived?: boolean; _closeFrameSent?: boolean }
     const wasClean = internals._closeFrameReceived === undefined ? code !== 1006 : Boolean(internals._closeFrameReceived && internals._closeFrameSent)
-    this.#onclose?.call(this, { type: 'close', target: this, code, reason: String(reason ?? ''), wasClean })
+    const sent = SENT_CODES.get(this)
+    const reported = code === 1006 && sent !== undefined ? sent : code
+    this.#onclose?.call(this, { type: 'close', target: this, code: reported, reason: String(reason ?? ''), wasClean })
   }
 
   static #error(this: NodeWebSocket, error: Error): void {
+    const sent = statusCodeOf(error)
+    if (sent !== undefined) SENT_CODES.set(this, sent)
     this.#onerror?.call(this, { type: 'error', target: this, error, message: error?.message })
   }
 
@@ -109,6 +135,14 @@ class NodeWebSocket extends (WebSocket as unknown as new (...args: any[]) => Eve
     // not in a finally: this is the receive hot path; a throwing handler leaves one message held
     // here until the next one arrives
     event.target = event.data = undefined
+  }
+
+  static #pong(this: NodeWebSocket): void {
+    this.#onpong?.call(this, undefined)
+  }
+
+  static #ping(this: NodeWebSocket): void {
+    this.#onping?.call(this, undefined)
   }
 
   /**
@@ -175,6 +209,22 @@ interface EventEmitterLike {
 
 const OPEN = 1
 const CLOSING = 2
+
+/**
+ * The close code `ws` sent when it failed a connection itself, kept from its error until its close
+ * (a WeakMap: only a socket that failed so has an entry, and none outlives its socket).
+ */
+const SENT_CODES = new WeakMap<object, number>()
+
+/** The close code `ws` attached (as a 'status-code' symbol) to a protocol error it failed the connection for. */
+function statusCodeOf(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined
+  for (const symbol of Object.getOwnPropertySymbols(error)) {
+    const value = (error as Record<symbol, unknown>)[symbol]
+    if (symbol.description === 'status-code' && typeof value === 'number') return value
+  }
+  return undefined
+}
 
 const MESSAGE_EVENT: { type: 'message'; target: unknown; data: unknown } = { type: 'message', target: undefined, data: undefined }
 

@@ -65,8 +65,6 @@ export class Driver {
   /** The one socket the driver listens to (the live one, or the one close() waits for), and its id. */
   #ws: WebSocketLike | undefined = undefined
   #wsId = 0
-  /** The close code `ws` sent when it failed the listened-to socket itself (see socketClosed). */
-  #sentCode: number | undefined = undefined
   /**
    * When the live socket last received a heartbeat answer or a ping, and when an application
    * message: facts timers hand to the core (see Input). The heartbeat reads the later of the two,
@@ -335,14 +333,13 @@ export class Driver {
 
   #listen(ws: WebSocketLike): void {
     OWNERS.set(ws, this)
-    this.#sentCode = undefined
     ws.onopen = onSocketOpen
     ws.onclose = onSocketClose
     ws.onerror = onSocketError
     ws.onmessage = onSocketMessage
-    if (this.#options.policy.heartbeat?.mode === 'protocol' && typeof ws.on === 'function') {
-      ws.on('pong', onSocketPong)
-      ws.on('ping', onSocketPing)
+    if (this.#options.policy.heartbeat?.mode === 'protocol') {
+      ws.onpong = onSocketPong
+      ws.onping = onSocketPing
     }
   }
 
@@ -361,18 +358,13 @@ export class Driver {
   socketClosed(ws: WebSocketLike, event: { code: number; reason: string; wasClean: boolean }): void {
     const id = this.#idOf(ws)
     if (id === 0) return
-    const sentCode = this.#sentCode
     this.#forget(ws)
-    // ws fails the connection itself on a protocol error (1002, 1009…) and sends that code, but
-    // reports 1006 locally; the code it sent rode on the error. Report what really closed it.
-    const code = event.code === 1006 && sentCode !== undefined ? sentCode : event.code
-    this.dispatch({ type: 'socket-close', id, close: { code, reason: String(event.reason ?? ''), wasClean: Boolean(event.wasClean) } })
+    this.dispatch({ type: 'socket-close', id, close: { code: event.code, reason: String(event.reason ?? ''), wasClean: Boolean(event.wasClean) } })
   }
 
   socketErrored(ws: WebSocketLike, event: { error?: unknown; message?: unknown } | undefined): void {
     const id = this.#idOf(ws)
     if (id === 0) return
-    this.#sentCode = statusCodeOf(event?.error)
     this.dispatch({ type: 'socket-error', id, message: errorText(event?.error ?? event?.message ?? 'WebSocket error', this.#options.redactParams) })
   }
 
@@ -439,11 +431,7 @@ export class Driver {
     ws.onopen = ws.onclose = ws.onmessage = null
     // keep an error listener: Node's `ws` throws an 'error' that nobody listens to
     ws.onerror = noop
-    // the pong/ping frame listeners #listen() added (Node ws only): exactly those, nobody else's
-    if (typeof ws.off === 'function') {
-      ws.off('pong', onSocketPong)
-      ws.off('ping', onSocketPing)
-    }
+    if (ws.onpong) ws.onpong = ws.onping = null
   }
 
   #closeSocket(id: number, code: number, reason: string, hard: boolean, keepListening: boolean): void {
@@ -640,7 +628,7 @@ function onSocketMessage(this: unknown, event: { data: unknown }): void {
   OWNERS.get(ws)?.socketMessage(ws, event.data)
 }
 
-/** Node ws control frames: an EventEmitter calls its listeners with `this` = the socket. */
+/** Protocol frames (the Node adapter): called with `this` = the socket. */
 function onSocketPong(this: WebSocketLike): void {
   OWNERS.get(this)?.socketPong(this)
 }
@@ -664,16 +652,6 @@ function log(debug: DebugLogger, kind: 'transition' | 'effect', subject: object,
   } catch {
     // a broken logger must not break the connection
   }
-}
-
-/** The close code `ws` attached to a protocol error it failed the connection for, if any. */
-function statusCodeOf(error: unknown): number | undefined {
-  if (typeof error !== 'object' || error === null) return undefined
-  for (const symbol of Object.getOwnPropertySymbols(error)) {
-    const value = (error as Record<symbol, unknown>)[symbol]
-    if (symbol.description === 'status-code' && typeof value === 'number') return value
-  }
-  return undefined
 }
 
 function isConfigError(error: unknown): boolean {
