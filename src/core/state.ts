@@ -5,10 +5,13 @@
 
 export type Phase = 'idle' | 'connecting' | 'open' | 'backoff' | 'closed'
 
-/** Every timer the core can ask for. Setting a timer that is already set replaces it. */
-export type TimerName = 'start' | 'connect' | 'retry' | 'stable' | 'heartbeat' | 'idle' | 'lifetime' | 'closing'
+/**
+ * Every timer the core can ask for. Setting a timer that is already set replaces it. 'ttl': the
+ * oldest queued message's time to live (alive in any phase but 'closed', while one can expire).
+ */
+export type TimerName = 'start' | 'connect' | 'retry' | 'stable' | 'heartbeat' | 'idle' | 'lifetime' | 'closing' | 'ttl'
 
-export const TIMER_NAMES: readonly TimerName[] = ['start', 'connect', 'retry', 'stable', 'heartbeat', 'idle', 'lifetime', 'closing']
+export const TIMER_NAMES: readonly TimerName[] = ['start', 'connect', 'retry', 'stable', 'heartbeat', 'idle', 'lifetime', 'closing', 'ttl']
 
 export interface CloseInfo {
   readonly code: number
@@ -98,8 +101,15 @@ export type Input =
    * right after `createSocket()` see every event, the first ones included.
    */
   | { readonly type: 'start'; readonly at: number }
-  /** `connect()`, or the first `send()` of a lazy socket. */
+  /** `connect()`. */
   | { readonly type: 'connect'; readonly at: number }
+  /**
+   * send() queued a message (the socket was not open, or its queue not empty). `expires`: when
+   * the oldest queued message's ttl ends (Infinity: never).
+   */
+  | { readonly type: 'queued'; readonly at: number; readonly expires: number }
+  /** Messages left the queue (written, or expired): when the oldest one left expires (Infinity: none, or never). */
+  | { readonly type: 'dequeued'; readonly at: number; readonly expires: number }
   /** `reconnect()`: drop the current socket and try again now. */
   | { readonly type: 'reconnect'; readonly at: number }
   /** `close(code, reason)`: final. */
@@ -184,8 +194,10 @@ export type Command =
   | { readonly type: 'clear-timer'; readonly name: TimerName }
   /** Send a heartbeat ping (protocol frame or app message, per the policy) on socket `id`. */
   | { readonly type: 'ping'; readonly id: number }
-  /** Send everything queued, in order, on socket `id`. */
+  /** Send everything queued, in order, on socket `id` (then report `dequeued` if any left). */
   | { readonly type: 'flush'; readonly id: number }
+  /** Drop every queued message whose ttl has passed, reason `'ttl'` (then report `dequeued` if any did). */
+  | { readonly type: 'expire-queue' }
   /** Report every queued message as dropped with reason `'closed'` and empty the queue. */
   | { readonly type: 'drop-queue' }
   | EmitCommand

@@ -13,7 +13,7 @@ export type Result = readonly [State, readonly Command[]]
 
 const NOTHING: readonly Command[] = Object.freeze([])
 
-/** Timers that may be alive in each phase; leaving the phase clears them. */
+/** Timers that may be alive in each phase; leaving the phase clears them ('ttl' belongs to the queue). */
 const PHASE_TIMERS: Readonly<Record<Phase, readonly TimerName[]>> = {
   idle: ['start'],
   connecting: ['connect'],
@@ -29,6 +29,10 @@ export function transition(state: State, input: Input, policy: Policy): Result {
       return state.phase === 'idle' ? [state, [{ type: 'set-timer', name: 'start', ms: 0 }]] : [state, NOTHING]
     case 'connect':
       return state.phase === 'idle' ? startAttempt(state, 'connect', 'connect', [], policy) : [state, NOTHING]
+    case 'queued':
+      return onQueued(state, input.at, input.expires, policy)
+    case 'dequeued':
+      return state.phase === 'closed' ? [state, NOTHING] : [state, [ttlTimer(input.at, input.expires)]]
     case 'reconnect':
       return onReconnect(state, policy)
     case 'close':
@@ -126,7 +130,7 @@ function onOpen(state: State, policy: Policy, random: number): Result {
     // ±10 % so that a fleet connected at one moment does not rebuild at one moment
     commands.push({ type: 'set-timer', name: 'lifetime', ms: maxLifetime * (0.9 + 0.2 * random) })
   }
-  commands.push({ type: 'flush', id: state.socket }, stateEvent('open', 'connecting', 'open', 'open'), {
+  commands.push(...flush(state.socket), stateEvent('open', 'connecting', 'open', 'open'), {
     type: 'emit',
     event: 'open',
   })
@@ -210,13 +214,50 @@ function giveUp(
     [
       ...leave(state.phase),
       ...before.filter(isEffect),
-      { type: 'drop-queue' },
+      ...dropQueue(),
       ...before.filter(isEmit),
       // giveup first: whoever waits on the socket learns why before it sees 'closed'
       { type: 'emit', event: 'giveup', reason, attempt: state.attempt, close },
       stateEvent('closed', state.phase, `${why}; giving up (${reason})`, cause),
     ],
   ]
+}
+
+// ── the outbound queue ───────────────────────────────────────────────────────────────────────────
+
+/**
+ * A message waits in the queue. A socket never connected (lazy, or eager before its first tick)
+ * connects now; an open one writes the queue out; any other waits for its open. The oldest
+ * message's ttl is a timer: when it fires, what has expired is dropped ('ttl').
+ */
+function onQueued(state: State, at: number, expires: number, policy: Policy): Result {
+  switch (state.phase) {
+    case 'idle': {
+      const [next, commands] = startAttempt(state, 'connect', 'send', [], policy)
+      return [next, [ttlTimer(at, expires), ...commands]]
+    }
+    case 'open':
+      return [state, [ttlTimer(at, expires), ...flush(state.socket)]]
+    case 'connecting':
+    case 'backoff':
+      return [state, [ttlTimer(at, expires)]]
+    case 'closed':
+      return [state, NOTHING]
+  }
+}
+
+/** Write the queue out: what has expired first leaves (a message past its ttl is never sent). */
+function flush(id: number): Command[] {
+  return [{ type: 'expire-queue' }, { type: 'flush', id }]
+}
+
+function ttlTimer(at: number, expires: number): Command {
+  return expires === Infinity ? { type: 'clear-timer', name: 'ttl' } : { type: 'set-timer', name: 'ttl', ms: Math.max(0, expires - at) }
+}
+
+/** Closed for good: nothing queued will ever go out. */
+function dropQueue(): Command[] {
+  return [{ type: 'clear-timer', name: 'ttl' }, { type: 'drop-queue' }]
 }
 
 // ── user calls ───────────────────────────────────────────────────────────────────────────────────
@@ -248,7 +289,7 @@ function onUserClose(state: State, code: number, reason: string, policy: Policy)
     // never opened: no close frame can carry the code, and the socket itself reports 1006
     commands.push(...abandon(state, code, reason, true))
   }
-  commands.push({ type: 'drop-queue' })
+  commands.push(...dropQueue())
   const next: State = { ...state, phase: 'closed', socket: 0, closing, retryAt: 0, pingAt: 0, pingDeadline: 0 }
   return [next, [...commands.filter(isEffect), ...commands.filter(isEmit), stateEvent('closed', state.phase, 'close()', 'user-close')]]
 }
@@ -310,6 +351,8 @@ function onTimer(state: State, input: Extract<Input, { type: 'timer' }>, policy:
           { type: 'emit', event: 'close', close: { code: 1006, reason: 'close timeout', wasClean: false } },
         ],
       ]
+    case 'ttl':
+      return state.phase === 'closed' ? [state, NOTHING] : [state, [{ type: 'expire-queue' }]]
     case 'lifetime':
       if (state.phase !== 'open') return [state, NOTHING]
       // rebuild: a graceful close (what was sent still goes out), then a fresh attempt at once;

@@ -21,7 +21,7 @@ import { checkProtocols, describe, isUrl, normaliseUrl, ownOnly, type Resolved }
 import type { HeartbeatKind } from './monitor.js'
 import { OPEN, type WebSocketLike } from './ports.js'
 import { redactUrl } from './redact.js'
-import { MAX_PORT_DELAY, QUEUE_TTL, TimerTable, type TimerHostFor, type TimerSlot } from './timers.js'
+import { MAX_PORT_DELAY, TimerTable, type TimerHostFor, type TimerSlot } from './timers.js'
 
 export type { DropReason }
 
@@ -232,8 +232,9 @@ export class Driver {
         return this.#ping(command.id)
       case 'flush':
         return this.#flush(command.id)
+      case 'expire-queue':
+        return this.#expire()
       case 'drop-queue':
-        this.#timers.clear(QUEUE_TTL)
         for (const entry of this.queue.drain()) this.#drop(entry, 'closed')
         return
     }
@@ -241,10 +242,6 @@ export class Driver {
 
   /** Called by the timer table when one of this socket's timers falls due. */
   timerFired(slot: TimerSlot, late: number): void {
-    if (slot === QUEUE_TTL) {
-      this.#expireQueue()
-      return
-    }
     const now = this.#options.timer.now()
     // the wall clock was set back
     if (this.#lastInbound > now) this.#lastInbound = now
@@ -512,9 +509,7 @@ export class Driver {
       settle?.('overflow')
       return false
     }
-    this.#armTtl()
-    if (this.state.phase === 'idle') this.dispatch({ type: 'connect' })
-    else if (this.state.phase === 'open') this.#flush(this.state.socket)
+    this.dispatch({ type: 'queued', expires: this.queue.nextExpiry() ?? Infinity })
     return true
   }
 
@@ -576,24 +571,23 @@ export class Driver {
   #flush(id: number): void {
     const ws = this.#wsId === id ? this.#ws : undefined
     const queue = this.queue
-    for (const old of queue.expire(this.#options.timer.now())) this.#drop(old, 'ttl')
+    const before = queue.length
     while (ws && queue.length > 0 && ws.readyState === OPEN) {
       const entry = queue.shift()!
       this.#write(ws, entry.data, entry.settle)
     }
-    this.#armTtl()
+    this.#dequeued(before)
   }
 
-  #expireQueue(): void {
+  #expire(): void {
+    const before = this.queue.length
     for (const old of this.queue.expire(this.#options.timer.now())) this.#drop(old, 'ttl')
-    this.#armTtl()
+    this.#dequeued(before)
   }
 
-  /** The queue's time-to-live deadline is one more slot in the socket's timer table. */
-  #armTtl(): void {
-    const due = this.queue.nextExpiry()
-    if (due === undefined) this.#timers.clear(QUEUE_TTL)
-    else this.#timers.setAt(QUEUE_TTL, due)
+  /** Tell the core when messages left the queue: its ttl timer follows the oldest one left. */
+  #dequeued(before: number): void {
+    if (this.queue.length !== before) this.dispatch({ type: 'dequeued', expires: this.queue.nextExpiry() ?? Infinity })
   }
 }
 

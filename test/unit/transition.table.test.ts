@@ -9,6 +9,10 @@ const r = 0.5
 const INPUTS: Record<string, Input> = {
   start: { type: 'start', at: AT },
   connect: { type: 'connect', at: AT },
+  queued: { type: 'queued', at: AT, expires: AT + 500 },
+  'queued(no ttl)': { type: 'queued', at: AT, expires: Infinity },
+  dequeued: { type: 'dequeued', at: AT, expires: AT + 500 },
+  'dequeued(none)': { type: 'dequeued', at: AT, expires: Infinity },
   reconnect: { type: 'reconnect', at: AT },
   close: { type: 'close', at: AT, code: 1000, reason: '' },
   'open(1)': { type: 'socket-open', id: 1, at: AT, random: r },
@@ -26,6 +30,7 @@ const INPUTS: Record<string, Input> = {
   'timer:heartbeat': { type: 'timer', name: 'heartbeat', at: AT, late: 0, random: r, buffered: 0, received: 0, lastInbound: AT - 100, lastMessage: AT - 100 },
   'timer:idle': { type: 'timer', name: 'idle', at: AT, late: 0, random: r, buffered: 0, received: 0, lastInbound: AT - 100, lastMessage: AT - 100 },
   'timer:lifetime': { type: 'timer', name: 'lifetime', at: AT, late: 0, random: r, buffered: 0, received: 0, lastInbound: AT - 100, lastMessage: AT - 100 },
+  'timer:ttl': { type: 'timer', name: 'ttl', at: AT, late: 0, random: r, buffered: 0, received: 0, lastInbound: AT - 100, lastMessage: AT - 100 },
   'timer:closing': { type: 'timer', name: 'closing', at: AT, late: 0, random: r, buffered: 0, received: 0, lastInbound: AT - 100, lastMessage: AT - 100 },
   offline: { type: 'signal', signal: 'offline', at: AT, random: r },
   online: { type: 'signal', signal: 'online', at: AT, random: r },
@@ -35,7 +40,7 @@ const INPUTS: Record<string, Input> = {
 
 // Where each input leads from each phase. Anything not listed stays in the same phase.
 const MOVES: Record<Phase, Record<string, Phase>> = {
-  idle: { connect: 'connecting', 'timer:start': 'connecting', reconnect: 'connecting', close: 'closed' },
+  idle: { connect: 'connecting', queued: 'connecting', 'queued(no ttl)': 'connecting', 'timer:start': 'connecting', reconnect: 'connecting', close: 'closed' },
   connecting: {
     reconnect: 'connecting',
     close: 'closed',
@@ -61,6 +66,8 @@ const MOVES: Record<Phase, Record<string, Phase>> = {
 // The cause code each input's phase change carries (the state event's 4th argument).
 const CAUSES: Record<string, Cause> = {
   connect: 'connect',
+  queued: 'send',
+  'queued(no ttl)': 'send',
   'timer:start': 'start',
   reconnect: 'reconnect',
   close: 'user-close',
@@ -98,4 +105,43 @@ describe('transition: every (phase, input) pair', () => {
       })
     }
   }
+})
+
+// What the queue's inputs ask of the driver, per phase: the ttl timer follows the oldest message,
+// an idle socket connects, an open one writes the queue out (what expired leaves first).
+describe('transition: the queue', () => {
+  const ttl = { type: 'set-timer', name: 'ttl', ms: 500 }
+  const noTtl = { type: 'clear-timer', name: 'ttl' }
+  const flush = [{ type: 'expire-queue' }, { type: 'flush', id: 1 }]
+  const effects = (phase: Phase, label: string) => transition(STATES[phase], INPUTS[label]!, POLICY)[1].filter((c) => c.type !== 'emit')
+
+  it('queued: idle connects, open flushes, connecting and backoff wait; the ttl timer is armed, or cleared when nothing expires', () => {
+    expect(effects('idle', 'queued')).toEqual([ttl, { type: 'clear-timer', name: 'start' }, { type: 'set-timer', name: 'connect', ms: POLICY.connectTimeout }, { type: 'open-socket', id: 1 }])
+    expect(effects('open', 'queued')).toEqual([ttl, ...flush])
+    expect(effects('open', 'queued(no ttl)')).toEqual([noTtl, ...flush])
+    expect(effects('connecting', 'queued')).toEqual([ttl])
+    expect(effects('backoff', 'queued')).toEqual([ttl])
+    expect(effects('closed', 'queued')).toEqual([])
+  })
+
+  it('dequeued: the ttl timer follows the oldest message left', () => {
+    for (const phase of ['idle', 'connecting', 'open', 'backoff'] as const) {
+      expect(effects(phase, 'dequeued')).toEqual([ttl])
+      expect(effects(phase, 'dequeued(none)')).toEqual([noTtl])
+    }
+    expect(effects('closed', 'dequeued')).toEqual([])
+  })
+
+  it("the ttl timer expires what is due, in any phase but 'closed'", () => {
+    for (const phase of ['idle', 'connecting', 'open', 'backoff'] as const) expect(effects(phase, 'timer:ttl')).toEqual([{ type: 'expire-queue' }])
+  })
+
+  it('opening writes the queue out; closing for good drops it and clears its timer', () => {
+    expect(effects('connecting', 'open(1)').slice(-2)).toEqual(flush)
+    for (const [phase, label] of [['open', 'close'], ['connecting', 'close'], ['open', 'close(1,1008)']] as const) {
+      const commands = effects(phase, label)
+      expect(commands).toContainEqual(noTtl)
+      expect(commands).toContainEqual({ type: 'drop-queue' })
+    }
+  })
 })
