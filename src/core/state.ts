@@ -75,8 +75,13 @@ export interface State {
   readonly socket: number
   /** The last socket id handed out; ids only grow. */
   readonly lastSocket: number
-  /** After a user `close()`, the id of the socket whose real close event we still report. */
+  /**
+   * The one socket in a graceful close whose handshake is under way (0: none): after a user
+   * `close()`, or handed over by `reconnect()`/`maxLifetime`. The 'closing' timer bounds the wait.
+   */
   readonly closing: number
+  /** Whether that socket's close was already reported (a handover); else its real close is, when it comes. */
+  readonly closingReported: boolean
   /** The previous backoff delay (decorrelated jitter builds on it). */
   readonly prevDelay: number
   /** When the pending retry fires (ms on the injected clock), while in `backoff`. */
@@ -178,9 +183,9 @@ export type Command =
   /** Resolve url/protocols and construct socket `id`; report failure as `attempt-failed`. */
   | { readonly type: 'open-socket'; readonly id: number }
   /**
-   * Stop listening to socket `id` and close it. `hard`: the link is presumed dead, so terminate
-   * where the socket can (Node `ws`), since a close handshake would only wait.
-   * `keepListening`: a user close whose real close event we still want to report.
+   * Close socket `id`. `hard`: the link is presumed dead, so terminate where the socket can (Node
+   * `ws`), since a close handshake would only wait. `keepListening`: a graceful close whose end
+   * the core waits for (it is no longer the live socket); else stop listening to it at once.
    */
   | {
       readonly type: 'close-socket'
@@ -208,6 +213,7 @@ export const INITIAL_STATE: State = Object.freeze({
   socket: 0,
   lastSocket: 0,
   closing: 0,
+  closingReported: false,
   prevDelay: 0,
   retryAt: 0,
   online: true,

@@ -19,9 +19,9 @@ const PHASE_TIMERS: Readonly<Record<Phase, readonly TimerName[]>> = {
   connecting: ['connect'],
   open: ['stable', 'heartbeat', 'idle', 'lifetime'],
   backoff: ['retry'],
-  // only while the socket closed by close() has not answered: see onUserClose
-  closed: ['closing'],
+  closed: [],
 }
+// Two timers cross phases: 'ttl' (the queue's) and 'closing' (a graceful close's: see closeGracefully).
 
 export function transition(state: State, input: Input, policy: Policy): Result {
   switch (input.type) {
@@ -109,13 +109,40 @@ function isEffect(command: Command): boolean {
   return command.type !== 'emit'
 }
 
-/** A socket that never opened has no close frame of its own to report: it is 1006 (abnormal). */
-function abandon(state: State, code: number, reason: string, hard: boolean): Command[] {
+/**
+ * End the live socket at once and report its close now: it is ignored from here on. A socket
+ * that never opened has no close frame of its own to report: it is 1006 (abnormal).
+ */
+function abandon(state: State, code: number, reason: string): Command[] {
   const reported = state.phase === 'open' ? code : 1006
   return [
-    { type: 'close-socket', id: state.socket, code, reason, hard, keepListening: false },
+    { type: 'close-socket', id: state.socket, code, reason, hard: true, keepListening: false },
     { type: 'emit', event: 'close', close: { code: reported, reason, wasClean: false } },
   ]
+}
+
+/**
+ * Close the open socket with a close frame, so that what was sent still goes out, but wait for its
+ * end at most closeTimeout: a dead link never answers the frame. At most one socket is in a graceful
+ * close: one still closing from before is terminated now. `reported`: its close event is reported
+ * now (a handover: reconnect(), maxLifetime; the next socket takes over at once); else its real
+ * close is, when it comes (close()).
+ */
+function closeGracefully(state: State, code: number, reason: string, reported: boolean, policy: Policy): [State, Command[]] {
+  const commands: Command[] = state.closing !== 0 ? endClosing(state, 'superseded') : []
+  commands.push(
+    { type: 'close-socket', id: state.socket, code, reason, hard: false, keepListening: true },
+    { type: 'set-timer', name: 'closing', ms: policy.closeTimeout },
+  )
+  if (reported) commands.push({ type: 'emit', event: 'close', close: { code, reason, wasClean: false } })
+  return [{ ...state, closing: state.socket, closingReported: reported }, commands]
+}
+
+/** The socket in a graceful close took too long: terminate it (and report it, if not done yet). */
+function endClosing(state: State, why: string): Command[] {
+  const commands: Command[] = [{ type: 'close-socket', id: state.closing, code: 1000, reason: why, hard: true, keepListening: false }]
+  if (!state.closingReported) commands.push({ type: 'emit', event: 'close', close: { code: 1006, reason: why, wasClean: false } })
+  return commands
 }
 
 function onOpen(state: State, policy: Policy, random: number): Result {
@@ -268,8 +295,11 @@ function onReconnect(state: State, policy: Policy): Result {
     case 'backoff':
       return startAttempt(state, 'reconnect()', 'reconnect', [], policy)
     case 'connecting':
-    case 'open':
-      return startAttempt(state, 'reconnect()', 'reconnect', abandon(state, CLIENT_CLOSE.normal, 'reconnect', state.phase === 'connecting'), policy)
+      return startAttempt(state, 'reconnect()', 'reconnect', abandon(state, CLIENT_CLOSE.normal, 'reconnect'), policy)
+    case 'open': {
+      const [closing, commands] = closeGracefully(state, CLIENT_CLOSE.normal, 'reconnect', true, policy)
+      return startAttempt(closing, 'reconnect()', 'reconnect', commands, policy)
+    }
     case 'closed':
       return [state, NOTHING]
   }
@@ -278,19 +308,18 @@ function onReconnect(state: State, policy: Policy): Result {
 function onUserClose(state: State, code: number, reason: string, policy: Policy): Result {
   if (state.phase === 'closed') return [state, NOTHING]
   const commands: Command[] = leave(state.phase)
-  let closing = 0
+  let closed = state
   if (state.phase === 'open') {
-    // a graceful close: keep listening so the 'close' event carries the socket's real outcome,
-    // but not forever: a dead link never answers the close frame
-    commands.push({ type: 'close-socket', id: state.socket, code, reason, hard: false, keepListening: true })
-    commands.push({ type: 'set-timer', name: 'closing', ms: policy.closeTimeout })
-    closing = state.socket
+    // the 'close' event carries the socket's real outcome, when it comes
+    const [closing, close] = closeGracefully(state, code, reason, false, policy)
+    closed = closing
+    commands.push(...close)
   } else if (state.phase === 'connecting') {
     // never opened: no close frame can carry the code, and the socket itself reports 1006
-    commands.push(...abandon(state, code, reason, true))
+    commands.push(...abandon(state, code, reason))
   }
   commands.push(...dropQueue())
-  const next: State = { ...state, phase: 'closed', socket: 0, closing, retryAt: 0, pingAt: 0, pingDeadline: 0 }
+  const next: State = { ...closed, phase: 'closed', socket: 0, retryAt: 0, pingAt: 0, pingDeadline: 0 }
   return [next, [...commands.filter(isEffect), ...commands.filter(isEmit), stateEvent('closed', state.phase, 'close()', 'user-close')]]
 }
 
@@ -299,13 +328,9 @@ function onUserClose(state: State, code: number, reason: string, policy: Policy)
 function onSocketClose(state: State, input: Extract<Input, { type: 'socket-close' }>, policy: Policy): Result {
   const { id, close, at, random } = input
   if (id !== 0 && id === state.closing) {
-    return [
-      { ...state, closing: 0 },
-      [
-        { type: 'clear-timer', name: 'closing' },
-        { type: 'emit', event: 'close', close },
-      ],
-    ]
+    const commands: Command[] = [{ type: 'clear-timer', name: 'closing' }]
+    if (!state.closingReported) commands.push({ type: 'emit', event: 'close', close })
+    return [{ ...state, closing: 0, closingReported: false }, commands]
   }
   if (id !== state.socket || (state.phase !== 'open' && state.phase !== 'connecting')) return [state, NOTHING]
   return fail(state, at, random, policy, close, `closed ${close.code}${close.reason ? ` ${close.reason}` : ''}`, 'socket-close', [
@@ -330,7 +355,7 @@ function onTimer(state: State, input: Extract<Input, { type: 'timer' }>, policy:
     case 'connect':
       if (state.phase !== 'connecting') return [state, NOTHING]
       return fail(state, at, random, policy, undefined, 'connect timeout', 'connect-timeout', [
-        ...abandon(state, CLIENT_CLOSE.normal, 'connect timeout', true),
+        ...abandon(state, CLIENT_CLOSE.normal, 'connect timeout'),
         errorEvent('CONNECT_TIMEOUT', `no connection within connectTimeout (${policy.connectTimeout} ms)`),
       ])
     case 'retry':
@@ -342,22 +367,18 @@ function onTimer(state: State, input: Extract<Input, { type: 'timer' }>, policy:
     case 'idle':
       return state.phase === 'open' ? onIdleTimer(state, input, policy) : [state, NOTHING]
     case 'closing':
-      if (state.phase !== 'closed' || state.closing === 0) return [state, NOTHING]
       // the peer never answered our close frame: the link is dead, stop waiting
-      return [
-        { ...state, closing: 0 },
-        [
-          { type: 'close-socket', id: state.closing, code: 1000, reason: 'close timeout', hard: true, keepListening: false },
-          { type: 'emit', event: 'close', close: { code: 1006, reason: 'close timeout', wasClean: false } },
-        ],
-      ]
+      return state.closing === 0 ? [state, NOTHING] : [{ ...state, closing: 0, closingReported: false }, endClosing(state, 'close timeout')]
     case 'ttl':
       return state.phase === 'closed' ? [state, NOTHING] : [state, [{ type: 'expire-queue' }]]
     case 'lifetime':
       if (state.phase !== 'open') return [state, NOTHING]
+    {
       // rebuild: a graceful close (what was sent still goes out), then a fresh attempt at once;
       // the queue is untouched, so anything sent meanwhile waits for the new socket
-      return startAttempt(state, 'max lifetime', 'lifetime', abandon(state, CLIENT_CLOSE.normal, 'max lifetime', false), policy)
+      const [closing, commands] = closeGracefully(state, CLIENT_CLOSE.normal, 'max lifetime', true, policy)
+      return startAttempt(closing, 'max lifetime', 'lifetime', commands, policy)
+    }
   }
 }
 
@@ -393,7 +414,7 @@ function onHeartbeatTimer(state: State, input: Extract<Input, { type: 'timer' }>
     }
     if (at >= state.pingDeadline) {
       return fail(state, at, random, policy, undefined, 'heartbeat timeout', 'heartbeat-timeout', [
-        ...abandon(state, CLIENT_CLOSE.heartbeatTimeout, 'heartbeat timeout', true),
+        ...abandon(state, CLIENT_CLOSE.heartbeatTimeout, 'heartbeat timeout'),
         errorEvent('HEARTBEAT_TIMEOUT', `no answer to a ping within ${state.pingDeadline - state.pingAt} ms`),
       ])
     }
@@ -457,7 +478,7 @@ function onIdleTimer(state: State, input: Extract<Input, { type: 'timer' }>, pol
   const quiet = at - Math.min(input.lastMessage, at)
   if (quiet < idleTimeout) return [state, [{ type: 'set-timer', name: 'idle', ms: idleTimeout - quiet }]]
   return fail(state, at, random, policy, undefined, 'idle timeout', 'idle-timeout', [
-    ...abandon(state, CLIENT_CLOSE.idleTimeout, 'idle timeout', true),
+    ...abandon(state, CLIENT_CLOSE.idleTimeout, 'idle timeout'),
     errorEvent('IDLE_TIMEOUT', `no data received for ${quiet} ms (idleTimeout ${idleTimeout} ms)`),
   ])
 }
@@ -471,7 +492,7 @@ function onSignal(state: State, input: Extract<Input, { type: 'signal' }>, polic
       const next: State = { ...state, online: false }
       if (state.phase === 'open' || state.phase === 'connecting') {
         // the socket cannot survive this; close it now rather than wait for TCP to notice
-        return waitForOnline(next, state.phase, abandon(state, CLIENT_CLOSE.offline, 'offline', true))
+        return waitForOnline(next, state.phase, abandon(state, CLIENT_CLOSE.offline, 'offline'))
       }
       if (state.phase === 'backoff') return waitForOnline(next, 'backoff', [])
       return [next, NOTHING]

@@ -21,7 +21,7 @@ import { checkProtocols, describe, isUrl, normaliseUrl, ownOnly, type Resolved }
 import type { HeartbeatKind } from './monitor.js'
 import { OPEN, type WebSocketLike } from './ports.js'
 import { redactUrl } from './redact.js'
-import { MAX_PORT_DELAY, TimerTable, type TimerHostFor, type TimerSlot } from './timers.js'
+import { TimerTable, type TimerHostFor, type TimerSlot } from './timers.js'
 
 export type { DropReason }
 
@@ -62,9 +62,12 @@ export class Driver {
   readonly queue: OutboundQueue
   /** Set on every new socket, and on the live one when changed. */
   #type: string
-  /** The one socket the driver listens to (the live one, or the one close() waits for), and its id. */
+  /** The socket the driver listens to for the core's current attempt (live, or the one close() waits for), and its id. */
   #ws: WebSocketLike | undefined = undefined
   #wsId = 0
+  /** The socket in a graceful close whose end the core waits for (its `state.closing`), and its id. */
+  #closing: WebSocketLike | undefined = undefined
+  #closingId = 0
   /**
    * When the live socket last received a heartbeat answer or a ping, and when an application
    * message: facts timers hand to the core (see Input). The heartbeat reads the later of the two,
@@ -340,9 +343,9 @@ export class Driver {
     }
   }
 
-  /** The id of `ws` if it is the socket this driver listens to, else 0. */
+  /** The id of `ws` if it is a socket this driver listens to, else 0. */
   #idOf(ws: WebSocketLike): number {
-    return ws === this.#ws ? this.#wsId : 0
+    return ws === this.#ws ? this.#wsId : ws === this.#closing ? this.#closingId : 0
   }
 
   socketOpened(ws: WebSocketLike): void {
@@ -423,6 +426,9 @@ export class Driver {
     if (this.#ws === ws) {
       this.#ws = undefined
       this.#wsId = 0
+    } else if (this.#closing === ws) {
+      this.#closing = undefined
+      this.#closingId = 0
     }
     OWNERS.delete(ws)
     ws.onopen = ws.onclose = ws.onmessage = null
@@ -432,9 +438,16 @@ export class Driver {
   }
 
   #closeSocket(id: number, code: number, reason: string, hard: boolean, keepListening: boolean): void {
-    const ws = this.#wsId === id ? this.#ws : undefined
+    const ws = this.#wsId === id ? this.#ws : this.#closingId === id ? this.#closing : undefined
     if (!ws) return
     if (!keepListening) this.#forget(ws)
+    else if (ws === this.#ws) {
+      // no longer the live socket (the next attempt's may come), but its end is still awaited
+      this.#closing = ws
+      this.#closingId = id
+      this.#ws = undefined
+      this.#wsId = 0
+    }
     if (hard && typeof ws.terminate === 'function') {
       ws.terminate()
       return
@@ -444,20 +457,6 @@ export class Driver {
     } catch {
       ws.close() // a runtime that refuses the code still closes
     }
-    if (!keepListening && typeof ws.terminate === 'function') this.#lingerAtMost(ws)
-  }
-
-  /**
-   * A socket we closed gracefully and stopped listening to (reconnect(), maxLifetime) must not
-   * linger on a dead link for Node ws's own 30 s: terminate it after closeTimeout if it has not
-   * closed by then. (Browsers have no terminate and clean up by themselves.)
-   */
-  #lingerAtMost(ws: WebSocketLike): void {
-    const timer = this.#options.timer
-    // the deadline is cleared by the socket's own close, or ends by terminating it: bounded either way
-    const wait = Math.min(this.#options.policy.closeTimeout, MAX_PORT_DELAY) // a longer one would fire at once
-    const handle = timer.setTimeout(() => ws.terminate?.(), wait)
-    ws.onclose = () => timer.clearTimeout(handle)
   }
 
   #ping(id: number): void {

@@ -15,12 +15,12 @@ import { transition } from '../../src/core/transition.js'
 import { harness } from '../helpers/harness.js'
 import { POLICY } from '../helpers/policy.js'
 
-// 'ttl' (the queue's) lives in every phase but 'closed'
+// 'ttl' (the queue's) lives in every phase but 'closed'; 'closing' (a graceful close's) in any, while a socket is closing
 const PHASE_TIMERS: Record<Phase, TimerName[]> = {
-  idle: ['start', 'ttl'],
-  connecting: ['connect', 'ttl'],
-  open: ['stable', 'heartbeat', 'idle', 'lifetime', 'ttl'],
-  backoff: ['retry', 'ttl'],
+  idle: ['start', 'ttl', 'closing'],
+  connecting: ['connect', 'ttl', 'closing'],
+  open: ['stable', 'heartbeat', 'idle', 'lifetime', 'ttl', 'closing'],
+  backoff: ['retry', 'ttl', 'closing'],
   closed: ['closing'],
 }
 
@@ -138,6 +138,9 @@ describe('pure core invariants', () => {
           if (live.size === 1) expect([...live][0]).toBe(state.socket)
           expect(state.socket !== 0).toBe(state.phase === 'connecting' || state.phase === 'open')
           for (const t of timers) expect(PHASE_TIMERS[state.phase]).toContain(t)
+          // the graceful-close deadline lives exactly as long as a socket is closing, and that one is not live
+          expect(timers.has('closing')).toBe(state.closing !== 0)
+          if (state.closing !== 0) expect(state.closing).not.toBe(state.socket)
           // after 'closed' the only timer left is the close-handshake deadline, while a socket is closing
           if (state.phase === 'closed') expect([...timers].filter((t) => t !== 'closing' || state.closing === 0)).toEqual([])
         })

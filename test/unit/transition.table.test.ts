@@ -145,3 +145,43 @@ describe('transition: the queue', () => {
     }
   })
 })
+
+// Every graceful close is one mechanism: the socket stays listened to, a 'closing' timer bounds the
+// wait, and at most one socket is in it.
+describe('transition: graceful closes', () => {
+  const closingAt = (phase: Phase, reported: boolean) => ({ ...STATES[phase], closing: 7, closingReported: reported })
+
+  it('reconnect() and maxLifetime hand the open socket over: a close frame, its close reported now, its end awaited', () => {
+    for (const label of ['reconnect', 'timer:lifetime']) {
+      const [next, commands] = transition(STATES.open, INPUTS[label]!, POLICY)
+      const reason = label === 'reconnect' ? 'reconnect' : 'max lifetime'
+      expect(commands).toContainEqual({ type: 'close-socket', id: 1, code: 1000, reason, hard: false, keepListening: true })
+      expect(commands).toContainEqual({ type: 'set-timer', name: 'closing', ms: POLICY.closeTimeout })
+      expect(commands).toContainEqual({ type: 'emit', event: 'close', close: { code: 1000, reason, wasClean: false } })
+      expect(next).toMatchObject({ phase: 'connecting', socket: 2, closing: 1, closingReported: true })
+    }
+  })
+
+  it('close() waits for the real close; a closing socket from before is terminated first', () => {
+    const [next, commands] = transition(closingAt('open', true), INPUTS.close!, POLICY)
+    expect(commands.filter((c) => c.type === 'close-socket')).toEqual([
+      { type: 'close-socket', id: 7, code: 1000, reason: 'superseded', hard: true, keepListening: false },
+      { type: 'close-socket', id: 1, code: 1000, reason: '', hard: false, keepListening: true },
+    ])
+    expect(commands.filter((c) => c.type === 'emit' && c.event === 'close')).toEqual([])
+    expect(next).toMatchObject({ phase: 'closed', closing: 1, closingReported: false })
+  })
+
+  it('the closing socket ends: reported unless it was already; on time out it is terminated', () => {
+    const end = { type: 'socket-close', id: 7, at: AT, random: r, close: { code: 1000, reason: 'bye', wasClean: true } } as const
+    const timeout = { ...(INPUTS['timer:closing'] as Extract<Input, { type: 'timer' }>) }
+    for (const phase of ['connecting', 'open', 'backoff', 'closed'] as const) {
+      expect(transition(closingAt(phase, true), end, POLICY)).toEqual([{ ...closingAt(phase, true), closing: 0, closingReported: false }, [{ type: 'clear-timer', name: 'closing' }]])
+      expect(transition(closingAt(phase, false), end, POLICY)[1]).toEqual([{ type: 'clear-timer', name: 'closing' }, { type: 'emit', event: 'close', close: end.close }])
+      const [next, commands] = transition(closingAt(phase, true), timeout, POLICY)
+      expect(next.closing).toBe(0)
+      expect(commands).toEqual([{ type: 'close-socket', id: 7, code: 1000, reason: 'close timeout', hard: true, keepListening: false }])
+      expect(transition(closingAt(phase, false), timeout, POLICY)[1]).toContainEqual({ type: 'emit', event: 'close', close: { code: 1006, reason: 'close timeout', wasClean: false } })
+    }
+  })
+})
