@@ -29,11 +29,15 @@ const DIST = join(ROOT, 'dist')
  */
 const BUDGETS: Record<string, number> = {
   // issue 12's send path (brand checks instead of tags, the queue's own copies, a Blob write whose
-  // failure ws tells only through its callback) added ~400 B to the options hardening's ~1.2 kB
-  'browser: createSocket': 14_400,
-  'browser: ReconnectingWebSocket': 16_100,
-  'browser (whole entry)': 16_250,
-  'core: transition': 3_400,
+  // failure ws tells only through its callback) added ~400 B to the options hardening's ~1.2 kB.
+  // Issue 13's core part added ~430 B (createSocket 14,282 -> 14,710; transition 3,247 -> 3,579):
+  // the state events' cause codes, the queue's and every graceful close's decisions moved into the
+  // core, and the driver in layers (their shared members keep their names); the development build
+  // is where the bytes are to come back from
+  'browser: createSocket': 14_800,
+  'browser: ReconnectingWebSocket': 16_500,
+  'browser (whole entry)': 16_650,
+  'core: transition': 3_650,
   'testing (whole entry)': 1_800,
 }
 
