@@ -19,7 +19,7 @@ interface WsInternals {
 }
 
 type Handler = ((event: any) => void) | null
-type WsEvent = 'open' | 'close' | 'error' | 'message' | 'pong' | 'ping'
+type WsEvent = 'open' | 'close' | 'error' | 'message'
 
 /**
  * `ws`, adjusted where plain `ws` costs a lifeline socket memory or loses information:
@@ -48,8 +48,6 @@ class NodeWebSocket extends (WebSocket as unknown as new (...args: any[]) => Eve
   #onclose: Handler = null
   #onerror: Handler = null
   #onmessage: Handler = null
-  #onpong: Handler = null
-  #onping: Handler = null
 
   get onopen(): Handler {
     return this.#onopen
@@ -83,20 +81,31 @@ class NodeWebSocket extends (WebSocket as unknown as new (...args: any[]) => Eve
     this.#onmessage = this.#attach('message', NodeWebSocket.#message, this.#onmessage, handler)
   }
 
+  // Frames are rare: their handlers are ws's own listeners (called with `this` = the socket), so
+  // they cost no field on every socket
   get onpong(): Handler {
-    return this.#onpong
+    return this.#frameHandler('pong')
   }
 
   set onpong(handler: Handler) {
-    this.#onpong = this.#attach('pong', NodeWebSocket.#pong, this.#onpong, handler)
+    this.#setFrameHandler('pong', handler)
   }
 
   get onping(): Handler {
-    return this.#onping
+    return this.#frameHandler('ping')
   }
 
   set onping(handler: Handler) {
-    this.#onping = this.#attach('ping', NodeWebSocket.#ping, this.#onping, handler)
+    this.#setFrameHandler('ping', handler)
+  }
+
+  #frameHandler(type: 'pong' | 'ping'): Handler {
+    return (this.listeners(type)[0] as Handler | undefined) ?? null
+  }
+
+  #setFrameHandler(type: 'pong' | 'ping', handler: Handler): void {
+    this.removeAllListeners(type) // only the driver listens to these sockets
+    if (typeof handler === 'function') this.on(type, handler)
   }
 
   /** Listen with the shared listener while a handler is set; stop when it is cleared. */
@@ -135,14 +144,6 @@ class NodeWebSocket extends (WebSocket as unknown as new (...args: any[]) => Eve
     // not in a finally: this is the receive hot path; a throwing handler leaves one message held
     // here until the next one arrives
     event.target = event.data = undefined
-  }
-
-  static #pong(this: NodeWebSocket): void {
-    this.#onpong?.call(this, undefined)
-  }
-
-  static #ping(this: NodeWebSocket): void {
-    this.#onping?.call(this, undefined)
   }
 
   /**
@@ -203,6 +204,8 @@ class NodeWebSocket extends (WebSocket as unknown as new (...args: any[]) => Eve
 interface EventEmitterLike {
   on(type: string, listener: (...args: any[]) => void): unknown
   removeListener(type: string, listener: (...args: any[]) => void): unknown
+  removeAllListeners(type: string): unknown
+  listeners(type: string): unknown[]
   readonly readyState: number
   terminate(): void
 }
