@@ -42,12 +42,12 @@ export type ErrorCode =
 
 /**
  * Why the phase changed, as a code to branch on (the `state` event's 4th argument; its 3rd is the
- * same in words). 'start': an eager socket's first attempt; 'connect': connect(); 'send': the first
- * send() of a lazy socket; 'retry': the backoff wait ended; 'reconnect': reconnect(); 'open': the
- * socket opened; 'socket-close': the socket closed (the server, the network); 'attempt-failed': the
- * URL provider or the WebSocket constructor failed; 'connect-timeout', 'heartbeat-timeout',
- * 'idle-timeout': the watchdogs; 'offline': the environment said so; 'lifetime': maxLifetime;
- * 'user-close': close().
+ * same in words). 'start': an eager socket's first attempt; 'connect': connect(); 'send': a send()
+ * before the first attempt (a lazy socket's, or an eager one's before its first tick); 'retry': the
+ * backoff wait ended; 'reconnect': reconnect(); 'open': the socket opened; 'socket-close': the
+ * socket closed (the server, the network); 'attempt-failed': the URL provider or the WebSocket
+ * constructor failed; 'connect-timeout', 'heartbeat-timeout', 'idle-timeout': the watchdogs;
+ * 'offline': the environment said so; 'lifetime': maxLifetime; 'user-close': close().
  */
 export type Cause =
   | 'start'
