@@ -253,6 +253,15 @@ function giveUp(
 // ── the outbound queue ───────────────────────────────────────────────────────────────────────────
 
 /**
+ * What send() does with a message, by phase: a closed socket drops it ('closed'); an open one with
+ * nothing queued before it writes it at once, with no transition (the hot path); any other queues
+ * it, and the core hears of it as `queued`.
+ */
+export function routeSend(phase: Phase, queued: number): 'write' | 'queue' | 'drop' {
+  return phase === 'closed' ? 'drop' : phase === 'open' && queued === 0 ? 'write' : 'queue'
+}
+
+/**
  * A message waits in the queue. A socket never connected (lazy, or eager before its first tick)
  * connects now; an open one writes the queue out; any other waits for its open. The oldest
  * message's ttl is a timer: when it fires, what has expired is dropped ('ttl').

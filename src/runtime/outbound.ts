@@ -1,11 +1,12 @@
 /**
- * The send path. A message to an open socket with nothing queued is written at once: no
- * transition, no allocation. Otherwise it goes into the bounded queue and the core is told
- * (`queued`); the core decides what follows (connect, flush, the ttl timer), and this carries out
- * its queue commands. Every message's fate is told once: written, or dropped and why.
+ * The send path. The core's routeSend() says where a message goes: written at once (an open
+ * socket, nothing queued: no transition, no allocation), dropped (closed), or into the bounded
+ * queue, and then the core is told (`queued`) and decides what follows (connect, flush, the ttl
+ * timer); this carries out its queue commands. Every message's fate is told once: written, or dropped and why.
  */
 import { kindOf } from '../core/data.js'
 import { byteSize, OutboundQueue, type Data, type DropReason, type Entry } from '../core/queue.js'
+import { routeSend } from '../core/transition.js'
 import type { Resolved } from '../options.js'
 import { errorText } from './errors.js'
 import { Mailbox, type EventSink } from './mailbox.js'
@@ -41,13 +42,12 @@ export abstract class Outbound extends Mailbox {
 
   /** `settle` (optional) is told the message's fate: written, or dropped and why. */
   send(data: Data, settle?: Entry['settle']): boolean {
-    const phase = this.state.phase
-    if (phase === 'open' && this.queue.length === 0) {
+    const route = routeSend(this.state.phase, this.queue.length)
+    if (route === 'write') {
       // the hot path: straight to an open socket, no allocation
       const ws = this.live()
       if (ws && ws.readyState === OPEN) return this.#write(ws, data, settle)
-    }
-    if (phase === 'closed') {
+    } else if (route === 'drop') {
       this.raise({ type: 'emit', event: 'drop', data, reason: 'closed' })
       settle?.('closed')
       return false

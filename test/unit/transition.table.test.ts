@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Cause, Input, Phase } from '../../src/core/state.js'
 import { LEGAL_EDGES } from '../../src/core/state.js'
-import { transition } from '../../src/core/transition.js'
+import { routeSend, transition } from '../../src/core/transition.js'
 import { AT, POLICY, STATES } from '../helpers/policy.js'
 
 const r = 0.5
@@ -122,6 +122,14 @@ describe('transition: the queue', () => {
     expect(effects('connecting', 'queued')).toEqual([ttl])
     expect(effects('backoff', 'queued')).toEqual([ttl])
     expect(effects('closed', 'queued')).toEqual([])
+  })
+
+  it('send() by phase: written at once only when open with nothing queued, dropped once closed, else queued', () => {
+    expect(routeSend('open', 0)).toBe('write')
+    expect(routeSend('open', 1)).toBe('queue') // behind what waits: order is kept
+    for (const phase of ['idle', 'connecting', 'backoff'] as const) for (const queued of [0, 3]) expect(routeSend(phase, queued)).toBe('queue')
+    expect(routeSend('closed', 0)).toBe('drop')
+    expect(routeSend('closed', 2)).toBe('drop')
   })
 
   it('dequeued: the ttl timer follows the oldest message left', () => {
