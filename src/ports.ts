@@ -17,9 +17,11 @@ export interface Clock {
 }
 
 /**
- * What the driver needs of a socket. Handlers (`onopen`…) are called with `this` set to the socket
- * or with `event.target` set to it, and `on()` listeners with `this` set to it (as an EventEmitter
- * does): the driver shares one set of handler functions among all its sockets.
+ * What the driver needs of a socket: the WHATWG shape, plus what an adapter adds where its runtime
+ * has more (Node: ping frames, a hard stop, upload and download progress). Handlers (`onopen`…) are
+ * called with `this` set to the socket or with `event.target` set to it: the driver shares one set
+ * of handler functions among all its sockets. A `close` event's code is the true one (the adapter
+ * sees to it).
  */
 export interface WebSocketLike {
   readonly readyState: number
@@ -43,11 +45,12 @@ export interface WebSocketLike {
   onmessage: ((event: { data: unknown }) => void) | null
   onclose: ((event: { code: number; reason: string; wasClean: boolean }) => void) | null
   onerror: ((event: any) => void) | null
-  /** Node `ws` only: protocol ping frames and a hard stop. */
+  /** Node adapter only: protocol ping frames (their answers come to `onpong`, the peer's pings to `onping`). */
   ping?(): void
+  onpong?: ((event?: unknown) => void) | null
+  onping?: ((event?: unknown) => void) | null
+  /** Node adapter only: a hard stop, for a link presumed dead. */
   terminate?(): void
-  on?(event: string, listener: (...args: any[]) => void): unknown
-  off?(event: string, listener: (...args: any[]) => void): unknown
 }
 
 export interface WebSocketConstructor {

@@ -29,6 +29,10 @@ type WsEvent = 'open' | 'close' | 'error' | 'message'
  *   two properties of its own) and build an event object per message; with 10,000 sockets that is
  *   most of what a lifeline socket adds to a raw one. Handlers get what `ws`'s would: `this` = the
  *   socket, and an event with the same fields.
+ * - `onpong`/`onping`: protocol pong and ping frames as handlers of the same shape, so the driver
+ *   listens to every runtime's socket one way.
+ * - The close code is the one `ws` sent: when `ws` fails a connection itself for a protocol error
+ *   (1002, 1009…) it sends that code but reports 1006 locally, with the sent code on the error.
  * - `bytesRead`: what the TCP socket has read, so that a large message still arriving counts as
  *   proof of life (see the getter).
  * - `bufferedAmount` means what WHATWG says: bytes not yet handed to the network. Plain `ws`
@@ -77,6 +81,33 @@ class NodeWebSocket extends (WebSocket as unknown as new (...args: any[]) => Eve
     this.#onmessage = this.#attach('message', NodeWebSocket.#message, this.#onmessage, handler)
   }
 
+  // Frames are rare: their handlers are ws's own listeners (called with `this` = the socket), so
+  // they cost no field on every socket
+  get onpong(): Handler {
+    return this.#frameHandler('pong')
+  }
+
+  set onpong(handler: Handler) {
+    this.#setFrameHandler('pong', handler)
+  }
+
+  get onping(): Handler {
+    return this.#frameHandler('ping')
+  }
+
+  set onping(handler: Handler) {
+    this.#setFrameHandler('ping', handler)
+  }
+
+  #frameHandler(type: 'pong' | 'ping'): Handler {
+    return (this.listeners(type)[0] as Handler | undefined) ?? null
+  }
+
+  #setFrameHandler(type: 'pong' | 'ping', handler: Handler): void {
+    this.removeAllListeners(type) // only the driver listens to these sockets
+    if (typeof handler === 'function') this.on(type, handler)
+  }
+
   /** Listen with the shared listener while a handler is set; stop when it is cleared. */
   #attach(type: WsEvent, listener: (...args: any[]) => void, previous: Handler, handler: Handler): Handler {
     const next = typeof handler === 'function' ? handler : null
@@ -92,10 +123,14 @@ class NodeWebSocket extends (WebSocket as unknown as new (...args: any[]) => Eve
   static #close(this: NodeWebSocket, code: number, reason: Buffer): void {
     const internals = this as unknown as { _closeFrameReceived?: boolean; _closeFrameSent?: boolean }
     const wasClean = internals._closeFrameReceived === undefined ? code !== 1006 : Boolean(internals._closeFrameReceived && internals._closeFrameSent)
-    this.#onclose?.call(this, { type: 'close', target: this, code, reason: String(reason ?? ''), wasClean })
+    const sent = SENT_CODES.get(this)
+    const reported = code === 1006 && sent !== undefined ? sent : code
+    this.#onclose?.call(this, { type: 'close', target: this, code: reported, reason: String(reason ?? ''), wasClean })
   }
 
   static #error(this: NodeWebSocket, error: Error): void {
+    const sent = statusCodeOf(error)
+    if (sent !== undefined) SENT_CODES.set(this, sent)
     this.#onerror?.call(this, { type: 'error', target: this, error, message: error?.message })
   }
 
@@ -169,12 +204,30 @@ class NodeWebSocket extends (WebSocket as unknown as new (...args: any[]) => Eve
 interface EventEmitterLike {
   on(type: string, listener: (...args: any[]) => void): unknown
   removeListener(type: string, listener: (...args: any[]) => void): unknown
+  removeAllListeners(type: string): unknown
+  listeners(type: string): unknown[]
   readonly readyState: number
   terminate(): void
 }
 
 const OPEN = 1
 const CLOSING = 2
+
+/**
+ * The close code `ws` sent when it failed a connection itself, kept from its error until its close
+ * (a WeakMap: only a socket that failed so has an entry, and none outlives its socket).
+ */
+const SENT_CODES = new WeakMap<object, number>()
+
+/** The close code `ws` attached (as a 'status-code' symbol) to a protocol error it failed the connection for. */
+function statusCodeOf(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined
+  for (const symbol of Object.getOwnPropertySymbols(error)) {
+    const value = (error as Record<symbol, unknown>)[symbol]
+    if (symbol.description === 'status-code' && typeof value === 'number') return value
+  }
+  return undefined
+}
 
 const MESSAGE_EVENT: { type: 'message'; target: unknown; data: unknown } = { type: 'message', target: undefined, data: undefined }
 

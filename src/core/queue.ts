@@ -74,11 +74,6 @@ export class OutboundQueue {
     return this.length < this.policy.maxMessages && this.bytes + bytes <= this.policy.maxBytes
   }
 
-  /** The oldest message, without removing it. */
-  peek(): Data | undefined {
-    return this.entries[this.head]?.data
-  }
-
   shift(): Entry | undefined {
     const entry = this.entries[this.head]
     if (!entry) return undefined

@@ -5,10 +5,13 @@
 
 export type Phase = 'idle' | 'connecting' | 'open' | 'backoff' | 'closed'
 
-/** Every timer the core can ask for. Setting a timer that is already set replaces it. */
-export type TimerName = 'start' | 'connect' | 'retry' | 'stable' | 'heartbeat' | 'idle' | 'lifetime' | 'closing'
+/**
+ * Every timer the core can ask for. Setting a timer that is already set replaces it. 'ttl': the
+ * oldest queued message's time to live (alive in any phase but 'closed', while one can expire).
+ */
+export type TimerName = 'start' | 'connect' | 'retry' | 'stable' | 'heartbeat' | 'idle' | 'lifetime' | 'closing' | 'ttl'
 
-export const TIMER_NAMES: readonly TimerName[] = ['start', 'connect', 'retry', 'stable', 'heartbeat', 'idle', 'lifetime', 'closing']
+export const TIMER_NAMES: readonly TimerName[] = ['start', 'connect', 'retry', 'stable', 'heartbeat', 'idle', 'lifetime', 'closing', 'ttl']
 
 export interface CloseInfo {
   readonly code: number
@@ -37,6 +40,31 @@ export type ErrorCode =
   /** Promise APIs: the socket gave up (retries exhausted, or a close code that stops). */
   | 'GIVEN_UP'
 
+/**
+ * Why the phase changed, as a code to branch on (the `state` event's 4th argument; its 3rd is the
+ * same in words). 'start': an eager socket's first attempt; 'connect': connect(); 'send': a send()
+ * before the first attempt (a lazy socket's, or an eager one's before its first tick); 'retry': the
+ * backoff wait ended; 'reconnect': reconnect(); 'open': the socket opened; 'socket-close': the
+ * socket closed (the server, the network); 'attempt-failed': the URL provider or the WebSocket
+ * constructor failed; 'connect-timeout', 'heartbeat-timeout', 'idle-timeout': the watchdogs;
+ * 'offline': the environment said so; 'lifetime': maxLifetime; 'user-close': close().
+ */
+export type Cause =
+  | 'start'
+  | 'connect'
+  | 'send'
+  | 'retry'
+  | 'reconnect'
+  | 'open'
+  | 'socket-close'
+  | 'attempt-failed'
+  | 'connect-timeout'
+  | 'heartbeat-timeout'
+  | 'idle-timeout'
+  | 'offline'
+  | 'lifetime'
+  | 'user-close'
+
 export type EnvSignal = 'online' | 'offline' | 'visible' | 'hidden'
 
 export interface State {
@@ -47,8 +75,13 @@ export interface State {
   readonly socket: number
   /** The last socket id handed out; ids only grow. */
   readonly lastSocket: number
-  /** After a user `close()`, the id of the socket whose real close event we still report. */
+  /**
+   * The one socket in a graceful close whose handshake is under way (0: none): after a user
+   * `close()`, or handed over by `reconnect()`/`maxLifetime`. The 'closing' timer bounds the wait.
+   */
   readonly closing: number
+  /** Whether that socket's close was already reported (a handover); else its real close is, when it comes. */
+  readonly closingReported: boolean
   /** The previous backoff delay (decorrelated jitter builds on it). */
   readonly prevDelay: number
   /** When the pending retry fires (ms on the injected clock), while in `backoff`. */
@@ -73,8 +106,15 @@ export type Input =
    * right after `createSocket()` see every event, the first ones included.
    */
   | { readonly type: 'start'; readonly at: number }
-  /** `connect()`, or the first `send()` of a lazy socket. */
+  /** `connect()`. */
   | { readonly type: 'connect'; readonly at: number }
+  /**
+   * send() queued a message (the socket was not open, or its queue not empty). `expires`: when
+   * the oldest queued message's ttl ends (Infinity: never).
+   */
+  | { readonly type: 'queued'; readonly at: number; readonly expires: number }
+  /** Messages left the queue (written, or expired): when the oldest one left expires (Infinity: none, or never). */
+  | { readonly type: 'dequeued'; readonly at: number; readonly expires: number }
   /** `reconnect()`: drop the current socket and try again now. */
   | { readonly type: 'reconnect'; readonly at: number }
   /** `close(code, reason)`: final. */
@@ -126,7 +166,7 @@ export type Input =
   | { readonly type: 'signal'; readonly signal: EnvSignal; readonly at: number; readonly random: number }
 
 export type EmitCommand =
-  | { readonly type: 'emit'; readonly event: 'state'; readonly next: Phase; readonly prev: Phase; readonly reason: string }
+  | { readonly type: 'emit'; readonly event: 'state'; readonly next: Phase; readonly prev: Phase; readonly reason: string; readonly cause: Cause }
   | { readonly type: 'emit'; readonly event: 'open' }
   | { readonly type: 'emit'; readonly event: 'close'; readonly close: CloseInfo }
   | { readonly type: 'emit'; readonly event: 'error'; readonly code: ErrorCode; readonly message: string }
@@ -143,9 +183,9 @@ export type Command =
   /** Resolve url/protocols and construct socket `id`; report failure as `attempt-failed`. */
   | { readonly type: 'open-socket'; readonly id: number }
   /**
-   * Stop listening to socket `id` and close it. `hard`: the link is presumed dead, so terminate
-   * where the socket can (Node `ws`), since a close handshake would only wait.
-   * `keepListening`: a user close whose real close event we still want to report.
+   * Close socket `id`. `hard`: the link is presumed dead, so terminate where the socket can (Node
+   * `ws`), since a close handshake would only wait. `keepListening`: a graceful close whose end
+   * the core waits for (it is no longer the live socket); else stop listening to it at once.
    */
   | {
       readonly type: 'close-socket'
@@ -159,8 +199,10 @@ export type Command =
   | { readonly type: 'clear-timer'; readonly name: TimerName }
   /** Send a heartbeat ping (protocol frame or app message, per the policy) on socket `id`. */
   | { readonly type: 'ping'; readonly id: number }
-  /** Send everything queued, in order, on socket `id`. */
+  /** Send everything queued, in order, on socket `id` (then report `dequeued` if any left). */
   | { readonly type: 'flush'; readonly id: number }
+  /** Drop every queued message whose ttl has passed, reason `'ttl'` (then report `dequeued` if any did). */
+  | { readonly type: 'expire-queue' }
   /** Report every queued message as dropped with reason `'closed'` and empty the queue. */
   | { readonly type: 'drop-queue' }
   | EmitCommand
@@ -171,6 +213,7 @@ export const INITIAL_STATE: State = Object.freeze({
   socket: 0,
   lastSocket: 0,
   closing: 0,
+  closingReported: false,
   prevDelay: 0,
   retryAt: 0,
   online: true,

@@ -7,28 +7,32 @@
 import { backoffDelay } from './backoff.js'
 import { CLIENT_CLOSE, retryAfterMs, TRY_AGAIN_LATER } from './close-codes.js'
 import { ONLINE_JITTER, PROBE_TIMEOUT, SLEEP_THRESHOLD, type HeartbeatPolicy, type Policy } from './policy.js'
-import type { CloseInfo, Command, ErrorCode, GiveUpReason, Input, Phase, State, TimerName } from './state.js'
+import type { Cause, CloseInfo, Command, ErrorCode, GiveUpReason, Input, Phase, State, TimerName } from './state.js'
 
 export type Result = readonly [State, readonly Command[]]
 
 const NOTHING: readonly Command[] = Object.freeze([])
 
-/** Timers that may be alive in each phase; leaving the phase clears them. */
+/** Timers that may be alive in each phase; leaving the phase clears them ('ttl' belongs to the queue). */
 const PHASE_TIMERS: Readonly<Record<Phase, readonly TimerName[]>> = {
   idle: ['start'],
   connecting: ['connect'],
   open: ['stable', 'heartbeat', 'idle', 'lifetime'],
   backoff: ['retry'],
-  // only while the socket closed by close() has not answered: see onUserClose
-  closed: ['closing'],
+  closed: [],
 }
+// Two timers cross phases: 'ttl' (the queue's) and 'closing' (a graceful close's: see closeGracefully).
 
 export function transition(state: State, input: Input, policy: Policy): Result {
   switch (input.type) {
     case 'start':
       return state.phase === 'idle' ? [state, [{ type: 'set-timer', name: 'start', ms: 0 }]] : [state, NOTHING]
     case 'connect':
-      return state.phase === 'idle' ? startAttempt(state, 'connect', [], policy) : [state, NOTHING]
+      return state.phase === 'idle' ? startAttempt(state, 'connect', 'connect', [], policy) : [state, NOTHING]
+    case 'queued':
+      return onQueued(state, input.at, input.expires, policy)
+    case 'dequeued':
+      return state.phase === 'closed' ? [state, NOTHING] : [state, [ttlTimer(input.at, input.expires)]]
     case 'reconnect':
       return onReconnect(state, policy)
     case 'close':
@@ -47,8 +51,8 @@ export function transition(state: State, input: Input, policy: Policy): Result {
       if (input.id !== state.socket || state.phase !== 'connecting') return [state, NOTHING]
       const error: Command[] = [{ type: 'emit', event: 'error', code: input.code, message: input.message }]
       return input.fatal
-        ? giveUp(state, 'config', undefined, input.code, error)
-        : fail(state, input.at, input.random, policy, undefined, input.code, error)
+        ? giveUp(state, 'config', undefined, input.code, 'attempt-failed', error)
+        : fail(state, input.at, input.random, policy, undefined, input.code, 'attempt-failed', error)
     }
     case 'pong':
       return onPong(state, input.id, input.at, policy)
@@ -65,15 +69,15 @@ function leave(phase: Phase): Command[] {
   return PHASE_TIMERS[phase].map((name) => ({ type: 'clear-timer', name }))
 }
 
-function stateEvent(next: Phase, prev: Phase, reason: string): Command {
-  return { type: 'emit', event: 'state', next, prev, reason }
+function stateEvent(next: Phase, prev: Phase, reason: string, cause: Cause): Command {
+  return { type: 'emit', event: 'state', next, prev, reason, cause }
 }
 
 /**
  * Start a new attempt now. `before` holds the commands of what ends the previous socket (its
  * close, a synthesised 'close' event); effects always come before any emit.
  */
-function startAttempt(state: State, reason: string, before: Command[], policy: Policy): Result {
+function startAttempt(state: State, reason: string, cause: Cause, before: Command[], policy: Policy): Result {
   const id = state.lastSocket + 1
   const effects = leave(state.phase)
   const next: State = {
@@ -93,7 +97,7 @@ function startAttempt(state: State, reason: string, before: Command[], policy: P
       { type: 'set-timer', name: 'connect', ms: policy.connectTimeout },
       { type: 'open-socket', id },
       ...before.filter(isEmit),
-      stateEvent('connecting', state.phase, reason),
+      stateEvent('connecting', state.phase, reason, cause),
     ],
   ]
 }
@@ -105,13 +109,40 @@ function isEffect(command: Command): boolean {
   return command.type !== 'emit'
 }
 
-/** A socket that never opened has no close frame of its own to report: it is 1006 (abnormal). */
-function abandon(state: State, code: number, reason: string, hard: boolean): Command[] {
+/**
+ * End the live socket at once and report its close now: it is ignored from here on. A socket
+ * that never opened has no close frame of its own to report: it is 1006 (abnormal).
+ */
+function abandon(state: State, code: number, reason: string): Command[] {
   const reported = state.phase === 'open' ? code : 1006
   return [
-    { type: 'close-socket', id: state.socket, code, reason, hard, keepListening: false },
+    { type: 'close-socket', id: state.socket, code, reason, hard: true, keepListening: false },
     { type: 'emit', event: 'close', close: { code: reported, reason, wasClean: false } },
   ]
+}
+
+/**
+ * Close the open socket with a close frame, so that what was sent still goes out, but wait for its
+ * end at most closeTimeout: a dead link never answers the frame. At most one socket is in a graceful
+ * close: one still closing from before is terminated now. `reported`: its close event is reported
+ * now (a handover: reconnect(), maxLifetime; the next socket takes over at once); else its real
+ * close is, when it comes (close()).
+ */
+function closeGracefully(state: State, code: number, reason: string, reported: boolean, policy: Policy): [State, Command[]] {
+  const commands: Command[] = state.closing !== 0 ? endClosing(state, 'superseded') : []
+  commands.push(
+    { type: 'close-socket', id: state.socket, code, reason, hard: false, keepListening: true },
+    { type: 'set-timer', name: 'closing', ms: policy.closeTimeout },
+  )
+  if (reported) commands.push({ type: 'emit', event: 'close', close: { code, reason, wasClean: false } })
+  return [{ ...state, closing: state.socket, closingReported: reported }, commands]
+}
+
+/** The socket in a graceful close took too long: terminate it (and report it, if not done yet). */
+function endClosing(state: State, why: string): Command[] {
+  const commands: Command[] = [{ type: 'close-socket', id: state.closing, code: 1000, reason: why, hard: true, keepListening: false }]
+  if (!state.closingReported) commands.push({ type: 'emit', event: 'close', close: { code: 1006, reason: why, wasClean: false } })
+  return commands
 }
 
 function onOpen(state: State, policy: Policy, random: number): Result {
@@ -126,7 +157,7 @@ function onOpen(state: State, policy: Policy, random: number): Result {
     // ±10 % so that a fleet connected at one moment does not rebuild at one moment
     commands.push({ type: 'set-timer', name: 'lifetime', ms: maxLifetime * (0.9 + 0.2 * random) })
   }
-  commands.push({ type: 'flush', id: state.socket }, stateEvent('open', 'connecting', 'open'), {
+  commands.push(...flush(state.socket), stateEvent('open', 'connecting', 'open', 'open'), {
     type: 'emit',
     event: 'open',
   })
@@ -151,14 +182,15 @@ function fail(
   random: number,
   policy: Policy,
   close: CloseInfo | undefined,
-  cause: string,
+  why: string,
+  cause: Cause,
   before: Command[],
 ): Result {
   const { backoff } = policy
   const prev = state.phase
   const stop = close !== undefined && !policy.shouldReconnect(close)
   if (stop || state.attempt >= backoff.maxRetries) {
-    return giveUp(state, stop ? 'close-code' : 'max-retries', close, cause, before)
+    return giveUp(state, stop ? 'close-code' : 'max-retries', close, why, cause, before)
   }
   const n = state.attempt
   let delay = backoffDelay(n, backoff, random, state.prevDelay)
@@ -189,7 +221,7 @@ function fail(
       ...before.filter(isEffect),
       { type: 'set-timer', name: 'retry', ms: delay },
       ...before.filter(isEmit),
-      stateEvent('backoff', prev, cause),
+      stateEvent('backoff', prev, why, cause),
       { type: 'emit', event: 'reconnecting', attempt: nextAttempt, delay },
     ],
   ]
@@ -199,7 +231,8 @@ function giveUp(
   state: State,
   reason: GiveUpReason,
   close: CloseInfo | undefined,
-  cause: string,
+  why: string,
+  cause: Cause,
   before: Command[],
 ): Result {
   const next: State = { ...state, phase: 'closed', socket: 0, retryAt: 0, pingAt: 0, pingDeadline: 0 }
@@ -208,13 +241,59 @@ function giveUp(
     [
       ...leave(state.phase),
       ...before.filter(isEffect),
-      { type: 'drop-queue' },
+      ...dropQueue(),
       ...before.filter(isEmit),
       // giveup first: whoever waits on the socket learns why before it sees 'closed'
       { type: 'emit', event: 'giveup', reason, attempt: state.attempt, close },
-      stateEvent('closed', state.phase, `${cause}; giving up (${reason})`),
+      stateEvent('closed', state.phase, `${why}; giving up (${reason})`, cause),
     ],
   ]
+}
+
+// ── the outbound queue ───────────────────────────────────────────────────────────────────────────
+
+/**
+ * What send() does with a message, by phase: a closed socket drops it ('closed'); an open one with
+ * nothing queued before it writes it at once, with no transition (the hot path); any other queues
+ * it, and the core hears of it as `queued`.
+ */
+export function routeSend(phase: Phase, queued: number): 'write' | 'queue' | 'drop' {
+  return phase === 'closed' ? 'drop' : phase === 'open' && queued === 0 ? 'write' : 'queue'
+}
+
+/**
+ * A message waits in the queue. A socket never connected (lazy, or eager before its first tick)
+ * connects now; an open one writes the queue out; any other waits for its open. The oldest
+ * message's ttl is a timer: when it fires, what has expired is dropped ('ttl').
+ */
+function onQueued(state: State, at: number, expires: number, policy: Policy): Result {
+  switch (state.phase) {
+    case 'idle': {
+      const [next, commands] = startAttempt(state, 'connect', 'send', [], policy)
+      return [next, [ttlTimer(at, expires), ...commands]]
+    }
+    case 'open':
+      return [state, [ttlTimer(at, expires), ...flush(state.socket)]]
+    case 'connecting':
+    case 'backoff':
+      return [state, [ttlTimer(at, expires)]]
+    case 'closed':
+      return [state, NOTHING]
+  }
+}
+
+/** Write the queue out: what has expired first leaves (a message past its ttl is never sent). */
+function flush(id: number): Command[] {
+  return [{ type: 'expire-queue' }, { type: 'flush', id }]
+}
+
+function ttlTimer(at: number, expires: number): Command {
+  return expires === Infinity ? { type: 'clear-timer', name: 'ttl' } : { type: 'set-timer', name: 'ttl', ms: Math.max(0, expires - at) }
+}
+
+/** Closed for good: nothing queued will ever go out. */
+function dropQueue(): Command[] {
+  return [{ type: 'clear-timer', name: 'ttl' }, { type: 'drop-queue' }]
 }
 
 // ── user calls ───────────────────────────────────────────────────────────────────────────────────
@@ -223,10 +302,13 @@ function onReconnect(state: State, policy: Policy): Result {
   switch (state.phase) {
     case 'idle':
     case 'backoff':
-      return startAttempt(state, 'reconnect()', [], policy)
+      return startAttempt(state, 'reconnect()', 'reconnect', [], policy)
     case 'connecting':
-    case 'open':
-      return startAttempt(state, 'reconnect()', abandon(state, CLIENT_CLOSE.normal, 'reconnect', state.phase === 'connecting'), policy)
+      return startAttempt(state, 'reconnect()', 'reconnect', abandon(state, CLIENT_CLOSE.normal, 'reconnect'), policy)
+    case 'open': {
+      const [closing, commands] = closeGracefully(state, CLIENT_CLOSE.normal, 'reconnect', true, policy)
+      return startAttempt(closing, 'reconnect()', 'reconnect', commands, policy)
+    }
     case 'closed':
       return [state, NOTHING]
   }
@@ -235,20 +317,19 @@ function onReconnect(state: State, policy: Policy): Result {
 function onUserClose(state: State, code: number, reason: string, policy: Policy): Result {
   if (state.phase === 'closed') return [state, NOTHING]
   const commands: Command[] = leave(state.phase)
-  let closing = 0
+  let closed = state
   if (state.phase === 'open') {
-    // a graceful close: keep listening so the 'close' event carries the socket's real outcome,
-    // but not forever: a dead link never answers the close frame
-    commands.push({ type: 'close-socket', id: state.socket, code, reason, hard: false, keepListening: true })
-    commands.push({ type: 'set-timer', name: 'closing', ms: policy.closeTimeout })
-    closing = state.socket
+    // the 'close' event carries the socket's real outcome, when it comes
+    const [closing, close] = closeGracefully(state, code, reason, false, policy)
+    closed = closing
+    commands.push(...close)
   } else if (state.phase === 'connecting') {
     // never opened: no close frame can carry the code, and the socket itself reports 1006
-    commands.push(...abandon(state, code, reason, true))
+    commands.push(...abandon(state, code, reason))
   }
-  commands.push({ type: 'drop-queue' })
-  const next: State = { ...state, phase: 'closed', socket: 0, closing, retryAt: 0, pingAt: 0, pingDeadline: 0 }
-  return [next, [...commands.filter(isEffect), ...commands.filter(isEmit), stateEvent('closed', state.phase, 'close()')]]
+  commands.push(...dropQueue())
+  const next: State = { ...closed, phase: 'closed', socket: 0, retryAt: 0, pingAt: 0, pingDeadline: 0 }
+  return [next, [...commands.filter(isEffect), ...commands.filter(isEmit), stateEvent('closed', state.phase, 'close()', 'user-close')]]
 }
 
 // ── socket events ────────────────────────────────────────────────────────────────────────────────
@@ -256,16 +337,12 @@ function onUserClose(state: State, code: number, reason: string, policy: Policy)
 function onSocketClose(state: State, input: Extract<Input, { type: 'socket-close' }>, policy: Policy): Result {
   const { id, close, at, random } = input
   if (id !== 0 && id === state.closing) {
-    return [
-      { ...state, closing: 0 },
-      [
-        { type: 'clear-timer', name: 'closing' },
-        { type: 'emit', event: 'close', close },
-      ],
-    ]
+    const commands: Command[] = [{ type: 'clear-timer', name: 'closing' }]
+    if (!state.closingReported) commands.push({ type: 'emit', event: 'close', close })
+    return [{ ...state, closing: 0, closingReported: false }, commands]
   }
   if (id !== state.socket || (state.phase !== 'open' && state.phase !== 'connecting')) return [state, NOTHING]
-  return fail(state, at, random, policy, close, `closed ${close.code}${close.reason ? ` ${close.reason}` : ''}`, [
+  return fail(state, at, random, policy, close, `closed ${close.code}${close.reason ? ` ${close.reason}` : ''}`, 'socket-close', [
     { type: 'emit', event: 'close', close },
   ])
 }
@@ -283,15 +360,15 @@ function onTimer(state: State, input: Extract<Input, { type: 'timer' }>, policy:
   const { name, at, random } = input
   switch (name) {
     case 'start':
-      return state.phase === 'idle' ? startAttempt(state, 'connect', [], policy) : [state, NOTHING]
+      return state.phase === 'idle' ? startAttempt(state, 'connect', 'start', [], policy) : [state, NOTHING]
     case 'connect':
       if (state.phase !== 'connecting') return [state, NOTHING]
-      return fail(state, at, random, policy, undefined, 'connect timeout', [
-        ...abandon(state, CLIENT_CLOSE.normal, 'connect timeout', true),
+      return fail(state, at, random, policy, undefined, 'connect timeout', 'connect-timeout', [
+        ...abandon(state, CLIENT_CLOSE.normal, 'connect timeout'),
         errorEvent('CONNECT_TIMEOUT', `no connection within connectTimeout (${policy.connectTimeout} ms)`),
       ])
     case 'retry':
-      return state.phase === 'backoff' ? startAttempt(state, 'retry', [], policy) : [state, NOTHING]
+      return state.phase === 'backoff' ? startAttempt(state, 'retry', 'retry', [], policy) : [state, NOTHING]
     case 'stable':
       return state.phase === 'open' ? [{ ...state, attempt: 0, prevDelay: 0 }, NOTHING] : [state, NOTHING]
     case 'heartbeat':
@@ -299,20 +376,18 @@ function onTimer(state: State, input: Extract<Input, { type: 'timer' }>, policy:
     case 'idle':
       return state.phase === 'open' ? onIdleTimer(state, input, policy) : [state, NOTHING]
     case 'closing':
-      if (state.phase !== 'closed' || state.closing === 0) return [state, NOTHING]
       // the peer never answered our close frame: the link is dead, stop waiting
-      return [
-        { ...state, closing: 0 },
-        [
-          { type: 'close-socket', id: state.closing, code: 1000, reason: 'close timeout', hard: true, keepListening: false },
-          { type: 'emit', event: 'close', close: { code: 1006, reason: 'close timeout', wasClean: false } },
-        ],
-      ]
+      return state.closing === 0 ? [state, NOTHING] : [{ ...state, closing: 0, closingReported: false }, endClosing(state, 'close timeout')]
+    case 'ttl':
+      return state.phase === 'closed' ? [state, NOTHING] : [state, [{ type: 'expire-queue' }]]
     case 'lifetime':
       if (state.phase !== 'open') return [state, NOTHING]
+    {
       // rebuild: a graceful close (what was sent still goes out), then a fresh attempt at once;
       // the queue is untouched, so anything sent meanwhile waits for the new socket
-      return startAttempt(state, 'max lifetime', abandon(state, CLIENT_CLOSE.normal, 'max lifetime', false), policy)
+      const [closing, commands] = closeGracefully(state, CLIENT_CLOSE.normal, 'max lifetime', true, policy)
+      return startAttempt(closing, 'max lifetime', 'lifetime', commands, policy)
+    }
   }
 }
 
@@ -347,8 +422,8 @@ function onHeartbeatTimer(state: State, input: Extract<Input, { type: 'timer' }>
       return [next, [{ type: 'set-timer', name: 'heartbeat', ms: heartbeat.timeout }]]
     }
     if (at >= state.pingDeadline) {
-      return fail(state, at, random, policy, undefined, 'heartbeat timeout', [
-        ...abandon(state, CLIENT_CLOSE.heartbeatTimeout, 'heartbeat timeout', true),
+      return fail(state, at, random, policy, undefined, 'heartbeat timeout', 'heartbeat-timeout', [
+        ...abandon(state, CLIENT_CLOSE.heartbeatTimeout, 'heartbeat timeout'),
         errorEvent('HEARTBEAT_TIMEOUT', `no answer to a ping within ${state.pingDeadline - state.pingAt} ms`),
       ])
     }
@@ -411,8 +486,8 @@ function onIdleTimer(state: State, input: Extract<Input, { type: 'timer' }>, pol
   // a wall clock set backwards must not put the last message in the future
   const quiet = at - Math.min(input.lastMessage, at)
   if (quiet < idleTimeout) return [state, [{ type: 'set-timer', name: 'idle', ms: idleTimeout - quiet }]]
-  return fail(state, at, random, policy, undefined, 'idle timeout', [
-    ...abandon(state, CLIENT_CLOSE.idleTimeout, 'idle timeout', true),
+  return fail(state, at, random, policy, undefined, 'idle timeout', 'idle-timeout', [
+    ...abandon(state, CLIENT_CLOSE.idleTimeout, 'idle timeout'),
     errorEvent('IDLE_TIMEOUT', `no data received for ${quiet} ms (idleTimeout ${idleTimeout} ms)`),
   ])
 }
@@ -426,7 +501,7 @@ function onSignal(state: State, input: Extract<Input, { type: 'signal' }>, polic
       const next: State = { ...state, online: false }
       if (state.phase === 'open' || state.phase === 'connecting') {
         // the socket cannot survive this; close it now rather than wait for TCP to notice
-        return waitForOnline(next, state.phase, abandon(state, CLIENT_CLOSE.offline, 'offline', true))
+        return waitForOnline(next, state.phase, abandon(state, CLIENT_CLOSE.offline, 'offline'))
       }
       if (state.phase === 'backoff') return waitForOnline(next, 'backoff', [])
       return [next, NOTHING]
@@ -452,7 +527,7 @@ function waitForOnline(state: State, prev: Phase, before: Command[]): Result {
       ...leave(prev),
       ...before.filter(isEffect),
       ...before.filter(isEmit),
-      ...(prev === 'backoff' ? [] : [stateEvent('backoff', prev, 'offline')]),
+      ...(prev === 'backoff' ? [] : [stateEvent('backoff', prev, 'offline', 'offline')]),
     ],
   ]
 }

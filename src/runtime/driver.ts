@@ -1,720 +1,82 @@
 /**
- * The driver: the one place with side effects. It feeds inputs (socket events, timers, user calls)
- * to the pure `transition`, carries out the commands it returns through the ports, and hands events
- * to its sink. It decides nothing about the connection itself.
- *
- * Ordering guarantees:
- * - Inputs are processed one at a time (an input raised while commands run waits its turn).
- * - All of a transition's effects (state, timers, sockets, queue flush) happen before any of its
- *   events are delivered, so a listener always sees a consistent socket.
- * - Events are delivered in the order they were produced, even when a listener calls back in.
- *
- * Memory: thousands of idle sockets live in one process, so this is a class (methods on the
- * prototype, not closures per socket), arrays are created on first use, and a socket's timers live
- * in one table whose host is one port timer per socket or one shared by all (see timers.ts).
+ * The driver: the one place with side effects, and no decisions. It carries out the core's
+ * commands through the ports and turns timers into inputs. Built in layers, one concern each, all
+ * fields of this one object (thousands of idle sockets live in one process: no closures or extra
+ * objects per socket):
+ * - mailbox.ts: inputs one at a time through `transition`, effects before events, events in order;
+ * - outbound.ts: the send path and the queue commands;
+ * - link.ts: the sockets, their events, and the commands on them (attempt.ts makes them);
+ * - this file: the command runner and the socket's timers.
  */
-import { INITIAL_STATE, type Command, type EmitCommand, type ErrorCode, type Input, type State } from '../core/state.js'
-import { kindOf } from '../core/data.js'
-import { byteSize, OutboundQueue, type Data, type DropReason, type Entry } from '../core/queue.js'
-import { transition } from '../core/transition.js'
-import { describe } from '../options/messages.dev.js'
-import { ownOnly } from '../options/read.js'
-import { isUrl, normaliseUrl, redactUrl } from '../options/url.js'
-import { checkProtocols, type Resolved } from '../options/validate.js'
-import { LifelineError } from './errors.js'
+import type { Command, EmitCommand, Input, State } from '../core/state.js'
+import type { Resolved } from '../options/validate.js'
+import type { Clock } from '../ports.js'
+import { openSocket } from './attempt.js'
+import { Link } from './link.js'
+import type { EventSink } from './mailbox.js'
 import type { HeartbeatKind } from './monitor.js'
-import { OPEN, type Clock, type WebSocketLike } from '../ports.js'
-import { MAX_PORT_DELAY, QUEUE_TTL, TimerTable, type TimerHostFor, type TimerSlot } from './timers.js'
+import { TimerTable, type TimerHostFor, type TimerOwner, type TimerSlot } from './timers.js'
 
-export type { DropReason }
+export type { DropReason } from '../core/queue.js'
+export type { DriverEvent, EventSink, PartialInput } from './mailbox.js'
+export type { Observer } from './outbound.js'
+export type { DebugLogger } from './debug-log.js'
 
-/** The events the driver produces, as a name and its arguments. */
-export type DriverEvent =
-  | EmitCommand
-  | { readonly type: 'emit'; readonly event: 'message'; readonly data: unknown }
-  | { readonly type: 'emit'; readonly event: 'drop'; readonly data: Data; readonly reason: DropReason }
-
-/** Where the driver's events go (the public socket). */
-export interface EventSink {
-  receive(event: DriverEvent): void
-  /** The hot path: an inbound message while nothing else is under way. */
-  receiveMessage(data: unknown): void
-}
-
-/**
- * Told about traffic without allocating per message: `monitor.ts` counts with it, attached after
- * creation through `observer` (none by default: then the hot paths do nothing more). `rtt` is
- * called with each answered heartbeat ping's round trip.
- */
-export interface Observer {
-  written(data: Data): void
-  read(data: unknown): void
-  rtt(ms: number): void
-}
-
-/** A debug logger: one line per transition and effect, and the same as fields. */
-export type DebugLogger = (line: string, fields: Record<string, unknown>) => void
-
-/** An input as callers hand it over; the driver stamps the time and a random number on it. */
-export type PartialInput = DistributiveOmit<Input, 'at' | 'random'>
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
-
-const noop = (): void => {}
-
-export class Driver {
-  state: State = INITIAL_STATE
-  readonly queue: OutboundQueue
-  /** Set on every new socket, and on the live one when changed. */
-  #type: string
-  /** The one socket the driver listens to (the live one, or the one close() waits for), and its id. */
-  #ws: WebSocketLike | undefined = undefined
-  #wsId = 0
-  /** The close code `ws` sent when it failed the listened-to socket itself (see socketClosed). */
-  #sentCode: number | undefined = undefined
-  /**
-   * When the live socket last received a heartbeat answer or a ping, and when an application
-   * message: facts timers hand to the core (see Input). The heartbeat reads the later of the two,
-   * the idle watchdog only messages.
-   */
-  #lastInbound = 0
-  #lastMessage = 0
-  #lastUrl: string
+export class Driver extends Link implements TimerOwner {
   readonly #timers: TimerTable
-  readonly #messagePings: boolean
 
-  // ── the dispatch loop's bookkeeping (arrays only while something waits) ─────────────────────────
-  #inputs: Input[] | undefined = undefined
-  #events: DriverEvent[] | undefined = undefined
-  #running = false
-  #delivering = false
-  /** While send() rearranges the queue, events wait: a listener must find it consistent. */
-  #holding = false
-  /** Writes handed to the socket whose outcome its callback has yet to tell (see #writeAndWait). */
-  #awaitingWrites = 0
-
-  readonly #options: Resolved
-  readonly #sink: EventSink
-  #observer: Observer | undefined = undefined
-
-  constructor(
-    options: Resolved,
-    sink: EventSink,
-    timerHost: TimerHostFor,
-  ) {
-    this.#options = options
-    this.#sink = sink
-    this.#type = options.binaryType
-    this.queue = new OutboundQueue(options.queue)
-    this.#messagePings = options.policy.heartbeat?.mode === 'message'
+  constructor(options: Resolved, sink: EventSink, timerHost: TimerHostFor) {
+    super(options, sink)
     this.#timers = new TimerTable(timerHost(options.timer), this)
-    // known from the start when the URL is fixed (a provider's is known at the first attempt)
-    this.#lastUrl = typeof options.url === 'function' ? '' : redactUrl(normaliseUrl(options.url, 'url', options.redactParams), options.redactParams)
-  }
-
-  /** The one observer of the traffic (lifeline-ws/monitor's), or undefined for none. */
-  set observer(observer: Observer | undefined) {
-    this.#observer = observer
   }
 
   /** The clock the socket's times are read from (the `timer` port). */
   get clock(): Clock {
-    return this.#options.timer
+    return this.options.timer
   }
 
   /** How liveness is checked: ping frames, an app-level message, or not at all. */
   get heartbeat(): HeartbeatKind {
-    return this.#options.policy.heartbeat?.mode ?? 'none'
+    return this.options.policy.heartbeat?.mode ?? 'none'
   }
 
-  /** The live socket's negotiated subprotocol and extensions ('' when none). */
-  get protocol(): string {
-    return this.#live()?.protocol ?? ''
-  }
-
-  get extensions(): string {
-    return this.#live()?.extensions ?? ''
-  }
-
-  get bufferedAmount(): number {
-    return (this.#live()?.bufferedAmount ?? 0) + this.queue.bytes
-  }
-
-  /** The URL of the current or last attempt, credentials removed. */
-  get url(): string {
-    return this.#lastUrl
-  }
-
-  get binaryType(): string {
-    return this.#type
-  }
-
-  set binaryType(value: string) {
-    this.#type = value
-    const ws = this.#live()
-    if (ws) ws.binaryType = value
-  }
-
-  #live(): WebSocketLike | undefined {
-    return this.#wsId === this.state.socket && this.#wsId !== 0 ? this.#ws : undefined
-  }
-
-  // ── the dispatch loop ──────────────────────────────────────────────────────────────────────────
-  dispatch(partial: PartialInput): void {
-    // callers pass a fresh literal: stamping it in place saves a copy per input
-    const input = partial as unknown as { at: number; random: number }
-    input.at = this.#options.timer.now()
-    input.random = this.#options.random()
-    if (this.#running) {
-      ;(this.#inputs ??= []).push(input as Input)
-      return
-    }
-    this.#running = true
-    try {
-      this.#step(input as Input)
-      const inputs = this.#inputs
-      if (inputs) for (let next = inputs.shift(); next; next = inputs.shift()) this.#step(next)
-    } finally {
-      this.#running = false
-      this.#inputs = undefined
-    }
-    this.#deliver()
-  }
-
-  #step(input: Input): void {
-    const prev = this.state
-    const [next, commands] = transition(prev, input, this.#options.policy)
-    this.state = next
-    const debug = this.#options.debug
-    if (debug && (commands.length > 0 || next.phase !== prev.phase)) log(debug, 'transition', input, prev, next)
+  protected stepped(input: Input, prev: State, next: State): void {
     // every answered ping is a sample, also one with the same round trip as the last
-    if (this.#observer && input.type === 'pong' && prev.pingAt !== 0 && next.pingAt === 0) this.#observer.rtt(next.rtt!)
-    for (let i = 0; i < commands.length; i++) {
-      const command = commands[i]!
-      if (command.type === 'emit') (this.#events ??= []).push(command)
-      else {
-        if (debug) log(debug, 'effect', command)
-        this.#run(command)
-      }
-    }
+    if (this.observer && input.type === 'pong' && prev.pingAt !== 0 && next.pingAt === 0) this.observer.rtt(next.rtt!)
   }
 
-  /** Nothing is being processed, delivered or rearranged, and nothing waits: an event may go out now. */
-  #canDeliverNow(): boolean {
-    return !this.#delivering && !this.#running && !this.#holding && !this.#events?.length
-  }
-
-  /** Delivered at once unless something else is under way; then queued, in order. */
-  #raise(event: DriverEvent): void {
-    if (this.#canDeliverNow()) {
-      this.#delivering = true
-      try {
-        this.#sink.receive(event)
-      } finally {
-        this.#delivering = false
-      }
-      if (this.#events?.length) this.#deliver()
-      return
-    }
-    ;(this.#events ??= []).push(event)
-    if (!this.#running && !this.#holding) this.#deliver()
-  }
-
-  #deliver(): void {
-    const events = this.#events
-    if (this.#delivering || this.#holding || !events) return
-    this.#delivering = true
-    try {
-      for (let event = events.shift(); event; event = events.shift()) this.#sink.receive(event)
-    } finally {
-      this.#delivering = false
-      if (events.length === 0 && this.#events === events) this.#events = undefined
-    }
-  }
-
-  // ── commands ───────────────────────────────────────────────────────────────────────────────────
-  #run(command: Exclude<Command, EmitCommand>): void {
+  protected run(command: Exclude<Command, EmitCommand>): void {
     switch (command.type) {
       case 'open-socket':
-        return this.#openSocket(command.id)
+        return openSocket(this.options, this, command.id)
       case 'close-socket':
-        return this.#closeSocket(command.id, command.code, command.reason, command.hard, command.keepListening)
+        return this.closeSocket(command.id, command.code, command.reason, command.hard, command.keepListening)
       case 'set-timer':
         return this.#timers.set(command.name, command.ms)
       case 'clear-timer':
         return this.#timers.clear(command.name)
       case 'ping':
-        return this.#ping(command.id)
+        return this.ping(command.id)
       case 'flush':
-        return this.#flush(command.id)
+        return this.flush(command.id)
+      case 'expire-queue':
+        return this.expire()
       case 'drop-queue':
-        this.#timers.clear(QUEUE_TTL)
-        for (const entry of this.queue.drain()) this.#drop(entry, 'closed')
-        return
+        return this.dropAll()
     }
   }
 
-  /** Called by the timer table when one of this socket's timers falls due. */
+  /** Called by the timer table when one of this socket's timers falls due: with the facts the core judges by. */
   timerFired(slot: TimerSlot, late: number): void {
-    if (slot === QUEUE_TTL) {
-      this.#expireQueue()
-      return
-    }
-    const now = this.#options.timer.now()
+    const now = this.options.timer.now()
     // the wall clock was set back
-    if (this.#lastInbound > now) this.#lastInbound = now
-    if (this.#lastMessage > now) this.#lastMessage = now
-    const ws = this.#live()
+    if (this.lastInbound > now) this.lastInbound = now
+    if (this.lastMessage > now) this.lastMessage = now
+    const ws = this.live()
     const buffered = ws?.bufferedAmount ?? 0
     const received = ws?.bytesRead ?? 0
-    const lastMessage = this.#lastMessage
-    const lastInbound = Math.max(this.#lastInbound, lastMessage)
+    const lastMessage = this.lastMessage
+    const lastInbound = Math.max(this.lastInbound, lastMessage)
     this.dispatch({ type: 'timer', name: slot, late, buffered, received, lastInbound, lastMessage })
   }
-
-  // ── sockets ────────────────────────────────────────────────────────────────────────────────────
-  #attemptFailed(id: number, code: ErrorCode, message: string, fatal = false): void {
-    this.dispatch({ type: 'attempt-failed', id, code, message, fatal })
-  }
-
-  #openSocket(id: number): void {
-    const { url: urlOption, protocols: protocolsOption } = this.#options
-    let url: unknown
-    let protocols: unknown
-    let pending: boolean
-    try {
-      url = typeof urlOption === 'function' ? urlOption() : urlOption
-      protocols = typeof protocolsOption === 'function' ? protocolsOption() : protocolsOption
-      // inside the try: reading `then` of what a provider returned may throw too
-      pending = isThenable(url) || isThenable(protocols)
-    } catch (error) {
-      return this.#attemptFailed(id, 'URL_PROVIDER', `url/protocols provider threw: ${errorText(error, this.#options.redactParams)}`)
-    }
-    if (pending) {
-      Promise.all([url, protocols]).then(
-        ([u, p]) => this.#construct(id, u, p),
-        (error: unknown) => {
-          if (this.#isCurrent(id)) this.#attemptFailed(id, 'URL_PROVIDER', `url/protocols provider rejected: ${errorText(error, this.#options.redactParams)}`)
-        },
-      )
-      return
-    }
-    this.#construct(id, url, protocols)
-  }
-
-  #isCurrent(id: number): boolean {
-    return this.state.socket === id && this.state.phase === 'connecting'
-  }
-
-  #construct(id: number, rawUrl: unknown, rawProtocols: unknown): void {
-    if (!this.#isCurrent(id)) return // the attempt was abandoned while the provider was busy
-    let url: string
-    try {
-      if (typeof rawUrl !== 'string' && !isUrl(rawUrl)) {
-        throw new TypeError(`expected a string or URL, got ${describe(rawUrl)}`)
-      }
-      url = normaliseUrl(rawUrl, 'url', this.#options.redactParams)
-      if (rawProtocols !== undefined) checkProtocols(rawProtocols, 'protocols')
-    } catch (error) {
-      return this.#attemptFailed(id, 'URL_PROVIDER', `url/protocols provider gave a bad value: ${errorText(error, this.#options.redactParams)}`)
-    }
-    this.#lastUrl = redactUrl(url, this.#options.redactParams)
-    const { WebSocket, wsOptions, debug } = this.#options
-    if (debug) log(debug, 'effect', { type: 'construct', id, url: this.#lastUrl })
-    let ws: WebSocketLike
-    try {
-      const protocols = rawProtocols as string | string[] | undefined
-      // read per attempt (a caller may change a header between attempts), own properties only:
-      // ws must not find an inherited rejectUnauthorized on a polluted Object.prototype
-      ws = wsOptions ? new WebSocket(url, protocols, ownOnly(wsOptions)) : new WebSocket(url, protocols)
-    } catch (error) {
-      // a TypeError/SyntaxError/RangeError thrown at construction (a header with a newline,
-      // protocolVersion 99) is the configuration itself: every attempt would throw it again
-      const config = isConfigError(error)
-      const why = config ? ` (a configuration error${wsOptions ? ': check wsOptions' : ''}; not retried)` : ''
-      return this.#attemptFailed(id, 'SOCKET_ERROR', `WebSocket constructor threw: ${errorText(error, this.#options.redactParams)}${why}`, config)
-    }
-    try {
-      ws.binaryType = this.#type
-    } catch {
-      // a runtime that rejects this binaryType keeps its own default; the option was validated
-    }
-    // the core opens a socket only once the previous one is closed or handed over (at most one live)
-    if (this.#ws) this.#forget(this.#ws)
-    this.#ws = ws
-    this.#wsId = id
-    this.#listen(ws)
-  }
-
-  #listen(ws: WebSocketLike): void {
-    OWNERS.set(ws, this)
-    this.#sentCode = undefined
-    ws.onopen = onSocketOpen
-    ws.onclose = onSocketClose
-    ws.onerror = onSocketError
-    ws.onmessage = onSocketMessage
-    if (this.#options.policy.heartbeat?.mode === 'protocol' && typeof ws.on === 'function') {
-      ws.on('pong', onSocketPong)
-      ws.on('ping', onSocketPing)
-    }
-  }
-
-  /** The id of `ws` if it is the socket this driver listens to, else 0. */
-  #idOf(ws: WebSocketLike): number {
-    return ws === this.#ws ? this.#wsId : 0
-  }
-
-  socketOpened(ws: WebSocketLike): void {
-    const id = this.#idOf(ws)
-    if (id === 0) return
-    if (id === this.state.socket) this.#lastInbound = this.#lastMessage = this.#options.timer.now()
-    this.dispatch({ type: 'socket-open', id })
-  }
-
-  socketClosed(ws: WebSocketLike, event: { code: number; reason: string; wasClean: boolean }): void {
-    const id = this.#idOf(ws)
-    if (id === 0) return
-    const sentCode = this.#sentCode
-    this.#forget(ws)
-    // ws fails the connection itself on a protocol error (1002, 1009…) and sends that code, but
-    // reports 1006 locally; the code it sent rode on the error. Report what really closed it.
-    const code = event.code === 1006 && sentCode !== undefined ? sentCode : event.code
-    this.dispatch({ type: 'socket-close', id, close: { code, reason: String(event.reason ?? ''), wasClean: Boolean(event.wasClean) } })
-  }
-
-  socketErrored(ws: WebSocketLike, event: { error?: unknown; message?: unknown } | undefined): void {
-    const id = this.#idOf(ws)
-    if (id === 0) return
-    this.#sentCode = statusCodeOf(event?.error)
-    this.dispatch({ type: 'socket-error', id, message: errorText(event?.error ?? event?.message ?? 'WebSocket error', this.#options.redactParams) })
-  }
-
-  socketPong(ws: WebSocketLike): void {
-    const id = this.#idOf(ws)
-    if (id === 0 || id !== this.state.socket) return
-    this.#lastInbound = this.#options.timer.now()
-    this.dispatch({ type: 'pong', id })
-  }
-
-  socketPing(ws: WebSocketLike): void {
-    const id = this.#idOf(ws)
-    if (id !== 0 && id === this.state.socket) this.#lastInbound = this.#options.timer.now()
-  }
-
-  socketMessage(ws: WebSocketLike, data: unknown): void {
-    const id = this.#idOf(ws)
-    if (id !== 0) this.#onMessage(id, data)
-  }
-
-  /** The hot path of a busy socket: record the time and hand the data on; no transition, no allocation. */
-  #onMessage(id: number, data: unknown): void {
-    if (id !== this.state.socket) return // a user close() is under way, or a stale socket
-    if (this.#messagePings && this.#isPong(data)) {
-      this.#lastInbound = this.#options.timer.now()
-      this.dispatch({ type: 'pong', id })
-      return
-    }
-    this.#lastMessage = this.#options.timer.now()
-    this.#observer?.read(data)
-    // the same as #raise, without building an event for it
-    if (this.#canDeliverNow()) {
-      // nothing else under way: straight to the listeners, with no event object
-      this.#delivering = true
-      try {
-        this.#sink.receiveMessage(data)
-      } finally {
-        this.#delivering = false
-      }
-      if (this.#events?.length) this.#deliver()
-    } else this.#raise({ type: 'emit', event: 'message', data })
-  }
-
-  /**
-   * The user's isPong, guarded: a throw must not escape into the socket's receiver (Node's `ws`
-   * would crash the process). An error names the option, and the message is data.
-   */
-  #isPong(data: unknown): boolean {
-    try {
-      return this.#options.isPong(data)
-    } catch (error) {
-      this.#raise({ type: 'emit', event: 'error', code: 'SOCKET_ERROR', message: `heartbeat.isPong threw: ${errorText(error)}` })
-      return false
-    }
-  }
-
-  /** Stop listening to a socket (it closed, or was handed over to close by itself). */
-  #forget(ws: WebSocketLike): void {
-    if (this.#ws === ws) {
-      this.#ws = undefined
-      this.#wsId = 0
-    }
-    OWNERS.delete(ws)
-    ws.onopen = ws.onclose = ws.onmessage = null
-    // keep an error listener: Node's `ws` throws an 'error' that nobody listens to
-    ws.onerror = noop
-    // the pong/ping frame listeners #listen() added (Node ws only): exactly those, nobody else's
-    if (typeof ws.off === 'function') {
-      ws.off('pong', onSocketPong)
-      ws.off('ping', onSocketPing)
-    }
-  }
-
-  #closeSocket(id: number, code: number, reason: string, hard: boolean, keepListening: boolean): void {
-    const ws = this.#wsId === id ? this.#ws : undefined
-    if (!ws) return
-    if (!keepListening) this.#forget(ws)
-    if (hard && typeof ws.terminate === 'function') {
-      ws.terminate()
-      return
-    }
-    try {
-      ws.close(code, reason)
-    } catch {
-      ws.close() // a runtime that refuses the code still closes
-    }
-    if (!keepListening && typeof ws.terminate === 'function') this.#lingerAtMost(ws)
-  }
-
-  /**
-   * A socket we closed gracefully and stopped listening to (reconnect(), maxLifetime) must not
-   * linger on a dead link for Node ws's own 30 s: terminate it after closeTimeout if it has not
-   * closed by then. (Browsers have no terminate and clean up by themselves.)
-   */
-  #lingerAtMost(ws: WebSocketLike): void {
-    const timer = this.#options.timer
-    // the deadline is cleared by the socket's own close, or ends by terminating it: bounded either way
-    const wait = Math.min(this.#options.policy.closeTimeout, MAX_PORT_DELAY) // a longer one would fire at once
-    const handle = timer.setTimeout(() => ws.terminate?.(), wait)
-    ws.onclose = () => timer.clearTimeout(handle)
-  }
-
-  #ping(id: number): void {
-    const ws = this.#wsId === id ? this.#ws : undefined
-    if (!ws || ws.readyState !== OPEN) return
-    try {
-      if (this.#options.policy.heartbeat?.mode === 'protocol') ws.ping?.()
-      else {
-        const message = this.#options.pingMessage
-        ws.send(typeof message === 'function' ? message() : message)
-      }
-    } catch (error) {
-      // an unanswered ping is exactly what the heartbeat timeout detects; just say why
-      this.#raise({ type: 'emit', event: 'error', code: 'SOCKET_ERROR', message: `ping failed: ${errorText(error, this.#options.redactParams)}` })
-    }
-  }
-
-  // ── the outbound path ──────────────────────────────────────────────────────────────────────────
-  /** `settle` (optional) is told the message's fate: written, or dropped and why. */
-  send(data: Data, settle?: Entry['settle']): boolean {
-    const phase = this.state.phase
-    if (phase === 'open' && this.queue.length === 0) {
-      // the hot path: straight to an open socket, no allocation
-      const ws = this.#live()
-      if (ws && ws.readyState === OPEN) return this.#write(ws, data, settle)
-    }
-    if (phase === 'closed') {
-      this.#raise({ type: 'emit', event: 'drop', data, reason: 'closed' })
-      settle?.('closed')
-      return false
-    }
-    this.#holding = true
-    try {
-      return this.#enqueue(data, settle)
-    } finally {
-      this.#holding = false
-      this.#deliver()
-    }
-  }
-
-  #enqueue(data: Data, settle: Entry['settle']): boolean {
-    const now = this.#options.timer.now()
-    for (const old of this.queue.expire(now)) this.#drop(old, 'ttl')
-    // the queue keeps a copy of binary data, made only once it is sure to keep it
-    const { accepted, evicted } = this.queue.push(data, now, byteSize(data), settle)
-    for (const old of evicted) this.#drop(old, 'overflow')
-    if (!accepted) {
-      this.#raise({ type: 'emit', event: 'drop', data, reason: 'overflow' })
-      settle?.('overflow')
-      return false
-    }
-    this.#armTtl()
-    if (this.state.phase === 'idle') this.dispatch({ type: 'connect' })
-    else if (this.state.phase === 'open') this.#flush(this.state.socket)
-    return true
-  }
-
-  /** Hand one message to the socket. A throw is reported (error + drop), never lost silently. */
-  #write(ws: WebSocketLike, data: Data, settle: Entry['settle']): boolean {
-    if (ws.sendWithCallback && (this.#awaitingWrites > 0 || (typeof data !== 'string' && kindOf(data) === 'blob'))) {
-      return this.#writeAndWait(ws, ws.sendWithCallback, data, settle)
-    }
-    try {
-      ws.send(data)
-    } catch (error) {
-      this.#sendFailed(data, settle, error)
-      return false
-    }
-    this.#observer?.written(data)
-    settle?.()
-    return true
-  }
-
-  /**
-   * Node `ws` reads a Blob asynchronously, and a Blob that cannot be read (a file that changed)
-   * fails it and every message queued behind it inside `ws`, with no trace but the callbacks. So a
-   * Blob, and everything written while one is pending, goes out with a callback, and its fate is
-   * reported when that tells it. `ws` keeps them in order.
-   */
-  #writeAndWait(ws: WebSocketLike, sendWithCallback: NonNullable<WebSocketLike['sendWithCallback']>, data: Data, settle: Entry['settle']): boolean {
-    let waiting = true
-    this.#awaitingWrites++
-    const done = (error?: unknown): void => {
-      if (!waiting) return // `ws` calls each callback once; guard anyway, a fate is told once
-      waiting = false
-      this.#awaitingWrites--
-      if (error) this.#sendFailed(data, settle, error)
-      else {
-        this.#observer?.written(data)
-        settle?.()
-      }
-    }
-    try {
-      sendWithCallback.call(ws, data, done)
-    } catch (error) {
-      done(error)
-      return false
-    }
-    return true
-  }
-
-  #sendFailed(data: Data, settle: Entry['settle'], error: unknown): void {
-    this.#raise({ type: 'emit', event: 'error', code: 'SEND_FAILED', message: `send failed: ${errorText(error, this.#options.redactParams)}` })
-    this.#raise({ type: 'emit', event: 'drop', data, reason: 'error' })
-    settle?.('error')
-  }
-
-  #drop(entry: Entry, reason: DropReason): void {
-    this.#raise({ type: 'emit', event: 'drop', data: entry.data, reason })
-    entry.settle?.(reason)
-  }
-
-  #flush(id: number): void {
-    const ws = this.#wsId === id ? this.#ws : undefined
-    const queue = this.queue
-    for (const old of queue.expire(this.#options.timer.now())) this.#drop(old, 'ttl')
-    while (ws && queue.length > 0 && ws.readyState === OPEN) {
-      const entry = queue.shift()!
-      this.#write(ws, entry.data, entry.settle)
-    }
-    this.#armTtl()
-  }
-
-  #expireQueue(): void {
-    for (const old of this.queue.expire(this.#options.timer.now())) this.#drop(old, 'ttl')
-    this.#armTtl()
-  }
-
-  /** The queue's time-to-live deadline is one more slot in the socket's timer table. */
-  #armTtl(): void {
-    const due = this.queue.nextExpiry()
-    if (due === undefined) this.#timers.clear(QUEUE_TTL)
-    else this.#timers.setAt(QUEUE_TTL, due)
-  }
 }
-
-/**
- * Which driver listens to a socket. The handlers below are shared by every socket (no closures per
- * socket): a WebSocket calls its handlers with `this` set to itself (and sets `event.target`).
- */
-const OWNERS = new WeakMap<object, Driver>()
-
-/** The socket an event came from: `this`, or else the event's target. */
-function sourceOf(self: unknown, event: unknown): WebSocketLike {
-  return (OWNERS.has(self as object) ? self : (event as { target?: unknown } | undefined)?.target) as WebSocketLike
-}
-
-function onSocketOpen(this: unknown, event: unknown): void {
-  const ws = sourceOf(this, event)
-  OWNERS.get(ws)?.socketOpened(ws)
-}
-
-function onSocketClose(this: unknown, event: { code: number; reason: string; wasClean: boolean }): void {
-  const ws = sourceOf(this, event)
-  OWNERS.get(ws)?.socketClosed(ws, event)
-}
-
-function onSocketError(this: unknown, event: { error?: unknown; message?: unknown } | undefined): void {
-  const ws = sourceOf(this, event)
-  OWNERS.get(ws)?.socketErrored(ws, event)
-}
-
-function onSocketMessage(this: unknown, event: { data: unknown }): void {
-  const ws = sourceOf(this, event)
-  OWNERS.get(ws)?.socketMessage(ws, event.data)
-}
-
-/** Node ws control frames: an EventEmitter calls its listeners with `this` = the socket. */
-function onSocketPong(this: WebSocketLike): void {
-  OWNERS.get(this)?.socketPong(this)
-}
-
-function onSocketPing(this: WebSocketLike): void {
-  OWNERS.get(this)?.socketPing(this)
-}
-
-function log(debug: DebugLogger, kind: 'transition' | 'effect', subject: object, prev?: State, next?: State): void {
-  const fields: Record<string, unknown> = { kind, ...subject }
-  if (prev && next) {
-    fields.from = prev.phase
-    fields.to = next.phase
-  }
-  const text = Object.entries(fields)
-    .filter(([key, value]) => key !== 'kind' && key !== 'random' && value !== undefined && typeof value !== 'object')
-    .map(([key, value]) => `${key}=${typeof value === 'string' && /\s/.test(value) ? JSON.stringify(value) : String(value)}`)
-    .join(' ')
-  try {
-    debug(`lifeline-ws ${kind} ${text}`, fields)
-  } catch {
-    // a broken logger must not break the connection
-  }
-}
-
-/** The close code `ws` attached to a protocol error it failed the connection for, if any. */
-function statusCodeOf(error: unknown): number | undefined {
-  if (typeof error !== 'object' || error === null) return undefined
-  for (const symbol of Object.getOwnPropertySymbols(error)) {
-    const value = (error as Record<symbol, unknown>)[symbol]
-    if (symbol.description === 'status-code' && typeof value === 'number') return value
-  }
-  return undefined
-}
-
-function isConfigError(error: unknown): boolean {
-  try {
-    const name = (error as { name?: unknown } | null)?.name
-    return name === 'TypeError' || name === 'SyntaxError' || name === 'RangeError'
-  } catch {
-    return false
-  }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function'
-}
-
-/**
- * A message for any thrown value, with URLs in it redacted. Total: a value with no string form
- * (Object.create(null), a revoked Proxy, a throwing toString or message getter) is described, so
- * reporting a failure can never fail itself.
- */
-export function errorText(error: unknown, redactParams?: readonly string[]): string {
-  let text: string
-  try {
-    const message = error instanceof Error ? error.message : error
-    text = typeof message === 'string' ? message : String(message)
-  } catch {
-    return `${describe(error)} (no string form)`
-  }
-  return text.replace(/\b(wss?|https?):\/\/[^\s"')]+/g, (url) => redactUrl(url, redactParams))
-}
-
-export { LifelineError }

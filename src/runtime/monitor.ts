@@ -5,7 +5,7 @@
  * disconnect. A socket nobody monitors carries none of it.
  */
 import type { Data, DropReason } from '../core/queue.js'
-import type { CloseInfo, Phase } from '../core/state.js'
+import type { Cause, CloseInfo, Phase } from '../core/state.js'
 import { describe } from '../options/messages.dev.js'
 import type { DriverEvent } from './driver.js'
 import { driverOf, type SocketObserver } from './internals.js'
@@ -184,7 +184,7 @@ class Monitor {
   event(event: DriverEvent): void {
     switch (event.event) {
       case 'state':
-        return this.#onState(event.next, event.prev, event.reason)
+        return this.#onState(event.next, event.prev, event.cause)
       case 'error':
         this.#lastError = event.code
         this.#pendingError = event.code
@@ -254,20 +254,29 @@ class Monitor {
     return this.#log ? this.#log.map((entry) => ({ ...entry })) : []
   }
 
-  #causeOf(reason: string): Pick<Disconnect, 'cause' | 'code'> {
+  /** A disconnect's cause, from the state event's cause code and the close or error just before it. */
+  #causeOf(cause: Cause): Pick<Disconnect, 'cause' | 'code'> {
     const pendingError = this.#pendingError
-    const pendingClose = this.#pendingClose
-    if (reason === 'close()') return { cause: 'user', code: null }
-    if (pendingError === 'HEARTBEAT_TIMEOUT') return { cause: 'heartbeat', code: pendingError }
-    if (pendingError === 'IDLE_TIMEOUT') return { cause: 'idle', code: pendingError }
-    if (reason === 'offline') return { cause: 'offline', code: pendingClose?.code ?? null }
-    if (reason === 'max lifetime') return { cause: 'lifetime', code: pendingClose?.code ?? null }
-    if (reason === 'reconnect()') return { cause: 'reconnect', code: pendingClose?.code ?? null }
-    if (pendingClose) return { cause: 'close', code: pendingClose.code }
-    return { cause: 'error', code: pendingError }
+    const closeCode = this.#pendingClose?.code ?? null
+    switch (cause) {
+      case 'user-close':
+        return { cause: 'user', code: null }
+      case 'heartbeat-timeout':
+        return { cause: 'heartbeat', code: 'HEARTBEAT_TIMEOUT' }
+      case 'idle-timeout':
+        return { cause: 'idle', code: 'IDLE_TIMEOUT' }
+      case 'offline':
+      case 'lifetime':
+      case 'reconnect':
+        return { cause, code: closeCode }
+      case 'socket-close':
+        return { cause: 'close', code: closeCode }
+      default:
+        return { cause: 'error', code: pendingError }
+    }
   }
 
-  #onState(next: Phase, prev: Phase, reason: string): void {
+  #onState(next: Phase, prev: Phase, cause: Cause): void {
     const t = this.#now()
     if (prev === 'open') this.#up += t - this.#since
     else if (prev === 'connecting' || prev === 'backoff') this.#down += t - this.#since
@@ -280,7 +289,7 @@ class Monitor {
     }
     if (prev === 'open' && next !== 'open') {
       this.#disconnects++
-      const current: Disconnect = { start: t, end: null, duration: null, ...this.#causeOf(reason), attempts: next === 'connecting' ? 1 : 0 }
+      const current: Disconnect = { start: t, end: null, duration: null, ...this.#causeOf(cause), attempts: next === 'connecting' ? 1 : 0 }
       this.#current = current
       const log = (this.#log ??= [])
       log.push(current)

@@ -6,7 +6,7 @@
 import { createNanoEvents, type Emitter } from 'nanoevents'
 import { isUserCloseCode } from '../core/close-codes.js'
 import type { Data } from '../core/queue.js'
-import type { CloseInfo, EnvSignal, GiveUpReason, Phase } from '../core/state.js'
+import type { Cause, CloseInfo, EnvSignal, GiveUpReason, Phase } from '../core/state.js'
 import { describe } from '../options/messages.dev.js'
 import type { SocketOptions } from '../options/types.js'
 import { checkData, resolveOptions, type Resolved } from '../options/validate.js'
@@ -22,8 +22,8 @@ import { ownTimer, type TimerHostFor } from './timers.js'
 export type MessageData = string | ArrayBuffer | Blob | Uint8Array
 
 export interface SocketEvents {
-  /** Every phase change, with a short human-readable reason. */
-  state: (next: Phase, prev: Phase, reason: string) => void
+  /** Every phase change, with a short human-readable reason and the same as a code. */
+  state: (next: Phase, prev: Phase, reason: string, cause: Cause) => void
   open: (info: { protocol: string; extensions: string }) => void
   message: (data: MessageData) => void
   /** The true close of each socket; when lifeline-ws ended it, the code it closed with and wasClean false. */
@@ -241,7 +241,7 @@ function deliverMessage(listeners: ((data: unknown) => void)[], data: unknown): 
 function argumentsOf(event: DriverEvent, driver: Driver): unknown[] {
   switch (event.event) {
     case 'state':
-      return [event.next, event.prev, event.reason]
+      return [event.next, event.prev, event.reason, event.cause]
     case 'open':
       return [{ protocol: driver.protocol, extensions: driver.extensions }]
     case 'message':

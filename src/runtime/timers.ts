@@ -1,5 +1,5 @@
 /**
- * A socket's timers: the core's named timers plus the queue's time-to-live, in one small table that
+ * A socket's timers: the core's named timers (the queue's time to live is one), in one small table that
  * asks its host to be called at its earliest due time. Arming or clearing a name allocates nothing.
  *
  * Two hosts: `sharedTimers` (scheduler.ts: one port timer per clock for every socket, what Node
@@ -14,11 +14,9 @@
 import { TIMER_NAMES, type TimerName } from '../core/state.js'
 import type { Clock } from '../ports.js'
 
-/** The driver's own slot: the oldest queued message's time-to-live. */
-export const QUEUE_TTL = 'queue-ttl'
-export type TimerSlot = TimerName | typeof QUEUE_TTL
+export type TimerSlot = TimerName
 
-const SLOTS: readonly TimerSlot[] = [...TIMER_NAMES, QUEUE_TTL]
+const SLOTS: readonly TimerSlot[] = TIMER_NAMES
 const INDEX = Object.fromEntries(SLOTS.map((slot, i) => [slot, i])) as Record<TimerSlot, number>
 const UNARMED: readonly number[] = SLOTS.flatMap(() => [Infinity, Infinity])
 
@@ -120,15 +118,8 @@ export class TimerTable implements Scheduled {
   }
 
   set(slot: TimerSlot, ms: number): void {
-    this.#arm(slot, this.#host.monotonic() + ms, this.#host.now() + ms)
-  }
-
-  /** Armed for a wall-clock time (the queue's ttl is one). */
-  setAt(slot: TimerSlot, wallDue: number): void {
-    this.#arm(slot, this.#host.monotonic() + Math.max(0, wallDue - this.#host.now()), wallDue)
-  }
-
-  #arm(slot: TimerSlot, due: number, wallDue: number): void {
+    const due = this.#host.monotonic() + ms
+    const wallDue = this.#host.now() + ms
     // a copy of a packed template: exactly 18 unboxed numbers (flatMap would leave spare capacity)
     const dues = (this.#dues ??= UNARMED.slice())
     const i = INDEX[slot]
@@ -146,11 +137,6 @@ export class TimerTable implements Scheduled {
     dues[2 * i] = Infinity
     this.#firing &= ~(1 << i)
     this.#rearm()
-  }
-
-  /** Whether any slot is armed. */
-  get armed(): boolean {
-    return this.index !== NOT_SCHEDULED
   }
 
   #rearm(): void {

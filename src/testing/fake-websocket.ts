@@ -54,6 +54,9 @@ export class FakeSocket implements WebSocketLike {
   onmessage: WebSocketLike['onmessage'] = null
   onclose: WebSocketLike['onclose'] = null
   onerror: WebSocketLike['onerror'] = null
+  /** Protocol pong and ping frames (a server made with `pingFrames`), as the Node adapter reports them. */
+  onpong: WebSocketLike['onpong'] = null
+  onping: WebSocketLike['onping'] = null
   /** What the client sent on this socket. */
   readonly sent: unknown[] = []
   /** What the client sent while the link was silent: written to a socket, never arrived. */
@@ -64,7 +67,6 @@ export class FakeSocket implements WebSocketLike {
   terminated = false
   silent = false
   pings = 0
-  private listeners = new Map<string, Set<(...args: unknown[]) => void>>()
 
   constructor(
     readonly url: string,
@@ -104,23 +106,6 @@ export class FakeSocket implements WebSocketLike {
     this.server.options.clock.setTimeout(() => this.finish(1006, '', false), 0)
   }
 
-  on(event: string, listener: (...args: unknown[]) => void): this {
-    let set = this.listeners.get(event)
-    if (!set) this.listeners.set(event, (set = new Set()))
-    set.add(listener)
-    return this
-  }
-
-  off(event: string, listener: (...args: unknown[]) => void): this {
-    this.listeners.get(event)?.delete(listener)
-    return this
-  }
-
-  removeAllListeners(event: string): this {
-    this.listeners.delete(event)
-    return this
-  }
-
   /** Protocol ping (exists only when the server was made with `pingFrames`). */
   ping?: () => void
 
@@ -155,8 +140,8 @@ export class FakeSocket implements WebSocketLike {
 
   emitFrame(event: 'pong' | 'ping'): void {
     if (this.readyState !== 1 || this.silent) return
-    // as an EventEmitter does: `this` is the socket
-    for (const listener of this.listeners.get(event) ?? []) listener.call(this)
+    // as the Node adapter does: `this` is the socket
+    ;(event === 'pong' ? this.onpong : this.onping)?.call(this)
   }
 
   private finish(code: number, reason: string, wasClean: boolean): void {

@@ -155,7 +155,7 @@ describe('kernel-level half-open link (ip netns + veth + iptables DROP)', () => 
         console.log(
           `[netns] kernel-level half-open link detected ${detectedIn} ms after the client-side DROP (${left.t - bothDroppedAt} ms after both; bound ${BOUND} ms)`,
         )
-        expect(left.args).toEqual(['backoff', 'open', 'heartbeat timeout'])
+        expect(left.args).toEqual(['backoff', 'open', 'heartbeat timeout', 'heartbeat-timeout'])
         expect(detectedIn).toBeLessThanOrEqual(BOUND)
         expect(detectedIn).toBeGreaterThanOrEqual(TIMEOUT - 20)
         const burst = client.lines.slice(from).filter((l) => l.event)

@@ -15,11 +15,12 @@ import { transition } from '../../src/core/transition.js'
 import { harness } from '../helpers/harness.js'
 import { POLICY } from '../helpers/policy.js'
 
+// 'ttl' (the queue's) lives in every phase but 'closed'; 'closing' (a graceful close's) in any, while a socket is closing
 const PHASE_TIMERS: Record<Phase, TimerName[]> = {
-  idle: ['start'],
-  connecting: ['connect'],
-  open: ['stable', 'heartbeat', 'idle', 'lifetime'],
-  backoff: ['retry'],
+  idle: ['start', 'ttl', 'closing'],
+  connecting: ['connect', 'ttl', 'closing'],
+  open: ['stable', 'heartbeat', 'idle', 'lifetime', 'ttl', 'closing'],
+  backoff: ['retry', 'ttl', 'closing'],
   closed: ['closing'],
 }
 
@@ -28,6 +29,7 @@ type Step =
   | { kind: 'socket'; type: 'open' | 'close' | 'error' | 'failed' | 'pong'; stale: boolean; code: number; reason: string }
   | { kind: 'timer'; name: TimerName; late: number; buffered: number; received: number; quietFor: number; messageQuietFor: number }
   | { kind: 'signal'; signal: 'online' | 'offline' | 'visible' | 'hidden' }
+  | { kind: 'queue'; type: 'queued' | 'dequeued'; expiresIn: number }
 
 const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constant('user' as const), type: fc.constantFrom('start' as const, 'connect' as const, 'reconnect' as const, 'close' as const) }),
@@ -40,7 +42,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   }),
   fc.record({
     kind: fc.constant('timer' as const),
-    name: fc.constantFrom<TimerName>('start', 'connect', 'retry', 'stable', 'heartbeat', 'idle', 'lifetime', 'closing'),
+    name: fc.constantFrom<TimerName>('start', 'connect', 'retry', 'stable', 'heartbeat', 'idle', 'lifetime', 'closing', 'ttl'),
     late: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 100_000 })),
     buffered: fc.oneof(fc.constant(0), fc.nat(100_000)),
     received: fc.oneof(fc.constant(0), fc.nat(100_000)),
@@ -48,6 +50,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
     messageQuietFor: fc.oneof(fc.constant(0), fc.nat(60_000), fc.integer({ min: -5_000, max: 0 })),
   }),
   fc.record({ kind: fc.constant('signal' as const), signal: fc.constantFrom('online' as const, 'offline' as const, 'visible' as const, 'hidden' as const) }),
+  fc.record({ kind: fc.constant('queue' as const), type: fc.constantFrom('queued' as const, 'dequeued' as const), expiresIn: fc.oneof(fc.constant(Infinity), fc.integer({ min: -100, max: 10_000 })) }),
 )
 
 const policyArb: fc.Arbitrary<Policy> = fc
@@ -87,6 +90,8 @@ describe('pure core invariants', () => {
               ? s.type === 'close'
                 ? { type: 'close', at, code: 1000, reason: '' }
                 : { type: s.type, at }
+              : s.kind === 'queue'
+                ? { type: s.type, at, expires: at + s.expiresIn }
               : s.kind === 'timer'
                 ? { type: 'timer', name: s.name, at, late: s.late, random, buffered: s.buffered, received: s.received, lastInbound: at - s.quietFor, lastMessage: at - s.messageQuietFor }
                 : s.kind === 'signal'
@@ -133,6 +138,9 @@ describe('pure core invariants', () => {
           if (live.size === 1) expect([...live][0]).toBe(state.socket)
           expect(state.socket !== 0).toBe(state.phase === 'connecting' || state.phase === 'open')
           for (const t of timers) expect(PHASE_TIMERS[state.phase]).toContain(t)
+          // the graceful-close deadline lives exactly as long as a socket is closing, and that one is not live
+          expect(timers.has('closing')).toBe(state.closing !== 0)
+          if (state.closing !== 0) expect(state.closing).not.toBe(state.socket)
           // after 'closed' the only timer left is the close-handshake deadline, while a socket is closing
           if (state.phase === 'closed') expect([...timers].filter((t) => t !== 'closing' || state.closing === 0)).toEqual([])
         })

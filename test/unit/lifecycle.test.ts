@@ -16,8 +16,8 @@ describe('connecting and opening', () => {
     expect(h.socket.state).toBe('open')
     expect(h.names()).toEqual(['state', 'state', 'open'])
     expect(h.of('state')).toEqual([
-      ['connecting', 'idle', 'connect'],
-      ['open', 'connecting', 'open'],
+      ['connecting', 'idle', 'connect', 'start'],
+      ['open', 'connecting', 'open', 'open'],
     ])
     expect(h.of('open')).toEqual([[{ protocol: 'chat', extensions: '' }]])
     expect(h.socket.protocol).toBe('chat')

@@ -449,6 +449,29 @@ describe('closing over a dead link', () => {
     expect(old.terminated).toBe(true)
   })
 
+  it('one socket in a graceful close at a time: a second handover terminates the first; close() leaves the last one its closeTimeout', () => {
+    const h = harness()
+    h.server.accept()
+    const first = h.server.last
+    first.silent = true
+    h.socket.reconnect()
+    h.server.accept()
+    const second = h.server.last
+    second.silent = true
+    h.clock.advance(1_000)
+    expect(first.terminated).toBe(false)
+    h.socket.reconnect() // the second one closes gracefully: the first, still closing, is dead
+    expect(first.terminated).toBe(true)
+    expect(second.closedBy).toEqual({ code: 1000, reason: 'reconnect' })
+    h.server.accept()
+    h.socket.close()
+    expect(second.terminated).toBe(true) // close() ends the handover too: one closing socket, close()'s own
+    const closeEvents = h.of('close').length
+    h.clock.advance(5_000)
+    expect(h.of('close')).toHaveLength(closeEvents + 1) // the last socket's close: its real one
+    expect(h.clock.pending).toBe(0)
+  })
+
   it('a graceful close that completes in time cancels the deadline', () => {
     const h = harness()
     h.server.accept()

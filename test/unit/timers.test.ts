@@ -6,7 +6,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { sharedTimers } from '../../src/runtime/scheduler.js'
-import { ownTimer, TimerTable, type TimerHostFor, type TimerSlot } from '../../src/runtime/timers.js'
+import { NOT_SCHEDULED, ownTimer, TimerTable, type TimerHostFor, type TimerSlot } from '../../src/runtime/timers.js'
 import { createVirtualClock, type VirtualClock } from '../../src/testing/clock.js'
 
 type Fired = { slot: TimerSlot; at: number; late: number }
@@ -74,11 +74,11 @@ describe.each(HOSTS)('TimerTable with %s', (_, host) => {
     timers.set('heartbeat', 100)
     timers.set('idle', 200)
     expect(clock.pending).toBe(1)
-    expect(timers.armed).toBe(true)
+    expect(timers.index).not.toBe(NOT_SCHEDULED)
     timers.clear('heartbeat')
     timers.clear('idle')
     expect(clock.pending).toBe(0)
-    expect(timers.armed).toBe(false)
+    expect(timers.index).toBe(NOT_SCHEDULED)
   })
 
   it('a slot re-armed for 0 ms while firing waits for the next turn: the others due now go first', () => {
