@@ -9,14 +9,10 @@
  */
 import http from 'node:http'
 import { BlockList, isIP } from 'node:net'
-import { describe } from '../options.js'
 import { redactUrl } from '../runtime/redact.js'
+import { checkProxyOption, checkProxyUrl } from './proxy-option.js'
 
-/**
- * `'env'`: the proxy the environment names (as curl reads `HTTPS_PROXY`, `http_proxy`,
- * `ALL_PROXY`, `NO_PROXY`…); a URL string: always this proxy; `false`: never a proxy.
- */
-export type ProxyOption = 'env' | string | false
+export { checkProxyOption, type ProxyOption } from './proxy-option.js'
 
 /** The environment to read: `process.env`, or a stand-in for tests. */
 export type ProxyEnv = Readonly<Record<string, string | undefined>>
@@ -28,19 +24,6 @@ export interface HttpsProxyAgentModule {
 
 /** The package that makes the tunnel: an optional dependency, loaded on first use. */
 export const PROXY_AGENT_PACKAGE = 'https-proxy-agent'
-
-/**
- * Check a `proxy` option as given; returns it with `undefined` read as the default `'env'`.
- * A string must be an absolute http: or https: URL; every message shows the value redacted.
- */
-export function checkProxyOption(value: unknown): ProxyOption {
-  if (value === undefined || value === 'env' || value === false) return value ?? 'env'
-  if (typeof value !== 'string') {
-    throw new TypeError(`proxy must be "env", false or an http: or https: URL string, got ${describe(value)}`)
-  }
-  checkProxyUrl(value, 'proxy')
-  return value
-}
 
 /**
  * The proxy URL a connection to `targetUrl` goes through, or undefined for a direct one.
@@ -153,16 +136,31 @@ function read(env: ProxyEnv, name: string): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined
 }
 
-function checkProxyUrl(text: string, name: string): void {
-  let url: URL
-  try {
-    url = new URL(text)
-  } catch {
-    throw new SyntaxError(`${name} is not a valid absolute URL, got ${JSON.stringify(redactUrl(text))}`)
+/** A WebSocket class taking `ws`'s (url, protocols, options). */
+type WsClass = new (url: string, protocols?: string | string[], options?: Record<string, unknown>) => object
+
+const proxiedClasses = new WeakMap<WsClass, Map<string | false, WsClass>>()
+
+/**
+ * `Base` (the Node adapter's `ws` class) with {@link withProxyAgent} applied to every connection
+ * it opens: what the Node entry gives a socket for its `proxy` option. One class per `Base` and
+ * proxy value (the option cache compares WebSocket classes); `env` other than `process.env`
+ * (tests) makes a new one.
+ */
+export function withProxy<T extends WsClass>(Base: T, proxy: unknown = 'env', env: ProxyEnv = process.env): T {
+  const option = checkProxyOption(proxy)
+  const shared = env === process.env
+  const cache = proxiedClasses.get(Base) ?? new Map<string | false, WsClass>()
+  if (shared) proxiedClasses.set(Base, cache)
+  const cached = shared ? cache.get(option) : undefined
+  if (cached) return cached as T
+  const Proxied = class extends (Base as WsClass) {
+    constructor(url: string, protocols?: string | string[], options?: Record<string, unknown>) {
+      super(url, protocols, withProxyAgent(String(url), options, option, env))
+    }
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new SyntaxError(`${name} must use http: or https:, got "${url.protocol}" in ${JSON.stringify(redactUrl(text))}`)
-  }
+  if (shared) cache.set(option, Proxied)
+  return Proxied as unknown as T
 }
 
 /**

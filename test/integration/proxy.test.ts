@@ -5,13 +5,14 @@
  * NO_PROXY matches, a clear error event when the proxy refuses, is down, or the optional package
  * is missing, and the proxy's credentials in no event.
  *
- * Until the Node adapter takes a `proxy` option, the sockets here get the agent the way the adapter
- * will: `wsOptions` from withProxyAgent().
+ * Until the Node entry takes a `proxy` option, the sockets here get what it will give them for
+ * one: the Node adapter's WebSocket class through withProxy().
  */
 import http from 'node:http'
 import https from 'node:https'
 import { afterEach, describe, expect, it } from 'vitest'
-import { agentFor, checkProxyOption, proxyFor, withProxyAgent, type HttpsProxyAgentModule, type ProxyEnv } from '../../src/adapters/node-proxy.js'
+import { nodeDefaults } from '../../src/adapters/node.js'
+import { agentFor, checkProxyOption, proxyFor, withProxy, withProxyAgent, type HttpsProxyAgentModule, type ProxyEnv } from '../../src/adapters/node-proxy.js'
 import { useSelfSignedTls } from '../reliability/tls.js'
 import { cleanup, connect, type Tracked } from '../support/lifeline.js'
 import { startTinyproxy, stopAllProxies, TINYPROXY } from '../support/proxy.js'
@@ -171,6 +172,23 @@ describe('withProxyAgent: the wsOptions of one connection', () => {
   })
 })
 
+describe('withProxy: the WebSocket class for a proxy option', () => {
+  const Base = nodeDefaults.WebSocket!
+
+  it('one class per proxy value, so that sockets with equal options still share their resolved options', () => {
+    expect(withProxy(Base, 'env')).toBe(withProxy(Base))
+    expect(withProxy(Base, 'http://p.corp:3128')).toBe(withProxy(Base, 'http://p.corp:3128'))
+    expect(withProxy(Base, 'http://p.corp:3128')).not.toBe(withProxy(Base, 'env'))
+    expect(withProxy(Base, false)).not.toBe(withProxy(Base, 'env'))
+    expect(withProxy(Base, 'env').prototype).toBeInstanceOf(Base)
+  })
+
+  it('validates the option as checkProxyOption does', () => {
+    expect(() => withProxy(Base, 'ftp://p.corp')).toThrow(new SyntaxError('proxy must use http: or https:, got "ftp:" in "ftp://p.corp/"'))
+    expect(() => withProxy(Base, true)).toThrow(TypeError)
+  })
+})
+
 describe.skipIf(!TINYPROXY)('through a real proxy (tinyproxy on loopback)', () => {
   const tls = useSelfSignedTls()
 
@@ -182,9 +200,10 @@ describe.skipIf(!TINYPROXY)('through a real proxy (tinyproxy on loopback)', () =
 
   const portOf = (url: string): number => Number(new URL(url).port)
 
-  /** A lifeline socket to `url` with the agent the Node adapter will add for `proxy` in `env`. */
+  /** A lifeline socket to `url` with the WebSocket class the Node entry will use for `proxy` in `env`. */
   function connectVia(url: string, env: ProxyEnv, wsOptions: Record<string, unknown> = { ca: tls.cert() }, proxy: unknown = 'env'): Tracked {
-    return connect({ url, heartbeat: false, backoff: { initialDelay: 50, maxDelay: 200, factor: 2, jitter: 'none' }, wsOptions: withProxyAgent(url, wsOptions, proxy, env) })
+    const WebSocket = withProxy(nodeDefaults.WebSocket!, proxy, env)
+    return connect({ url, WebSocket, wsOptions, heartbeat: false, backoff: { initialDelay: 50, maxDelay: 200, factor: 2, jitter: 'none' } })
   }
 
   function errors(tracked: Tracked): string[] {
@@ -277,6 +296,15 @@ describe.skipIf(!TINYPROXY)('through a real proxy (tinyproxy on loopback)', () =
     expect(errors(tracked)[0]).toBe(
       'SOCKET_ERROR: proxy http://***@127.0.0.1:3128/ is configured but the optional dependency https-proxy-agent is not installed (npm install https-proxy-agent)',
     )
+  })
+
+  it('an environment naming a proxy of another kind: an error event naming the variable, redacted, and no retry', async () => {
+    const url = await tls.start()
+    const tracked = connectVia(url, { HTTPS_PROXY: 'socks5://user:pw-s3cret@127.0.0.1:1080' })
+    await tracked.rec.waitFor('giveup', 5_000)
+    expect(errors(tracked)).toEqual([
+      'SOCKET_ERROR: WebSocket constructor threw: HTTPS_PROXY must use http: or https:, got "socks5:" in "socks5://***@127.0.0.1:1080" (a configuration error: check wsOptions; not retried)',
+    ])
   })
 
   it("the user's own agent wins over HTTPS_PROXY: that connection goes direct", async () => {
