@@ -193,9 +193,12 @@ describe.skipIf(!TINYPROXY)('through a real proxy (tinyproxy on loopback)', () =
   const tls = useSelfSignedTls()
 
   afterEach(async () => {
-    await tls.closeAll()
-    await stopAllProxies()
-    await cleanup()
+    try {
+      await tls.closeAll()
+    } finally {
+      await stopAllProxies()
+      await cleanup()
+    }
   })
 
   const portOf = (url: string): number => Number(new URL(url).port)

@@ -36,6 +36,11 @@ export interface Tinyproxy {
 }
 
 const running = new Set<Tinyproxy>()
+const children = new Set<ChildProcess>()
+// a safety net: a test worker that ends (or fails in a hook before stopAllProxies) leaves no proxy behind
+process.once('exit', () => {
+  for (const child of children) child.kill('SIGKILL')
+})
 
 export async function stopAllProxies(): Promise<void> {
   await Promise.all([...running].map((proxy) => proxy.stop()))
@@ -73,7 +78,9 @@ async function startOn(port: number, options: TinyproxyOptions): Promise<Tinypro
   let output = ''
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()))
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  children.add(child)
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  void exited.then(() => children.delete(child))
   let stopped: Promise<void> | undefined
   const proxy: Tinyproxy = {
     port,
