@@ -2,7 +2,7 @@
  * Node behind a proxy: which proxy a connection goes through (`proxy` option, else the environment
  * as curl reads it), and the `http.Agent` that tunnels it there with HTTP CONNECT.
  *
- * Node-only: imported by the Node adapter alone, never by the browser or worker builds. The tunnel
+ * Node-only: imported by the Node entry alone, never by the browser or worker builds. The tunnel
  * itself is `https-proxy-agent`, an optional dependency loaded on the first proxied connection
  * (dynamic import: it is ESM-only, and a process that never uses a proxy never loads it). Proxy
  * URLs appear in messages only through `redactUrl`: credentials in them never reach an event.
