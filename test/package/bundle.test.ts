@@ -80,11 +80,13 @@ describe('no Node-only code for browsers and workers', () => {
   const optional = ['monitor', 'stream', 'promises'].flatMap((entry) => [`${entry}.mjs`, `${entry}.cjs`, `${entry}.prod.mjs`, `${entry}.prod.cjs`])
   const files = ['browser.mjs', 'browser.cjs', 'worker.mjs', 'worker.cjs', 'browser.prod.mjs', 'browser.prod.cjs', 'worker.prod.mjs', 'worker.prod.cjs', 'lifeline.umd.cjs', 'lifeline.umd.min.cjs', 'react.mjs', 'react.cjs', 'tabs.mjs', 'tabs.cjs', 'react.prod.mjs', 'tabs.prod.mjs', ...optional]
 
-  it.each(files)('%s (with its chunks) imports no ws, isomorphic-ws or node: module', (name) => {
+  it.each(files)('%s (with its chunks) imports no ws, isomorphic-ws, https-proxy-agent or node: module', (name) => {
     const all = withChunks(join(DIST, name))
     const source = read(all)
     expect(source).not.toMatch(NODE_IMPORT)
     expect(source).not.toContain('isomorphic-ws')
+    // the Node adapter's proxy support (an optional dependency) stays out of every other build
+    expect(source).not.toContain('https-proxy-agent')
     expect(source).not.toMatch(/["']node:/)
   })
 
