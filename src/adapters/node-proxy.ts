@@ -9,7 +9,7 @@
  */
 import http from 'node:http'
 import { BlockList, isIP } from 'node:net'
-import { redactUrl } from '../runtime/redact.js'
+import { redactUrl } from '../options/url.js'
 import { checkProxyOption, checkProxyUrl } from './proxy-option.js'
 
 export { checkProxyOption, type ProxyOption } from './proxy-option.js'

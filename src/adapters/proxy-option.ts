@@ -2,8 +2,8 @@
  * The `proxy` option (Node only) and its validation: no Node import here, so that the shared option
  * checks can use it in every build. What it does: src/adapters/node-proxy.ts.
  */
-import { describe } from '../options.js'
-import { redactUrl } from '../runtime/redact.js'
+import { describe } from '../options/messages.dev.js'
+import { redactUrl } from '../options/url.js'
 
 /**
  * `'env'`: the proxy the environment names (as curl reads `HTTPS_PROXY`, `http_proxy`,

@@ -94,6 +94,13 @@ export interface SocketOptions {
    */
   wsOptions?: Record<string, unknown>
   /**
+   * Node only (the built-in `ws` WebSocket): the HTTP proxy to connect through (README, "Node behind
+   * a proxy"). `'env'`: the one `HTTPS_PROXY`/`http_proxy`/`ALL_PROXY` names unless `NO_PROXY` lists
+   * the host (curl's rules); an http: or https: URL: always that one; `false`: none. Your own
+   * `wsOptions.agent` wins. Other runtimes ignore it. @default 'env'
+   */
+  proxy?: 'env' | string | false
+  /**
    * More parameter names to redact, on top of the built-in words (token, auth, key, secret, pass,
    * sig, session, bearer, sid, otp, nonce, csrf, hash, private…; see README "Redaction"): a query or
    * path parameter whose name contains one (case-insensitive) shows as `name=***` in `socket.url`,
@@ -139,6 +146,7 @@ export const DEFAULTS = /* @__PURE__ */ Object.freeze({
   idleTimeout: undefined,
   maxLifetime: undefined,
   wsOptions: undefined,
+  proxy: 'env',
   redactParams: /* @__PURE__ */ Object.freeze([]) as readonly string[],
   debug: undefined,
 })

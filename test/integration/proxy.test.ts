@@ -224,6 +224,21 @@ describe.skipIf(!TINYPROXY)('through a real proxy (tinyproxy on loopback)', () =
     expect(errors(tracked)).toEqual([])
   })
 
+  it("createSocket's proxy option: a URL goes through it, false goes direct, a bad value is a TypeError/SyntaxError", async () => {
+    const url = await tls.start()
+    const proxy = await startTinyproxy({ connectPorts: [portOf(url)] })
+    const options = { url, wsOptions: { ca: tls.cert() }, heartbeat: false as const }
+    const through = connect({ ...options, proxy: proxy.url })
+    expect((await through.rec.waitFor('message', 5_000)).args[0]).toBe('hello over TLS')
+    expect(proxy.connects()).toBe(1)
+    const direct = connect({ ...options, proxy: false })
+    expect((await direct.rec.waitFor('message', 5_000)).args[0]).toBe('hello over TLS')
+    expect(proxy.connects()).toBe(1)
+    expect(() => connect({ ...options, proxy: true as never })).toThrow(new TypeError('proxy must be "env", false or an http: or https: URL string, got boolean true'))
+    expect(() => connect({ ...options, proxy: 'socks5://u:secret@h:1' })).toThrow(SyntaxError)
+    expect(() => connect({ ...options, proxy: 'socks5://u:secret@h:1' })).not.toThrow(/secret/)
+  })
+
   it('the same with the proxy stopped fails, naming the proxy: the connection needed it', async () => {
     const url = await tls.start()
     const dead = await refusedPort()
@@ -284,7 +299,7 @@ describe.skipIf(!TINYPROXY)('through a real proxy (tinyproxy on loopback)', () =
     expect(errors(explicit)[0]).toContain('http://***@127.0.0.1')
 
     for (const tracked of [good, bad, explicit]) {
-      const everything = [tracked.rec.dump(), JSON.stringify(tracked.rec.log.map((e) => e.args.map(String))), tracked.socket.url, JSON.stringify(tracked.socket.stats()), JSON.stringify(tracked.socket.history())].join('\n')
+      const everything = [tracked.rec.dump(), JSON.stringify(tracked.rec.log.map((e) => e.args.map(String))), tracked.socket.url, JSON.stringify(tracked.monitor.stats()), JSON.stringify(tracked.monitor.history())].join('\n')
       for (const secret of [user, password, wrongPassword]) expect(everything).not.toContain(secret)
     }
   })
