@@ -125,6 +125,8 @@ export class Inbound {
   private settledOutOfOrder = new Set<number>()
   private chunks: Uint8Array[] = []
   private partialBytes = 0
+  /** The last ACK may have been lost with its connection: send the count again. */
+  private reack = false
 
   constructor(
     /** Unacknowledged bytes this side accepts. */
@@ -177,7 +179,7 @@ export class Inbound {
 
   /** The count to acknowledge now, if it moved since the last ACK. */
   ackDue(): number | undefined {
-    return this.handled > this.acked ? this.handled : undefined
+    return this.handled > this.acked || (this.reack && this.handled > 0) ? this.handled : undefined
   }
 
   /** Half the window is handled and unacknowledged: acknowledge without waiting. */
@@ -192,11 +194,16 @@ export class Inbound {
     this.handledBytes = 0
     for (let i = 0; i < this.handled - count; i++) this.handledBytes += this.sizes[i]!
     this.acked = count
+    this.reack = false
   }
 
-  /** A connection ended: chunks of an unfinished message are dropped (the sender writes it again whole). */
+  /**
+   * A connection ended: chunks of an unfinished message are dropped (the sender writes it again
+   * whole), and the next connection repeats the last ACK, which may not have arrived.
+   */
   cut(): void {
     this.chunks = []
     this.partialBytes = 0
+    this.reack = true
   }
 }
