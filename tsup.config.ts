@@ -1,13 +1,14 @@
 /**
  * dist/ layout:
- *   index|core|testing|browser|worker|react|tabs .mjs + .d.ts   (ESM)
- *   index|core|testing|browser|worker|react|tabs .cjs + .d.cts  (CommonJS)
+ *   index|core|testing|browser|worker|react|tabs|server .mjs + .d.ts   (ESM)
+ *   index|core|testing|browser|worker|react|tabs|server .cjs + .d.cts  (CommonJS)
+ *   server-unsupported .mjs/.cjs: what lifeline-ws/server resolves to outside Node (throws, saying so)
  *   lifeline.umd.cjs, lifeline.umd.min.cjs           (UMD of the browser entry, global `Lifeline`; .cjs as
  *   Vite's library mode names it in a "type": "module" package, so require() in Node loads it)
  * plus shared chunks and a source map for every .mjs/.cjs/.js file.
  *
  * `nanoevents` is bundled: it is ESM-only, so the CommonJS build could not require() it on Node 20.
- * `ws` and `isomorphic-ws` stay external (they are dependencies, reached only from the Node entry);
+ * `ws` and `isomorphic-ws` stay external (they are dependencies, reached only from the Node and server entries);
  * so does `react`, an optional peer dependency imported only by the react entry.
  */
 import { build as esbuild, type BuildOptions } from 'esbuild'
@@ -24,6 +25,9 @@ export default defineConfig({
     worker: 'src/index.worker.ts',
     react: 'src/index.react.ts',
     tabs: 'src/index.tabs.ts',
+    // Node only (the "node" condition); other conditions get the stub that says so
+    server: 'src/index.server.ts',
+    'server-unsupported': 'src/index.server-unsupported.ts',
   },
   format: ['esm', 'cjs'],
   outExtension: ({ format }) => (format === 'cjs' ? { js: '.cjs', dts: '.d.cts' } : { js: '.mjs', dts: '.d.ts' }),

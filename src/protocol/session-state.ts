@@ -36,11 +36,6 @@ export class Outbound {
     return this.acked + this.messages.length - this.head
   }
 
-  /** Messages pushed and not yet written (whole). */
-  get unwritten(): number {
-    return this.last - this.written
-  }
-
   /** Append a message; returns its sequence number. */
   push(message: Message): number {
     this.messages.push(message)
