@@ -205,6 +205,73 @@ describe('delivery', () => {
   })
 })
 
+describe('lifecycle', () => {
+  it('END from the client ends the session at once ("client"); session.close() closes the client with 4410 ("server")', async () => {
+    const s = await serve()
+    const c = client(s.url)
+    await c.connect()
+    const reasons: unknown[] = []
+    s.all[0]!.on('close', (reason) => reasons.push(reason))
+    c.end()
+    await waitFor(() => reasons.length === 1, 2_000, 'the session to end')
+    expect(reasons).toEqual(['client'])
+    expect(s.sessions.size).toBe(0)
+
+    const d = client(s.url)
+    await d.connect()
+    s.all[1]!.close()
+    await waitFor(() => d.closes.length === 1, 2_000, 'the client to be closed')
+    expect(d.closes).toEqual([{ code: 4410, reason: 'session ended by the server' }])
+    expect(s.all[1]!.endReason).toBe('server')
+  })
+
+  it('a resume while the old connection still looks alive takes the session over; the old one gets 4409', async () => {
+    const s = await serve()
+    const first = client(s.url)
+    await first.connect()
+    const second = client(s.url)
+    second.token = first.token
+    expect((await second.connect()).resumed).toBe(true)
+    await waitFor(() => first.closes.length === 1, 2_000, 'the old connection to close')
+    expect(first.closes).toEqual([{ code: 4409, reason: 'session resumed on a newer connection' }])
+    s.all[0]!.send('to the new one')
+    await waitFor(() => second.received.length === 1, 2_000, 'the message on the new connection')
+    expect(s.all).toHaveLength(1)
+  })
+
+  it('a listener that throws or rejects is an "error" event; the message is still acknowledged and nothing crashes', async () => {
+    const s = await serve({ ackDelay: 0 })
+    s.sessions.on('session', (session) => {
+      session.on('message', (data) => {
+        if (data === 'throw') throw new Error('sync boom')
+        return Promise.reject(new Error('async boom'))
+      })
+    })
+    const c = client(s.url)
+    await c.connect()
+    c.send('throw')
+    c.send('reject')
+    await waitFor(() => c.outbound.acked === 2, 2_000, 'both acknowledged')
+    expect(s.errors.map((e) => (e as Error).message)).toEqual(['sync boom', 'async boom'])
+  })
+
+  it('sessions.close() ends every session (1001) and gives the wss back: a lifeline.v1 client is then an ordinary socket', async () => {
+    const s = await serve()
+    const c = client(s.url)
+    await c.connect()
+    s.sessions.close()
+    await waitFor(() => c.closes.length === 1, 2_000, 'the client to be closed')
+    expect(c.closes).toEqual([{ code: 1001, reason: 'server shutting down' }])
+    expect(s.all[0]!.endReason).toBe('shutdown')
+    const plain: WebSocket[] = []
+    s.wss.on('connection', (ws) => plain.push(ws))
+    const ws = new WebSocket(s.url, [SUBPROTOCOL])
+    cleanups.push(() => ws.terminate())
+    await new Promise((resolve) => ws.once('open', resolve))
+    await waitFor(() => plain.length === 1, 2_000, 'the wss to get it as a connection')
+  })
+})
+
 describe('resume window', () => {
   it('passes: the session ends with "expired" and what was never acknowledged; a late resume starts a new session (resumed: false)', async () => {
     const s = await serve({ resumeWindow: 100 })
