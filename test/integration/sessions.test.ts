@@ -136,15 +136,16 @@ describe('delivery', () => {
   })
 
   it('a promise from the message listener delays the ack until it settles', async () => {
-    const s = await serve({ ackDelay: 0 })
+    const s = await serve({ ackDelay: 0, heartbeat: { interval: 20, timeout: 10 } })
     let release!: () => void
     s.sessions.on('session', (session) => session.on('message', () => new Promise<void>((resolve) => (release = resolve))))
     const c = client(s.url)
     await c.connect()
     c.send('slow')
     await waitFor(() => release !== undefined, 2_000, 'the handler to start')
-    // a ping-pong round trip later the ack has still not come
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    // frames on one connection arrive in order: an ACK written on receipt would come before these PINGs
+    const pings = c.pings
+    await waitFor(() => c.pings >= pings + 2, 2_000, 'two heartbeats after the handler started')
     expect(c.outbound.acked).toBe(0)
     release()
     await waitFor(() => c.outbound.acked === 1, 2_000, 'the ack after the handler settled')

@@ -49,6 +49,8 @@ export class SessionClient extends EventEmitter {
   readonly closes: Array<{ code: number; reason: string }> = []
   /** DATA frames received (chunks count one each). */
   dataFrames = 0
+  /** PING frames received. */
+  pings = 0
   private readonly options: Required<SessionClientOptions>
 
   constructor(
@@ -166,6 +168,7 @@ export class SessionClient extends EventEmitter {
         this.pump()
         break
       case 'ping':
+        this.pings++
         if (this.options.pong) ws.send(encodePong())
         break
       case 'drain':
