@@ -2,6 +2,7 @@
  * lifeline-ws/server end to end: a real `ws` server on 127.0.0.1 with attachSessions(), the
  * protocol test client (test/support/session-client.ts), and the fault proxy cutting links.
  */
+import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket, WebSocketServer } from 'ws'
@@ -69,7 +70,13 @@ async function rawSession(url: string, frames: Array<Uint8Array | string>): Prom
   ws.on('error', () => {})
   await new Promise((resolve) => ws.once('open', resolve))
   for (const frame of frames) ws.send(frame)
-  const [code, reason] = await new Promise<[number, Buffer]>((resolve) => ws.once('close', (c, r) => resolve([c, r])))
+  const [code, reason] = await new Promise<[number, Buffer]>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the server did not close the connection within 3 s')), 3_000)
+    ws.once('close', (c, r) => {
+      clearTimeout(timer)
+      resolve([c, r])
+    })
+  })
   return { code, reason: reason.toString() }
 }
 
@@ -102,6 +109,46 @@ describe('negotiation', () => {
     expect(welcome).toMatchObject({ resumed: false, protocol: 'chat.v2', resumeWindow: 120_000, heartbeatInterval: 25_000, heartbeatTimeout: 10_000 })
     expect(s.all[0]!.protocol).toBe('chat.v2')
     expect(s.all[0]!.id).toMatch(/^[\w-]{22}$/)
+  })
+})
+
+describe('where the wss lives', () => {
+  it('sharing an http server ({ server }) and with noServer + handleUpgrade, as on a standalone port', async () => {
+    // two http servers: a ws server given { server, path } refuses upgrades to other paths
+    const listen = async (): Promise<[http.Server, number]> => {
+      const server = http.createServer((_, res) => res.end('http still works'))
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+      cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())))
+      return [server, (server.address() as AddressInfo).port]
+    }
+    const [sharedHttp, sharedPort] = await listen()
+    const [manualHttp, manualPort] = await listen()
+    const shared = new WebSocketServer({ server: sharedHttp, path: '/shared' })
+    const manual = new WebSocketServer({ noServer: true })
+    manualHttp.on('upgrade', (request, socket, head) => {
+      manual.handleUpgrade(request, socket, head, (ws) => manual.emit('connection', ws, request))
+    })
+    for (const [wss, path, port] of [[shared, '/shared', sharedPort], [manual, '/manual', manualPort]] as const) {
+      const sessions = attachSessions(wss, { ackDelay: 1 })
+      const plain: WebSocket[] = []
+      wss.on('connection', (ws) => plain.push(ws))
+      cleanups.push(() => {
+        sessions.close()
+        for (const ws of wss.clients) ws.terminate()
+        wss.close()
+      })
+      const got: unknown[] = []
+      sessions.on('session', (session) => {
+        session.on('message', (data) => void got.push(data))
+        session.send(`hello from ${path}`)
+      })
+      const c = client(`ws://127.0.0.1:${port}${path}`)
+      await c.connect()
+      c.send('hi')
+      await waitFor(() => got.length === 1 && c.received.length === 1, 2_000, `a round trip on ${path}`)
+      expect(c.received).toEqual([`hello from ${path}`])
+      expect(plain).toEqual([])
+    }
   })
 })
 
