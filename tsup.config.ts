@@ -2,6 +2,8 @@
  * dist/ layout:
  *   index|core|testing|browser|worker|react|tabs|monitor|stream|promises .mjs + .d.ts   (ESM, development: full error messages)
  *   index|core|testing|browser|worker|react|tabs|monitor|stream|promises .cjs + .d.cts  (CommonJS, development)
+ *   server .mjs/.cjs (Node only), server-unsupported .mjs/.cjs: what lifeline-ws/server resolves to outside
+ *   Node (throws, saying so)
  *   index|core|browser|worker|react|tabs|monitor|stream|promises .prod.mjs, .prod.cjs   (production: the same checks, short
  *   messages; package.json's "production" export condition picks them, the types are the development ones)
  *   lifeline.umd.cjs, lifeline.umd.min.cjs           (UMD of the browser entry with the optional APIs, production, global
@@ -13,7 +15,7 @@
  * to messages.prod.ts. No file reads process.env, so an ESM file runs in a browser without a bundler.
  *
  * `nanoevents` is bundled: it is ESM-only, so the CommonJS build could not require() it on Node 20.
- * `ws` and `isomorphic-ws` stay external (they are dependencies, reached only from the Node entry);
+ * `ws` and `isomorphic-ws` stay external (they are dependencies, reached only from the Node and server entries);
  * so does `react`, an optional peer dependency imported only by the react entry.
  */
 import { build as esbuild, type BuildOptions, type Plugin } from 'esbuild'
@@ -62,7 +64,14 @@ const BOTH = {
 
 export default defineConfig({
   ...BOTH,
-  entry: { ...RUNTIME_ENTRIES, testing: 'src/index.testing.ts' },
+  entry: {
+    ...RUNTIME_ENTRIES,
+    testing: 'src/index.testing.ts',
+    // Node only (the "node" condition; no production variant: it never ships to browsers); other
+    // conditions get the stub that says so
+    server: 'src/index.server.ts',
+    'server-unsupported': 'src/index.server-unsupported.ts',
+  },
   outExtension: ({ format }) => (format === 'cjs' ? { js: '.cjs', dts: '.d.cts' } : { js: '.mjs', dts: '.d.ts' }),
   dts: true,
   clean: true,

@@ -52,7 +52,14 @@ const BUDGETS: Record<string, number> = {
   'monitor: monitor, added to createSocket': 1_300,
   'stream: messages, added to createSocket': 500,
   'promises: opened, sendAsync, closeOn, added to createSocket': 600,
+  // issue 15: what the client will carry for sessions (measured from src/ until the client imports it):
+  // 2,323 B with every error message
+  'protocol (client side): codec + session state': 2_400,
 }
+
+/** The protocol pieces a client needs for `session: true` (not the server's WELCOME/PING/DRAIN encoders). */
+const CLIENT_PROTOCOL = `export { decodeFrame, decodeText, encodeAck, encodeData, encodeEnd, encodeHello, encodePong, encodeText, CLOSE, SUBPROTOCOL } from './src/protocol/codec.ts'
+export { Inbound, Outbound } from './src/protocol/session-state.ts'`
 
 /** import/export-from/require/dynamic import of ws, isomorphic-ws or a node: builtin. */
 const NODE_IMPORT =
@@ -114,6 +121,35 @@ describe('no Node-only code for browsers and workers', () => {
       for (const ext of ['mjs', 'cjs']) expect(read(withChunks(join(DIST, `${entry}.${ext}`))), `${entry}.${ext}`).not.toMatch(REACT_IMPORT)
     }
     expect(readFileSync(join(DIST, 'lifeline.umd.cjs'), 'utf8')).not.toMatch(REACT_IMPORT)
+  })
+
+  it('no browser, worker or core entry reaches src/server/ (source graph), nor server code (dist)', async () => {
+    for (const entry of ['browser', 'worker', 'core', 'node', 'testing', 'react', 'tabs']) {
+      const result = await build({
+        entryPoints: [join(ROOT, `src/index.${entry}.ts`)],
+        bundle: true,
+        write: false,
+        metafile: true,
+        platform: 'neutral',
+        external: ['ws', 'isomorphic-ws', 'react', 'react-dom', 'node:*'],
+        logLevel: 'silent',
+      })
+      const inputs = Object.keys(result.metafile.inputs)
+      expect(inputs.filter((p) => /(^|\/)src\/server\//.test(p)), entry).toEqual([])
+      expect(inputs.some((p) => /src\/index\.\w+\.ts$/.test(p)), entry).toBe(true)
+    }
+    for (const name of ['browser.mjs', 'browser.cjs', 'worker.mjs', 'worker.cjs', 'core.mjs', 'core.cjs', 'react.mjs', 'tabs.mjs', 'testing.mjs', 'lifeline.umd.cjs']) {
+      expect(read(withChunks(join(DIST, name))), name).not.toMatch(/attachSessions|timingSafeEqual|lifeline-ws\/server/)
+    }
+  })
+
+  it('the check itself finds the server code in the server entry, and the entry imports nothing but crypto', async () => {
+    const source = read(withChunks(join(DIST, 'server.mjs')))
+    expect(source).toMatch(/attachSessions/)
+    const imports = [...source.matchAll(/\bfrom\s*["']([^"'.][^"']*)["']/g)].map((m) => m[1])
+    expect(new Set(imports)).toEqual(new Set(['crypto']))
+    const graph = await build({ entryPoints: [join(ROOT, 'src/index.server.ts')], bundle: true, write: false, metafile: true, platform: 'node', external: ['ws'], logLevel: 'silent' })
+    expect(Object.keys(graph.metafile.inputs).some((p) => p.includes('src/server/'))).toBe(true)
   })
 
   it('nanoevents is bundled (it is ESM-only) in every build', () => {
@@ -186,6 +222,9 @@ describe('size, minified + gzip -9', () => {
     for (const [key, contents] of Object.entries(IMPORTS)) {
       measured[key] = { production: await appSize(contents, 'production'), development: await appSize(contents, 'development') }
     }
+    // not in the package's entries yet: measured from src/
+    const protocol = (await measure({ stdin: { contents: CLIENT_PROTOCOL, resolveDir: ROOT, loader: 'ts' } })).gzip
+    measured['protocol (client side): codec + session state'] = { production: protocol, development: protocol }
     for (const [key, sizes] of Object.entries(measured)) {
       if (!key.endsWith('added to createSocket')) continue
       sizes.production -= measured['browser: createSocket']!.production
@@ -266,6 +305,18 @@ describe('a bundler resolving "lifeline-ws" through the exports map', () => {
   it('a bundler with no platform condition gets the standards-only worker build', async () => {
     const { inputs } = await bundle('app.mjs', { platform: 'neutral' })
     expect(inputs.some((p) => /dist[\\/]worker\.mjs$/.test(p))).toBe(true)
+  })
+
+  it('"lifeline-ws/server": Node gets the server; a browser, worker or neutral bundle gets the stub that says why', async () => {
+    await writeFile(join(app, 'server-app.mjs'), `import { attachSessions } from 'lifeline-ws/server'\nexport const sessions = () => attachSessions({})\n`)
+    const node = await bundle('server-app.mjs', { platform: 'node', external: ['ws'] })
+    expect(node.inputs.some((p) => /dist[\\/]server\.mjs$/.test(p))).toBe(true)
+    for (const options of [{ platform: 'browser' }, { platform: 'neutral', conditions: ['worker'] }, { platform: 'neutral' }] as BuildOptions[]) {
+      const { code, inputs } = await bundle('server-app.mjs', options)
+      expect(inputs.some((p) => /dist[\\/]server-unsupported\.mjs$/.test(p))).toBe(true)
+      expect(code).toContain('lifeline-ws/server runs only in Node')
+      expect(code).not.toMatch(NODE_IMPORT)
+    }
   })
 
   it('esbuild --platform=node gets the Node build, with ws left external', async () => {

@@ -170,4 +170,19 @@ describe('npm pack', () => {
   it('CommonJS: require("lifeline-ws") round-trips a message and exits', async () => {
     expect(await runScript('cjs.cjs', CJS_SCRIPT)).toBe('ok cjs')
   })
+
+  it('lifeline-ws/server: import and require both give attachSessions, which attaches to a ws server and lets go', async () => {
+    const body = `
+const wss = new WebSocketServer({ noServer: true })
+const sessions = attachSessions(wss, { resumeWindow: 1000 })
+if (sessions.size !== 0 || typeof memoryStore !== 'function') throw new Error('server exports missing')
+sessions.close()
+console.log('ok ' + KIND)`
+    await writeFile(join(consumer, 'server.mjs'), `import { attachSessions, memoryStore } from 'lifeline-ws/server'\nimport { WebSocketServer } from 'ws'\nconst KIND = 'esm'\n${body}`)
+    await writeFile(join(consumer, 'server.cjs'), `const { attachSessions, memoryStore } = require('lifeline-ws/server')\nconst { WebSocketServer } = require('ws')\nconst KIND = 'cjs'\n${body}`)
+    for (const [file, kind] of [['server.mjs', 'esm'], ['server.cjs', 'cjs']] as const) {
+      const { stdout } = await run(process.execPath, [file], { cwd: consumer, timeout: 20_000 })
+      expect(stdout.trim()).toBe(`ok ${kind}`)
+    }
+  })
 })

@@ -1,0 +1,11 @@
+/**
+ * lifeline-ws/server (Node only): exactly-once, in-order sessions for `ws` servers, spoken by
+ * lifeline-ws clients that ask for `session: true`. The protocol is in docs/PROTOCOL.md.
+ */
+export { attachSessions } from './server/attach.js'
+export type { DrainOptions, SessionServer, SessionServerEvents } from './server/attach.js'
+export type { HeartbeatOptions, SessionServerOptions } from './server/options.js'
+export type { Session, SessionData, SessionEndReason, SessionEvents } from './server/session.js'
+export { memoryStore } from './server/store.js'
+export type { SessionRecord, SessionStore } from './server/store.js'
+export { SUBPROTOCOL, CLOSE as SESSION_CLOSE } from './protocol/codec.js'

@@ -1,0 +1,368 @@
+/**
+ * One session on the server: its two directions (pure state from src/protocol), the connection it
+ * is on now (if any), heartbeats, coalesced acks, and its end. The hub (attach.ts) creates sessions
+ * and hands them connections after the HELLO.
+ */
+import type { WebSocket } from 'ws'
+import {
+  CLOSE,
+  decodeFrame,
+  decodeText,
+  encodeAck,
+  encodeDrain,
+  encodePing,
+  encodeWelcome,
+  ProtocolError,
+} from '../protocol/codec.js'
+import { Inbound, Outbound, type Message } from '../protocol/session-state.js'
+import type { ResolvedOptions } from './options.js'
+import type { SessionRecord } from './store.js'
+
+/** Why a session ended for good. */
+export type SessionEndReason =
+  /** The client ended it (its close()). */
+  | 'client'
+  /** session.close() */
+  | 'server'
+  /** The resume window passed with no client. */
+  | 'expired'
+  /** More than maxBufferedBytes of sent messages were unacknowledged. */
+  | 'overflow'
+  /** The client broke the protocol (the close code and reason say how). */
+  | 'protocol'
+  /** sessions.close() */
+  | 'shutdown'
+  /** Another server resumed it from the shared store. */
+  | 'moved'
+
+/** What `session.on('message')` hands over: text as a string, binary as a Buffer. */
+export type SessionData = string | Buffer
+
+export interface SessionEvents {
+  /** Each client message, exactly once, in order. Return a promise to be acknowledged only once it settles. */
+  message: (data: SessionData) => unknown
+  /** The session ended for good; `undelivered` are the sent messages the client never acknowledged. */
+  close: (reason: SessionEndReason, undelivered: SessionData[]) => void
+  /** The client came back on a new connection. */
+  resume: () => void
+  /** The connection was lost; the session waits `resumeWindow` ms for the client. */
+  disconnect: () => void
+}
+
+export interface Session {
+  /** Stable across reconnects; 22 base64url characters (128 random bits). */
+  readonly id: string
+  /** The application subprotocol chosen among the client's offers ('' for none). */
+  readonly protocol: string
+  /** A client connection carries the session now. */
+  readonly connected: boolean
+  /** Bytes sent and not yet acknowledged by the client. */
+  readonly bufferedBytes: number
+  /** Set once the session has ended. */
+  readonly endReason: SessionEndReason | undefined
+  on<E extends keyof SessionEvents>(event: E, listener: SessionEvents[E]): () => void
+  /** Buffered while the client is away; delivered exactly once, in order. Throws once the session has ended. */
+  send(data: string | ArrayBuffer | ArrayBufferView): void
+  /** End the session for good (the client is closed with 4410). */
+  close(): void
+}
+
+/** What a session needs from the hub that made it. */
+export interface Hub {
+  readonly options: ResolvedOptions
+  readonly owner: string
+  ended(session: ServerSession, reason: SessionEndReason): void
+  /** The connection was lost: keep the resume state. */
+  away(session: ServerSession): void
+  /** The resume window passed. */
+  expired(session: ServerSession): void
+  error(error: unknown, session: ServerSession): void
+}
+
+/** Frames waiting in the socket beyond this, the session stops writing until they are flushed. */
+const HIGH_WATER = 64 * 1024
+
+/** A close reason is at most 123 bytes. */
+function reasonText(text: string): string {
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text
+}
+
+function toData(message: Message): SessionData {
+  const bytes = Buffer.from(message.payload.buffer, message.payload.byteOffset, message.payload.length)
+  return message.binary ? bytes : bytes.toString('utf8')
+}
+
+export class ServerSession implements Session {
+  readonly out = new Outbound()
+  readonly in: Inbound
+  private ws: WebSocket | undefined
+  private clientWindow = 0
+  private ended: SessionEndReason | undefined
+  private readonly listeners: { [E in keyof SessionEvents]: Set<SessionEvents[E]> } = {
+    message: new Set(),
+    close: new Set(),
+    resume: new Set(),
+    disconnect: new Set(),
+  }
+  private ackTimer: ReturnType<typeof setTimeout> | undefined
+  private expiryTimer: ReturnType<typeof setTimeout> | undefined
+  private heartbeatTimer: ReturnType<typeof setTimeout> | undefined
+  private heard = false
+  private pumpWaiting = false
+
+  constructor(
+    readonly id: string,
+    readonly secret: Buffer,
+    readonly protocol: string,
+    private readonly hub: Hub,
+  ) {
+    this.in = new Inbound(hub.options.maxUnacked, hub.options.maxMessageBytes)
+  }
+
+  get connected(): boolean {
+    return this.ws !== undefined
+  }
+
+  get bufferedBytes(): number {
+    return this.out.bufferedBytes
+  }
+
+  get endReason(): SessionEndReason | undefined {
+    return this.ended
+  }
+
+  on<E extends keyof SessionEvents>(event: E, listener: SessionEvents[E]): () => void {
+    const set = this.listeners[event] as Set<SessionEvents[E]> | undefined
+    if (!set) throw new TypeError(`session.on(): unknown event ${JSON.stringify(event)}; one of "message", "close", "resume", "disconnect"`)
+    if (typeof listener !== 'function') throw new TypeError(`session.on("${event}", listener): listener must be a function, got ${typeof listener}`)
+    set.add(listener)
+    return () => void set.delete(listener)
+  }
+
+  send(data: string | ArrayBuffer | ArrayBufferView): void {
+    if (this.ended) throw new Error(`session.send(): session ${this.id} has ended (${this.ended})`)
+    let message: Message
+    if (typeof data === 'string') message = { payload: Buffer.from(data, 'utf8'), binary: false }
+    else if (data instanceof ArrayBuffer) message = { payload: Buffer.from(new Uint8Array(data)), binary: true }
+    else if (ArrayBuffer.isView(data)) message = { payload: Buffer.from(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)), binary: true }
+    else throw new TypeError(`session.send(data): data must be a string, ArrayBuffer or ArrayBufferView, got ${data === null ? 'null' : typeof data}`)
+    const max = this.hub.options.maxMessageBytes
+    if (message.payload.length > max) throw new RangeError(`session.send(data): ${message.payload.length} bytes is over maxMessageBytes (${max})`)
+    this.out.push(message)
+    if (this.out.bufferedBytes > this.hub.options.maxBufferedBytes) {
+      this.end('overflow', CLOSE.bufferFull, `session ended: over ${this.hub.options.maxBufferedBytes} unacknowledged bytes`)
+      return
+    }
+    this.pump()
+  }
+
+  close(): void {
+    this.end('server', CLOSE.ended, 'session ended by the server')
+  }
+
+  /** A connection said HELLO for this session. A resume point it cannot have throws a ProtocolError. */
+  attach(ws: WebSocket, received: number, window: number, resumed: boolean): void {
+    this.out.resume(received)
+    const previous = this.ws
+    if (previous) {
+      this.detach()
+      previous.close(CLOSE.replaced, 'session resumed on a newer connection')
+    }
+    clearTimeout(this.expiryTimer)
+    this.ws = ws
+    this.clientWindow = window
+    const o = this.hub.options
+    ws.send(
+      encodeWelcome({
+        resumed,
+        received: this.in.received,
+        window: o.maxUnacked,
+        maxMessage: o.maxMessageBytes,
+        heartbeatInterval: o.heartbeatInterval,
+        heartbeatTimeout: o.heartbeatTimeout,
+        resumeWindow: o.resumeWindow,
+        ackDelay: o.ackDelay,
+        token: Buffer.concat([Buffer.from(this.id, 'base64url'), this.secret]),
+        protocol: this.protocol,
+      }),
+    )
+    ws.on('message', (data, isBinary) => this.frame(ws, data as Buffer, isBinary))
+    ws.on('close', () => {
+      if (ws === this.ws) this.lost()
+    })
+    this.sendAck()
+    this.heartbeat(o.heartbeatInterval)
+    this.pump()
+    if (resumed) this.emit('resume')
+  }
+
+  /** Tell the client to move to a new connection within `delay` ms. */
+  drain(delay: number): WebSocket | undefined {
+    this.ws?.send(encodeDrain(delay))
+    return this.ws
+  }
+
+  /** The resume state, for the store. */
+  record(): SessionRecord {
+    const { written, unwritten } = this.out.unacked()
+    return {
+      id: this.id,
+      secret: this.secret,
+      protocol: this.protocol,
+      owner: this.hub.owner,
+      outbound: { acked: this.out.acked, written: this.out.written, messages: [...written, ...unwritten] },
+      inbound: { handled: this.in.handled },
+    }
+  }
+
+  /** A session from a record another server wrote: received = handled, everything before acknowledged. */
+  restore(record: SessionRecord): void {
+    const { acked, written, messages } = record.outbound
+    this.out.acked = acked
+    for (const message of messages) this.out.push(message)
+    this.out.written = written
+    const handled = record.inbound.handled
+    Object.assign(this.in, { received: handled, handled, acked: handled })
+  }
+
+  /** End the session for good; the client's connection (if any) is closed with `code`. */
+  end(reason: SessionEndReason, code: number = CLOSE.ended, text = 'session ended'): void {
+    if (this.ended) return
+    this.ended = reason
+    const ws = this.ws
+    this.detach()
+    clearTimeout(this.expiryTimer)
+    ws?.close(code, reasonText(text))
+    const { written, unwritten } = this.out.unacked()
+    this.hub.ended(this, reason)
+    this.emit('close', reason, [...written, ...unwritten].map(toData))
+  }
+
+  private frame(ws: WebSocket, data: Buffer, isBinary: boolean): void {
+    if (ws !== this.ws) return
+    this.heard = true
+    try {
+      if (!isBinary) throw new ProtocolError(CLOSE.protocol, 'text frame: lifeline.v1 frames are binary')
+      const frame = decodeFrame(data)
+      switch (frame.type) {
+        case 'data': {
+          const message = this.in.receive(frame.binary, frame.more, frame.payload)
+          if (message) this.deliver(message, this.in.received)
+          break
+        }
+        case 'ack':
+          this.out.ack(frame.count)
+          this.pump()
+          break
+        case 'pong':
+          break
+        case 'end':
+          this.end('client', 1000, 'session ended by the client')
+          break
+        default:
+          throw new ProtocolError(CLOSE.protocol, `unexpected ${frame.type} frame from a client in a session`)
+      }
+    } catch (error) {
+      if (error instanceof ProtocolError) this.end('protocol', error.code, error.message)
+      else this.hub.error(error, this)
+    }
+  }
+
+  private deliver(message: Message, seq: number): void {
+    const data = message.binary ? toData(message) : decodeText(message.payload)
+    const pending: PromiseLike<unknown>[] = []
+    for (const listener of this.listeners.message) {
+      try {
+        const result = listener(data)
+        if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') pending.push(result as PromiseLike<unknown>)
+      } catch (error) {
+        this.hub.error(error, this)
+      }
+    }
+    if (pending.length === 0) return this.settle(seq)
+    void Promise.allSettled(pending).then((results) => {
+      for (const r of results) if (r.status === 'rejected') this.hub.error(r.reason, this)
+      this.settle(seq)
+    })
+  }
+
+  private settle(seq: number): void {
+    if (this.ended) return
+    this.in.settle(seq)
+    if (!this.ws) return
+    if (this.in.ackUrgent()) this.sendAck()
+    else this.ackTimer ??= setTimeout(() => this.sendAck(), this.hub.options.ackDelay)
+  }
+
+  private sendAck(): void {
+    clearTimeout(this.ackTimer)
+    this.ackTimer = undefined
+    const count = this.in.ackDue()
+    if (count === undefined || !this.ws) return
+    this.ws.send(encodeAck(count))
+    this.in.acknowledged(count)
+  }
+
+  /** Write DATA frames while the window and the socket's buffer allow. */
+  private pump(): void {
+    const ws = this.ws
+    if (!ws || this.pumpWaiting) return
+    for (;;) {
+      const frame = this.out.nextFrame(this.clientWindow, this.hub.options.chunkSize)
+      if (!frame) return
+      if (ws.bufferedAmount + frame.length < HIGH_WATER) {
+        ws.send(frame)
+        continue
+      }
+      // wait for this one to reach the kernel: heartbeats and acks meanwhile go out between chunks
+      this.pumpWaiting = true
+      ws.send(frame, () => {
+        this.pumpWaiting = false
+        if (ws === this.ws) this.pump()
+      })
+      return
+    }
+  }
+
+  /** PING every interval; a connection silent for `timeout` after one is dropped. */
+  private heartbeat(delay: number): void {
+    const ws = this.ws!
+    const { heartbeatInterval, heartbeatTimeout } = this.hub.options
+    this.heartbeatTimer = setTimeout(() => {
+      this.heard = false
+      ws.send(encodePing())
+      this.heartbeatTimer = setTimeout(() => {
+        if (this.heard) this.heartbeat(heartbeatInterval - heartbeatTimeout)
+        else ws.terminate()
+      }, heartbeatTimeout)
+    }, delay)
+  }
+
+  /** The connection is gone; wait for the client to resume. */
+  private lost(): void {
+    this.detach()
+    if (this.ended) return
+    this.hub.away(this)
+    this.expiryTimer = setTimeout(() => this.hub.expired(this), this.hub.options.resumeWindow)
+    this.emit('disconnect')
+  }
+
+  private detach(): void {
+    clearTimeout(this.heartbeatTimer)
+    clearTimeout(this.ackTimer)
+    this.ackTimer = undefined
+    this.ws = undefined
+    this.pumpWaiting = false
+    this.in.cut()
+  }
+
+  private emit<E extends keyof SessionEvents>(event: E, ...args: Parameters<SessionEvents[E]>): void {
+    for (const listener of [...this.listeners[event]]) {
+      try {
+        ;(listener as (...a: unknown[]) => unknown)(...args)
+      } catch (error) {
+        this.hub.error(error, this)
+      }
+    }
+  }
+}
