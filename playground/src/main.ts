@@ -32,6 +32,8 @@ let outCount = 0
 let inCount = 0
 let dropCount = 0
 let bursts = 0
+/** The socket's last 'error' event, with when it came (stats() keeps only its message). */
+let lastError: { code: string; message: string; at: number } | undefined
 /** When the current retry fires (for the header's countdown). */
 let retryDue: { at: number; attempt: number } | undefined
 
@@ -158,6 +160,7 @@ function startSocket(policy: Valid, why: string): void {
   }
   timeline.note(socket ? `new socket: ${why}` : 'socket created', at)
   retryDue = undefined
+  lastError = undefined
   queuedRows.clear()
   let next: LifelineSocket
   try {
@@ -202,7 +205,10 @@ function startSocket(policy: Valid, why: string): void {
     s.on('close', ({ code, reason, wasClean }) => {
       system(`close ${code}${reason ? ` '${reason}'` : ''}${wasClean ? ' (clean)' : ''}`)
     }),
-    s.on('error', (error) => system(`error ${error.code}: ${error.message}`, 'error', 'closed')),
+    s.on('error', (error) => {
+      lastError = { code: error.code, message: error.message, at: Date.now() }
+      system(`error ${error.code}: ${error.message}`, 'error', 'closed')
+    }),
     s.on('reconnecting', ({ attempt, delay }) => {
       const when = Date.now()
       timeline.retry(attempt, delay, when)
@@ -225,6 +231,18 @@ function startSocket(policy: Valid, why: string): void {
   ]
   showState()
   refreshPolicyStatus()
+}
+
+/** A short line under the header about what the last button did (role=status: read out too). */
+let noteTimer = 0
+function note(text: string, kind: 'info' | 'warn' = 'info'): void {
+  const line = $('action-note')
+  line.textContent = text
+  line.dataset.kind = kind
+  line.hidden = false
+  clearTimeout(noteTimer)
+  noteTimer = window.setTimeout(() => (line.hidden = true), 6000)
+  if (kind === 'warn') system(text, 'error')
 }
 
 function showState(): void {
@@ -283,8 +301,18 @@ const STAT_FIELDS: Array<[key: string, label: string, value: (s: Stats) => [stri
   ],
   [
     'lastClose',
-    'last close · last error',
-    (s) => [s.lastClose ? String(s.lastClose.code) : '–', `${s.lastClose ? s.lastClose.reason || (s.lastClose.wasClean ? 'clean' : 'not clean') : ''}${s.lastError ? ` · ${s.lastError}` : ''}`],
+    'last close',
+    (s) => [
+      s.lastClose ? String(s.lastClose.code) : '–',
+      s.lastClose ? `${s.lastClose.reason || (s.lastClose.wasClean ? 'clean' : 'not clean')} · ${clock(s.lastClose.at).slice(0, 8)}` : '',
+    ],
+    true,
+  ],
+  [
+    // its own cell, with its own time: an error and a close are often unrelated events
+    'lastError',
+    'last error',
+    (s) => [lastError?.code ?? (s.lastError ? 'error' : '–'), lastError ? `${lastError.message} · ${clock(lastError.at).slice(0, 8)}` : (s.lastError ?? '')],
     true,
   ],
 ]
@@ -594,9 +622,12 @@ function herd(dim: boolean): void {
   $('herd').dataset.pending = 'true'
   herdTimer = window.setTimeout(() => {
     if (!lastValid) return
-    const clients = Math.round(Math.min(100_000, Math.max(1, Number($<HTMLInputElement>('herd-clients').value) || 1)))
-    const outage = Math.min(300_000, Math.max(0, Number($<HTMLInputElement>('herd-outage').value) || 0) * 1000)
-    const noticeWithin = Math.min(60_000, Math.max(0, Number($<HTMLInputElement>('herd-notice').value) || 0))
+    const inputs = readHerdInputs()
+    if (!inputs) {
+      delete $('herd').dataset.pending
+      return
+    }
+    const { clients, outage, noticeWithin } = inputs
     const key = JSON.stringify([lastValid.options, clients, outage, noticeWithin])
     if (key === herdKey) {
       // same question (e.g. the editor just became invalid): redraw, dimmed or not
@@ -635,10 +666,74 @@ function herd(dim: boolean): void {
     }
     herdBusy = true
     herdPending = { outage, clients, dim }
-    $('herd-summary').textContent = clients > 20_000 ? `simulating ${count(clients)} clients…` : $('herd-summary').textContent
     const request: HerdRequest = { id: ++herdId, options: lastValid.options, clients, outage, noticeWithin }
     worker.postMessage(request)
+    showHerdProgress(request.id, clients, outage)
   }, 120)
+}
+
+/**
+ * The herd inputs, or null after saying which one is out of range (nothing is clamped silently:
+ * −5 clients is an error, not 1 client).
+ */
+function readHerdInputs(): { clients: number; outage: number; noticeWithin: number } | null {
+  const fields: Array<[id: string, name: string, min: number, max: number, integer: boolean]> = [
+    ['herd-clients', 'clients', 1, 100_000, true],
+    ['herd-outage', 'down (s)', 0, 300, false],
+    ['herd-notice', 'notice (ms)', 0, 60_000, false],
+  ]
+  const values: number[] = []
+  let problem = ''
+  for (const [id, name, min, max, integer] of fields) {
+    const input = $<HTMLInputElement>(id)
+    const value = input.value.trim() === '' ? Number.NaN : Number(input.value)
+    const ok = Number.isFinite(value) && value >= min && value <= max && (!integer || Number.isInteger(value))
+    input.toggleAttribute('aria-invalid', !ok)
+    if (!ok && !problem) problem = `${name} must be ${integer ? 'a whole number' : 'a number'} from ${count(min)} to ${count(max)}, got ${input.value.trim() === '' ? 'nothing' : JSON.stringify(input.value)}`
+    values.push(value)
+  }
+  const summary = $('herd-summary')
+  if (problem) {
+    summary.textContent = problem
+    summary.dataset.kind = 'invalid'
+    return null
+  }
+  delete summary.dataset.kind
+  return { clients: values[0]!, outage: values[1]! * 1000, noticeWithin: values[2]! }
+}
+
+/** A long simulation shows its elapsed time and a Cancel button (the worker cannot report a fraction done). */
+let herdProgressTimer = 0
+function showHerdProgress(id: number, clients: number, outage: number): void {
+  clearInterval(herdProgressTimer)
+  const started = performance.now()
+  const progress = $('herd-progress')
+  const render = (): void => {
+    if (id !== herdId || !herdBusy) {
+      clearInterval(herdProgressTimer)
+      progress.hidden = true
+      return
+    }
+    const elapsed = performance.now() - started
+    // small runs finish before anyone could read this
+    if (elapsed < 400) return
+    progress.hidden = false
+    $('herd-progress-text').textContent = `simulating ${count(clients)} clients through a ${ms(outage)} outage… ${(elapsed / 1000).toFixed(1)} s`
+  }
+  herdProgressTimer = window.setInterval(render, 100)
+}
+
+function cancelHerd(): void {
+  if (!herdBusy || !worker) return
+  worker.terminate()
+  worker = undefined
+  herdBusy = false
+  // the same question asked again runs again
+  herdKey = ''
+  clearInterval(herdProgressTimer)
+  $('herd-progress').hidden = true
+  delete $('herd').dataset.pending
+  $('herd-summary').textContent = 'simulation cancelled: change an input to run it again'
 }
 function drawHerdNow(dim = false): void {
   if (!lastHerd) return
@@ -673,6 +768,7 @@ function wirePolicy(): void {
   })
   applyButton.addEventListener('click', apply)
   for (const id of ['herd-clients', 'herd-outage', 'herd-notice']) $(id).addEventListener('input', () => herd(!current?.ok))
+  $('herd-cancel').addEventListener('click', cancelHerd)
 }
 
 function apply(): void {
@@ -691,8 +787,19 @@ function apply(): void {
 async function main(): Promise<void> {
   wireFaults()
   wirePolicy()
-  $('do-reconnect').addEventListener('click', () => socket?.reconnect())
-  $('do-close').addEventListener('click', () => socket?.close(1000, 'user'))
+  $('do-reconnect').addEventListener('click', () => {
+    if (!socket) return
+    const before = socket.state
+    socket.reconnect()
+    // reconnect() on a closed socket does nothing (close() is final): say so instead of staying silent
+    if (before === 'closed') note('reconnect() does nothing after close(): a closed socket never reconnects. “New socket” starts a new one.', 'warn')
+    else if (before === 'idle') note('reconnect() from idle does nothing: connect() starts an idle socket.', 'warn')
+    else note(`reconnect(): ${before} → a fresh attempt now, no backoff wait`)
+  })
+  $('do-close').addEventListener('click', () => {
+    if (socket?.state === 'closed') note('close(): the socket is already closed', 'warn')
+    socket?.close(1000, 'user')
+  })
   $('do-new').addEventListener('click', () => applied && startSocket(applied, 'new socket'))
   $('send-form').addEventListener('submit', (event) => {
     event.preventDefault()
