@@ -8,6 +8,7 @@ import { monitor, type SocketMonitor } from 'lifeline-ws/monitor'
 import * as api from './api.js'
 import { bytes, clock, count, ms } from './canvas.js'
 import { drawHerd, drawSchedule, herdSummary, schedule, scheduleSummary } from './charts.js'
+import { FramesInspector, toHex } from './frames.js'
 import type { HerdRequest, HerdResponse } from './herd.worker.js'
 import { checkPolicy, format, PLAYGROUND_POLICY, PRESETS, type Checked } from './policy.js'
 import { Timeline } from './timeline.js'
@@ -38,6 +39,11 @@ let lastError: { code: string; message: string; at: number } | undefined
 let retryDue: { at: number; attempt: number } | undefined
 
 const timeline = new Timeline($<HTMLCanvasElement>('timeline'))
+const frames = new FramesInspector($('frames'))
+/** send() calls the socket accepted and refused (the delivery panel's first numbers). */
+const delivery = { accepted: 0, refused: 0, serverAtStart: 0 }
+/** The control server's last state (for the delivery panel's server side). */
+let serverState: api.ControlState | undefined
 const root = document.documentElement
 
 // ── the accessible event list (the timeline as text; tests read it too) ───────────────────────────
@@ -117,6 +123,11 @@ function send(text: string): void {
   const ok = socket.send(text)
   const { drops } = sending
   sending = undefined
+  if (ok) {
+    delivery.accepted++
+    const size = new TextEncoder().encode(text).length
+    frames.add({ at: Date.now(), side: 'page', dir: 'out', kind: 'text', size, text, note: wasOpen ? 'send() while open: written now' : 'send() while not open: queued, written on open' })
+  } else delivery.refused++
   if (!ok) {
     // refused at once ('overflow' with overflow 'reject', 'closed'): the last drop is this message
     row('out', n, text, `refused: ${drops.pop() ?? 'dropped'}`, 'dropped')
@@ -145,8 +156,15 @@ function dropQueued(text: string, reason: string): void {
 
 // ── the socket ───────────────────────────────────────────────────────────────────────────────────
 function onDebug(_line: string, fields: Record<string, unknown>): void {
-  if (fields.kind === 'effect' && fields.type === 'ping') timeline.mark('ping')
-  else if (fields.kind === 'transition' && fields.type === 'pong') timeline.mark('pong')
+  const heartbeat = applied?.policy.heartbeat
+  const message = heartbeat && typeof heartbeat === 'object' && 'message' in heartbeat ? String(heartbeat.message ?? '') : ''
+  if (fields.kind === 'effect' && fields.type === 'ping') {
+    timeline.mark('ping')
+    frames.add({ at: Date.now(), side: 'page', dir: 'out', kind: 'ping', size: message.length, text: message, note: 'the heartbeat (message mode: a text frame, since a browser cannot send ping frames)' })
+  } else if (fields.kind === 'transition' && fields.type === 'pong') {
+    timeline.mark('pong')
+    frames.add({ at: Date.now(), side: 'page', dir: 'in', kind: 'pong', size: 0, text: '', note: 'the heartbeat answer, taken by the SDK (not a message event)' })
+  }
 }
 
 function startSocket(policy: Valid, why: string): void {
@@ -161,6 +179,9 @@ function startSocket(policy: Valid, why: string): void {
   timeline.note(socket ? `new socket: ${why}` : 'socket created', at)
   retryDue = undefined
   lastError = undefined
+  delivery.accepted = 0
+  delivery.refused = 0
+  delivery.serverAtStart = serverState?.app.received ?? 0
   queuedRows.clear()
   let next: LifelineSocket
   try {
@@ -197,16 +218,20 @@ function startSocket(policy: Valid, why: string): void {
       system(`open${protocol ? ` (${protocol})` : ''}${flushed ? `: ${flushed} queued message${flushed === 1 ? '' : 's'} flushed in order` : ''}`, '', 'open')
     }),
     s.on('message', (data) => {
+      if (typeof data === 'string') frames.add({ at: Date.now(), side: 'page', dir: 'in', kind: 'text', size: new TextEncoder().encode(data).length, text: data })
+      else frames.add({ at: Date.now(), side: 'page', dir: 'in', kind: 'binary', text: '', ...toHex(data) })
       const n = ++inCount
       const text = typeof data === 'string' ? data : `[binary ${(data as ArrayBuffer).byteLength ?? '?'} B]`
       row('in', n, text, 'received')
       timeline.mark('received')
     }),
     s.on('close', ({ code, reason, wasClean }) => {
+      frames.add({ at: Date.now(), side: 'page', dir: 'in', kind: 'close', code, size: new TextEncoder().encode(reason).length, text: reason, note: wasClean ? 'clean: close frames exchanged' : 'not clean: no close frame (the connection just ended)' })
       system(`close ${code}${reason ? ` '${reason}'` : ''}${wasClean ? ' (clean)' : ''}`)
     }),
     s.on('error', (error) => {
       lastError = { code: error.code, message: error.message, at: Date.now() }
+      frames.add({ at: lastError.at, side: 'page', dir: '', kind: 'error', code: error.code, size: 0, text: error.message })
       system(`error ${error.code}: ${error.message}`, 'error', 'closed')
     }),
     s.on('reconnecting', ({ attempt, delay }) => {
@@ -276,6 +301,7 @@ function tick(): void {
   $('state-detail').textContent = detail
   renderStats(stats)
   renderHistory(watch.history())
+  renderDelivery(stats)
   updateCounts()
   updateCountdowns()
 }
@@ -536,6 +562,8 @@ function updateCountdowns(): void {
 }
 
 function showServer(state: api.ControlState): void {
+  serverState = state
+  renderConnections(state)
   const line = $('server-line')
   const app = state.app.listening ? `server up, ${state.app.connections} conn.` : 'server DOWN'
   const link = state.proxy.mode === 'silence' ? 'link SILENT' : state.proxy.mode === 'slow' ? 'link slow' : 'link ok'
@@ -549,6 +577,91 @@ function showServer(state: api.ControlState): void {
   setPressed('f-feed', state.tick !== null)
   if (state.slow === null && open.slow) endWindow('slow')
 }
+// ── server connections ───────────────────────────────────────────────────────────────────────────
+function renderConnections(state: api.ControlState): void {
+  const tbody = $<HTMLTableElement>('connections').tBodies[0]!
+  const now = state.now
+  const rows = state.app.list.map((c) => {
+    const tr = document.createElement('tr')
+    const quiet = now - c.lastSeen
+    // quiet for longer than the page's heartbeat allows: the page has already given up on it
+    const heartbeat = applied?.policy.heartbeat
+    const limit = heartbeat && typeof heartbeat === 'object' && 'interval' in heartbeat ? Number(heartbeat.interval) + Number(heartbeat.timeout ?? 0) : 10_000
+    const stale = quiet > limit
+    if (stale) tr.className = 'stale'
+    tr.dataset.id = String(c.id)
+    tr.dataset.quiet = String(quiet)
+    const cells = [String(c.id), ms(now - c.openedAt), `${ms(quiet)} ago${stale ? ' · half-open?' : ''}`, `${c.in}/${c.out}`]
+    for (const text of cells) tr.append(Object.assign(document.createElement('td'), { textContent: text }))
+    const td = document.createElement('td')
+    const drop = Object.assign(document.createElement('button'), { type: 'button', className: 'small', textContent: 'Drop' })
+    drop.title = 'The server drops this TCP connection (no close frame)'
+    drop.addEventListener('click', () => void control('terminate', { id: c.id }))
+    td.append(drop)
+    tr.append(td)
+    if (stale) tr.title = `Nothing from this connection for ${ms(quiet)}: longer than the page's heartbeat interval + timeout (${ms(limit)}). The page has moved on; the server still holds the socket until its own timeout or heartbeat ends it.`
+    return tr
+  })
+  tbody.replaceChildren(...(rows.length ? rows : [Object.assign(document.createElement('tr'), { className: 'empty', innerHTML: '<td colspan="5">no open connections</td>' })]))
+  const stale = rows.filter((r) => r.className === 'stale').length
+  $('server-summary').textContent = `${state.app.list.length} open${stale ? ` · ${stale} silent (half-open?)` : ''}`
+}
+
+// ── delivery accounting ──────────────────────────────────────────────────────────────────────────
+const DELIVERY_FIELDS: Array<[key: string, label: string, title: string]> = [
+  ['accepted', 'send() accepted', 'send() returned true: written now or queued'],
+  ['refused', 'send() refused', 'send() returned false: dropped at once (a full queue with overflow reject, or a closed socket)'],
+  ['written', 'written to the wire', 'stats().messagesOut: every message the socket wrote, heartbeat pings included'],
+  ['queued', 'queued now', 'stats().queued'],
+  ['dropped', 'dropped', 'stats().dropped, by reason'],
+  ['server', 'received by the server', 'text messages the app server received since this socket was created (every connection, heartbeat pings not counted)'],
+]
+const CONFIRM_FIELDS = ['confirmed', 'unconfirmed', 'resent', 'reported', 'acked', 'pending']
+function renderDelivery(stats: Stats): void {
+  const dropped = Object.entries(stats.dropped)
+  const droppedTotal = dropped.reduce((sum, [, n]) => sum + n, 0)
+  const values: Record<string, [string, string?]> = {
+    accepted: [count(delivery.accepted)],
+    refused: [count(delivery.refused)],
+    written: [count(stats.messagesOut)],
+    queued: [count(stats.queued)],
+    dropped: [count(droppedTotal), dropped.filter(([, n]) => n > 0).map(([reason, n]) => `${reason} ${n}`).join(' · ')],
+    server: serverState ? [count(serverState.app.received - delivery.serverAtStart)] : ['–', 'no control server'],
+  }
+  fillStats($('delivery'), DELIVERY_FIELDS.map(([key, label, title]) => [key, label, title, values[key]!]))
+  // the spot for delivery confirmation: shown when stats() carries such fields
+  const extra = stats as unknown as Record<string, unknown>
+  const found = CONFIRM_FIELDS.filter((key) => Object.hasOwn(extra, key))
+  $('delivery-confirm').hidden = found.length === 0
+  $('delivery-note').hidden = found.length > 0
+  if (found.length) {
+    fillStats(
+      $('delivery-confirm-stats'),
+      found.map((key) => {
+        const value = extra[key]
+        const text = typeof value === 'number' ? count(value) : JSON.stringify(value)
+        return [key, key, `stats().${key}`, [text]]
+      }),
+    )
+  }
+}
+function fillStats(dl: HTMLElement, fields: Array<[key: string, label: string, title: string, value: [string, string?]]>): void {
+  for (const [key, label, title, [main, small]] of fields) {
+    let dd = dl.querySelector<HTMLElement>(`dd[data-stat="${key}"]`)
+    if (!dd) {
+      const div = document.createElement('div')
+      div.title = title
+      const dt = Object.assign(document.createElement('dt'), { textContent: label })
+      dd = document.createElement('dd')
+      dd.dataset.stat = key
+      div.append(dt, dd)
+      dl.append(div)
+    }
+    const html = `${escapeHtml(main)}${small ? ` <small>${escapeHtml(small)}</small>` : ''}`
+    if (dd.innerHTML !== html) dd.innerHTML = html
+  }
+}
+
 function showServerError(message: string): void {
   const line = $('server-line')
   line.replaceChildren(Object.assign(document.createElement('span'), { className: 'error', textContent: message }))
@@ -855,6 +968,24 @@ async function main(): Promise<void> {
     }
     void poll()
     window.setInterval(poll, 1000)
+    // what the app server saw on the wire, for the frames inspector
+    let after = 0
+    let polling = false
+    const pollFrames = async (): Promise<void> => {
+      if (polling) return
+      polling = true
+      try {
+        for (const f of await api.getFrames(after)) {
+          after = f.seq
+          frames.add({ at: f.at, side: 'server', dir: f.dir, kind: f.kind, size: f.size, text: f.text, hex: f.hex, truncated: f.truncated, code: f.code, note: f.note, conn: f.conn })
+        }
+      } catch {
+        // the state poll reports a missing control server
+      } finally {
+        polling = false
+      }
+    }
+    window.setInterval(pollFrames, 500)
   }
   let resizeFrame = 0
   new ResizeObserver(() => {
