@@ -11,6 +11,7 @@ import { drawHerd, drawSchedule, herdSummary, schedule, scheduleSummary } from '
 import { FramesInspector, toHex } from './frames.js'
 import type { HerdRequest, HerdResponse } from './herd.worker.js'
 import { checkPolicy, format, PLAYGROUND_POLICY, PRESETS, type Checked } from './policy.js'
+import { asCreateSocket, parseSession, policyFromHash, urlWithPolicy, type Session } from './share.js'
 import { Timeline } from './timeline.js'
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
@@ -888,6 +889,8 @@ function apply(): void {
   validate()
   if (!current?.ok) return
   startSocket(current, 'policy applied')
+  // the URL carries the applied policy: a reload or a shared link runs the same one
+  history.replaceState(null, '', urlWithPolicy(location.href, editor.value))
   try {
     // the next visit starts with the policy last applied
     localStorage.setItem('lifeline-playground-policy', editor.value)
@@ -896,10 +899,92 @@ function apply(): void {
   }
 }
 
+// ── share and reproduce ──────────────────────────────────────────────────────────────────────────
+function shareStatus(text: string): void {
+  $('share-status').textContent = text
+}
+
+async function copy(text: string, what: string): Promise<void> {
+  try {
+    await navigator.clipboard.writeText(text)
+    shareStatus(`${what} copied to the clipboard`)
+  } catch {
+    shareStatus(`${what} is below (the clipboard is not available here)`)
+  }
+}
+
+function exportSession(): Session {
+  return {
+    format: 'lifeline-ws-playground-session',
+    version: 1,
+    exportedAt: new Date().toISOString(),
+    policyText: editor.value,
+    options: applied ? { ...applied.options } : null,
+    stats: watch?.stats() ?? null,
+    history: watch?.history() ?? [],
+    events: Array.from(transitionList.querySelectorAll<HTMLElement>('li'), (li) => ({ ...li.dataset }) as Record<string, string>),
+    frames: [...frames.all()],
+  }
+}
+
+function importSession(session: Session): void {
+  editor.value = session.policyText
+  validate()
+  frames.load(session.frames)
+  const pre = $('code-out')
+  pre.textContent = `history() at export (${session.exportedAt}):\n${JSON.stringify(session.history, null, 2)}`
+  shareStatus(
+    `Imported the session of ${session.exportedAt}: ${session.history.length} disconnects (below), ${session.events.length} events, ${session.frames.length} frames (in the inspector), its policy in the editor (Apply runs it).`,
+  )
+  for (const event of session.events) {
+    const li = document.createElement('li')
+    li.textContent = `imported ${event.at ? clock(Number(event.at)) : ''}  ${event.kind ?? ''} ${event.from ?? ''}${event.to ? ` → ${event.to}` : ''} ${event.reason ?? event.fault ?? ''}`
+    li.className = 'imported'
+    transitionList.append(li)
+  }
+}
+
+function wireShare(): void {
+  $('copy-link').addEventListener('click', () => {
+    const link = urlWithPolicy(location.href, editor.value)
+    $('code-out').textContent = link
+    void copy(link, 'A link with this policy')
+  })
+  $('copy-code').addEventListener('click', () => {
+    const checked = checkPolicy(editor.value, wsUrl)
+    if (!checked.ok) {
+      shareStatus(`Fix the policy first: ${checked.message}`)
+      return
+    }
+    const code = asCreateSocket(JSON.parse(editor.value) as Record<string, unknown>, wsUrl)
+    $('code-out').textContent = code
+    void copy(code, 'createSocket({...})')
+  })
+  $('export-session').addEventListener('click', () => {
+    const blob = new Blob([JSON.stringify(exportSession(), null, 2)], { type: 'application/json' })
+    const a = Object.assign(document.createElement('a'), { href: URL.createObjectURL(blob), download: `lifeline-session-${new Date().toISOString().replace(/[:.]/g, '-')}.json` })
+    a.click()
+    setTimeout(() => URL.revokeObjectURL(a.href), 10_000)
+    shareStatus('Session exported: policy, stats, history, events and frames')
+  })
+  $<HTMLInputElement>('import-session').addEventListener('change', async (event) => {
+    const input = event.target as HTMLInputElement
+    const file = input.files?.[0]
+    input.value = ''
+    if (!file) return
+    try {
+      importSession(parseSession(await file.text()))
+    } catch (error) {
+      shareStatus(`Could not import ${file.name}: ${(error as Error).message}`)
+    }
+  })
+}
+
 // ── startup ──────────────────────────────────────────────────────────────────────────────────────
 async function main(): Promise<void> {
   wireFaults()
   wirePolicy()
+  wireShare()
   $('do-reconnect').addEventListener('click', () => {
     if (!socket) return
     const before = socket.state
@@ -946,8 +1031,24 @@ async function main(): Promise<void> {
   } catch {
     // no storage: start from the default
   }
-  editor.value = saved ?? format(PLAYGROUND_POLICY)
+  // a shared link's policy first, then the last one applied here, then the default
+  const shared = policyFromHash(location.hash)
+  editor.value = shared ?? saved ?? format(PLAYGROUND_POLICY)
+  if (shared) {
+    try {
+      editor.value = format(JSON.parse(shared) as Record<string, unknown>)
+    } catch {
+      // not JSON: shown as it came, with the parser's message
+    }
+  }
   validate()
+  if (shared && !current?.ok) {
+    // a broken shared policy: say what is wrong, and run the default meanwhile
+    const problem = current && !current.ok ? current.message : ''
+    shareStatus(`The policy in the link is not valid (${problem}); the default runs instead.`)
+    editor.value = format(PLAYGROUND_POLICY)
+    validate()
+  }
   if (!current?.ok) {
     // a stored policy that this version of the SDK no longer accepts: fall back to the default
     editor.value = format(PLAYGROUND_POLICY)
