@@ -11,6 +11,7 @@ import { drawHerd, drawSchedule, herdSummary, schedule, scheduleSummary } from '
 import { FramesInspector, toHex } from './frames.js'
 import type { HerdRequest, HerdResponse } from './herd.worker.js'
 import { checkPolicy, format, PLAYGROUND_POLICY, PRESETS, type Checked } from './policy.js'
+import { SCENARIOS, type Check, type Scenario, type ScenarioContext } from './scenarios.js'
 import { asCreateSocket, parseSession, policyFromHash, urlWithPolicy, type Session } from './share.js'
 import { Timeline } from './timeline.js'
 
@@ -980,11 +981,81 @@ function wireShare(): void {
   })
 }
 
+// ── scenarios ────────────────────────────────────────────────────────────────────────────────────
+let scenarioRunning = false
+const scenarioContext: ScenarioContext = {
+  click: (id) => $(id).click(),
+  setValue: (id, value) => {
+    const input = $<HTMLInputElement>(id)
+    if (typeof value === 'boolean') input.checked = value
+    else input.value = value
+  },
+  state: () => socket?.state ?? 'idle',
+  history: () => watch?.history() ?? [],
+  policy: () => applied!.policy,
+  quietTimes: () => (serverState ? serverState.app.list.map((c) => Date.now() - c.lastSeen) : []),
+  waitFor: (ready, timeout, what) =>
+    new Promise((resolve, reject) => {
+      const started = Date.now()
+      const poll = window.setInterval(() => {
+        if (ready()) {
+          clearInterval(poll)
+          resolve()
+        } else if (Date.now() - started > timeout) {
+          clearInterval(poll)
+          reject(new Error(`${what}: not within ${ms(timeout)}`))
+        }
+      }, 25)
+    }),
+  pause: (time) => new Promise((resolve) => setTimeout(resolve, time)),
+  log: (text) => system(`scenario: ${text}`, 'is-fault'),
+}
+
+async function runScenario(scenario: Scenario): Promise<void> {
+  if (scenarioRunning || !socket || !applied) return
+  scenarioRunning = true
+  $('scenario-buttons').querySelectorAll('button').forEach((b) => (b.disabled = true))
+  const li = document.createElement('li')
+  li.dataset.scenario = scenario.id
+  li.dataset.result = 'running'
+  const verdict = Object.assign(document.createElement('span'), { className: 'verdict', textContent: 'running' })
+  const title = Object.assign(document.createElement('span'), { textContent: `${scenario.name}: ${scenario.description}` })
+  const list = Object.assign(document.createElement('pre'), { className: 'checks' })
+  li.append(verdict, title, list)
+  $('scenario-results').prepend(li)
+  const at = Date.now()
+  listEvent(`scenario: ${scenario.name}`, { kind: 'scenario', scenario: scenario.id, at })
+  timeline.note(`scenario: ${scenario.name}`, at)
+  let checks: Check[]
+  try {
+    checks = await scenario.run(scenarioContext)
+  } catch (error) {
+    checks = [{ ok: false, text: (error as Error).message }]
+  }
+  const pass = checks.length > 0 && checks.every((c) => c.ok)
+  li.dataset.result = pass ? 'pass' : 'fail'
+  verdict.textContent = pass ? 'PASS' : 'FAIL'
+  list.textContent = checks.map((c) => `${c.ok ? '✓' : '✗'} ${c.text}`).join('\n')
+  system(`scenario ${scenario.name}: ${pass ? 'pass' : 'FAIL'}`, pass ? '' : 'error')
+  scenarioRunning = false
+  $('scenario-buttons').querySelectorAll('button').forEach((b) => (b.disabled = !hasApi))
+}
+
+function wireScenarios(): void {
+  const box = $('scenario-buttons')
+  for (const scenario of SCENARIOS) {
+    const button = Object.assign(document.createElement('button'), { type: 'button', id: `scenario-${scenario.id}`, textContent: scenario.name, title: scenario.description })
+    button.addEventListener('click', () => void runScenario(scenario))
+    box.append(button)
+  }
+}
+
 // ── startup ──────────────────────────────────────────────────────────────────────────────────────
 async function main(): Promise<void> {
   wireFaults()
   wirePolicy()
   wireShare()
+  wireScenarios()
   $('do-reconnect').addEventListener('click', () => {
     if (!socket) return
     const before = socket.state
@@ -1022,6 +1093,7 @@ async function main(): Promise<void> {
     $('api-missing').hidden = false
     $('fault-list').querySelectorAll('button').forEach((button) => (button.disabled = true))
     $<HTMLButtonElement>('f-heal').disabled = true
+    $('scenario-buttons').querySelectorAll('button').forEach((b) => (b.disabled = true))
   }
   $('server-push').addEventListener('click', () => void control('push', { text: '' }))
 
