@@ -40,7 +40,7 @@ let lastError: { code: string; message: string; at: number } | undefined
 /** When the current retry fires (for the header's countdown). */
 let retryDue: { at: number; attempt: number } | undefined
 
-const timeline = new Timeline($<HTMLCanvasElement>('timeline'))
+const timeline = new Timeline($<HTMLCanvasElement>('timeline'), $('timeline-tip'), $('timeline-more'))
 const frames = new FramesInspector($('frames'))
 /** send() calls the socket accepted and refused (the delivery panel's first numbers). */
 const delivery = { accepted: 0, refused: 0, serverAtStart: 0 }
@@ -196,6 +196,8 @@ function startSocket(policy: Valid, why: string): void {
   socket = next
   watch = monitor(next)
   applied = policy
+  const heartbeat = policy.policy.heartbeat
+  timeline.heartbeatBound = heartbeat ? heartbeat.interval + heartbeat.timeout : undefined
   system(`createSocket(): ${why}`)
   const s = next
   unbind = [
