@@ -26,9 +26,41 @@ export interface AppCounts {
   binary: number
 }
 
+/** One open connection as the app server sees it (times are Date.now() ms). */
+export interface ServerConnection {
+  id: number
+  openedAt: number
+  /** When anything (a message, a ping or pong frame) last arrived on it. */
+  lastSeen: number
+  /** The peer's port: the fault proxy's side of the connection. */
+  remotePort: number
+  /** Messages received and sent on it. */
+  in: number
+  out: number
+}
+
+/** One frame the app server received or sent. */
+export interface ServerFrame {
+  seq: number
+  at: number
+  conn: number
+  dir: 'in' | 'out'
+  kind: 'text' | 'binary' | 'ping' | 'pong' | 'close'
+  /** Payload bytes (for a close: the reason's). */
+  size: number
+  /** The payload as UTF-8 (text, ping/pong data, close reason); '' for binary. */
+  text: string
+  /** Binary payload as hex, the first 4 KB. */
+  hex?: string
+  truncated?: boolean
+  /** Close code. */
+  code?: number
+  note?: string
+}
+
 export interface ControlState {
   now: number
-  app: AppCounts & { listening: boolean; connections: number }
+  app: AppCounts & { listening: boolean; connections: number; list: ServerConnection[] }
   proxy: { mode: 'forward' | 'silence' | 'slow'; refusing: boolean; connections: number; accepted: number; refused: number }
   slow: { latencyMs: number; bytesPerSecond: number } | null
   until: { silence: number | null; stop: number | null }

@@ -23,6 +23,9 @@ export const PLAYGROUND_DIR = fileURLToPath(new URL('.', import.meta.url))
 export const PACKAGE_ROOT = resolve(PLAYGROUND_DIR, '..')
 /** Keep at most this many received messages for `received()` and the page's counters. */
 const RECEIVED_LIMIT = 10_000
+/** Frames kept for the inspector, and bytes of a binary frame shown as hex. */
+const FRAME_LIMIT = 2000
+const FRAME_HEX_LIMIT = 4096
 /** Longest fault window the API accepts (s). */
 const MAX_SECONDS = 300
 
@@ -46,28 +49,91 @@ async function startAppServer() {
   /** @type {http.Server | undefined} */
   let server
   let port = 0
+  /** Open connections as the server sees them: when they opened, when anything last arrived. */
+  /** @type {Map<import('ws').WebSocket, import('./server.d.mts').ServerConnection>} */
+  const connections = new Map()
+  /** Every frame the server saw or sent, newest last (the page's frames inspector reads them). */
+  /** @type {import('./server.d.mts').ServerFrame[]} */
+  const frames = []
+  let frameSeq = 0
+  let connectionSeq = 0
+  /** Each connection's send, which records the frame it sends. */
+  /** @type {WeakMap<import('ws').WebSocket, (data: string) => void>} */
+  const senders = new WeakMap()
 
-  wss.on('connection', (ws) => {
+  /**
+   * @param {import('./server.d.mts').ServerConnection} conn
+   * @param {'in' | 'out'} dir
+   * @param {import('./server.d.mts').ServerFrame['kind']} kind
+   * @param {Buffer | string} payload
+   * @param {Partial<import('./server.d.mts').ServerFrame>} [extra]
+   */
+  function frame(conn, dir, kind, payload, extra = {}) {
+    const buffer = typeof payload === 'string' ? Buffer.from(payload) : payload
+    const binary = kind === 'binary'
+    frames.push({
+      seq: ++frameSeq,
+      at: Date.now(),
+      conn: conn.id,
+      dir,
+      kind,
+      size: buffer.length,
+      text: binary ? '' : buffer.toString('utf8'),
+      ...(binary ? { hex: buffer.subarray(0, FRAME_HEX_LIMIT).toString('hex'), truncated: buffer.length > FRAME_HEX_LIMIT } : {}),
+      ...extra,
+    })
+    if (frames.length > FRAME_LIMIT) frames.splice(0, frames.length - FRAME_LIMIT)
+  }
+
+  wss.on('connection', (ws, req) => {
     counts.accepted++
+    const conn = { id: ++connectionSeq, openedAt: Date.now(), lastSeen: Date.now(), remotePort: req.socket.remotePort ?? 0, in: 0, out: 0 }
+    connections.set(ws, conn)
+    /** @param {Buffer | string} data @param {boolean} [binary] */
+    const send = (data, binary = false) => {
+      conn.out++
+      frame(conn, 'out', binary ? 'binary' : 'text', data)
+      ws.send(data, { binary })
+    }
     ws.on('error', () => {}) // a peer that vanishes mid-frame must not crash the playground
+    // protocol pings come from Node clients (ws answers them itself); browsers cannot send them
+    ws.on('ping', (data) => {
+      conn.lastSeen = Date.now()
+      frame(conn, 'in', 'ping', data)
+      frame(conn, 'out', 'pong', data, { note: 'answered by ws automatically' })
+    })
+    ws.on('pong', (data) => {
+      conn.lastSeen = Date.now()
+      frame(conn, 'in', 'pong', data)
+    })
+    ws.on('close', (code, reason) => {
+      connections.delete(ws)
+      frame(conn, 'in', 'close', reason, { code, note: code === 1006 ? 'no close frame: the TCP connection ended' : '' })
+    })
     ws.on('message', (raw, isBinary) => {
+      conn.lastSeen = Date.now()
+      conn.in++
+      const data = /** @type {Buffer} */ (raw)
       if (isBinary) {
         counts.binary++
-        ws.send(raw, { binary: true })
+        frame(conn, 'in', 'binary', data)
+        send(data, true)
         return
       }
-      const text = raw.toString()
+      const text = data.toString()
+      frame(conn, 'in', 'text', text)
       // the page's heartbeat: browsers cannot send ping frames, so the SDK sends the text 'ping'
       if (text === 'ping') {
         counts.pings++
-        ws.send('pong')
+        send('pong')
         return
       }
       counts.received++
       received.push(text)
       if (received.length > RECEIVED_LIMIT) received.splice(0, received.length - RECEIVED_LIMIT)
-      ws.send(text)
+      send(text)
     })
+    senders.set(ws, send)
   })
 
   async function listen() {
@@ -123,6 +189,22 @@ async function startAppServer() {
     },
     counts,
     received,
+    /** @param {number} after */
+    frames(after) {
+      return frames.filter((f) => f.seq > after)
+    },
+    connectionList() {
+      return [...connections.values()].map((c) => ({ ...c }))
+    },
+    /** Close one connection from the server side: `terminate` drops its TCP socket without a close frame. @param {number} id */
+    terminate(id) {
+      for (const [ws, conn] of connections) {
+        if (conn.id !== id) continue
+        ws.terminate()
+        return true
+      }
+      return false
+    },
     listen,
     stop,
     /** @param {string} text */
@@ -130,7 +212,7 @@ async function startAppServer() {
       let n = 0
       for (const ws of wss.clients) {
         if (ws.readyState !== ws.OPEN) continue
-        ws.send(text)
+        senders.get(ws)?.(text)
         n++
       }
       counts.pushed += n
@@ -141,6 +223,8 @@ async function startAppServer() {
       let n = 0
       for (const ws of wss.clients) {
         if (ws.readyState !== ws.OPEN) continue
+        const conn = connections.get(ws)
+        if (conn) frame(conn, 'out', 'close', reason, { code })
         ws.close(code, reason)
         n++
       }
@@ -195,7 +279,7 @@ function createControl(app, proxy) {
 
   const state = () => ({
     now: Date.now(),
-    app: { listening: app.listening, connections: app.connections, ...app.counts },
+    app: { listening: app.listening, connections: app.connections, ...app.counts, list: app.connectionList() },
     proxy: { mode: proxy.mode, refusing: proxy.refusing, connections: proxy.connections, accepted: proxy.stats.accepted, refused: proxy.stats.refused },
     slow,
     until: { ...until },
@@ -278,6 +362,12 @@ function createControl(app, proxy) {
       }
       return { tick: tick ? { every } : null }
     },
+    /** Drop one server-side connection (by its id in state().app.list) without a close frame. */
+    terminate(body) {
+      const id = Number(body.id)
+      if (!Number.isInteger(id) || !app.terminate(id)) throw new BadRequest(`no open connection with id ${JSON.stringify(body.id)}`)
+      return { terminated: id }
+    },
     /** Everything back to normal now (the feed stops too). */
     async heal() {
       for (const timer of timers.values()) clearTimeout(timer)
@@ -299,6 +389,8 @@ function createControl(app, proxy) {
   return {
     state,
     actions,
+    /** @param {number} after */
+    frames: (after) => app.frames(after),
     end() {
       for (const timer of timers.values()) clearTimeout(timer)
       timers.clear()
@@ -343,6 +435,10 @@ function apiMiddleware(control, config) {
     ;(async () => {
       if (req.method === 'GET' && name === 'config') return send(200, config())
       if (req.method === 'GET' && name === 'state') return send(200, control.state())
+      if (req.method === 'GET' && name === 'frames') {
+        const after = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('after') ?? 0) || 0
+        return send(200, { frames: control.frames(after) })
+      }
       const action = Object.hasOwn(control.actions, name) ? control.actions[name] : undefined
       if (!action) return send(404, { error: `no such API: ${req.method} ${path}` })
       if (req.method !== 'POST') return send(405, { error: `${path} takes POST` })

@@ -1,7 +1,7 @@
 /** The playground's control API (playground/server.mjs), same origin as the page, under api/. */
-import type { ControlState } from '../server.mjs'
+import type { ControlState, ServerFrame } from '../server.mjs'
 
-export type { ControlState }
+export type { ControlState, ServerFrame }
 
 export interface Config {
   wsUrl: string
@@ -39,4 +39,11 @@ export async function post(action: string, body: Record<string, unknown> = {}): 
   const answer = (await response.json().catch(() => ({}))) as { error?: string; state?: ControlState }
   if (!response.ok || !answer.state) throw new Error(answer.error ?? `POST api/${action}: HTTP ${response.status}`)
   return answer.state
+}
+
+/** Frames the app server saw or sent after `after` (its sequence number). */
+export async function getFrames(after: number): Promise<ServerFrame[]> {
+  const response = await fetch(new URL(`frames?after=${after}`, base), { cache: 'no-store', signal: AbortSignal.timeout(3000) })
+  if (!response.ok) throw new Error(`GET api/frames: HTTP ${response.status}`)
+  return ((await response.json()) as { frames: ServerFrame[] }).frames
 }

@@ -30,18 +30,39 @@ export function alpha(hex: string, a: number): string {
   return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${a})`
 }
 
-/** 840 ms, 3.42 s, 1 min 05 s */
+const MINUTE = 60_000
+const HOUR = 60 * MINUTE
+const DAY = 24 * HOUR
+const YEAR = 365.25 * DAY
+
+/** 840 ms, 3.42 s, 1 min 05 s, 2 h 05 min, 3 d 04 h, 12.5 years, over 1,000 years (never ms × 1e300). */
 export function ms(value: number | null | undefined): string {
-  if (value === null || value === undefined || !Number.isFinite(value)) return '–'
+  if (value === null || value === undefined || Number.isNaN(value)) return '–'
+  if (value < 0) return `−${ms(-value)}`
+  if (value === Infinity) return 'never'
   if (value < 1000) return `${Math.round(value)} ms`
-  if (value < 60_000) return `${(value / 1000).toFixed(value < 10_000 ? 2 : 1)} s`
-  const m = Math.floor(value / 60_000)
-  const s = Math.round((value % 60_000) / 1000)
-  return `${m} min ${String(s).padStart(2, '0')} s`
+  if (value < MINUTE) return `${(value / 1000).toFixed(value < 10_000 ? 2 : 1)} s`
+  const two = (n: number): string => String(n).padStart(2, '0')
+  if (value < HOUR) {
+    const s = Math.round(value / 1000)
+    return `${Math.floor(s / 60)} min ${two(s % 60)} s`
+  }
+  if (value < DAY) {
+    const m = Math.round(value / MINUTE)
+    return `${Math.floor(m / 60)} h ${two(m % 60)} min`
+  }
+  if (value < YEAR) {
+    const h = Math.round(value / HOUR)
+    return `${Math.floor(h / 24)} d ${two(h % 24)} h`
+  }
+  const years = value / YEAR
+  return years < 1000 ? `${years.toFixed(years < 10 ? 1 : 0)} years` : 'over 1,000 years'
 }
 
-/** Seconds for axes: 0.5 s, 2 s, 12 s */
+/** Seconds for axes and short labels: 0.5 s, 2 s, 12 s; minutes and beyond as ms() says them. */
 export function seconds(value: number): string {
+  if (Number.isFinite(value) && Math.abs(value) >= 60_000 && value % 60_000 === 0 && Math.abs(value) < HOUR) return `${value / 60_000} min`
+  if (!Number.isFinite(value) || Math.abs(value) >= 60_000) return ms(value)
   const s = value / 1000
   return `${Number.isInteger(s) ? s : s.toFixed(s < 10 ? 1 : 0)} s`
 }

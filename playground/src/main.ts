@@ -8,8 +8,11 @@ import { monitor, type SocketMonitor } from 'lifeline-ws/monitor'
 import * as api from './api.js'
 import { bytes, clock, count, ms } from './canvas.js'
 import { drawHerd, drawSchedule, herdSummary, schedule, scheduleSummary } from './charts.js'
+import { FramesInspector, toHex } from './frames.js'
 import type { HerdRequest, HerdResponse } from './herd.worker.js'
 import { checkPolicy, format, PLAYGROUND_POLICY, PRESETS, type Checked } from './policy.js'
+import { SCENARIOS, type Check, type Scenario, type ScenarioContext } from './scenarios.js'
+import { asCreateSocket, parseSession, policyFromHash, urlWithPolicy, type Session } from './share.js'
 import { Timeline } from './timeline.js'
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
@@ -32,10 +35,17 @@ let outCount = 0
 let inCount = 0
 let dropCount = 0
 let bursts = 0
+/** The socket's last 'error' event, with when it came (stats() keeps only its message). */
+let lastError: { code: string; message: string; at: number } | undefined
 /** When the current retry fires (for the header's countdown). */
 let retryDue: { at: number; attempt: number } | undefined
 
-const timeline = new Timeline($<HTMLCanvasElement>('timeline'))
+const timeline = new Timeline($<HTMLCanvasElement>('timeline'), $('timeline-tip'), $('timeline-more'))
+const frames = new FramesInspector($('frames'))
+/** send() calls the socket accepted and refused (the delivery panel's first numbers). */
+const delivery = { accepted: 0, refused: 0, serverAtStart: 0 }
+/** The control server's last state (for the delivery panel's server side). */
+let serverState: api.ControlState | undefined
 const root = document.documentElement
 
 // ── the accessible event list (the timeline as text; tests read it too) ───────────────────────────
@@ -115,6 +125,11 @@ function send(text: string): void {
   const ok = socket.send(text)
   const { drops } = sending
   sending = undefined
+  if (ok) {
+    delivery.accepted++
+    const size = new TextEncoder().encode(text).length
+    frames.add({ at: Date.now(), side: 'page', dir: 'out', kind: 'text', size, text, note: wasOpen ? 'send() while open: written now' : 'send() while not open: queued, written on open' })
+  } else delivery.refused++
   if (!ok) {
     // refused at once ('overflow' with overflow 'reject', 'closed'): the last drop is this message
     row('out', n, text, `refused: ${drops.pop() ?? 'dropped'}`, 'dropped')
@@ -143,8 +158,15 @@ function dropQueued(text: string, reason: string): void {
 
 // ── the socket ───────────────────────────────────────────────────────────────────────────────────
 function onDebug(_line: string, fields: Record<string, unknown>): void {
-  if (fields.kind === 'effect' && fields.type === 'ping') timeline.mark('ping')
-  else if (fields.kind === 'transition' && fields.type === 'pong') timeline.mark('pong')
+  const heartbeat = applied?.policy.heartbeat
+  const message = heartbeat && typeof heartbeat === 'object' && 'message' in heartbeat ? String(heartbeat.message ?? '') : ''
+  if (fields.kind === 'effect' && fields.type === 'ping') {
+    timeline.mark('ping')
+    frames.add({ at: Date.now(), side: 'page', dir: 'out', kind: 'ping', size: message.length, text: message, note: 'the heartbeat (message mode: a text frame, since a browser cannot send ping frames)' })
+  } else if (fields.kind === 'transition' && fields.type === 'pong') {
+    timeline.mark('pong')
+    frames.add({ at: Date.now(), side: 'page', dir: 'in', kind: 'pong', size: 0, text: '', note: 'the heartbeat answer, taken by the SDK (not a message event)' })
+  }
 }
 
 function startSocket(policy: Valid, why: string): void {
@@ -158,6 +180,10 @@ function startSocket(policy: Valid, why: string): void {
   }
   timeline.note(socket ? `new socket: ${why}` : 'socket created', at)
   retryDue = undefined
+  lastError = undefined
+  delivery.accepted = 0
+  delivery.refused = 0
+  delivery.serverAtStart = serverState?.app.received ?? 0
   queuedRows.clear()
   let next: LifelineSocket
   try {
@@ -170,6 +196,8 @@ function startSocket(policy: Valid, why: string): void {
   socket = next
   watch = monitor(next)
   applied = policy
+  const heartbeat = policy.policy.heartbeat
+  timeline.heartbeatBound = heartbeat ? heartbeat.interval + heartbeat.timeout : undefined
   system(`createSocket(): ${why}`)
   const s = next
   unbind = [
@@ -194,15 +222,22 @@ function startSocket(policy: Valid, why: string): void {
       system(`open${protocol ? ` (${protocol})` : ''}${flushed ? `: ${flushed} queued message${flushed === 1 ? '' : 's'} flushed in order` : ''}`, '', 'open')
     }),
     s.on('message', (data) => {
+      if (typeof data === 'string') frames.add({ at: Date.now(), side: 'page', dir: 'in', kind: 'text', size: new TextEncoder().encode(data).length, text: data })
+      else frames.add({ at: Date.now(), side: 'page', dir: 'in', kind: 'binary', text: '', ...toHex(data) })
       const n = ++inCount
       const text = typeof data === 'string' ? data : `[binary ${(data as ArrayBuffer).byteLength ?? '?'} B]`
       row('in', n, text, 'received')
       timeline.mark('received')
     }),
     s.on('close', ({ code, reason, wasClean }) => {
+      frames.add({ at: Date.now(), side: 'page', dir: 'in', kind: 'close', code, size: new TextEncoder().encode(reason).length, text: reason, note: wasClean ? 'clean: close frames exchanged' : 'not clean: no close frame (the connection just ended)' })
       system(`close ${code}${reason ? ` '${reason}'` : ''}${wasClean ? ' (clean)' : ''}`)
     }),
-    s.on('error', (error) => system(`error ${error.code}: ${error.message}`, 'error', 'closed')),
+    s.on('error', (error) => {
+      lastError = { code: error.code, message: error.message, at: Date.now() }
+      frames.add({ at: lastError.at, side: 'page', dir: '', kind: 'error', code: error.code, size: 0, text: error.message })
+      system(`error ${error.code}: ${error.message}`, 'error', 'closed')
+    }),
     s.on('reconnecting', ({ attempt, delay }) => {
       const when = Date.now()
       timeline.retry(attempt, delay, when)
@@ -225,6 +260,18 @@ function startSocket(policy: Valid, why: string): void {
   ]
   showState()
   refreshPolicyStatus()
+}
+
+/** A short line under the header about what the last button did (role=status: read out too). */
+let noteTimer = 0
+function note(text: string, kind: 'info' | 'warn' = 'info'): void {
+  const line = $('action-note')
+  line.textContent = text
+  line.dataset.kind = kind
+  line.hidden = false
+  clearTimeout(noteTimer)
+  noteTimer = window.setTimeout(() => (line.hidden = true), 6000)
+  if (kind === 'warn') system(text, 'error')
 }
 
 function showState(): void {
@@ -258,6 +305,7 @@ function tick(): void {
   $('state-detail').textContent = detail
   renderStats(stats)
   renderHistory(watch.history())
+  renderDelivery(stats)
   updateCounts()
   updateCountdowns()
 }
@@ -283,8 +331,18 @@ const STAT_FIELDS: Array<[key: string, label: string, value: (s: Stats) => [stri
   ],
   [
     'lastClose',
-    'last close · last error',
-    (s) => [s.lastClose ? String(s.lastClose.code) : '–', `${s.lastClose ? s.lastClose.reason || (s.lastClose.wasClean ? 'clean' : 'not clean') : ''}${s.lastError ? ` · ${s.lastError}` : ''}`],
+    'last close',
+    (s) => [
+      s.lastClose ? String(s.lastClose.code) : '–',
+      s.lastClose ? `${s.lastClose.reason || (s.lastClose.wasClean ? 'clean' : 'not clean')} · ${clock(s.lastClose.at).slice(0, 8)}` : '',
+    ],
+    true,
+  ],
+  [
+    // its own cell, with its own time: an error and a close are often unrelated events
+    'lastError',
+    'last error',
+    (s) => [lastError?.code ?? (s.lastError ? 'error' : '–'), lastError ? `${lastError.message} · ${clock(lastError.at).slice(0, 8)}` : (s.lastError ?? '')],
     true,
   ],
 ]
@@ -508,6 +566,8 @@ function updateCountdowns(): void {
 }
 
 function showServer(state: api.ControlState): void {
+  serverState = state
+  renderConnections(state)
   const line = $('server-line')
   const app = state.app.listening ? `server up, ${state.app.connections} conn.` : 'server DOWN'
   const link = state.proxy.mode === 'silence' ? 'link SILENT' : state.proxy.mode === 'slow' ? 'link slow' : 'link ok'
@@ -521,6 +581,91 @@ function showServer(state: api.ControlState): void {
   setPressed('f-feed', state.tick !== null)
   if (state.slow === null && open.slow) endWindow('slow')
 }
+// ── server connections ───────────────────────────────────────────────────────────────────────────
+function renderConnections(state: api.ControlState): void {
+  const tbody = $<HTMLTableElement>('connections').tBodies[0]!
+  const now = state.now
+  const rows = state.app.list.map((c) => {
+    const tr = document.createElement('tr')
+    const quiet = now - c.lastSeen
+    // quiet for longer than the page's heartbeat allows: the page has already given up on it
+    const heartbeat = applied?.policy.heartbeat
+    const limit = heartbeat && typeof heartbeat === 'object' && 'interval' in heartbeat ? Number(heartbeat.interval) + Number(heartbeat.timeout ?? 0) : 10_000
+    const stale = quiet > limit
+    if (stale) tr.className = 'stale'
+    tr.dataset.id = String(c.id)
+    tr.dataset.quiet = String(quiet)
+    const cells = [String(c.id), ms(now - c.openedAt), `${ms(quiet)} ago${stale ? ' · half-open?' : ''}`, `${c.in}/${c.out}`]
+    for (const text of cells) tr.append(Object.assign(document.createElement('td'), { textContent: text }))
+    const td = document.createElement('td')
+    const drop = Object.assign(document.createElement('button'), { type: 'button', className: 'small', textContent: 'Drop' })
+    drop.title = 'The server drops this TCP connection (no close frame)'
+    drop.addEventListener('click', () => void control('terminate', { id: c.id }))
+    td.append(drop)
+    tr.append(td)
+    if (stale) tr.title = `Nothing from this connection for ${ms(quiet)}: longer than the page's heartbeat interval + timeout (${ms(limit)}). The page has moved on; the server still holds the socket until its own timeout or heartbeat ends it.`
+    return tr
+  })
+  tbody.replaceChildren(...(rows.length ? rows : [Object.assign(document.createElement('tr'), { className: 'empty', innerHTML: '<td colspan="5">no open connections</td>' })]))
+  const stale = rows.filter((r) => r.className === 'stale').length
+  $('server-summary').textContent = `${state.app.list.length} open${stale ? ` · ${stale} silent (half-open?)` : ''}`
+}
+
+// ── delivery accounting ──────────────────────────────────────────────────────────────────────────
+const DELIVERY_FIELDS: Array<[key: string, label: string, title: string]> = [
+  ['accepted', 'send() accepted', 'send() returned true: written now or queued'],
+  ['refused', 'send() refused', 'send() returned false: dropped at once (a full queue with overflow reject, or a closed socket)'],
+  ['written', 'written to the wire', 'stats().messagesOut: every message the socket wrote, heartbeat pings included'],
+  ['queued', 'queued now', 'stats().queued'],
+  ['dropped', 'dropped', 'stats().dropped, by reason'],
+  ['server', 'received by the server', 'text messages the app server received since this socket was created (every connection, heartbeat pings not counted)'],
+]
+const CONFIRM_FIELDS = ['confirmed', 'unconfirmed', 'resent', 'reported', 'acked', 'pending']
+function renderDelivery(stats: Stats): void {
+  const dropped = Object.entries(stats.dropped)
+  const droppedTotal = dropped.reduce((sum, [, n]) => sum + n, 0)
+  const values: Record<string, [string, string?]> = {
+    accepted: [count(delivery.accepted)],
+    refused: [count(delivery.refused)],
+    written: [count(stats.messagesOut)],
+    queued: [count(stats.queued)],
+    dropped: [count(droppedTotal), dropped.filter(([, n]) => n > 0).map(([reason, n]) => `${reason} ${n}`).join(' · ')],
+    server: serverState ? [count(serverState.app.received - delivery.serverAtStart)] : ['–', 'no control server'],
+  }
+  fillStats($('delivery'), DELIVERY_FIELDS.map(([key, label, title]) => [key, label, title, values[key]!]))
+  // the spot for delivery confirmation: shown when stats() carries such fields
+  const extra = stats as unknown as Record<string, unknown>
+  const found = CONFIRM_FIELDS.filter((key) => Object.hasOwn(extra, key))
+  $('delivery-confirm').hidden = found.length === 0
+  $('delivery-note').hidden = found.length > 0
+  if (found.length) {
+    fillStats(
+      $('delivery-confirm-stats'),
+      found.map((key) => {
+        const value = extra[key]
+        const text = typeof value === 'number' ? count(value) : JSON.stringify(value)
+        return [key, key, `stats().${key}`, [text]]
+      }),
+    )
+  }
+}
+function fillStats(dl: HTMLElement, fields: Array<[key: string, label: string, title: string, value: [string, string?]]>): void {
+  for (const [key, label, title, [main, small]] of fields) {
+    let dd = dl.querySelector<HTMLElement>(`dd[data-stat="${key}"]`)
+    if (!dd) {
+      const div = document.createElement('div')
+      div.title = title
+      const dt = Object.assign(document.createElement('dt'), { textContent: label })
+      dd = document.createElement('dd')
+      dd.dataset.stat = key
+      div.append(dt, dd)
+      dl.append(div)
+    }
+    const html = `${escapeHtml(main)}${small ? ` <small>${escapeHtml(small)}</small>` : ''}`
+    if (dd.innerHTML !== html) dd.innerHTML = html
+  }
+}
+
 function showServerError(message: string): void {
   const line = $('server-line')
   line.replaceChildren(Object.assign(document.createElement('span'), { className: 'error', textContent: message }))
@@ -594,9 +739,12 @@ function herd(dim: boolean): void {
   $('herd').dataset.pending = 'true'
   herdTimer = window.setTimeout(() => {
     if (!lastValid) return
-    const clients = Math.round(Math.min(100_000, Math.max(1, Number($<HTMLInputElement>('herd-clients').value) || 1)))
-    const outage = Math.min(300_000, Math.max(0, Number($<HTMLInputElement>('herd-outage').value) || 0) * 1000)
-    const noticeWithin = Math.min(60_000, Math.max(0, Number($<HTMLInputElement>('herd-notice').value) || 0))
+    const inputs = readHerdInputs()
+    if (!inputs) {
+      delete $('herd').dataset.pending
+      return
+    }
+    const { clients, outage, noticeWithin } = inputs
     const key = JSON.stringify([lastValid.options, clients, outage, noticeWithin])
     if (key === herdKey) {
       // same question (e.g. the editor just became invalid): redraw, dimmed or not
@@ -635,10 +783,74 @@ function herd(dim: boolean): void {
     }
     herdBusy = true
     herdPending = { outage, clients, dim }
-    $('herd-summary').textContent = clients > 20_000 ? `simulating ${count(clients)} clients…` : $('herd-summary').textContent
     const request: HerdRequest = { id: ++herdId, options: lastValid.options, clients, outage, noticeWithin }
     worker.postMessage(request)
+    showHerdProgress(request.id, clients, outage)
   }, 120)
+}
+
+/**
+ * The herd inputs, or null after saying which one is out of range (nothing is clamped silently:
+ * −5 clients is an error, not 1 client).
+ */
+function readHerdInputs(): { clients: number; outage: number; noticeWithin: number } | null {
+  const fields: Array<[id: string, name: string, min: number, max: number, integer: boolean]> = [
+    ['herd-clients', 'clients', 1, 100_000, true],
+    ['herd-outage', 'down (s)', 0, 300, false],
+    ['herd-notice', 'notice (ms)', 0, 60_000, false],
+  ]
+  const values: number[] = []
+  let problem = ''
+  for (const [id, name, min, max, integer] of fields) {
+    const input = $<HTMLInputElement>(id)
+    const value = input.value.trim() === '' ? Number.NaN : Number(input.value)
+    const ok = Number.isFinite(value) && value >= min && value <= max && (!integer || Number.isInteger(value))
+    input.toggleAttribute('aria-invalid', !ok)
+    if (!ok && !problem) problem = `${name} must be ${integer ? 'a whole number' : 'a number'} from ${count(min)} to ${count(max)}, got ${input.value.trim() === '' ? 'nothing' : JSON.stringify(input.value)}`
+    values.push(value)
+  }
+  const summary = $('herd-summary')
+  if (problem) {
+    summary.textContent = problem
+    summary.dataset.kind = 'invalid'
+    return null
+  }
+  delete summary.dataset.kind
+  return { clients: values[0]!, outage: values[1]! * 1000, noticeWithin: values[2]! }
+}
+
+/** A long simulation shows its elapsed time and a Cancel button (the worker cannot report a fraction done). */
+let herdProgressTimer = 0
+function showHerdProgress(id: number, clients: number, outage: number): void {
+  clearInterval(herdProgressTimer)
+  const started = performance.now()
+  const progress = $('herd-progress')
+  const render = (): void => {
+    if (id !== herdId || !herdBusy) {
+      clearInterval(herdProgressTimer)
+      progress.hidden = true
+      return
+    }
+    const elapsed = performance.now() - started
+    // small runs finish before anyone could read this
+    if (elapsed < 400) return
+    progress.hidden = false
+    $('herd-progress-text').textContent = `simulating ${count(clients)} clients through a ${ms(outage)} outage… ${(elapsed / 1000).toFixed(1)} s`
+  }
+  herdProgressTimer = window.setInterval(render, 100)
+}
+
+function cancelHerd(): void {
+  if (!herdBusy || !worker) return
+  worker.terminate()
+  worker = undefined
+  herdBusy = false
+  // the same question asked again runs again
+  herdKey = ''
+  clearInterval(herdProgressTimer)
+  $('herd-progress').hidden = true
+  delete $('herd').dataset.pending
+  $('herd-summary').textContent = 'simulation cancelled: change an input to run it again'
 }
 function drawHerdNow(dim = false): void {
   if (!lastHerd) return
@@ -673,12 +885,15 @@ function wirePolicy(): void {
   })
   applyButton.addEventListener('click', apply)
   for (const id of ['herd-clients', 'herd-outage', 'herd-notice']) $(id).addEventListener('input', () => herd(!current?.ok))
+  $('herd-cancel').addEventListener('click', cancelHerd)
 }
 
 function apply(): void {
   validate()
   if (!current?.ok) return
   startSocket(current, 'policy applied')
+  // the URL carries the applied policy: a reload or a shared link runs the same one
+  history.replaceState(null, '', urlWithPolicy(location.href, editor.value))
   try {
     // the next visit starts with the policy last applied
     localStorage.setItem('lifeline-playground-policy', editor.value)
@@ -687,12 +902,175 @@ function apply(): void {
   }
 }
 
+// ── share and reproduce ──────────────────────────────────────────────────────────────────────────
+function shareStatus(text: string): void {
+  $('share-status').textContent = text
+}
+
+async function copy(text: string, what: string): Promise<void> {
+  try {
+    await navigator.clipboard.writeText(text)
+    shareStatus(`${what} copied to the clipboard`)
+  } catch {
+    shareStatus(`${what} is below (the clipboard is not available here)`)
+  }
+}
+
+function exportSession(): Session {
+  return {
+    format: 'lifeline-ws-playground-session',
+    version: 1,
+    exportedAt: new Date().toISOString(),
+    policyText: editor.value,
+    options: applied ? { ...applied.options } : null,
+    stats: watch?.stats() ?? null,
+    history: watch?.history() ?? [],
+    events: Array.from(transitionList.querySelectorAll<HTMLElement>('li'), (li) => ({ ...li.dataset }) as Record<string, string>),
+    frames: [...frames.all()],
+  }
+}
+
+function importSession(session: Session): void {
+  editor.value = session.policyText
+  validate()
+  frames.load(session.frames)
+  const pre = $('code-out')
+  pre.textContent = `history() at export (${session.exportedAt}):\n${JSON.stringify(session.history, null, 2)}`
+  shareStatus(
+    `Imported the session of ${session.exportedAt}: ${session.history.length} disconnects (below), ${session.events.length} events, ${session.frames.length} frames (in the inspector), its policy in the editor (Apply runs it).`,
+  )
+  for (const event of session.events) {
+    const li = document.createElement('li')
+    li.textContent = `imported ${event.at ? clock(Number(event.at)) : ''}  ${event.kind ?? ''} ${event.from ?? ''}${event.to ? ` → ${event.to}` : ''} ${event.reason ?? event.fault ?? ''}`
+    li.className = 'imported'
+    transitionList.append(li)
+  }
+}
+
+function wireShare(): void {
+  $('copy-link').addEventListener('click', () => {
+    const link = urlWithPolicy(location.href, editor.value)
+    $('code-out').textContent = link
+    void copy(link, 'A link with this policy')
+  })
+  $('copy-code').addEventListener('click', () => {
+    const checked = checkPolicy(editor.value, wsUrl)
+    if (!checked.ok) {
+      shareStatus(`Fix the policy first: ${checked.message}`)
+      return
+    }
+    const code = asCreateSocket(JSON.parse(editor.value) as Record<string, unknown>, wsUrl)
+    $('code-out').textContent = code
+    void copy(code, 'createSocket({...})')
+  })
+  $('export-session').addEventListener('click', () => {
+    const blob = new Blob([JSON.stringify(exportSession(), null, 2)], { type: 'application/json' })
+    const a = Object.assign(document.createElement('a'), { href: URL.createObjectURL(blob), download: `lifeline-session-${new Date().toISOString().replace(/[:.]/g, '-')}.json` })
+    a.click()
+    setTimeout(() => URL.revokeObjectURL(a.href), 10_000)
+    shareStatus('Session exported: policy, stats, history, events and frames')
+  })
+  $<HTMLInputElement>('import-session').addEventListener('change', async (event) => {
+    const input = event.target as HTMLInputElement
+    const file = input.files?.[0]
+    input.value = ''
+    if (!file) return
+    try {
+      importSession(parseSession(await file.text()))
+    } catch (error) {
+      shareStatus(`Could not import ${file.name}: ${(error as Error).message}`)
+    }
+  })
+}
+
+// ── scenarios ────────────────────────────────────────────────────────────────────────────────────
+let scenarioRunning = false
+const scenarioContext: ScenarioContext = {
+  click: (id) => $(id).click(),
+  setValue: (id, value) => {
+    const input = $<HTMLInputElement>(id)
+    if (typeof value === 'boolean') input.checked = value
+    else input.value = value
+  },
+  state: () => socket?.state ?? 'idle',
+  history: () => watch?.history() ?? [],
+  policy: () => applied!.policy,
+  quietTimes: () => (serverState ? serverState.app.list.map((c) => Date.now() - c.lastSeen) : []),
+  waitFor: (ready, timeout, what) =>
+    new Promise((resolve, reject) => {
+      const started = Date.now()
+      const poll = window.setInterval(() => {
+        if (ready()) {
+          clearInterval(poll)
+          resolve()
+        } else if (Date.now() - started > timeout) {
+          clearInterval(poll)
+          reject(new Error(`${what}: not within ${ms(timeout)}`))
+        }
+      }, 25)
+    }),
+  pause: (time) => new Promise((resolve) => setTimeout(resolve, time)),
+  log: (text) => system(`scenario: ${text}`, 'is-fault'),
+}
+
+async function runScenario(scenario: Scenario): Promise<void> {
+  if (scenarioRunning || !socket || !applied) return
+  scenarioRunning = true
+  $('scenario-buttons').querySelectorAll('button').forEach((b) => (b.disabled = true))
+  const li = document.createElement('li')
+  li.dataset.scenario = scenario.id
+  li.dataset.result = 'running'
+  const verdict = Object.assign(document.createElement('span'), { className: 'verdict', textContent: 'running' })
+  const title = Object.assign(document.createElement('span'), { textContent: `${scenario.name}: ${scenario.description}` })
+  const list = Object.assign(document.createElement('pre'), { className: 'checks' })
+  li.append(verdict, title, list)
+  $('scenario-results').prepend(li)
+  const at = Date.now()
+  listEvent(`scenario: ${scenario.name}`, { kind: 'scenario', scenario: scenario.id, at })
+  timeline.note(`scenario: ${scenario.name}`, at)
+  let checks: Check[]
+  try {
+    checks = await scenario.run(scenarioContext)
+  } catch (error) {
+    checks = [{ ok: false, text: (error as Error).message }]
+  }
+  const pass = checks.length > 0 && checks.every((c) => c.ok)
+  li.dataset.result = pass ? 'pass' : 'fail'
+  verdict.textContent = pass ? 'PASS' : 'FAIL'
+  list.textContent = checks.map((c) => `${c.ok ? '✓' : '✗'} ${c.text}`).join('\n')
+  system(`scenario ${scenario.name}: ${pass ? 'pass' : 'FAIL'}`, pass ? '' : 'error')
+  scenarioRunning = false
+  $('scenario-buttons').querySelectorAll('button').forEach((b) => (b.disabled = !hasApi))
+}
+
+function wireScenarios(): void {
+  const box = $('scenario-buttons')
+  for (const scenario of SCENARIOS) {
+    const button = Object.assign(document.createElement('button'), { type: 'button', id: `scenario-${scenario.id}`, textContent: scenario.name, title: scenario.description })
+    button.addEventListener('click', () => void runScenario(scenario))
+    box.append(button)
+  }
+}
+
 // ── startup ──────────────────────────────────────────────────────────────────────────────────────
 async function main(): Promise<void> {
   wireFaults()
   wirePolicy()
-  $('do-reconnect').addEventListener('click', () => socket?.reconnect())
-  $('do-close').addEventListener('click', () => socket?.close(1000, 'user'))
+  wireShare()
+  wireScenarios()
+  $('do-reconnect').addEventListener('click', () => {
+    if (!socket) return
+    const before = socket.state
+    socket.reconnect()
+    // reconnect() on a closed socket does nothing (close() is final): say so instead of staying silent
+    if (before === 'closed') note('reconnect() does nothing after close(): a closed socket never reconnects. “New socket” starts a new one.', 'warn')
+    else if (before === 'idle') note('reconnect() from idle does nothing: connect() starts an idle socket.', 'warn')
+    else note(`reconnect(): ${before} → a fresh attempt now, no backoff wait`)
+  })
+  $('do-close').addEventListener('click', () => {
+    if (socket?.state === 'closed') note('close(): the socket is already closed', 'warn')
+    socket?.close(1000, 'user')
+  })
   $('do-new').addEventListener('click', () => applied && startSocket(applied, 'new socket'))
   $('send-form').addEventListener('submit', (event) => {
     event.preventDefault()
@@ -717,6 +1095,7 @@ async function main(): Promise<void> {
     $('api-missing').hidden = false
     $('fault-list').querySelectorAll('button').forEach((button) => (button.disabled = true))
     $<HTMLButtonElement>('f-heal').disabled = true
+    $('scenario-buttons').querySelectorAll('button').forEach((b) => (b.disabled = true))
   }
   $('server-push').addEventListener('click', () => void control('push', { text: '' }))
 
@@ -726,8 +1105,24 @@ async function main(): Promise<void> {
   } catch {
     // no storage: start from the default
   }
-  editor.value = saved ?? format(PLAYGROUND_POLICY)
+  // a shared link's policy first, then the last one applied here, then the default
+  const shared = policyFromHash(location.hash)
+  editor.value = shared ?? saved ?? format(PLAYGROUND_POLICY)
+  if (shared) {
+    try {
+      editor.value = format(JSON.parse(shared) as Record<string, unknown>)
+    } catch {
+      // not JSON: shown as it came, with the parser's message
+    }
+  }
   validate()
+  if (shared && !current?.ok) {
+    // a broken shared policy: say what is wrong, and run the default meanwhile
+    const problem = current && !current.ok ? current.message : ''
+    shareStatus(`The policy in the link is not valid (${problem}); the default runs instead.`)
+    editor.value = format(PLAYGROUND_POLICY)
+    validate()
+  }
   if (!current?.ok) {
     // a stored policy that this version of the SDK no longer accepts: fall back to the default
     editor.value = format(PLAYGROUND_POLICY)
@@ -748,6 +1143,24 @@ async function main(): Promise<void> {
     }
     void poll()
     window.setInterval(poll, 1000)
+    // what the app server saw on the wire, for the frames inspector
+    let after = 0
+    let polling = false
+    const pollFrames = async (): Promise<void> => {
+      if (polling) return
+      polling = true
+      try {
+        for (const f of await api.getFrames(after)) {
+          after = f.seq
+          frames.add({ at: f.at, side: 'server', dir: f.dir, kind: f.kind, size: f.size, text: f.text, hex: f.hex, truncated: f.truncated, code: f.code, note: f.note, conn: f.conn })
+        }
+      } catch {
+        // the state poll reports a missing control server
+      } finally {
+        polling = false
+      }
+    }
+    window.setInterval(pollFrames, 500)
   }
   let resizeFrame = 0
   new ResizeObserver(() => {

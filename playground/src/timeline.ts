@@ -4,7 +4,7 @@
  * from the events the page records; nothing here knows about sockets.
  */
 import type { Phase } from 'lifeline-ws'
-import { alpha, fit, seconds, theme } from './canvas.js'
+import { alpha, clock, fit, ms, seconds, theme } from './canvas.js'
 
 export const LANES: readonly Phase[] = ['idle', 'connecting', 'open', 'backoff', 'closed']
 
@@ -31,6 +31,37 @@ interface Retry {
   attempt: number
 }
 
+/** A label to place: tried at each candidate position in turn, full text first, then the short one. */
+interface Label {
+  text: string
+  short?: string
+  /** Candidate left edges and vertical centres, best first. */
+  at: Array<[x: number, y: number]>
+  color: string
+  font: string
+  /** A dark chip behind the text (labels drawn over bars). */
+  chip?: boolean
+  /** Dropped without notice when there is no room (it repeats what the page says elsewhere). */
+  optional?: boolean
+  tip: string
+}
+/** A placed label's box, in CSS pixels (the test checks that none overlap). */
+export interface LabelBox {
+  text: string
+  x: number
+  y: number
+  w: number
+  h: number
+}
+/** A region of the canvas with its exact description, for the tooltip. */
+interface Hit {
+  x0: number
+  x1: number
+  y0: number
+  y1: number
+  tip: string
+}
+
 /** Keep this much history (the longest window plus a margin). */
 const KEEP_MS = 6 * 60_000
 
@@ -45,12 +76,63 @@ export class Timeline {
   private frame = 0
   private colors = theme()
   private lastPrune = 0
+  private hits: Hit[] = []
+  /** Labels placed in the last frame, and those that found no free spot (their text is in the tooltips). */
+  labelBoxes: LabelBox[] = []
+  unplaced: string[] = []
+  /** The heartbeat's detection bound (interval + timeout, ms), for the measurements; undefined: none. */
+  heartbeatBound: number | undefined
 
   constructor(
     private readonly canvas: HTMLCanvasElement,
+    private readonly tooltip?: HTMLElement,
+    /** Where the labels that found no room are counted. */
+    private readonly more?: HTMLElement,
     now = Date.now(),
   ) {
     this.start = { at: now, phase: 'idle' }
+    canvas.addEventListener('mousemove', (event) => this.showTip(event))
+    canvas.addEventListener('mouseleave', () => tooltip && (tooltip.hidden = true))
+  }
+
+  /** The exact times of whatever is under the pointer. */
+  private showTip(event: MouseEvent): void {
+    if (!this.tooltip) return
+    const rect = this.canvas.getBoundingClientRect()
+    const px = event.clientX - rect.left
+    const py = event.clientY - rect.top
+    const found = this.hits.filter((h) => px >= h.x0 - 3 && px <= h.x1 + 3 && py >= h.y0 && py <= h.y1)
+    if (found.length === 0) {
+      this.tooltip.hidden = true
+      return
+    }
+    this.tooltip.textContent = found
+      .slice(-4)
+      .map((h) => h.tip)
+      .join('\n')
+    this.tooltip.hidden = false
+    const box = this.tooltip.parentElement!.getBoundingClientRect()
+    const left = Math.min(event.clientX - box.left + 12, box.width - this.tooltip.offsetWidth - 4)
+    this.tooltip.style.left = `${Math.max(0, left)}px`
+    this.tooltip.style.top = `${event.clientY - box.top + 14}px`
+  }
+
+  /** What is measured for each fault: when the socket left open, and when it was open again. */
+  measurements(): Array<{ fault: string; start: number; lastData?: number; noticed?: number; back?: number }> {
+    const out: Array<{ fault: string; start: number; lastData?: number; noticed?: number; back?: number }> = []
+    const faults = [...this.faults].sort((a, b) => a.start - b.start)
+    faults.forEach((f, i) => {
+      const nextFault = faults[i + 1]?.start ?? Infinity
+      const leave = this.transitions.find((t) => t.at >= f.start && t.at < nextFault && t.from === 'open')
+      if (!leave) {
+        out.push({ fault: f.label, start: f.start })
+        return
+      }
+      const back = this.transitions.find((t) => t.at > leave.at && t.to === 'open')
+      const lastData = [...this.marks].reverse().find((m) => m.at <= leave.at && (m.kind === 'received' || m.kind === 'pong'))?.at
+      out.push({ fault: f.label, start: f.start, lastData, noticed: leave.at, back: back?.at })
+    })
+    return out
   }
 
   transition(t: Transition): void {
@@ -109,6 +191,57 @@ export class Timeline {
     this.notes = this.notes.filter((n) => n.at >= horizon)
   }
 
+  /**
+   * Every label gets the first candidate spot where it overlaps no label placed before it, with its
+   * full text, else its short text. One that finds none is listed in `unplaced` (its full text is
+   * in the tooltip of its mark) and a count is shown, so no label vanishes silently.
+   */
+  private placeLabels(ctx: CanvasRenderingContext2D, labels: Label[], area: { left: number; right: number; top: number; bottom: number }): void {
+    const boxes: LabelBox[] = []
+    const unplaced: string[] = []
+    const free = (b: LabelBox): boolean =>
+      b.x >= area.left && b.x + b.w <= area.right && b.y >= area.top && b.y + b.h <= area.bottom && boxes.every((o) => b.x + b.w <= o.x || o.x + o.w <= b.x || b.y + b.h <= o.y || o.y + o.h <= b.y)
+    for (const label of labels) {
+      ctx.font = label.font
+      let placed: LabelBox | undefined
+      for (const text of label.short ? [label.text, label.short] : [label.text]) {
+        const w = ctx.measureText(text).width + 8
+        for (const [lx, ly] of label.at) {
+          const box = { text, x: Math.min(lx, area.right - w), y: ly - 7, w, h: 14 }
+          if (free(box)) {
+            placed = box
+            break
+          }
+        }
+        if (placed) break
+      }
+      if (!placed) {
+        if (!label.optional) unplaced.push(label.text)
+        continue
+      }
+      boxes.push(placed)
+      if (label.chip) {
+        ctx.fillStyle = 'rgba(13,17,23,0.85)'
+        ctx.fillRect(placed.x, placed.y, placed.w, placed.h)
+      }
+      ctx.fillStyle = label.color
+      ctx.textAlign = 'left'
+      ctx.textBaseline = 'middle'
+      ctx.fillText(placed.text, placed.x + 4, placed.y + 7.5)
+    }
+    if (this.more) {
+      const text = unplaced.length ? `${unplaced.length} label${unplaced.length === 1 ? '' : 's'} hidden at this zoom: hover the marks, or “as text”` : ''
+      if (this.more.textContent !== text) {
+        this.more.textContent = text
+        this.more.title = unplaced.join('\n')
+      }
+    }
+    this.labelBoxes = boxes
+    this.unplaced = unplaced
+    this.canvas.dataset.labels = JSON.stringify(boxes.map((b) => [b.text, Math.round(b.x), Math.round(b.y), Math.round(b.w), b.h]))
+    this.canvas.dataset.unplaced = String(unplaced.length)
+  }
+
   draw(now: number): void {
     this.prune(now)
     const { ctx, width, height } = fit(this.canvas)
@@ -125,12 +258,14 @@ export class Timeline {
     const top = 16
     const axisH = 18
     const rowH = 17
-    const laneArea = Math.max(5 * 14, height - top - axisH - 2 * rowH - 12)
+    const measureH = 24
+    const laneArea = Math.max(5 * 14, height - top - axisH - 2 * rowH - 12 - measureH)
     const laneH = laneArea / LANES.length
     const laneY = (phase: Phase): number => top + LANES.indexOf(phase) * laneH
     const msgY = top + laneArea + 6
     const hbY = msgY + rowH + 2
-    const bottom = hbY + rowH
+    const measureTop = hbY + rowH + 2
+    const bottom = measureTop + measureH
 
     // lane backgrounds and labels
     ctx.font = `600 11px ${mono}`
@@ -152,6 +287,7 @@ export class Timeline {
     ctx.fillStyle = c.muted!
     ctx.fillText('messages', 6, msgY + rowH / 2)
     ctx.fillText('heartbeat', 6, hbY + rowH / 2)
+    ctx.fillText('measured', 6, measureTop + measureH / 2)
     ctx.fillStyle = 'rgba(255,255,255,0.025)'
     ctx.fillRect(gutter, msgY, plotW, rowH)
     ctx.fillRect(gutter, hbY, plotW, rowH)
@@ -170,7 +306,8 @@ export class Timeline {
       ctx.moveTo(gx, top)
       ctx.lineTo(gx, bottom)
       ctx.stroke()
-      const label = ago === 0 ? 'now' : `−${seconds(ago)}`
+      // whole minutes as minutes, the rest in seconds: short enough for the grid's spacing
+      const label = ago === 0 ? 'now' : ago % 60_000 === 0 ? `−${ago / 60_000} min` : `−${Math.round(ago / 1000)} s`
       ctx.textAlign = ago === 0 ? 'right' : ago === this.windowMs ? 'left' : 'center'
       ctx.fillText(label, ago === 0 ? gx + 4 : gx, bottom + axisH / 2 + 1)
     }
@@ -182,15 +319,13 @@ export class Timeline {
     ctx.clip()
 
     // fault windows, behind everything
-    const labelSlots: number[] = [] // right end of the last label per row
-    const placeLabel = (lx: number, w: number): number => {
-      for (let row = 0; row < 3; row++) {
-        if ((labelSlots[row] ?? -Infinity) < lx - 2) {
-          labelSlots[row] = lx + w
-          return row
-        }
-      }
-      return -1
+    const hits: Hit[] = []
+    const labels: Label[] = []
+    const chipRows = [0, 1, 2, 3, 4, 5].map((row) => top + 8 + row * 14)
+    /** Candidates for a label about moment `lx`: the strip above the plot, then chips inside it. */
+    const around = (lx: number, w: number): Array<[number, number]> => {
+      const starts = [lx, lx - w, lx + 6, lx - w / 2].map((v) => Math.max(gutter, Math.min(right - w, v)))
+      return [top - 9, ...chipRows].flatMap((y) => starts.map((sx) => [sx, y] as [number, number]))
     }
     ctx.font = `600 10.5px ${sans}`
     for (const f of [...this.faults].sort((a, b) => a.start - b.start)) {
@@ -213,21 +348,12 @@ export class Timeline {
         ctx.fillStyle = alpha(c.fault!, 0.85)
         ctx.fillRect(Math.round(x0), top - 2, 1.5, bottom - top + 2)
       }
+      const span = f.end === null ? `${clock(f.start)} → (ongoing)` : moment ? clock(f.start) : `${clock(f.start)} → ${clock(f.end)} (${ms(f.end - f.start)})`
+      const tip = `${f.label}: ${span}`
+      hits.push({ x0: Math.min(x0, x1), x1: moment ? x0 : x1, y0: top - 16, y1: bottom, tip })
+      ctx.font = `600 10.5px ${sans}`
       const tw = ctx.measureText(f.label).width + 8
-      // near the present a label would run off the edge: it goes to the left of its line instead
-      const lx = x0 + tw > right ? Math.max(gutter, x0 - tw) : x0
-      const row = placeLabel(lx, tw)
-      if (row === 0) {
-        ctx.fillStyle = c.fault!
-        ctx.fillText(f.label, lx + 4, top - 9)
-      } else if (row > 0) {
-        // further labels go inside the band, under the first, on a dark chip
-        const ly = top + 8 + (row - 1) * 14
-        ctx.fillStyle = 'rgba(13,17,23,0.85)'
-        ctx.fillRect(lx + 2, ly - 7, tw, 14)
-        ctx.fillStyle = c.fault!
-        ctx.fillText(f.label, lx + 6, ly)
-      }
+      labels.push({ text: f.label, short: f.label.split(' ').slice(0, 2).join(' '), at: around(x0, tw), color: c.fault!, font: `600 10.5px ${sans}`, chip: true, tip })
     }
     for (const n of this.notes) {
       const nx = Math.round(x(n.at)) + 0.5
@@ -241,11 +367,9 @@ export class Timeline {
       ctx.setLineDash([])
       ctx.font = `10.5px ${sans}`
       const tw = ctx.measureText(n.label).width + 8
-      const lx = nx + tw > right ? Math.max(gutter, nx - tw) : nx
-      if (placeLabel(lx, tw) === 0) {
-        ctx.fillStyle = c.text!
-        ctx.fillText(n.label, lx + 4, top - 9)
-      }
+      const tip = `${n.label}: ${clock(n.at)}`
+      hits.push({ x0: nx, x1: nx, y0: top - 16, y1: bottom, tip })
+      labels.push({ text: n.label, at: around(nx, tw), color: c.text!, font: `10.5px ${sans}`, chip: true, tip })
     }
 
     // planned retry waits (dashed): the backoff bar fills them like a progress bar
@@ -260,6 +384,14 @@ export class Timeline {
       ctx.setLineDash([4, 3])
       ctx.strokeRect(x0 + 0.5, backoffY + laneH * 0.18, Math.max(1, x1 - x0), laneH * 0.64)
       ctx.setLineDash([])
+      const planned = r.at + r.delay
+      hits.push({
+        x0,
+        x1,
+        y0: backoffY,
+        y1: backoffY + laneH,
+        tip: `retry ${r.attempt}: wait ${ms(r.delay)} planned ${clock(r.at)} → ${clock(planned)}${end < planned ? ` (left early at ${clock(end)})` : ''}`,
+      })
     }
 
     // state bars and the steps between lanes
@@ -283,6 +415,13 @@ export class Timeline {
       const y = laneY(s.phase) + (laneH - barH) / 2
       ctx.fillStyle = alpha(c[s.phase]!, s.phase === 'idle' ? 0.55 : 0.9)
       ctx.fillRect(x0, y, Math.max(1.5, x1 - x0), barH)
+      hits.push({
+        x0,
+        x1,
+        y0: laneY(s.phase),
+        y1: laneY(s.phase) + laneH,
+        tip: `${s.phase} ${clock(s.t0)} → ${i === segments.length - 1 ? 'now' : clock(s.t1)} (${ms(s.t1 - s.t0)})${s.reason ? ` · ${s.reason}` : ''}`,
+      })
       const next = segments[i + 1]
       if (next) {
         const yA = laneY(s.phase) + laneH / 2
@@ -307,11 +446,22 @@ export class Timeline {
       const text = s.reason
       if (!text) continue
       const tx = x(s.t0) + 5
-      const back = segments.slice(i + 1).find((later) => later.phase === lane)
-      const room = (back ? x(back.t0) : right) - tx - 4
-      if (room < 30) continue
-      ctx.fillStyle = lane === 'open' ? c.muted! : c.closed!
-      ctx.fillText(fitText(ctx, `✕ ${text}`, room), tx, laneY(lane) + laneH / 2)
+      const ly = laneY(lane) + laneH / 2
+      const font = `10.5px ${mono}`
+      ctx.font = font
+      const w = ctx.measureText(`✕ ${text}`).width + 8
+      // in its lane right of the step; else the lanes around it, on a chip
+      const ys = [ly, ...LANES.map((p) => laneY(p) + laneH / 2).filter((y) => y !== ly)]
+      const xs = [tx, Math.max(gutter, tx - w - 8)]
+      labels.push({
+        text: `✕ ${text}`,
+        short: `✕ ${text.split(' ').slice(0, 2).join(' ')}`,
+        at: ys.flatMap((y) => xs.map((sx) => [sx, y] as [number, number])),
+        color: lane === 'open' ? c.text! : c.closed!,
+        font,
+        chip: true,
+        tip: `${prev.phase} → ${s.phase} at ${clock(s.t0)}: ${text}`,
+      })
     }
     // how long the current state has lasted, at its bar's end
     const last = segments.at(-1)!
@@ -320,25 +470,61 @@ export class Timeline {
       const label = seconds(Math.round(elapsed / 100) * 100)
       ctx.font = `600 10.5px ${mono}`
       const tw = ctx.measureText(label).width
-      const lx = x(now) - tw - 6
+      const lx = x(now) - tw - 10
       if (lx > x(last.t0) + 4) {
-        ctx.fillStyle = 'rgba(13,17,23,0.75)'
-        ctx.fillText(label, lx, laneY(last.phase) + laneH / 2)
+        labels.push({ text: label, at: [[lx, laneY(last.phase) + laneH / 2]], color: 'rgba(13,17,23,0.85)', font: `600 10.5px ${mono}`, optional: true, tip: `${last.phase} for ${ms(elapsed)}` })
       }
     }
-    // retry labels, after the bars so they stay readable
-    ctx.font = `10px ${mono}`
+    // retry labels: inside the wait when it fits, else beside it or in the lanes around
     for (const r of this.retries) {
       const end = this.retryEnd(r)
       if (end < from) continue
       const x0 = x(r.at)
-      const x1 = x(end)
       const text = `retry ${r.attempt} · ${seconds(Math.round(r.delay / 10) * 10)}`
-      const w = ctx.measureText(text).width
-      if (x1 - x0 > w + 8) {
-        ctx.fillStyle = c.text!
-        ctx.fillText(text, x0 + 4, backoffY + laneH / 2 + 0.5)
-      }
+      const ys = [backoffY + laneH / 2, laneY('closed') + laneH / 2, laneY('connecting') + laneH / 2]
+      labels.push({
+        text,
+        short: `r${r.attempt} ${seconds(Math.round(r.delay / 100) * 100)}`,
+        at: [...ys.flatMap((y) => [x0 + 4, x(end) + 4, x0 - 60].map((sx) => [Math.max(gutter, sx), y] as [number, number])), ...around(x0, 90)],
+        color: c.text!,
+        font: `10px ${mono}`,
+        chip: true,
+        tip: `retry ${r.attempt}: wait ${ms(r.delay)} from ${clock(r.at)}`,
+      })
+    }
+    // what was measured for each fault: when the socket noticed, when it was open again
+    const measureY = measureTop + 2
+    for (const m of this.measurements()) {
+      if (m.noticed === undefined) continue
+      const endAt = m.back ?? now
+      if (endAt < from) continue
+      const x0 = x(m.start)
+      const x1 = x(endAt)
+      ctx.strokeStyle = alpha(c.text!, 0.55)
+      ctx.beginPath()
+      ctx.moveTo(x0, measureY)
+      ctx.lineTo(x0, measureY + 6)
+      ctx.moveTo(x0, measureY + 3)
+      ctx.lineTo(x1, measureY + 3)
+      ctx.moveTo(x1, measureY)
+      ctx.lineTo(x1, measureY + 6)
+      ctx.stroke()
+      const noticedAfter = m.lastData !== undefined ? m.noticed - Math.max(m.lastData, m.start - 60_000) : m.noticed - m.start
+      const bound = this.heartbeatBound !== undefined ? ` (bound interval + timeout ${seconds(this.heartbeatBound)})` : ''
+      const noticed = m.lastData !== undefined ? `last data → noticed after ${seconds(Math.round(noticedAfter / 100) * 100)}${bound}` : `noticed after ${seconds(Math.round((m.noticed - m.start) / 100) * 100)}`
+      const back = m.back !== undefined ? `fault → open again after ${seconds(Math.round((m.back - m.start) / 100) * 100)}` : 'not open yet'
+      const tip = `${m.fault}: fault ${clock(m.start)}${m.lastData !== undefined ? ` · last data ${clock(m.lastData)}` : ''} · noticed ${clock(m.noticed)} (${ms(noticedAfter)} after the last data${bound}) · ${m.back !== undefined ? `open again ${clock(m.back)} (${ms(m.back - m.start)} after the fault)` : 'not open yet'}`
+      hits.push({ x0, x1, y0: measureY - 2, y1: measureY + 20, tip })
+      const short = `noticed ${seconds(Math.round(noticedAfter / 100) * 100)} · open ${m.back !== undefined ? seconds(Math.round((m.back - m.start) / 100) * 100) : '…'}`
+      labels.push({
+        text: `${noticed} · ${back}`,
+        short,
+        chip: true,
+        at: [...[x0, x1 - 200, x0 - 100, x1 - 100].map((sx) => [Math.max(gutter, sx), measureY + 14] as [number, number]), ...around(x0, 200)],
+        color: c.text!,
+        font: `10px ${mono}`,
+        tip,
+      })
     }
 
     // messages: sent up, received down, drops as crosses
@@ -405,6 +591,8 @@ export class Timeline {
         ctx.fill()
       }
     }
+    this.placeLabels(ctx, labels, { left: gutter, right, top: 0, bottom: height })
+    this.hits = hits
     ctx.restore()
 
     // the present
@@ -416,9 +604,4 @@ export class Timeline {
   }
 }
 
-function fitText(ctx: CanvasRenderingContext2D, text: string, room: number): string {
-  if (ctx.measureText(text).width <= room) return text
-  let t = text
-  while (t.length > 2 && ctx.measureText(`${t}…`).width > room) t = t.slice(0, -1)
-  return `${t}…`
-}
+

@@ -60,6 +60,33 @@ async function pageState(state: string, timeout: number): Promise<void> {
   await page.waitForSelector(`html[data-state="${state}"]`, { state: 'attached', timeout })
 }
 
+/**
+ * The timeline's placed label boxes (the canvas publishes them in data-labels, after each frame):
+ * none overlaps another, none leaves the canvas.
+ */
+async function expectNoOverlappingLabels(where: string): Promise<void> {
+  // two animation frames: the current drawing is the one for this layout
+  await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))))
+  const { boxes, width } = await page.$eval('#timeline', (canvas) => ({
+    boxes: JSON.parse((canvas as HTMLElement).dataset.labels ?? '[]') as Array<[string, number, number, number, number]>,
+    width: canvas.clientWidth,
+  }))
+  expect(boxes.length, where).toBeGreaterThan(0)
+  for (const [text, x, , w] of boxes) {
+    expect(x, `${where}: ${text}`).toBeGreaterThanOrEqual(0)
+    expect(x + w, `${where}: ${text}`).toBeLessThanOrEqual(width + 1)
+  }
+  for (let i = 0; i < boxes.length; i++) {
+    for (let j = i + 1; j < boxes.length; j++) {
+      const [a, ax, ay, aw, ah] = boxes[i]!
+      const [b, bx, by, bw, bh] = boxes[j]!
+      // rounding: a pixel of touching is not an overlap
+      const overlap = ax + aw > bx + 1 && bx + bw > ax + 1 && ay + ah > by + 1 && by + bh > ay + 1
+      expect(overlap, `${where}: "${a}" overlaps "${b}"`).toBe(false)
+    }
+  }
+}
+
 /** Replace the policy editor's text and wait until the page has validated it with the SDK. */
 async function typePolicy(text: string): Promise<void> {
   await page.fill('#policy', text)
@@ -76,7 +103,7 @@ describe('playground', () => {
       executablePath: CHROMIUM,
       headless: true,
       args: CHROMIUM_ARGS,
-      viewport: { width: 1280, height: 800 },
+      viewport: { width: 1440, height: 900 },
       timeout: 20_000,
     })
     page = await context.newPage()
@@ -222,8 +249,92 @@ describe('playground', () => {
     expect(kills).toHaveLength(1)
   })
 
+  it('the frames inspector shows every frame in full: the heartbeat timeout error, a long message, the server side', async () => {
+    // the go-silent test above ended a connection with HEARTBEAT_TIMEOUT
+    await page.fill('#frames-search', 'no answer')
+    await page.waitForSelector('#frames-list li[data-kind="error"][data-side="page"]', { timeout: 5_000 })
+    await page.click('#frames-list li[data-kind="error"][data-side="page"]')
+    const full = `no answer to a ping within ${POLICY.heartbeat.timeout} ms`
+    expect(await page.textContent('#frame-text')).toBe(full)
+    // and the stats cell shows it whole, not cut with an ellipsis
+    const cell = await page.$eval('[data-stat="lastError"]', (dd) => ({ text: dd.textContent ?? '', cut: dd.scrollWidth > dd.clientWidth + 1 }))
+    expect(cell.text).toContain(full)
+    expect(cell.cut).toBe(false)
+
+    const long = `long ${'x'.repeat(3000)} end`
+    await page.fill('#send-text', long)
+    await page.click('#send-form button[type="submit"]')
+    await page.fill('#frames-search', 'long xxx')
+    await page.selectOption('#frames-side', 'page')
+    await page.waitForSelector('#frames-list li[data-kind="text"][data-side="page"]', { timeout: 5_000 })
+    await page.click('#frames-list li[data-kind="text"][data-side="page"]')
+    expect(await page.textContent('#frame-text')).toBe(long)
+    // the server saw it on the wire, and its heartbeat pings as text frames
+    await page.selectOption('#frames-side', 'server')
+    await page.waitForSelector('#frames-list li[data-kind="text"][data-side="server"]', { timeout: 5_000 })
+    await page.fill('#frames-search', '')
+    expect(await page.$$eval('#frames-list li[data-side="server"] .m', (cells) => cells.some((c) => c.textContent === 'ping'))).toBe(true)
+    // pause holds new rows back, clear empties the list
+    await page.click('#frames-pause')
+    expect(await page.textContent('#frames-pause')).toBe('Resume')
+    await page.click('#frames-pause')
+    await page.click('#frames-clear')
+    expect(await page.$$eval('#frames-list li', (rows) => rows.length)).toBe(0)
+    await page.selectOption('#frames-side', '')
+  })
+
+  it('the applied policy round-trips through the URL, and copies as createSocket({...})', async () => {
+    const link = page.url()
+    const hash = new URLSearchParams(new URL(link).hash.slice(1)).get('policy')
+    expect(JSON.parse(hash ?? 'null')).toEqual(POLICY)
+    const other = await context.newPage()
+    try {
+      // another browser profile would not have localStorage: the link alone carries the policy
+      await other.evaluate(() => localStorage.clear()).catch(() => {})
+      await other.goto(link, { timeout: 10_000 })
+      await other.waitForSelector('html[data-state="open"]', { state: 'attached', timeout: 10_000 })
+      expect(JSON.parse(await other.inputValue('#policy'))).toEqual(POLICY)
+      expect(await other.textContent('#policy-status')).toContain('the socket runs this policy')
+      await other.click('#copy-code')
+      const code = (await other.textContent('#code-out')) ?? ''
+      expect(code).toContain("import { createSocket } from 'lifeline-ws'")
+      expect(code).toContain(`url: '${playground.wsUrl}'`)
+      expect(code).toContain("heartbeat: {\n    mode: 'message',\n    message: 'ping',")
+    } finally {
+      await other.close()
+    }
+  })
+
+  it('a scripted scenario (deploy storm) passes, its bounds checked against history()', async () => {
+    await pageState('open', 10_000)
+    await page.click('#scenario-deploy-storm')
+    const result = await page.waitForSelector('#scenario-results li[data-scenario="deploy-storm"]:not([data-result="running"])', { timeout: 40_000 })
+    const text = await result.textContent()
+    expect(await result.getAttribute('data-result'), text ?? '').toBe('pass')
+    expect(text).toContain('3 disconnects in history() (expected 3)')
+  }, 45_000)
+
+  it('says what is wrong instead of clamping: herd inputs, durations too long to read as minutes', async () => {
+    await page.fill('#herd-clients', '-5')
+    await page.waitForFunction(() => document.querySelector('#herd-summary')?.getAttribute('data-kind') === 'invalid', null, { timeout: 5_000 })
+    expect(await page.textContent('#herd-summary')).toBe('clients must be a whole number from 1 to 100,000, got "-5"')
+    await page.fill('#herd-clients', '10000')
+    await typePolicy(JSON.stringify({ ...POLICY, backoff: { ...POLICY.backoff, maxDelay: 1e308 } }))
+    await page.waitForSelector('#policy-status[data-kind="ok"]', { timeout: 5_000 })
+    expect(await page.textContent('#backoff-caption')).toContain('over 1,000 years')
+    expect(await page.textContent('#backoff-caption')).not.toMatch(/e\+/)
+    await typePolicy(JSON.stringify(POLICY, null, 2))
+    // reconnect() on a closed socket says why nothing happens
+    await page.click('#do-close')
+    await pageState('closed', 5_000)
+    await page.click('#do-reconnect')
+    expect(await page.textContent('#action-note')).toContain('a closed socket never reconnects')
+    await page.click('#do-new')
+    await pageState('open', 10_000)
+  })
+
   it(
-    'looks right: screenshots at 1280×800 and 390×844, no page errors',
+    'looks right: screenshots at 1440×900 and 390×844, no overlapping timeline labels at any window, no page errors',
     async () => {
       await mkdir(SHOTS, { recursive: true })
       if (UPDATE_README_SHOT) {
@@ -249,6 +360,11 @@ describe('playground', () => {
       }
       // the herd plot is computed in a worker: wait for the current one
       await page.waitForSelector('#herd:not([data-pending])', { state: 'attached', timeout: 10_000 })
+      for (const windowMs of ['20000', '30000', '60000', '120000', '300000']) {
+        await page.selectOption('#window-select', windowMs)
+        await expectNoOverlappingLabels(`window ${windowMs} ms at 1440 px`)
+      }
+      await page.selectOption('#window-select', '30000')
       await page.screenshot({ path: join(SHOTS, 'wide.png') })
       if (UPDATE_README_SHOT) {
         await page.screenshot({ path: README_SHOT })
@@ -257,8 +373,13 @@ describe('playground', () => {
       // a phone: one column, nothing wider than the screen
       await page.setViewportSize({ width: 390, height: 844 })
       await page.waitForFunction(() => document.documentElement.scrollWidth <= 390, null, { timeout: 5_000 })
+      await expectNoOverlappingLabels('390 px')
+      // the fault buttons are on the first screen, and big enough to tap
+      const kill = await page.$eval('#f-kill', (b) => b.getBoundingClientRect().toJSON() as DOMRect)
+      expect(kill.bottom).toBeLessThanOrEqual(844)
+      expect(kill.height).toBeGreaterThanOrEqual(44)
       await page.screenshot({ path: join(SHOTS, 'narrow.png'), fullPage: true })
-      await page.setViewportSize({ width: 1280, height: 800 })
+      await page.setViewportSize({ width: 1440, height: 900 })
       expect(pageErrors).toEqual([])
     },
     30_000,
