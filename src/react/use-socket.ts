@@ -5,12 +5,12 @@
  * render open nothing.
  */
 import { useCallback, useMemo, useRef, useSyncExternalStore } from 'react'
-import { attachBrowserSignals, browserDefaults } from '../adapters/browser.js'
 import type { Data } from '../core/queue.js'
 import type { Phase } from '../core/state.js'
 import { describe } from '../options/messages.dev.js'
 import type { SocketOptions } from '../options/types.js'
-import { createSocket, type LifelineSocket } from '../runtime/socket.js'
+import { createSocket } from '../index.browser.js'
+import type { LifelineSocket } from '../runtime/socket.js'
 import { connectionName, splitOptions } from '../split-options.js'
 import { acquire, closeNow, peek, release, type SharedEntry } from './registry.js'
 
@@ -74,7 +74,7 @@ export function useSocket<T = undefined>(options: UseSocketOptions<T>): UseSocke
     (notify: () => void) => {
       if (!enabled) return () => {}
       const { own: o, socketOptions: so } = latest.current
-      const make = o.create ?? ((opts: SocketOptions) => createSocket(opts, browserDefaults(), attachBrowserSignals))
+      const make = o.create ?? createSocket
       const entry = acquire(key, () => make(so))
       const last = previous.current
       if (o.carryQueue && last && last !== entry && last.users === 0) for (const data of closeNow(last)) entry.socket.send(data)
