@@ -3,7 +3,7 @@
  * own. Their own keys are taken out (createSocket rejects unknown keys), and a connection is named
  * by its url and protocols unless the caller names it.
  */
-import { describe } from './options/messages.dev.js'
+import { describe, mustBe } from './options/messages.dev.js'
 import type { SocketOptions } from './options/types.js'
 
 /** `options` split into the entry's own keys and the socket's options; own properties only. */
@@ -12,7 +12,7 @@ export function splitOptions<Own extends object>(
   ownKeys: readonly (keyof Own & string)[],
   where: string,
 ): [Partial<Own>, SocketOptions] {
-  if (options === null || typeof options !== 'object') throw new TypeError(`${where}: options must be an object with a url, got ${describe(options)}`)
+  if (options === null || typeof options !== 'object') throw new TypeError(mustBe(`${where}: options`, options, 'options'))
   const own: Record<string, unknown> = {}
   const rest: Record<string, unknown> = {}
   for (const key of Object.keys(options)) ((ownKeys as readonly string[]).includes(key) ? own : rest)[key] = (options as Record<string, unknown>)[key]
