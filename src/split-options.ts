@@ -20,14 +20,10 @@ export function splitOptions<Own extends object>(
 }
 
 /**
- * The name of a connection: `key` when given, else the url and protocols. A url or protocols
- * given as a function cannot be compared, so then `key` is required.
+ * The name of a connection the caller did not name (with `keyOption`): its url and protocols. A url
+ * or protocols given as a function cannot be compared, so then `keyOption` is required.
  */
-export function connectionName(key: unknown, options: SocketOptions, where: string, keyOption: string): string {
-  if (key !== undefined) {
-    if (typeof key !== 'string' || key === '') throw new TypeError(`${where}: ${keyOption} must be a non-empty string, got ${describe(key)}`)
-    return key
-  }
+export function connectionName(options: SocketOptions, where: string, keyOption: string): string {
   const { url, protocols } = options
   if (typeof url === 'function' || typeof protocols === 'function') {
     throw new TypeError(`${where}: ${keyOption} is required when url or protocols is a function`)

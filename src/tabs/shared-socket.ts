@@ -124,16 +124,17 @@ export function serveSharedSocket(options: SocketOptions): SharedSocket {
 /** A shared socket talking through the tabs' BroadcastChannel, a SharedWorker's port, or (`hub`) as the worker itself. */
 function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
   const [own, socketOptions] = splitOptions<TabOptions>(options, ['channel', 'takeoverTimeout', 'sharedWorker', 'monitor'], WHERE)
-  const name = `lifeline-ws ${connectionName(own.channel, socketOptions, WHERE, 'channel')}`
   const takeover = own.takeoverTimeout ?? 3000
   const worker = own.sharedWorker
   for (const [option, ok, expected] of [
+    ['channel', own.channel === undefined || (typeof own.channel === 'string' && own.channel !== ''), 'a non-empty string'],
     ['takeoverTimeout', typeof takeover === 'number' && takeover > 0 && takeover < Infinity, 'a number of ms > 0'],
     ['sharedWorker', worker === undefined || typeof worker === 'string' || worker instanceof URL, 'a script URL'],
     ['monitor', own.monitor === undefined || typeof own.monitor === 'function', 'monitor from lifeline-ws/monitor'],
   ] as const) {
     if (!ok) throw new TypeError(`${WHERE}: ${option} must be ${expected}, got ${describe(own[option])}`)
   }
+  const name = `lifeline-ws ${own.channel ?? connectionName(socketOptions, WHERE, 'channel')}`
   let binaryType = socketOptions.binaryType
   let watched: ReturnType<typeof monitorOf> | undefined
   const make = (lazy: boolean): LifelineSocket => {
