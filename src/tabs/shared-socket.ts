@@ -16,7 +16,6 @@ import { createNanoEvents } from 'nanoevents'
 import { attachBrowserSignals, browserDefaults } from '../adapters/browser.js'
 import type { Data, DropReason } from '../core/queue.js'
 import type { EnvSignal, Phase } from '../core/state.js'
-import { describe } from '../options/messages.dev.js'
 import type { SocketOptions } from '../options/types.js'
 import { checkData } from '../options/validate.js'
 import { LifelineError } from '../runtime/errors.js'
@@ -24,6 +23,7 @@ import type { Disconnect, monitor as monitorOf, Stats } from '../runtime/monitor
 import type { WithInternals } from '../runtime/internals.js'
 import { createSocket, type LifelineSocket, type SocketEventName, type SocketEvents } from '../runtime/socket.js'
 import { connectionName, splitOptions } from '../split-options.js'
+import { mustBe } from './messages.dev.js'
 
 export interface TabOptions {
   /** Names the connection across tabs (the lock and the BroadcastChannel). @default 'lifeline-ws ' + the url (and protocols); required when either is a function */
@@ -126,13 +126,13 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
   const [own, socketOptions] = splitOptions<TabOptions>(options, ['channel', 'takeoverTimeout', 'sharedWorker', 'monitor'], WHERE)
   const takeover = own.takeoverTimeout ?? 3000
   const worker = own.sharedWorker
-  for (const [option, ok, expected] of [
-    ['channel', own.channel === undefined || (typeof own.channel === 'string' && own.channel !== ''), 'a non-empty string'],
-    ['takeoverTimeout', typeof takeover === 'number' && takeover > 0 && takeover < Infinity, 'a number of ms > 0'],
-    ['sharedWorker', worker === undefined || typeof worker === 'string' || worker instanceof URL, 'a script URL'],
-    ['monitor', own.monitor === undefined || typeof own.monitor === 'function', 'monitor from lifeline-ws/monitor'],
+  for (const [option, ok] of [
+    ['channel', own.channel === undefined || (typeof own.channel === 'string' && own.channel !== '')],
+    ['takeoverTimeout', typeof takeover === 'number' && takeover > 0 && takeover < Infinity],
+    ['sharedWorker', worker === undefined || typeof worker === 'string' || worker instanceof URL],
+    ['monitor', own.monitor === undefined || typeof own.monitor === 'function'],
   ] as const) {
-    if (!ok) throw new TypeError(`${WHERE}: ${option} must be ${expected}, got ${describe(own[option])}`)
+    if (!ok) throw new TypeError(mustBe(`${WHERE}: ${option}`, own[option], option))
   }
   const name = `lifeline-ws ${own.channel ?? connectionName(socketOptions, WHERE, 'channel')}`
   let binaryType = socketOptions.binaryType
