@@ -167,7 +167,7 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
   const queueLimit = socketOptions.queue?.maxMessages ?? 1000
   const giveUp = new AbortController()
   const outbox: Outgoing[] = []
-  let role: 'leader' | 'follower' = 'follower'
+  /** The leading tab's id: `me` while this tab leads. */
   let leader: string | undefined
   let snap: Snapshot | undefined
   let snapAt = 0
@@ -214,7 +214,6 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
   const lead = (release: () => void): void => {
     clearTimeout(stealTimer)
     stealTimer = undefined
-    role = 'leader'
     leader = me
     unlock = release
     real = make(true)
@@ -241,8 +240,7 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
 
   /** No longer the leader: close the real socket quietly; every tab's unwritten messages stay in its outbox. */
   const stepDown = (): void => {
-    if (role !== 'leader') return
-    role = 'follower'
+    if (leader !== me) return
     leader = undefined
     snapAt = 0
     for (const off of unbind.splice(0)) off()
@@ -268,7 +266,7 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
     if (reason) emit('drop', { data: entry!.d, reason })
   }
   const deliver = (entry: Outgoing): void => {
-    if (role === 'leader') write(me, entry.q, entry.d)
+    if (leader === me) write(me, entry.q, entry.d)
     else if (leader) post({ t: 'send', to: leader, from: me, q: entry.q, d: entry.d })
   }
   const enqueue = (data: Data, done?: Outgoing['settle']): boolean => {
@@ -280,14 +278,14 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
   }
   const command = (c: 'connect' | 'reconnect' | 'signal', a?: EnvSignal): void => {
     // connect() and reconnect() ignore the argument
-    if (role === 'leader') real[c](a!)
+    if (leader === me) real[c](a!)
     else if (leader) post({ t: 'cmd', to: leader, c, a })
   }
 
   channel.onmessage = ({ data: m }: MessageEvent<Wire>) => {
     if (closed || ('to' in m && m.to !== me)) return
     if (m.t === 'ack') return settle(m.q, m.r)
-    if (role === 'leader') {
+    if (leader === me) {
       // Another tab leads, or this one was frozen (or stuck) long enough for a follower to have
       // taken over: the lock may be gone, so write nothing more (the senders keep their messages).
       if (!hub && ('id' in m || Date.now() - m.at! > takeover)) {
@@ -318,7 +316,7 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
   }
 
   const tick = setInterval(() => {
-    if (role === 'leader' || stealTimer || Date.now() - snapAt < PROBE_EVERY) return
+    if (leader === me || stealTimer || Date.now() - snapAt < PROBE_EVERY) return
     post({ t: 'probe' })
     stealTimer = setTimeout(() => {
       stealTimer = undefined
@@ -330,10 +328,10 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
   post({ t: 'probe' })
 
   /** The leader's socket, or the last snapshot of it (before any: this tab's closed socket). */
-  const live = (): LifelineSocket | Snapshot => (role === 'leader' || !snap ? real : snap)
+  const live = (): LifelineSocket | Snapshot => (leader === me || !snap ? real : snap)
   const shared = {
     get role() {
-      return role
+      return leader === me ? 'leader' : 'follower'
     },
     get state() {
       return current
