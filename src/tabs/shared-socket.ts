@@ -137,8 +137,9 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
   const name = `lifeline-ws ${own.channel ?? connectionName(socketOptions, WHERE, 'channel')}`
   let binaryType = socketOptions.binaryType
   let watched: ReturnType<typeof monitorOf> | undefined
-  const make = (lazy: boolean): LifelineSocket => {
-    const socket = createSocket({ ...socketOptions, lazy, binaryType }, browserDefaults(), attachBrowserSignals)
+  /** A socket of this tab's, with the internal door (its driver) the leader writes through. */
+  const make = (lazy: boolean): LifelineSocket & WithInternals => {
+    const socket = createSocket({ ...socketOptions, lazy, binaryType }, browserDefaults(), attachBrowserSignals) as LifelineSocket & WithInternals
     watched = own.monitor?.(socket)
     return socket
   }
@@ -154,7 +155,7 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
     const alone = watched
     return Object.assign(real, {
       role: 'alone' as const,
-      sendAsync: (data: Data) => promised((settle) => driverOf(real).send(data, settle)),
+      sendAsync: (data: Data) => promised((settle) => real._internals().send(data, settle)),
       ...(alone && { stats: () => alone.stats(), history: () => alone.history() }),
     })
   }
@@ -252,7 +253,7 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
 
   /** Leader: write one message of tab `from` and tell that tab when it is written or dropped. */
   const write = (from: string, q: number, data: Data): void => {
-    driverOf(real).send(data, (reason) => (reason ? !quiet && report(from, q, reason) : report(from, q)))
+    real._internals().send(data, (reason) => (reason ? !quiet && report(from, q, reason) : report(from, q)))
   }
   const report = (to: string, q: number, reason?: DropReason): void => {
     if (to === me) settle(q, reason)
@@ -389,11 +390,6 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
   // attempt, rtt, protocol, url, bufferedAmount: the leader's
   for (const key of MIRRORED_PROPERTIES.slice(1)) Object.defineProperty(shared, key, { get: () => live()[key] })
   return shared
-}
-
-/** The socket's driver (the internal door the optional entries use), without their checks. */
-function driverOf(socket: LifelineSocket): ReturnType<WithInternals['_internals']> {
-  return (socket as unknown as WithInternals)._internals()
 }
 
 /** A message's fate as a promise: resolves once written, rejects DROPPED with `.reason`. */
