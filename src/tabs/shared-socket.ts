@@ -162,7 +162,7 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
   real.close()
 
   const emitter = createNanoEvents<SocketEvents>()
-  const emit = (event: SocketEventName, ...args: unknown[]): void => (emitter.emit as (e: string, ...a: unknown[]) => void)(event, ...args)
+  const emit = emitter.emit.bind(emitter) as (event: SocketEventName, ...args: unknown[]) => void
   const channel: Channel = direct ?? new BroadcastChannel(name)
   const me = Math.random().toString(36).slice(2)
   const queueLimit = socketOptions.queue?.maxMessages ?? 1000
