@@ -152,11 +152,10 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
   if (!direct && (typeof locks?.request !== 'function' || typeof BroadcastChannel !== 'function')) {
     socketOptions.debug?.('tabs: no Web Locks or BroadcastChannel; one socket per tab', {})
     if (!socketOptions.lazy) real.connect()
-    const alone = watched
-    return Object.assign(real, {
+    // with the monitor option, its stats() and history() (own properties, so nothing inherited comes along)
+    return Object.assign(real, watched, {
       role: 'alone' as const,
       sendAsync: (data: Data) => promised((settle) => real._internals().send(data, settle)),
-      ...(alone && { stats: () => alone.stats(), history: () => alone.history() }),
     })
   }
   real.close()
