@@ -367,11 +367,11 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
       /** This tab's own: its socket's while it leads or since it last led, else empty. */
       history: () => watched!.history(),
     }),
-    close(code = 1000, reason = '') {
+    close(code, reason) {
       if (closed) return
       quiet = true
       try {
-        // checks code and reason exactly as a socket does (a follower's socket is closed already)
+        // checks code and reason, and defaults them, exactly as a socket does (a follower's socket is closed already)
         real.close(code, reason)
       } finally {
         quiet = false
