@@ -202,7 +202,7 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
     locks
       .request(name, steal ? { steal } : { signal: giveUp.signal }, () => {
         if (!steal) waiting = false
-        return closed ? undefined : new Promise<void>((release) => lead(release))
+        return closed ? undefined : new Promise<void>(lead)
       })
       // rejected: the lock was stolen from this tab (or the request aborted by close())
       .catch(() => {
@@ -252,7 +252,7 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
 
   /** Leader: write one message of tab `from` and tell that tab when it is written or dropped. */
   const write = (from: string, q: number, data: Data): void => {
-    real._internals().send(data, (reason) => (reason ? !quiet && report(from, q, reason) : report(from, q)))
+    real._internals().send(data, (reason) => (!reason || !quiet) && report(from, q, reason))
   }
   const report = (to: string, q: number, reason?: DropReason): void => {
     if (to === me) settle(q, reason)
