@@ -163,7 +163,8 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
   const emitter = createNanoEvents<SocketEvents>()
   const emit = emitter.emit.bind(emitter) as (event: SocketEventName, ...args: unknown[]) => void
   const channel: Channel = direct ?? new BroadcastChannel(name)
-  const me = Math.random().toString(36).slice(2)
+  /** This tab's name on the channel: random, it only has to differ from the other tabs'. */
+  const me = String(Math.random())
   const queueLimit = socketOptions.queue?.maxMessages ?? 1000
   const giveUp = new AbortController()
   const outbox: Outgoing[] = []
