@@ -18,7 +18,7 @@ import type { Data, DropReason } from '../core/queue.js'
 import type { EnvSignal, Phase } from '../core/state.js'
 import type { SocketOptions } from '../options/types.js'
 import { checkData } from '../options/validate.js'
-import { LifelineError } from '../runtime/errors.js'
+import { LifelineError, type ErrorCode } from '../runtime/errors.js'
 import type { Disconnect, monitor as monitorOf, Stats } from '../runtime/monitor.js'
 import type { WithInternals } from '../runtime/internals.js'
 import { createSocket, type LifelineSocket, type SocketEventName, type SocketEvents } from '../runtime/socket.js'
@@ -80,6 +80,7 @@ type Snapshot = Pick<LifelineSocket, (typeof MIRRORED_PROPERTIES)[number]> & { s
 type Wire = { at?: number } & (
   | { t: 'lead'; id: string; s: Snapshot }
   | { t: 'probe' }
+  // `a`: the event's arguments; an error's are its code and message (structured clone keeps no LifelineError)
   | { t: 'ev'; id: string; n: SocketEventName; a: unknown[]; s: Snapshot }
   | { t: 'msg'; id: string; d: unknown }
   | { t: 'send'; to: string; from: string; q: number; d: Data }
@@ -224,7 +225,7 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
         if (event === 'state') mirror(args[0] as Phase, args[2] as string)
         else emit(event, ...args)
         const error = args[0] as LifelineError
-        post({ t: 'ev', id: me, n: event, a: event === 'error' ? [{ code: error.code, message: error.message }] : args, s: snapshot() })
+        post({ t: 'ev', id: me, n: event, a: event === 'error' ? [error.code, error.message] : args, s: snapshot() })
       }),
     )
     unbind.push(
@@ -311,9 +312,9 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
     snap = m.s
     snapAt = Date.now()
     if (m.t === 'lead') return mirror(snap.state, 'leader tab')
-    const [first, , reason] = m.a as [unknown, unknown, string]
+    const [first, second, reason] = m.a as [unknown, unknown, string]
     if (m.n === 'state') mirror(first as Phase, reason)
-    else emit(m.n, m.n === 'error' ? new LifelineError((first as LifelineError).code, (first as LifelineError).message) : first)
+    else emit(m.n, m.n === 'error' ? new LifelineError(first as ErrorCode, second as string) : first)
   }
 
   const tick = setInterval(() => {
