@@ -198,7 +198,7 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
   const announce = (): void => post({ t: 'lead', id: me, s: snapshot() })
 
   /** Ask for the lock: queued behind the holder, or taking it from a holder that stopped answering. */
-  const candidate = (steal = false): void => {
+  const candidate = (steal?: boolean): void => {
     if (closed || direct || (!steal && waiting)) return
     if (!steal) waiting = true
     locks
