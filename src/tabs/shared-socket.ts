@@ -236,7 +236,7 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
     )
     mirror(real.state, 'this tab leads')
     announce()
-    for (const entry of outbox) write(me, entry.q, entry.d)
+    outbox.forEach(deliver)
     if (!socketOptions.lazy) real.connect()
   }
 
@@ -303,7 +303,7 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
     // a new leader only by its announcement: a deposed one may still post events before it notices
     if (m.t === 'lead' && m.id !== leader) {
       leader = m.id
-      for (const entry of outbox) deliver(entry)
+      outbox.forEach(deliver)
     }
     if (m.id !== leader) return
     clearTimeout(stealTimer)
