@@ -3,7 +3,7 @@
  * own. Their own keys are taken out (createSocket rejects unknown keys), and a connection is named
  * by its url and protocols unless the caller names it.
  */
-import { describe } from './options/messages.dev.js'
+import { describe, mustBe } from './options/messages.dev.js'
 import type { SocketOptions } from './options/types.js'
 
 /** `options` split into the entry's own keys and the socket's options; own properties only. */
@@ -12,7 +12,7 @@ export function splitOptions<Own extends object>(
   ownKeys: readonly (keyof Own & string)[],
   where: string,
 ): [Partial<Own>, SocketOptions] {
-  if (options === null || typeof options !== 'object') throw new TypeError(`${where}: options must be an object with a url, got ${describe(options)}`)
+  if (options === null || typeof options !== 'object') throw new TypeError(mustBe(`${where}: options`, options, 'options'))
   const own: Record<string, unknown> = {}
   const rest: Record<string, unknown> = {}
   for (const key of Object.keys(options)) ((ownKeys as readonly string[]).includes(key) ? own : rest)[key] = (options as Record<string, unknown>)[key]
@@ -20,14 +20,10 @@ export function splitOptions<Own extends object>(
 }
 
 /**
- * The name of a connection: `key` when given, else the url and protocols. A url or protocols
- * given as a function cannot be compared, so then `key` is required.
+ * The name of a connection the caller did not name (with `keyOption`): its url and protocols. A url
+ * or protocols given as a function cannot be compared, so then `keyOption` is required.
  */
-export function connectionName(key: unknown, options: SocketOptions, where: string, keyOption: string): string {
-  if (key !== undefined) {
-    if (typeof key !== 'string' || key === '') throw new TypeError(`${where}: ${keyOption} must be a non-empty string, got ${describe(key)}`)
-    return key
-  }
+export function connectionName(options: SocketOptions, where: string, keyOption: string): string {
   const { url, protocols } = options
   if (typeof url === 'function' || typeof protocols === 'function') {
     throw new TypeError(`${where}: ${keyOption} is required when url or protocols is a function`)

@@ -5,13 +5,13 @@
  * render open nothing.
  */
 import { useCallback, useMemo, useRef, useSyncExternalStore } from 'react'
-import { attachBrowserSignals, browserDefaults } from '../adapters/browser.js'
 import type { Data } from '../core/queue.js'
 import type { Phase } from '../core/state.js'
-import { describe } from '../options/messages.dev.js'
 import type { SocketOptions } from '../options/types.js'
-import { createSocket, type LifelineSocket } from '../runtime/socket.js'
+import { createSocket } from '../index.browser.js'
+import type { LifelineSocket } from '../runtime/socket.js'
 import { connectionName, splitOptions } from '../split-options.js'
+import { mustBe, type Expected } from './messages.dev.js'
 import { acquire, closeNow, peek, release, type SharedEntry } from './registry.js'
 
 export interface UseSocketOptions<T = undefined> extends SocketOptions {
@@ -53,10 +53,10 @@ const WHERE = 'useSocket(options)'
 
 export function useSocket<T = undefined>(options: UseSocketOptions<T>): UseSocketResult<T> {
   const [own, socketOptions] = splitOptions<HookOptions>(options as UseSocketOptions<unknown>, HOOK_KEYS, WHERE)
-  const key = connectionName(own.key, socketOptions, WHERE, 'key')
-  const enabled = check('enabled', own.enabled, typeof own.enabled === 'boolean', 'a boolean') ?? true
-  const linger = check('linger', own.linger, typeof own.linger === 'number' && own.linger >= 0 && own.linger < Infinity, 'a number of ms >= 0') ?? 1000
-  for (const name of ['reduce', 'create'] as const) check(name, own[name], typeof own[name] === 'function', 'a function')
+  const key = check('key', own.key, typeof own.key === 'string' && own.key !== '', 'key') ?? connectionName(socketOptions, WHERE, 'key')
+  const enabled = check('enabled', own.enabled, typeof own.enabled === 'boolean', 'boolean') ?? true
+  const linger = check('linger', own.linger, typeof own.linger === 'number' && own.linger >= 0 && own.linger < Infinity, 'linger') ?? 1000
+  for (const name of ['reduce', 'create'] as const) check(name, own[name], typeof own[name] === 'function', 'function')
   // read by the subscription when it runs, so a new reducer or linger needs no resubscribe
   const latest = useRef({ own, socketOptions, linger })
   latest.current = { own, socketOptions, linger }
@@ -74,7 +74,7 @@ export function useSocket<T = undefined>(options: UseSocketOptions<T>): UseSocke
     (notify: () => void) => {
       if (!enabled) return () => {}
       const { own: o, socketOptions: so } = latest.current
-      const make = o.create ?? ((opts: SocketOptions) => createSocket(opts, browserDefaults(), attachBrowserSignals))
+      const make = o.create ?? createSocket
       const entry = acquire(key, () => make(so))
       const last = previous.current
       if (o.carryQueue && last && last !== entry && last.users === 0) for (const data of closeNow(last)) entry.socket.send(data)
@@ -109,7 +109,7 @@ export function useSocket<T = undefined>(options: UseSocketOptions<T>): UseSocke
 }
 
 /** `value` when `ok` or not given (undefined), else a TypeError naming the option. */
-function check<V>(name: string, value: V, ok: boolean, expected: string): V {
+function check<V>(name: string, value: V, ok: boolean, expected: Expected): V {
   if (value === undefined || ok) return value
-  throw new TypeError(`${WHERE}: ${name} must be ${expected}, got ${describe(value)}`)
+  throw new TypeError(mustBe(`${WHERE}: ${name}`, value, expected))
 }

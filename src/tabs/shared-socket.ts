@@ -16,14 +16,14 @@ import { createNanoEvents } from 'nanoevents'
 import { attachBrowserSignals, browserDefaults } from '../adapters/browser.js'
 import type { Data, DropReason } from '../core/queue.js'
 import type { EnvSignal, Phase } from '../core/state.js'
-import { describe } from '../options/messages.dev.js'
 import type { SocketOptions } from '../options/types.js'
 import { checkData } from '../options/validate.js'
-import { LifelineError } from '../runtime/errors.js'
+import { LifelineError, type ErrorCode } from '../runtime/errors.js'
 import type { Disconnect, monitor as monitorOf, Stats } from '../runtime/monitor.js'
 import type { WithInternals } from '../runtime/internals.js'
 import { createSocket, type LifelineSocket, type SocketEventName, type SocketEvents } from '../runtime/socket.js'
 import { connectionName, splitOptions } from '../split-options.js'
+import { mustBe } from './messages.dev.js'
 
 export interface TabOptions {
   /** Names the connection across tabs (the lock and the BroadcastChannel). @default 'lifeline-ws ' + the url (and protocols); required when either is a function */
@@ -80,6 +80,7 @@ type Snapshot = Pick<LifelineSocket, (typeof MIRRORED_PROPERTIES)[number]> & { s
 type Wire = { at?: number } & (
   | { t: 'lead'; id: string; s: Snapshot }
   | { t: 'probe' }
+  // `a`: the event's arguments; an error's are its code and message (structured clone keeps no LifelineError)
   | { t: 'ev'; id: string; n: SocketEventName; a: unknown[]; s: Snapshot }
   | { t: 'msg'; id: string; d: unknown }
   | { t: 'send'; to: string; from: string; q: number; d: Data }
@@ -124,20 +125,22 @@ export function serveSharedSocket(options: SocketOptions): SharedSocket {
 /** A shared socket talking through the tabs' BroadcastChannel, a SharedWorker's port, or (`hub`) as the worker itself. */
 function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
   const [own, socketOptions] = splitOptions<TabOptions>(options, ['channel', 'takeoverTimeout', 'sharedWorker', 'monitor'], WHERE)
-  const name = `lifeline-ws ${connectionName(own.channel, socketOptions, WHERE, 'channel')}`
   const takeover = own.takeoverTimeout ?? 3000
   const worker = own.sharedWorker
-  for (const [option, ok, expected] of [
-    ['takeoverTimeout', typeof takeover === 'number' && takeover > 0 && takeover < Infinity, 'a number of ms > 0'],
-    ['sharedWorker', worker === undefined || typeof worker === 'string' || worker instanceof URL, 'a script URL'],
-    ['monitor', own.monitor === undefined || typeof own.monitor === 'function', 'monitor from lifeline-ws/monitor'],
+  for (const [option, ok] of [
+    ['channel', own.channel === undefined || (typeof own.channel === 'string' && own.channel !== '')],
+    ['takeoverTimeout', typeof takeover === 'number' && takeover > 0 && takeover < Infinity],
+    ['sharedWorker', worker === undefined || typeof worker === 'string' || worker instanceof URL],
+    ['monitor', own.monitor === undefined || typeof own.monitor === 'function'],
   ] as const) {
-    if (!ok) throw new TypeError(`${WHERE}: ${option} must be ${expected}, got ${describe(own[option])}`)
+    if (!ok) throw new TypeError(mustBe(`${WHERE}: ${option}`, own[option], option))
   }
+  const name = `lifeline-ws ${own.channel ?? connectionName(socketOptions, WHERE, 'channel')}`
   let binaryType = socketOptions.binaryType
   let watched: ReturnType<typeof monitorOf> | undefined
-  const make = (lazy: boolean): LifelineSocket => {
-    const socket = createSocket({ ...socketOptions, lazy, binaryType }, browserDefaults(), attachBrowserSignals)
+  /** A socket of this tab's, with the internal door (its driver) the leader writes through. */
+  const make = (lazy: boolean): LifelineSocket & WithInternals => {
+    const socket = createSocket({ ...socketOptions, lazy, binaryType }, browserDefaults(), attachBrowserSignals) as LifelineSocket & WithInternals
     watched = own.monitor?.(socket)
     return socket
   }
@@ -150,23 +153,23 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
   if (!direct && (typeof locks?.request !== 'function' || typeof BroadcastChannel !== 'function')) {
     socketOptions.debug?.('tabs: no Web Locks or BroadcastChannel; one socket per tab', {})
     if (!socketOptions.lazy) real.connect()
-    const alone = watched
-    return Object.assign(real, {
+    // with the monitor option, its stats() and history() (own properties, so nothing inherited comes along)
+    return Object.assign(real, watched, {
       role: 'alone' as const,
-      sendAsync: (data: Data) => promised((settle) => driverOf(real).send(data, settle)),
-      ...(alone && { stats: () => alone.stats(), history: () => alone.history() }),
+      sendAsync: (data: Data) => promised((settle) => real._internals().send(data, settle)),
     })
   }
   real.close()
 
   const emitter = createNanoEvents<SocketEvents>()
-  const emit = (event: SocketEventName, ...args: unknown[]): void => (emitter.emit as (e: string, ...a: unknown[]) => void)(event, ...args)
+  const emit = emitter.emit.bind(emitter) as (event: SocketEventName, ...args: unknown[]) => void
   const channel: Channel = direct ?? new BroadcastChannel(name)
-  const me = Math.random().toString(36).slice(2)
+  /** This tab's name on the channel: random, it only has to differ from the other tabs'. */
+  const me = String(Math.random())
   const queueLimit = socketOptions.queue?.maxMessages ?? 1000
   const giveUp = new AbortController()
   const outbox: Outgoing[] = []
-  let role: 'leader' | 'follower' = 'follower'
+  /** The leading tab's id: `me` while this tab leads. */
   let leader: string | undefined
   let snap: Snapshot | undefined
   let snapAt = 0
@@ -195,13 +198,13 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
   const announce = (): void => post({ t: 'lead', id: me, s: snapshot() })
 
   /** Ask for the lock: queued behind the holder, or taking it from a holder that stopped answering. */
-  const candidate = (steal = false): void => {
+  const candidate = (steal?: boolean): void => {
     if (closed || direct || (!steal && waiting)) return
     if (!steal) waiting = true
     locks
       .request(name, steal ? { steal } : { signal: giveUp.signal }, () => {
         if (!steal) waiting = false
-        return closed ? undefined : new Promise<void>((release) => lead(release))
+        return closed ? undefined : new Promise<void>(lead)
       })
       // rejected: the lock was stolen from this tab (or the request aborted by close())
       .catch(() => {
@@ -213,7 +216,6 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
   const lead = (release: () => void): void => {
     clearTimeout(stealTimer)
     stealTimer = undefined
-    role = 'leader'
     leader = me
     unlock = release
     real = make(true)
@@ -223,7 +225,7 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
         if (event === 'state') mirror(args[0] as Phase, args[2] as string)
         else emit(event, ...args)
         const error = args[0] as LifelineError
-        post({ t: 'ev', id: me, n: event, a: event === 'error' ? [{ code: error.code, message: error.message }] : args, s: snapshot() })
+        post({ t: 'ev', id: me, n: event, a: event === 'error' ? [error.code, error.message] : args, s: snapshot() })
       }),
     )
     unbind.push(
@@ -234,14 +236,13 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
     )
     mirror(real.state, 'this tab leads')
     announce()
-    for (const entry of outbox) write(me, entry.q, entry.d)
+    outbox.forEach(deliver)
     if (!socketOptions.lazy) real.connect()
   }
 
   /** No longer the leader: close the real socket quietly; every tab's unwritten messages stay in its outbox. */
   const stepDown = (): void => {
-    if (role !== 'leader') return
-    role = 'follower'
+    if (leader !== me) return
     leader = undefined
     snapAt = 0
     for (const off of unbind.splice(0)) off()
@@ -253,7 +254,7 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
 
   /** Leader: write one message of tab `from` and tell that tab when it is written or dropped. */
   const write = (from: string, q: number, data: Data): void => {
-    driverOf(real).send(data, (reason) => (reason ? !quiet && report(from, q, reason) : report(from, q)))
+    real._internals().send(data, (reason) => (!reason || !quiet) && report(from, q, reason))
   }
   const report = (to: string, q: number, reason?: DropReason): void => {
     if (to === me) settle(q, reason)
@@ -267,7 +268,7 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
     if (reason) emit('drop', { data: entry!.d, reason })
   }
   const deliver = (entry: Outgoing): void => {
-    if (role === 'leader') write(me, entry.q, entry.d)
+    if (leader === me) write(me, entry.q, entry.d)
     else if (leader) post({ t: 'send', to: leader, from: me, q: entry.q, d: entry.d })
   }
   const enqueue = (data: Data, done?: Outgoing['settle']): boolean => {
@@ -279,14 +280,14 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
   }
   const command = (c: 'connect' | 'reconnect' | 'signal', a?: EnvSignal): void => {
     // connect() and reconnect() ignore the argument
-    if (role === 'leader') real[c](a!)
+    if (leader === me) real[c](a!)
     else if (leader) post({ t: 'cmd', to: leader, c, a })
   }
 
   channel.onmessage = ({ data: m }: MessageEvent<Wire>) => {
     if (closed || ('to' in m && m.to !== me)) return
     if (m.t === 'ack') return settle(m.q, m.r)
-    if (role === 'leader') {
+    if (leader === me) {
       // Another tab leads, or this one was frozen (or stuck) long enough for a follower to have
       // taken over: the lock may be gone, so write nothing more (the senders keep their messages).
       if (!hub && ('id' in m || Date.now() - m.at! > takeover)) {
@@ -302,7 +303,7 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
     // a new leader only by its announcement: a deposed one may still post events before it notices
     if (m.t === 'lead' && m.id !== leader) {
       leader = m.id
-      for (const entry of outbox) deliver(entry)
+      outbox.forEach(deliver)
     }
     if (m.id !== leader) return
     clearTimeout(stealTimer)
@@ -311,13 +312,13 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
     snap = m.s
     snapAt = Date.now()
     if (m.t === 'lead') return mirror(snap.state, 'leader tab')
-    const [first, , reason] = m.a as [unknown, unknown, string]
+    const [first, second, reason] = m.a as [unknown, unknown, string]
     if (m.n === 'state') mirror(first as Phase, reason)
-    else emit(m.n, m.n === 'error' ? new LifelineError((first as LifelineError).code, (first as LifelineError).message) : first)
+    else emit(m.n, m.n === 'error' ? new LifelineError(first as ErrorCode, second as string) : first)
   }
 
   const tick = setInterval(() => {
-    if (role === 'leader' || stealTimer || Date.now() - snapAt < PROBE_EVERY) return
+    if (leader === me || stealTimer || Date.now() - snapAt < PROBE_EVERY) return
     post({ t: 'probe' })
     stealTimer = setTimeout(() => {
       stealTimer = undefined
@@ -329,10 +330,10 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
   post({ t: 'probe' })
 
   /** The leader's socket, or the last snapshot of it (before any: this tab's closed socket). */
-  const live = (): LifelineSocket | Snapshot => (role === 'leader' || !snap ? real : snap)
+  const live = (): LifelineSocket | Snapshot => (leader === me || !snap ? real : snap)
   const shared = {
     get role() {
-      return role
+      return leader === me ? 'leader' : 'follower'
     },
     get state() {
       return current
@@ -368,11 +369,11 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
       /** This tab's own: its socket's while it leads or since it last led, else empty. */
       history: () => watched!.history(),
     }),
-    close(code = 1000, reason = '') {
+    close(code, reason) {
       if (closed) return
       quiet = true
       try {
-        // checks code and reason exactly as a socket does (a follower's socket is closed already)
+        // checks code and reason, and defaults them, exactly as a socket does (a follower's socket is closed already)
         real.close(code, reason)
       } finally {
         quiet = false
@@ -390,11 +391,6 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
   // attempt, rtt, protocol, url, bufferedAmount: the leader's
   for (const key of MIRRORED_PROPERTIES.slice(1)) Object.defineProperty(shared, key, { get: () => live()[key] })
   return shared
-}
-
-/** The socket's driver (the internal door the optional entries use), without their checks. */
-function driverOf(socket: LifelineSocket): ReturnType<WithInternals['_internals']> {
-  return (socket as unknown as WithInternals)._internals()
 }
 
 /** A message's fate as a promise: resolves once written, rejects DROPPED with `.reason`. */
