@@ -11,8 +11,9 @@
  *   Node loads it)
  * plus shared chunks and a source map for every .mjs/.cjs/.js file.
  *
- * The two builds differ in one module: the production build resolves src/options/messages.dev.ts
- * to messages.prod.ts. No file reads process.env, so an ESM file runs in a browser without a bundler.
+ * The two builds differ in their message modules: the production build resolves every
+ * messages.dev.ts (src/options, src/react, src/tabs) to its messages.prod.ts twin. Only the Node
+ * entry reads process.env (the proxy environment), so an ESM file runs in a browser without a bundler.
  *
  * `nanoevents` is bundled: it is ESM-only, so the CommonJS build could not require() it on Node 20.
  * `ws` and `isomorphic-ws` stay external (they are dependencies, reached only from the Node and server entries);

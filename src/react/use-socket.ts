@@ -8,8 +8,8 @@ import { useCallback, useMemo, useRef, useSyncExternalStore } from 'react'
 import type { Data } from '../core/queue.js'
 import type { Phase } from '../core/state.js'
 import type { SocketOptions } from '../options/types.js'
-import { createSocket } from '../index.browser.js'
-import type { LifelineSocket } from '../runtime/socket.js'
+import { attachBrowserSignals, browserDefaults } from '../adapters/browser.js'
+import { createSocket, type LifelineSocket } from '../runtime/socket.js'
 import { connectionName, splitOptions } from '../split-options.js'
 import { mustBe, type Expected } from './messages.dev.js'
 import { acquire, closeNow, peek, release, type SharedEntry } from './registry.js'
@@ -74,7 +74,7 @@ export function useSocket<T = undefined>(options: UseSocketOptions<T>): UseSocke
     (notify: () => void) => {
       if (!enabled) return () => {}
       const { own: o, socketOptions: so } = latest.current
-      const make = o.create ?? createSocket
+      const make = o.create ?? ((opts: SocketOptions) => createSocket(opts, browserDefaults(), attachBrowserSignals))
       const entry = acquire(key, () => make(so))
       const last = previous.current
       if (o.carryQueue && last && last !== entry && last.users === 0) for (const data of closeNow(last)) entry.socket.send(data)
