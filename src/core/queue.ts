@@ -4,6 +4,7 @@
  * reports what it returns (evicted or expired messages) as `'drop'` events.
  */
 import { byteSize, copyOf, type Data } from './data.js'
+import { fitsBeside, type Held } from './delivery.js'
 
 export type { Data }
 export { byteSize }
@@ -29,6 +30,8 @@ export interface Entry {
   readonly settle: ((dropped?: DropReason) => void) | undefined
 }
 
+const NOTHING_HELD: Held = { length: 0, bytes: 0 }
+
 export class OutboundQueue {
   /** Oldest first from `head`; slots before it are cleared, so a message left is no longer held. */
   private entries: (Entry | undefined)[] = []
@@ -38,7 +41,11 @@ export class OutboundQueue {
   /** The most messages ever queued at once. */
   highWater = 0
 
-  constructor(readonly policy: QueuePolicy) {}
+  /** `beside`: what else counts against the same limits (messages written and not yet confirmed). */
+  constructor(
+    readonly policy: QueuePolicy,
+    private readonly beside: Held = NOTHING_HELD,
+  ) {}
 
   get length(): number {
     return this.entries.length - this.head
@@ -60,7 +67,8 @@ export class OutboundQueue {
     // `!(bytes <= maxBytes)` also refuses NaN, which no eviction could make fit
     if (maxMessages === 0 || !(bytes <= maxBytes)) return { accepted: false, evicted }
     if (!this.fits(bytes)) {
-      if (overflow === 'reject') return { accepted: false, evicted }
+      // what is held beside the queue cannot be evicted: when that alone leaves no room, refuse
+      if (overflow === 'reject' || !fitsBeside(this.policy, NOTHING_HELD, this.beside, bytes)) return { accepted: false, evicted }
       while (!this.fits(bytes)) evicted.push(this.shift()!)
     }
     // copied only once it is sure to be kept: refusing a huge view must not cost a copy of it
@@ -71,7 +79,7 @@ export class OutboundQueue {
   }
 
   private fits(bytes: number): boolean {
-    return this.length < this.policy.maxMessages && this.bytes + bytes <= this.policy.maxBytes
+    return fitsBeside(this.policy, this, this.beside, bytes)
   }
 
   /** The oldest message, without removing it. */
