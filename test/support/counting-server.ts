@@ -1,12 +1,12 @@
 /**
  * A `ws` server that counts numbered messages per connection, for delivery accounting: each text
- * message `<seq>` or `<seq> <anything>` is recorded on its connection, in read order. Optionally
+ * message `<seq>` or `<seq> <anything>` (seqOf) is recorded on its connection, in read order. Optionally
  * it answers an app-level heartbeat in order (`answer`), like a server that answers pings as it
  * reads them; answered messages are not counted. Built on startWsServer, so closeAllServers()
  * cleans it up and kill/restart work the same.
  */
 import type { WebSocket } from 'ws'
-import type { ServerRecord } from './delivery-account.mjs'
+import { seqOf, type ServerRecord } from './delivery-account.mjs'
 import { startWsServer, type Received, type TestWsServer, type WsServerOptions } from './servers.js'
 import { waitFor } from './wait.js'
 
@@ -32,13 +32,6 @@ export interface CountingServer {
   readonly distinct: number
   /** Wait until message `seq` has been read (on any connection). */
   waitForSeq(seq: number, timeoutMs: number): Promise<void>
-}
-
-/** The sequence number a message carries: the text up to its first space; undefined if not a number. */
-export function seqOf(text: string): number | undefined {
-  const space = text.indexOf(' ')
-  const head = space < 0 ? text : text.slice(0, space)
-  return /^\d+$/.test(head) ? Number(head) : undefined
 }
 
 export async function startCountingServer(options: CountingServerOptions = {}): Promise<CountingServer> {

@@ -51,3 +51,9 @@ export declare function account(client: ClientRecord, server: ServerRecord): Acc
 
 /** What the account shows that `mode` does not allow, one line each (empty: all good). */
 export declare function violations(result: Account, mode: 'report' | 'resend'): string[]
+
+/** The number a message carries: the text up to its first space; undefined when not a whole number. */
+export declare function seqOf(text: string): number | undefined
+
+/** A ServerRecord from reads logged elsewhere (connection, text), in read order. */
+export declare function recordOf(reads: Iterable<{ connection: string; text: string }>): ServerRecord

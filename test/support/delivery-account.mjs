@@ -18,6 +18,36 @@
  * - unsettled: neither confirmed nor dropped by the client.
  */
 
+/**
+ * The sequence number a message carries: the text up to its first space (`<seq>` or
+ * `<seq> <padding>`, as the soak sends); undefined when that is not a whole number.
+ * @param {string} text
+ * @returns {number | undefined}
+ */
+export function seqOf(text) {
+  const space = text.indexOf(' ')
+  const head = space < 0 ? text : text.slice(0, space)
+  return /^\d+$/.test(head) ? Number(head) : undefined
+}
+
+/**
+ * A ServerRecord from reads logged elsewhere (the soak server's log lines, the netns server's
+ * JSON lines): each read as its connection and text, in read order; connections in order of their
+ * first read. A text with no number is recorded as NaN, so the account names it a phantom.
+ * @param {Iterable<{ connection: string, text: string }>} reads
+ * @returns {import('./delivery-account.d.mts').ServerRecord}
+ */
+export function recordOf(reads) {
+  /** @type {Map<string, number[]>} */
+  const byConnection = new Map()
+  for (const { connection, text } of reads) {
+    let seqs = byConnection.get(connection)
+    if (!seqs) byConnection.set(connection, (seqs = []))
+    seqs.push(seqOf(text) ?? Number.NaN)
+  }
+  return { connections: [...byConnection].map(([id, seqs]) => ({ id, seqs })) }
+}
+
 /** Drop reasons that may have been read by the server: written, but not confirmed. */
 const MAY_HAVE_BEEN_READ = new Set(['unconfirmed'])
 

@@ -5,7 +5,7 @@
  * messages that were read, phantoms and unsettled messages; and says which of them each mode forbids.
  */
 import { describe, expect, it } from 'vitest'
-import { account, violations, type ClientRecord, type ServerRecord } from '../support/delivery-account.mjs'
+import { account, recordOf, seqOf, violations, type ClientRecord, type ServerRecord } from '../support/delivery-account.mjs'
 
 const server = (...connections: number[][]): ServerRecord => ({
   connections: connections.map((seqs, i) => ({ id: String(i + 1), seqs })),
@@ -100,5 +100,17 @@ describe('delivery account', () => {
   it('long lists are cut at ten in the message', () => {
     const result = account({ sent: 12, confirmed: [], dropped: [] }, server())
     expect(violations(result, 'report')[0]).toBe('12 lost silently (sent, never read, not reported): 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, …')
+  })
+
+  it('seqOf reads the number before the first space; recordOf groups logged reads by connection in first-read order', () => {
+    expect([seqOf('12'), seqOf('12 xx'), seqOf('ping'), seqOf(''), seqOf('1.5'), seqOf('-1 x'), seqOf(' 3')]).toEqual([12, 12, undefined, undefined, undefined, undefined, undefined])
+    const reads = [
+      { connection: '0.2', text: '3 x' },
+      { connection: '0.1', text: '0' },
+      { connection: '0.2', text: 'pong' },
+      { connection: '0.2', text: '4' },
+    ]
+    expect(recordOf(reads)).toEqual({ connections: [{ id: '0.2', seqs: [3, Number.NaN, 4] }, { id: '0.1', seqs: [0] }] })
+    expect(account({ sent: 5, confirmed: [0, 3, 4], dropped: [] }, recordOf(reads)).phantom).toEqual([{ connection: '0.2', seq: Number.NaN }])
   })
 })
