@@ -4,7 +4,6 @@
  * reports what it returns (evicted or expired messages) as `'drop'` events.
  */
 import { byteSize, copyOf, type Data } from './data.js'
-import { fitsBeside, type Held } from './delivery.js'
 
 export type { Data }
 export { byteSize }
@@ -30,8 +29,6 @@ export interface Entry {
   readonly settle: ((dropped?: DropReason) => void) | undefined
 }
 
-const NOTHING_HELD: Held = { length: 0, bytes: 0 }
-
 export class OutboundQueue {
   /** Oldest first from `head`; slots before it are cleared, so a message left is no longer held. */
   private entries: (Entry | undefined)[] = []
@@ -44,7 +41,7 @@ export class OutboundQueue {
   /** `beside`: what else counts against the same limits (messages written and not yet confirmed). */
   constructor(
     readonly policy: QueuePolicy,
-    private readonly beside: Held = NOTHING_HELD,
+    private readonly beside: { readonly length: number; readonly bytes: number } = { length: 0, bytes: 0 },
   ) {}
 
   get length(): number {
@@ -68,7 +65,7 @@ export class OutboundQueue {
     if (maxMessages === 0 || !(bytes <= maxBytes)) return { accepted: false, evicted }
     if (!this.fits(bytes)) {
       // what is held beside the queue cannot be evicted: when that alone leaves no room, refuse
-      if (overflow === 'reject' || !fitsBeside(this.policy, NOTHING_HELD, this.beside, bytes)) return { accepted: false, evicted }
+      if (overflow === 'reject' || !this.fits(bytes, true)) return { accepted: false, evicted }
       while (!this.fits(bytes)) evicted.push(this.shift()!)
     }
     // copied only once it is sure to be kept: refusing a huge view must not cost a copy of it
@@ -78,8 +75,10 @@ export class OutboundQueue {
     return { accepted: true, evicted }
   }
 
-  private fits(bytes: number): boolean {
-    return fitsBeside(this.policy, this, this.beside, bytes)
+  /** Room for `bytes` more beside what is held (and what is queued, unless `alone`). */
+  private fits(bytes: number, alone?: boolean): boolean {
+    const { beside } = this
+    return (alone ? 0 : this.length) + beside.length < this.policy.maxMessages && (alone ? 0 : this.bytes) + beside.bytes + bytes <= this.policy.maxBytes
   }
 
   /** The oldest message, without removing it. */
