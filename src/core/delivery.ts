@@ -47,7 +47,7 @@ export class DeliveryWindow {
   /** Unconfirmed writes on this socket, oldest first from `head`; slots before it are cleared. */
   private held: (Written | undefined)[] = []
   private head = 0
-  /** Position of the last confirmed (or first-ever) write: held[head] has position base + 1. */
+  /** Position of the last confirmed write (0: none yet): held[head] has position base + 1. */
   private base = 0
   /** Positions of the pings sent and not yet answered, oldest first. */
   private pings: number[] = []
