@@ -54,6 +54,8 @@ export class DeliveryWindow {
   /** Messages of abandoned sockets to write first on the next one ('resend'), oldest first. */
   private resend: (Written | undefined)[] = []
   private resendHead = 0
+  /** Unconfirmed writes of the socket in a graceful close (handed over), settled when its end is known. */
+  private parked: Written[] = []
   /** Position of the last write on this socket (0: none yet). */
   written = 0
   /** Bytes held: unconfirmed and waiting to be resent. */
@@ -67,7 +69,12 @@ export class DeliveryWindow {
 
   /** Messages held: unconfirmed on this socket plus those waiting to be resent. */
   get length(): number {
-    return this.written - this.base + this.resend.length - this.resendHead
+    return this.written - this.base + this.resend.length - this.resendHead + this.parked.length
+  }
+
+  /** Messages waiting to be written again. */
+  get waiting(): number {
+    return this.resend.length - this.resendHead
   }
 
   /** Pings sent on this socket and not yet answered. */
@@ -130,6 +137,35 @@ export class DeliveryWindow {
     return []
   }
 
+  /**
+   * The live socket goes into a graceful close (a handover, or close()): its unconfirmed writes wait
+   * for its end (see settleParked), and positions start again for the next socket.
+   */
+  park(): void {
+    this.parked = this.parked.length === 0 ? this.take() : [...this.parked, ...this.take()]
+    this.reset()
+  }
+
+  /**
+   * The socket ended: its writes ('parked': the one in a graceful close, else the live one) are
+   * confirmed (a clean close), reported, or kept to resend. Returns those to confirm or report.
+   */
+  settle(parked: boolean, outcome: Delivery | 'confirm'): Written[] {
+    if (!parked) return outcome === 'confirm' ? this.closedCleanly() : this.abandon(outcome)
+    const entries = this.parked
+    this.parked = []
+    if (outcome === 'resend') {
+      this.abandoned += entries.length
+      this.resend = [...entries, ...this.resend.slice(this.resendHead)]
+      this.resendHead = 0
+      return []
+    }
+    if (outcome === 'confirm') this.confirmed += entries.length
+    else this.abandoned += entries.length
+    for (const entry of entries) this.bytes -= entry.bytes
+    return entries
+  }
+
   /** The next message to write again, oldest first; write it, then record() it like any other. */
   nextResend(): Written | undefined {
     const entry = this.resend[this.resendHead]
@@ -144,9 +180,19 @@ export class DeliveryWindow {
     return entry
   }
 
+  /** The messages waiting to be written again, removed, oldest first (closed for good: they never will be). */
+  takeWaiting(): Written[] {
+    const all = this.resend.slice(this.resendHead) as Written[]
+    this.resend = []
+    this.resendHead = 0
+    for (const entry of all) this.bytes -= entry.bytes
+    return all
+  }
+
   /** Everything held, oldest first, for a socket closed for good: unconfirmed, then waiting to be resent. */
   drain(): Written[] {
-    const all = [...this.take(), ...(this.resend.slice(this.resendHead) as Written[])]
+    const all = [...this.parked, ...this.take(), ...(this.resend.slice(this.resendHead) as Written[])]
+    this.parked = []
     this.resend = []
     this.resendHead = 0
     this.reset()

@@ -18,8 +18,11 @@ export interface QueuePolicy {
   readonly ttl: number | undefined
 }
 
-/** Why a queued message left the queue without being written (what the caller reports). */
-export type DropReason = 'overflow' | 'ttl' | 'closed' | 'error'
+/**
+ * Why a message was not sent, or not known to have arrived (what the caller reports): 'unconfirmed'
+ * is a message written to a socket that died before it was confirmed (delivery: 'report').
+ */
+export type DropReason = 'overflow' | 'ttl' | 'closed' | 'error' | 'unconfirmed'
 
 export interface Entry {
   readonly data: Data
@@ -41,7 +44,7 @@ export class OutboundQueue {
   /** `beside`: what else counts against the same limits (messages written and not yet confirmed). */
   constructor(
     readonly policy: QueuePolicy,
-    private readonly beside: { readonly length: number; readonly bytes: number } = { length: 0, bytes: 0 },
+    public beside: { readonly length: number; readonly bytes: number } = { length: 0, bytes: 0 },
   ) {}
 
   get length(): number {
