@@ -184,12 +184,15 @@ type Action =
   | { a: 'send'; n: number }
   | { a: 'accept' | 'refuse' | 'drop' | 'silence' | 'serverClose' | 'reply' | 'connect' | 'reconnect' | 'offline' | 'online' | 'visible' }
   | { a: 'advance'; ms: number }
-  /** The link dies (dropped, or silent until the heartbeat gives up), then a new one is accepted: what unconfirmed messages become. */
-  | { a: 'bounce'; silent: boolean }
+  /**
+   * The link dies (dropped, or silent until the heartbeat gives up; or silent and handed over by
+   * reconnect()), then a new one is accepted: what its unconfirmed messages become.
+   */
+  | { a: 'bounce'; how: 'drop' | 'silent' | 'handover' }
 
 const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ a: fc.constant('send' as const), n: fc.nat(3) }) },
-  { weight: 2, arbitrary: fc.record({ a: fc.constant('bounce' as const), silent: fc.boolean() }) },
+  { weight: 2, arbitrary: fc.record({ a: fc.constant('bounce' as const), how: fc.constantFrom('drop' as const, 'silent' as const, 'handover' as const) }) },
   { weight: 3, arbitrary: fc.record({ a: fc.constant('advance' as const), ms: fc.oneof(fc.integer({ min: 0, max: 2_000 }), fc.integer({ min: 0, max: 30_000 })) }) },
   {
     weight: 6,
@@ -272,9 +275,10 @@ describe('driver invariants with the fake server in virtual time', () => {
                 h.clock.advance(act.ms)
                 break
               case 'bounce': {
-                if (target && act.silent) target.silent = true
-                else target?.drop()
-                h.clock.advance(7_000)
+                if (act.how === 'drop') target?.drop()
+                else if (target) target.silent = true
+                if (act.how === 'handover') h.socket.reconnect()
+                h.clock.advance(act.how === 'handover' ? 0 : 7_000)
                 const next = h.server.sockets.at(-1)
                 if (next && next.readyState === 0 && !next.closedBy && !next.terminated) next.accept()
                 break
