@@ -28,7 +28,7 @@ export interface Held {
   readonly bytes: number
 }
 
-/** Whether one more message of `bytes` fits beside what the queue and the window hold together. */
+/** Whether one more message of `bytes` fits beside what the queue and the delivery record holds together. */
 export function fitsBeside(limits: { readonly maxMessages: number; readonly maxBytes: number }, queued: Held, held: Held, bytes: number): boolean {
   return queued.length + held.length < limits.maxMessages && queued.bytes + held.bytes + bytes <= limits.maxBytes
 }

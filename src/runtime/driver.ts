@@ -86,9 +86,9 @@ export class Driver extends Link implements TimerOwner {
     const received = ws?.bytesRead ?? 0
     const lastMessage = this.lastMessage
     const lastInbound = Math.max(this.lastInbound, lastMessage)
-    const window = this.window
-    const unpingedSince = window?.unpingedSince
-    const pingsOut = window?.outstanding ?? 0
+    const held = this.held
+    const unpingedSince = held?.unpingedSince
+    const pingsOut = held?.outstanding ?? 0
     this.dispatch({ type: 'timer', name: slot, late, buffered, received, lastInbound, lastMessage, unpingedSince, pingsOut })
   }
 }

@@ -134,7 +134,7 @@ export abstract class Link extends Outbound implements SocketListener, AttemptHo
     if (id === 0 || id !== this.state.socket) return
     this.lastInbound = this.options.timer.now()
     const text = payload === undefined || payload === null ? '' : String(payload)
-    this.dispatch({ type: 'pong', id, position: /^\d+$/.test(text) ? Number(text) : NaN, unpingedSince: this.window?.unpingedSince })
+    this.dispatch({ type: 'pong', id, position: /^\d+$/.test(text) ? Number(text) : NaN, unpingedSince: this.held?.unpingedSince })
   }
 
   socketPing(ws: WebSocketLike): void {
@@ -149,7 +149,7 @@ export abstract class Link extends Outbound implements SocketListener, AttemptHo
     if (this.#messagePings && this.#isPong(data)) {
       this.lastInbound = this.options.timer.now()
       // an app-level answer carries no position: answers come in order, so it answers the oldest ping
-      this.dispatch({ type: 'pong', id: this.#wsId, unpingedSince: this.window?.unpingedSince })
+      this.dispatch({ type: 'pong', id: this.#wsId, unpingedSince: this.held?.unpingedSince })
       return
     }
     this.lastMessage = this.options.timer.now()
@@ -210,16 +210,16 @@ export abstract class Link extends Outbound implements SocketListener, AttemptHo
     if (!ws || ws.readyState !== OPEN) return
     // the ping records the position of the last write before it, once it is written: its answer
     // confirms every write up to there (a pong frame echoes the position; app-level answers come in order)
-    const window = this.windowForWrites()
+    const held = this.windowForWrites()
     try {
       if (this.options.policy.heartbeat?.mode === 'protocol') {
-        if (window) ws.ping?.(String(window.written))
+        if (held) ws.ping?.(String(held.written))
         else ws.ping?.()
       } else {
         const message = this.options.pingMessage
         ws.send(typeof message === 'function' ? message() : message)
       }
-      window?.ping()
+      held?.ping()
     } catch (error) {
       // an unanswered ping is exactly what the heartbeat timeout detects; just say why
       this.raise({ type: 'emit', event: 'error', code: 'SOCKET_ERROR', message: `ping failed: ${errorText(error, this.options.redactParams)}` })

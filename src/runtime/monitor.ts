@@ -114,7 +114,7 @@ export function monitor(socket: LifelineSocket, options: MonitorOptions = {}): S
   }
   all.list.push(counter)
   return {
-    stats: () => counter.stats(driver.queue.length, driver.queue.highWater, driver.heartbeat, driver.delivery, driver.window),
+    stats: () => counter.stats(driver.queue.length, driver.queue.highWater, driver.heartbeat, driver.delivery, driver.held),
     history: () => counter.history(),
   }
 }
@@ -264,7 +264,7 @@ class Monitor {
     this.#confirm.add(ms)
   }
 
-  stats(queued: number, highWater: number, heartbeat: HeartbeatKind, delivery: Stats['delivery'], window: DeliveryWindow | undefined): Stats {
+  stats(queued: number, highWater: number, heartbeat: HeartbeatKind, delivery: Stats['delivery'], held: DeliveryWindow | undefined): Stats {
     const t = this.#now()
     const state = this.#state
     const up = this.#up
@@ -293,11 +293,11 @@ class Monitor {
       dropped: { overflow: 0, ttl: 0, closed: 0, error: 0, unconfirmed: 0, ...this.#dropped },
       rtt: { last: this.#rttLast, min: this.#rttMin, avg: rttSamples ? this.#rttSum / rttSamples : null, max: this.#rttMax, samples: rttSamples },
       delivery,
-      // the socket's totals (the window's), not since this monitor began
-      confirmed: window?.confirmed ?? 0,
-      unconfirmed: window?.abandoned ?? 0,
-      resent: window?.resent ?? 0,
-      held: { messages: window?.length ?? 0, bytes: window?.bytes ?? 0 },
+      // the socket's totals (what the driver holds), not since this monitor began
+      confirmed: held?.confirmed ?? 0,
+      unconfirmed: held?.abandoned ?? 0,
+      resent: held?.resent ?? 0,
+      held: { messages: held?.length ?? 0, bytes: held?.bytes ?? 0 },
       confirmLatency: this.#confirm.snapshot(),
       lastClose: this.#lastClose,
       lastError: this.#lastError,

@@ -37,8 +37,8 @@ export abstract class Outbound extends Mailbox {
   /** Whether written messages are confirmed (a heartbeat to ping with), and what happens to the unconfirmed. */
   readonly #delivery: DeliveryPolicy | undefined
   /** Written messages not yet confirmed: made at the first write or ping (an idle socket has none). */
-  #window: DeliveryWindow | undefined = undefined
-  /** The socket in a graceful close whose writes the window holds parked (0: none). */
+  #held: DeliveryWindow | undefined = undefined
+  /** The socket in a graceful close whose writes the held holds parked (0: none). */
   #parkedSocket = 0
 
   constructor(options: Resolved, sink: EventSink) {
@@ -47,16 +47,16 @@ export abstract class Outbound extends Mailbox {
     this.#delivery = options.policy.delivery
   }
 
-  /** The window of unconfirmed messages, if messages are confirmed and any was written or pinged for. */
-  get window(): DeliveryWindow | undefined {
-    return this.#window
+  /** The held of unconfirmed messages, if messages are confirmed and any was written or pinged for. */
+  get held(): DeliveryWindow | undefined {
+    return this.#held
   }
 
-  /** The window, made now if messages are confirmed; it counts against the queue's limits. */
+  /** The held, made now if messages are confirmed; it counts against the queue's limits. */
   protected windowForWrites(): DeliveryWindow | undefined {
     if (!this.#delivery) return undefined
-    if (!this.#window) this.queue.beside = this.#window = new DeliveryWindow()
-    return this.#window
+    if (!this.#held) this.queue.beside = this.#held = new DeliveryWindow()
+    return this.#held
   }
 
   /** The live socket, if there is one. */
@@ -67,17 +67,17 @@ export abstract class Outbound extends Mailbox {
 
   /** `settle` (optional) is told the message's fate: written, or dropped and why. */
   send(data: Data, settle?: Entry['settle']): boolean {
-    const window = this.#window
+    const held = this.#held
     // messages waiting to be written again go before this one, like queued ones
-    const route = routeSend(this.state.phase, window === undefined ? this.queue.length : this.queue.length + window.waiting)
+    const route = routeSend(this.state.phase, held === undefined ? this.queue.length : this.queue.length + held.waiting)
     if (route === 'write') {
       // the hot path: straight to an open socket, no allocation (unconfirmed messages count
       // against the queue's limits: when they fill them, the queue decides, overflow included)
       const ws = this.live()
       if (ws && ws.readyState === OPEN) {
-        if (window === undefined) return this.#write(ws, data, settle, NaN, false)
+        if (held === undefined) return this.#write(ws, data, settle, NaN, false)
         const bytes = byteSize(data)
-        if (fitsBeside(this.queue.policy, this.queue, window, bytes)) return this.#write(ws, data, settle, bytes, false)
+        if (fitsBeside(this.queue.policy, this.queue, held, bytes)) return this.#write(ws, data, settle, bytes, false)
       }
     } else if (route === 'drop') {
       this.raise({ type: 'emit', event: 'drop', data, reason: 'closed' })
@@ -112,9 +112,9 @@ export abstract class Outbound extends Mailbox {
   /** The core's `flush`: write out what waits to be written again, then the queue, in order, while the socket takes it. */
   protected flush(id: number): void {
     const ws = this.socketOf(id)
-    const window = this.#window
-    while (ws && window && window.waiting > 0 && ws.readyState === OPEN) {
-      const again = window.nextResend()!
+    const held = this.#held
+    while (ws && held && held.waiting > 0 && ws.readyState === OPEN) {
+      const again = held.nextResend()!
       this.#write(ws, again.data, again.settle, again.bytes, true)
     }
     const queue = this.queue
@@ -128,26 +128,26 @@ export abstract class Outbound extends Mailbox {
 
   /** The core's `confirm`: a pong answered the ping at `position`; settle what it confirms. */
   protected confirm(position: number | undefined): void {
-    const window = this.#window
-    if (window) this.#confirmed(window.pong(position))
+    const held = this.#held
+    if (held) this.#confirmed(held.pong(position))
   }
 
   /** The core's `unconfirmed`: socket `id` ended; its unconfirmed writes are confirmed, reported or kept to resend. */
   protected endWrites(id: number, outcome: 'confirm' | 'report' | 'resend'): void {
-    const window = this.#window
-    if (!window) return
+    const held = this.#held
+    if (!held) return
     const parked = id === this.#parkedSocket
     if (parked) this.#parkedSocket = 0
-    const entries = window.settle(parked, outcome)
+    const entries = held.settle(parked, outcome)
     if (outcome === 'confirm') this.#confirmed(entries)
     else for (const entry of entries) this.#drop(entry, 'unconfirmed')
   }
 
   /** Socket `id` goes into a graceful close: its unconfirmed writes wait for its end. */
   protected parkWrites(id: number): void {
-    const window = this.#window
-    if (!window) return
-    window.park()
+    const held = this.#held
+    if (!held) return
+    held.park()
     this.#parkedSocket = id
   }
 
@@ -169,7 +169,7 @@ export abstract class Outbound extends Mailbox {
 
   /** The core's `drop-queue`: what waits to be written again (older), then the queue. */
   protected dropAll(): void {
-    if (this.#window) for (const entry of this.#window.takeWaiting()) this.#drop(entry, 'unconfirmed')
+    if (this.#held) for (const entry of this.#held.takeWaiting()) this.#drop(entry, 'unconfirmed')
     for (const entry of this.queue.drain()) this.#drop(entry, 'closed')
   }
 
@@ -204,10 +204,10 @@ export abstract class Outbound extends Mailbox {
    * binary data (it may reuse the buffer); 'report' only hands it back in a drop event.
    */
   #record(data: Data, settle: Entry['settle'], bytes: number, owned: boolean): void {
-    const window = this.windowForWrites()!
-    const first = window.unpingedSince === undefined
+    const held = this.windowForWrites()!
+    const first = held.unpingedSince === undefined
     const kept = owned || this.#delivery!.mode === 'report' ? data : copyOf(data)
-    window.record(kept, bytes === bytes ? bytes : byteSize(data), settle, this.options.timer.now())
+    held.record(kept, bytes === bytes ? bytes : byteSize(data), settle, this.options.timer.now())
     if (first) this.dispatch({ type: 'written', id: this.state.socket })
   }
 
