@@ -382,7 +382,12 @@ describe.sequential('lifeline-ws in Chromium', () => {
 
       // 5. close(): final, never reconnects
       await closeAndStayClosed(client, server, proxy)
-      expect(client.log.filter((e) => e.kind === 'drop' || e.kind === 'giveup'), `${name}: nothing dropped, no giveup`).toEqual([])
+      // issue 14: a message written to a connection that died before a ping confirmed it (the kill,
+      // the silence) is reported 'unconfirmed'; nothing is dropped for any other reason
+      expect(
+        client.log.filter((e) => e.kind === 'giveup' || (e.kind === 'drop' && e.reason !== 'unconfirmed')),
+        `${name}: nothing dropped but unconfirmed writes, no giveup`,
+      ).toEqual([])
     })
   })
 
@@ -408,7 +413,8 @@ describe.sequential('lifeline-ws in Chromium', () => {
       const lost = numbered('lost', 3)
       await client.command({ op: 'send', data: lost })
       await client.waitFor("the socket to leave 'open' on the silent link", (e) => e.kind === 'state' && e.prev === 'open', 3_000, mark)
-      const drops = client.log.slice(mark).filter((e) => e.kind === 'drop')
+      // (kept-1 too, when the silence came before the pong that confirms it: that is a race here)
+      const drops = client.log.slice(mark).filter((e) => e.kind === 'drop' && String(e.data).startsWith('lost'))
       proxy.heal()
       await client.waitFor("'open' after the link healed", (e) => e.kind === 'state' && e.next === 'open', 6_000, mark)
       if (delivery === 'report') {
