@@ -94,6 +94,39 @@ await count('send() to an open socket, 64 B text, monitor(socket) attached', (n)
 await count("an inbound message to one 'message' listener, monitor(socket) attached", (n) => {
   for (let i = 0; i < n; i++) stub.deliver()
 })
+// Issue 14: with a heartbeat, each written message is held until a ping confirms it: one small
+// record per message (data, size, settle, time) until the pong. The stub answers the confirmation
+// ping at once; the loop yields every 1,000 messages so the ping timer can fire.
+class PingingWebSocket extends StubWebSocket {
+  ping(data) {
+    setTimeout(() => this.onpong?.call(this, data), 0)
+  }
+}
+const confirming = createSocket({
+  url: 'ws://stub.invalid/',
+  WebSocket: PingingWebSocket,
+  timer: { setTimeout, clearTimeout, now: Date.now },
+  random: Math.random,
+  heartbeat: { mode: 'protocol' },
+  confirmDelay: 0,
+})
+await opened(confirming)
+{
+  const body = async (n) => {
+    for (let i = 0; i < n; i += 1_000) {
+      for (let j = 0; j < 1_000; j++) confirming.send(message)
+      await new Promise((resolve) => setTimeout(resolve, 0))
+    }
+  }
+  await body(10_000)
+  await settle()
+  minor = 0
+  await body(N)
+  await settle()
+  const stats = monitor(confirming).stats()
+  console.log(`| send() to an open socket, 64 B text, confirmation on (heartbeat, 1,000 per ping) | ${N.toLocaleString('en-US')} | ${minor} |${stats.held.messages === 0 ? '' : ' (not all confirmed!)'}`)
+}
+confirming.close()
 console.log(`\nNode ${process.version}, young generation ${process.execArgv.join(' ') || '(default size)'}; ${received.toLocaleString('en-US')} messages received in all.`)
 console.log('An allocation of 16 B per message would show as about 15 collections per million; the receive')
 console.log("path's is the boxed number Date.now() returns (see the top of this file).")

@@ -46,7 +46,7 @@ export interface WebSocketLike {
   onclose: ((event: { code: number; reason: string; wasClean: boolean }) => void) | null
   onerror: ((event: any) => void) | null
   /** Node adapter only: protocol ping frames (their answers come to `onpong`, the peer's pings to `onping`). */
-  ping?(): void
+  ping?(data?: string): void
   onpong?: ((event?: unknown) => void) | null
   onping?: ((event?: unknown) => void) | null
   /** Node adapter only: a hard stop, for a link presumed dead. */

@@ -22,6 +22,14 @@ export interface HeartbeatPolicy {
   readonly mode: 'protocol' | 'message'
 }
 
+/** Confirmation of written messages (issue 14): only with a heartbeat, which pings for it. */
+export interface DeliveryPolicy {
+  /** What happens to messages unconfirmed when their socket dies. */
+  readonly mode: 'report' | 'resend'
+  /** ms from the first write no ping covers to the confirmation ping. */
+  readonly confirmDelay: number
+}
+
 export interface Policy {
   readonly connectTimeout: number
   readonly backoff: BackoffPolicy
@@ -30,6 +38,8 @@ export interface Policy {
   readonly idleTimeout: number | undefined
   readonly maxLifetime: number | undefined
   readonly shouldReconnect: (close: CloseInfo) => boolean
+  /** undefined: messages are not confirmed (no heartbeat to ping with). */
+  readonly delivery?: DeliveryPolicy | undefined
   /**
    * How long a graceful close may wait for the peer's answer before the socket is terminated
    * (a dead link never answers; Node's ws would otherwise wait 30 s). heartbeat.timeout, or 5 s.

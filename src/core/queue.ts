@@ -18,8 +18,11 @@ export interface QueuePolicy {
   readonly ttl: number | undefined
 }
 
-/** Why a queued message left the queue without being written (what the caller reports). */
-export type DropReason = 'overflow' | 'ttl' | 'closed' | 'error'
+/**
+ * Why a message was not sent, or not known to have arrived (what the caller reports): 'unconfirmed'
+ * is a message written to a socket that died before it was confirmed (delivery: 'report').
+ */
+export type DropReason = 'overflow' | 'ttl' | 'closed' | 'error' | 'unconfirmed'
 
 export interface Entry {
   readonly data: Data
@@ -38,7 +41,11 @@ export class OutboundQueue {
   /** The most messages ever queued at once. */
   highWater = 0
 
-  constructor(readonly policy: QueuePolicy) {}
+  /** `beside`: what else counts against the same limits (messages written and not yet confirmed). */
+  constructor(
+    readonly policy: QueuePolicy,
+    public beside: { readonly length: number; readonly bytes: number } = { length: 0, bytes: 0 },
+  ) {}
 
   get length(): number {
     return this.entries.length - this.head
@@ -60,7 +67,8 @@ export class OutboundQueue {
     // `!(bytes <= maxBytes)` also refuses NaN, which no eviction could make fit
     if (maxMessages === 0 || !(bytes <= maxBytes)) return { accepted: false, evicted }
     if (!this.fits(bytes)) {
-      if (overflow === 'reject') return { accepted: false, evicted }
+      // what is held beside the queue cannot be evicted: when that alone leaves no room, refuse
+      if (overflow === 'reject' || !this.fits(bytes, true)) return { accepted: false, evicted }
       while (!this.fits(bytes)) evicted.push(this.shift()!)
     }
     // copied only once it is sure to be kept: refusing a huge view must not cost a copy of it
@@ -70,8 +78,10 @@ export class OutboundQueue {
     return { accepted: true, evicted }
   }
 
-  private fits(bytes: number): boolean {
-    return this.length < this.policy.maxMessages && this.bytes + bytes <= this.policy.maxBytes
+  /** Room for `bytes` more beside what is held (and what is queued, unless `alone`). */
+  private fits(bytes: number, alone?: boolean): boolean {
+    const { beside } = this
+    return (alone ? 0 : this.length) + beside.length < this.policy.maxMessages && (alone ? 0 : this.bytes) + beside.bytes + bytes <= this.policy.maxBytes
   }
 
   shift(): Entry | undefined {

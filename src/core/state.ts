@@ -8,10 +8,11 @@ export type Phase = 'idle' | 'connecting' | 'open' | 'backoff' | 'closed'
 /**
  * Every timer the core can ask for. Setting a timer that is already set replaces it. 'ttl': the
  * oldest queued message's time to live (alive in any phase but 'closed', while one can expire).
+ * 'confirm': the confirmation ping after writes no ping covers yet (only while open).
  */
-export type TimerName = 'start' | 'connect' | 'retry' | 'stable' | 'heartbeat' | 'idle' | 'lifetime' | 'closing' | 'ttl'
+export type TimerName = 'start' | 'connect' | 'retry' | 'stable' | 'heartbeat' | 'idle' | 'lifetime' | 'closing' | 'ttl' | 'confirm'
 
-export const TIMER_NAMES: readonly TimerName[] = ['start', 'connect', 'retry', 'stable', 'heartbeat', 'idle', 'lifetime', 'closing', 'ttl']
+export const TIMER_NAMES: readonly TimerName[] = ['start', 'connect', 'retry', 'stable', 'heartbeat', 'idle', 'lifetime', 'closing', 'ttl', 'confirm']
 
 export interface CloseInfo {
   readonly code: number
@@ -139,8 +140,24 @@ export type Input =
       /** The options themselves are wrong (the constructor rejected them): give up, do not retry. */
       readonly fatal?: boolean
     }
-  /** A heartbeat answer (protocol pong frame, or a message isPong() accepts) on a socket. */
-  | { readonly type: 'pong'; readonly id: number; readonly at: number }
+  /**
+   * A heartbeat answer (protocol pong frame, or a message isPong() accepts) on a socket. `position`:
+   * the write position its ping carried, echoed by a pong frame (undefined for an app-level answer:
+   * it answers the oldest ping; NaN for a payload that is no position: it confirms nothing).
+   * `unpingedSince`: when the oldest write no ping covers was made (undefined: none).
+   */
+  | {
+      readonly type: 'pong'
+      readonly id: number
+      readonly at: number
+      readonly position?: number | undefined
+      readonly unpingedSince?: number | undefined
+    }
+  /**
+   * A write on the live socket began a burst no ping covers yet (sent once per burst, only while
+   * messages are confirmed): the confirmation ping is due confirmDelay later.
+   */
+  | { readonly type: 'written'; readonly id: number; readonly at: number }
   /**
    * A timer fired `late` ms after it was due (large values mean the machine slept or throttled).
    * `buffered`: outbound bytes the live socket has not yet handed to the network (bufferedAmount).
@@ -162,6 +179,9 @@ export type Input =
       readonly received: number
       readonly lastInbound: number
       readonly lastMessage: number
+      /** Confirmation readings: when the oldest write no ping covers was made, and pings unanswered. */
+      readonly unpingedSince?: number | undefined
+      readonly pingsOut?: number
     }
   | { readonly type: 'signal'; readonly signal: EnvSignal; readonly at: number; readonly random: number }
 
@@ -203,8 +223,19 @@ export type Command =
   | { readonly type: 'flush'; readonly id: number }
   /** Drop every queued message whose ttl has passed, reason `'ttl'` (then report `dequeued` if any did). */
   | { readonly type: 'expire-queue' }
-  /** Report every queued message as dropped with reason `'closed'` and empty the queue. */
+  /**
+   * Report every queued message as dropped with reason `'closed'` and empty the queue; messages
+   * waiting to be written again go first, reason `'unconfirmed'` (send order).
+   */
   | { readonly type: 'drop-queue' }
+  /** A pong answered the ping at `position` (see the 'pong' input): what it confirms is settled. */
+  | { readonly type: 'confirm'; readonly position: number | undefined }
+  /**
+   * Socket `id` is gone: its written, unconfirmed messages are 'confirm'ed (a clean close: both
+   * close frames went through), 'report'ed (drop, reason 'unconfirmed'), or kept to 'resend' first
+   * on the next socket.
+   */
+  | { readonly type: 'unconfirmed'; readonly id: number; readonly outcome: 'confirm' | 'report' | 'resend' }
   | EmitCommand
 
 export const INITIAL_STATE: State = Object.freeze({

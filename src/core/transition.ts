@@ -6,6 +6,7 @@
  */
 import { backoffDelay } from './backoff.js'
 import { CLIENT_CLOSE, retryAfterMs, TRY_AGAIN_LATER } from './close-codes.js'
+import { confirmationDue } from './delivery.js'
 import { ONLINE_JITTER, PROBE_TIMEOUT, SLEEP_THRESHOLD, type HeartbeatPolicy, type Policy } from './policy.js'
 import type { Cause, CloseInfo, Command, ErrorCode, GiveUpReason, Input, Phase, State, TimerName } from './state.js'
 
@@ -17,7 +18,7 @@ const NOTHING: readonly Command[] = Object.freeze([])
 const PHASE_TIMERS: Readonly<Record<Phase, readonly TimerName[]>> = {
   idle: ['start'],
   connecting: ['connect'],
-  open: ['stable', 'heartbeat', 'idle', 'lifetime'],
+  open: ['stable', 'heartbeat', 'idle', 'lifetime', 'confirm'],
   backoff: ['retry'],
   closed: [],
 }
@@ -55,7 +56,12 @@ export function transition(state: State, input: Input, policy: Policy): Result {
         : fail(state, input.at, input.random, policy, undefined, input.code, 'attempt-failed', error)
     }
     case 'pong':
-      return onPong(state, input.id, input.at, policy)
+      return onPong(state, input, policy)
+    case 'written':
+      // the first write of a burst: its confirmation ping is due confirmDelay from now
+      return policy.delivery && input.id === state.socket && state.phase === 'open'
+        ? [state, [{ type: 'set-timer', name: 'confirm', ms: policy.delivery.confirmDelay }]]
+        : [state, NOTHING]
     case 'timer':
       return onTimer(state, input, policy)
     case 'signal':
@@ -113,23 +119,41 @@ function isEffect(command: Command): boolean {
  * End the live socket at once and report its close now: it is ignored from here on. A socket
  * that never opened has no close frame of its own to report: it is 1006 (abnormal).
  */
-function abandon(state: State, code: number, reason: string): Command[] {
+function abandon(state: State, code: number, reason: string, policy: Policy): Command[] {
   const reported = state.phase === 'open' ? code : 1006
   return [
+    // only an open socket was written to
+    ...(state.phase === 'open' ? unconfirmed(state, state.socket, false, policy) : []),
     { type: 'close-socket', id: state.socket, code, reason, hard: true, keepListening: false },
     { type: 'emit', event: 'close', close: { code: reported, reason, wasClean: false } },
   ]
 }
 
 /**
+ * What becomes of socket `id`'s written, unconfirmed messages now that it ended: a clean close
+ * (both close frames) confirms them; any other end reports them, or keeps them to write again on
+ * the next socket ('resend'; reported after all once closed for good: no next socket will come).
+ */
+function unconfirmed(state: State, id: number, clean: boolean, policy: Policy): Command[] {
+  const delivery = policy.delivery
+  if (!delivery || id === 0) return []
+  const outcome = clean ? 'confirm' : delivery.mode === 'resend' && state.phase !== 'closed' ? 'resend' : 'report'
+  return [{ type: 'unconfirmed', id, outcome }]
+}
+
+/**
  * Close the open socket with a close frame, so that what was sent still goes out, but wait for its
  * end at most closeTimeout: a dead link never answers the frame. At most one socket is in a graceful
- * close: one still closing from before is terminated now. `reported`: its close event is reported
+ * close: one still closing from before is terminated now. Its unconfirmed writes wait for its end
+ * (a clean close confirms them), except in a 'resend' handover. `reported`: its close event is reported
  * now (a handover: reconnect(), maxLifetime; the next socket takes over at once); else its real
  * close is, when it comes (close()).
  */
 function closeGracefully(state: State, code: number, reason: string, reported: boolean, policy: Policy): [State, Command[]] {
-  const commands: Command[] = state.closing !== 0 ? endClosing(state, 'superseded') : []
+  const commands: Command[] = state.closing !== 0 ? endClosing(state, 'superseded', policy) : []
+  // 'resend' across a handover: what is unconfirmed goes first on the next socket, in order, rather
+  // than after what that socket writes meanwhile (the server may see it twice: resent messages may)
+  if (reported && policy.delivery?.mode === 'resend') commands.push(...unconfirmed(state, state.socket, false, policy))
   commands.push(
     { type: 'close-socket', id: state.socket, code, reason, hard: false, keepListening: true },
     { type: 'set-timer', name: 'closing', ms: policy.closeTimeout },
@@ -139,8 +163,11 @@ function closeGracefully(state: State, code: number, reason: string, reported: b
 }
 
 /** The socket in a graceful close took too long: terminate it (and report it, if not done yet). */
-function endClosing(state: State, why: string): Command[] {
-  const commands: Command[] = [{ type: 'close-socket', id: state.closing, code: 1000, reason: why, hard: true, keepListening: false }]
+function endClosing(state: State, why: string, policy: Policy): Command[] {
+  const commands: Command[] = [
+    ...unconfirmed(state, state.closing, false, policy),
+    { type: 'close-socket', id: state.closing, code: 1000, reason: why, hard: true, keepListening: false },
+  ]
   if (!state.closingReported) commands.push({ type: 'emit', event: 'close', close: { code: 1006, reason: why, wasClean: false } })
   return commands
 }
@@ -304,7 +331,7 @@ function onReconnect(state: State, policy: Policy): Result {
     case 'backoff':
       return startAttempt(state, 'reconnect()', 'reconnect', [], policy)
     case 'connecting':
-      return startAttempt(state, 'reconnect()', 'reconnect', abandon(state, CLIENT_CLOSE.normal, 'reconnect'), policy)
+      return startAttempt(state, 'reconnect()', 'reconnect', abandon(state, CLIENT_CLOSE.normal, 'reconnect', policy), policy)
     case 'open': {
       const [closing, commands] = closeGracefully(state, CLIENT_CLOSE.normal, 'reconnect', true, policy)
       return startAttempt(closing, 'reconnect()', 'reconnect', commands, policy)
@@ -325,7 +352,7 @@ function onUserClose(state: State, code: number, reason: string, policy: Policy)
     commands.push(...close)
   } else if (state.phase === 'connecting') {
     // never opened: no close frame can carry the code, and the socket itself reports 1006
-    commands.push(...abandon(state, code, reason))
+    commands.push(...abandon(state, code, reason, policy))
   }
   commands.push(...dropQueue())
   const next: State = { ...closed, phase: 'closed', socket: 0, retryAt: 0, pingAt: 0, pingDeadline: 0 }
@@ -337,21 +364,32 @@ function onUserClose(state: State, code: number, reason: string, policy: Policy)
 function onSocketClose(state: State, input: Extract<Input, { type: 'socket-close' }>, policy: Policy): Result {
   const { id, close, at, random } = input
   if (id !== 0 && id === state.closing) {
-    const commands: Command[] = [{ type: 'clear-timer', name: 'closing' }]
+    const commands: Command[] = [{ type: 'clear-timer', name: 'closing' }, ...unconfirmed(state, id, close.wasClean, policy)]
     if (!state.closingReported) commands.push({ type: 'emit', event: 'close', close })
     return [{ ...state, closing: 0, closingReported: false }, commands]
   }
   if (id !== state.socket || (state.phase !== 'open' && state.phase !== 'connecting')) return [state, NOTHING]
   return fail(state, at, random, policy, close, `closed ${close.code}${close.reason ? ` ${close.reason}` : ''}`, 'socket-close', [
+    ...(state.phase === 'open' ? unconfirmed(state, id, close.wasClean, policy) : []),
     { type: 'emit', event: 'close', close },
   ])
 }
 
-function onPong(state: State, id: number, at: number, policy: Policy): Result {
-  if (id !== state.socket || state.phase !== 'open' || state.pingAt === 0 || !policy.heartbeat) return [state, NOTHING]
+function onPong(state: State, input: Extract<Input, { type: 'pong' }>, policy: Policy): Result {
+  const { id, at, unpingedSince } = input
+  if (id !== state.socket || state.phase !== 'open') return [state, NOTHING]
+  const delivery = policy.delivery
+  // the answered ping's position says which writes it confirms (frames are ordered); writes made
+  // since that ping get their own confirmation ping, once no other is outstanding
+  const commands: Command[] = delivery ? [{ type: 'confirm', position: input.position }] : []
+  if (delivery && unpingedSince !== undefined) {
+    commands.push({ type: 'set-timer', name: 'confirm', ms: Math.max(0, unpingedSince + delivery.confirmDelay - at) })
+  }
+  if (state.pingAt === 0 || !policy.heartbeat) return [state, commands.length > 0 ? commands : NOTHING]
   // answered: measure, and re-arm so an idle link wakes once per interval, not twice
   const next: State = { ...state, rtt: at - state.pingAt, pingAt: 0, pingDeadline: 0 }
-  return [next, [{ type: 'set-timer', name: 'heartbeat', ms: policy.heartbeat.interval }]]
+  commands.push({ type: 'set-timer', name: 'heartbeat', ms: policy.heartbeat.interval })
+  return [next, commands]
 }
 
 // ── timers ───────────────────────────────────────────────────────────────────────────────────────
@@ -364,7 +402,7 @@ function onTimer(state: State, input: Extract<Input, { type: 'timer' }>, policy:
     case 'connect':
       if (state.phase !== 'connecting') return [state, NOTHING]
       return fail(state, at, random, policy, undefined, 'connect timeout', 'connect-timeout', [
-        ...abandon(state, CLIENT_CLOSE.normal, 'connect timeout'),
+        ...abandon(state, CLIENT_CLOSE.normal, 'connect timeout', policy),
         errorEvent('CONNECT_TIMEOUT', `no connection within connectTimeout (${policy.connectTimeout} ms)`),
       ])
     case 'retry':
@@ -377,9 +415,11 @@ function onTimer(state: State, input: Extract<Input, { type: 'timer' }>, policy:
       return state.phase === 'open' ? onIdleTimer(state, input, policy) : [state, NOTHING]
     case 'closing':
       // the peer never answered our close frame: the link is dead, stop waiting
-      return state.closing === 0 ? [state, NOTHING] : [{ ...state, closing: 0, closingReported: false }, endClosing(state, 'close timeout')]
+      return state.closing === 0 ? [state, NOTHING] : [{ ...state, closing: 0, closingReported: false }, endClosing(state, 'close timeout', policy)]
     case 'ttl':
       return state.phase === 'closed' ? [state, NOTHING] : [state, [{ type: 'expire-queue' }]]
+    case 'confirm':
+      return state.phase === 'open' ? onConfirmTimer(state, input, policy) : [state, NOTHING]
     case 'lifetime':
       if (state.phase !== 'open') return [state, NOTHING]
     {
@@ -423,7 +463,7 @@ function onHeartbeatTimer(state: State, input: Extract<Input, { type: 'timer' }>
     }
     if (at >= state.pingDeadline) {
       return fail(state, at, random, policy, undefined, 'heartbeat timeout', 'heartbeat-timeout', [
-        ...abandon(state, CLIENT_CLOSE.heartbeatTimeout, 'heartbeat timeout'),
+        ...abandon(state, CLIENT_CLOSE.heartbeatTimeout, 'heartbeat timeout', policy),
         errorEvent('HEARTBEAT_TIMEOUT', `no answer to a ping within ${state.pingDeadline - state.pingAt} ms`),
       ])
     }
@@ -454,6 +494,31 @@ function schedulePing(
     ]
   }
   return [state, [{ type: 'set-timer', name: 'heartbeat', ms: heartbeat.interval - quiet }]]
+}
+
+/**
+ * The confirmation ping: confirmDelay after the first write no ping covers, and only while no
+ * other ping is outstanding (its answer confirms writes already; the next ping then covers the
+ * whole burst). It is a heartbeat ping: unanswered within heartbeat.timeout, the link is dead, so
+ * a link that dies under writes is noticed within confirmDelay + timeout.
+ */
+function onConfirmTimer(state: State, input: Extract<Input, { type: 'timer' }>, policy: Policy): Result {
+  const { delivery, heartbeat } = policy
+  if (!delivery || !heartbeat) return [state, NOTHING]
+  const { at } = input
+  const due = confirmationDue(input.unpingedSince, input.pingsOut ?? 0, delivery.confirmDelay)
+  if (due === undefined) return [state, NOTHING]
+  if (due > at) return [state, [{ type: 'set-timer', name: 'confirm', ms: due - at }]]
+  // a heartbeat ping (sent before any write) is outstanding: this one keeps its deadline
+  if (state.pingAt > 0) return [state, [{ type: 'ping', id: state.socket }]]
+  const next: State = { ...state, pingAt: at, pingDeadline: at + heartbeat.timeout, pingBuffered: input.buffered, pingReceived: input.received }
+  return [
+    next,
+    [
+      { type: 'ping', id: state.socket },
+      { type: 'set-timer', name: 'heartbeat', ms: heartbeat.timeout },
+    ],
+  ]
 }
 
 /** Ask the link to prove itself within a short deadline (page visible again, wake from sleep). */
@@ -487,7 +552,7 @@ function onIdleTimer(state: State, input: Extract<Input, { type: 'timer' }>, pol
   const quiet = at - Math.min(input.lastMessage, at)
   if (quiet < idleTimeout) return [state, [{ type: 'set-timer', name: 'idle', ms: idleTimeout - quiet }]]
   return fail(state, at, random, policy, undefined, 'idle timeout', 'idle-timeout', [
-    ...abandon(state, CLIENT_CLOSE.idleTimeout, 'idle timeout'),
+    ...abandon(state, CLIENT_CLOSE.idleTimeout, 'idle timeout', policy),
     errorEvent('IDLE_TIMEOUT', `no data received for ${quiet} ms (idleTimeout ${idleTimeout} ms)`),
   ])
 }
@@ -501,7 +566,7 @@ function onSignal(state: State, input: Extract<Input, { type: 'signal' }>, polic
       const next: State = { ...state, online: false }
       if (state.phase === 'open' || state.phase === 'connecting') {
         // the socket cannot survive this; close it now rather than wait for TCP to notice
-        return waitForOnline(next, state.phase, abandon(state, CLIENT_CLOSE.offline, 'offline'))
+        return waitForOnline(next, state.phase, abandon(state, CLIENT_CLOSE.offline, 'offline', policy))
       }
       if (state.phase === 'backoff') return waitForOnline(next, 'backoff', [])
       return [next, NOTHING]

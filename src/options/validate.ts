@@ -4,7 +4,7 @@
  * SyntaxError naming the option and the value it got (the texts are in messages.dev.ts).
  */
 import { kindOf, viewParts } from '../core/data.js'
-import { CLOSE_TIMEOUT, type BackoffPolicy, type HeartbeatPolicy, type Policy } from '../core/policy.js'
+import { CLOSE_TIMEOUT, type BackoffPolicy, type DeliveryPolicy, type HeartbeatPolicy, type Policy } from '../core/policy.js'
 import type { Data, QueuePolicy } from '../core/queue.js'
 import type { CloseInfo } from '../core/state.js'
 import type { Clock, WebSocketConstructor } from '../ports.js'
@@ -76,6 +76,7 @@ export function resolveOptions(options: SocketOptions, defaults: Partial<SocketO
   const prototype = (WebSocket as { prototype?: unknown }).prototype
   const pingFrames = typeof prototype === 'object' && prototype !== null && typeof memberOf(prototype, 'ping') === 'function'
   const { heartbeat, pingMessage, isPong } = resolveHeartbeat(merged.heartbeat, pingFrames)
+  const delivery = resolveDelivery(merged.delivery, merged.confirmDelay, heartbeat)
   const idleTimeout = optionalDuration('idleTimeout', merged.idleTimeout)
   const maxLifetime = optionalDuration('maxLifetime', merged.maxLifetime)
 
@@ -87,6 +88,7 @@ export function resolveOptions(options: SocketOptions, defaults: Partial<SocketO
     maxLifetime,
     shouldReconnect: guardPredicate(shouldReconnect),
     closeTimeout: heartbeat?.timeout ?? CLOSE_TIMEOUT,
+    delivery,
   })
   const resolved: Resolved = {
     policy,
@@ -162,6 +164,13 @@ function resolveHeartbeat(
     pingMessage: message,
     isPong,
   }
+}
+
+/** Confirmation of written messages: checked always, in force only with a heartbeat to ping with. */
+function resolveDelivery(mode: unknown, confirmDelay: unknown, heartbeat: HeartbeatPolicy | undefined): DeliveryPolicy | undefined {
+  const checkedMode = oneOf('delivery', orDefault(mode, DEFAULTS.delivery), ['report', 'resend'])
+  const delay = duration('confirmDelay', orDefault(confirmDelay, DEFAULTS.confirmDelay))
+  return heartbeat ? share('delivery', { mode: checkedMode, confirmDelay: delay }) : undefined
 }
 
 /**

@@ -40,6 +40,11 @@ export class Driver extends Link implements TimerOwner {
     return this.options.policy.heartbeat?.mode ?? 'none'
   }
 
+  /** What happens to written messages: confirmed, and reported or resent when unconfirmed; 'none' without a heartbeat. */
+  get delivery(): 'report' | 'resend' | 'none' {
+    return this.options.policy.delivery?.mode ?? 'none'
+  }
+
   protected stepped(input: Input, prev: State, next: State): void {
     // every answered ping is a sample, also one with the same round trip as the last
     if (this.observer && input.type === 'pong' && prev.pingAt !== 0 && next.pingAt === 0) this.observer.rtt(next.rtt!)
@@ -63,6 +68,10 @@ export class Driver extends Link implements TimerOwner {
         return this.expire()
       case 'drop-queue':
         return this.dropAll()
+      case 'confirm':
+        return this.confirm(command.position)
+      case 'unconfirmed':
+        return this.endWrites(command.id, command.outcome)
     }
   }
 
@@ -77,6 +86,9 @@ export class Driver extends Link implements TimerOwner {
     const received = ws?.bytesRead ?? 0
     const lastMessage = this.lastMessage
     const lastInbound = Math.max(this.lastInbound, lastMessage)
-    this.dispatch({ type: 'timer', name: slot, late, buffered, received, lastInbound, lastMessage })
+    const held = this.held
+    const unpingedSince = held?.unpingedSince
+    const pingsOut = held?.outstanding ?? 0
+    this.dispatch({ type: 'timer', name: slot, late, buffered, received, lastInbound, lastMessage, unpingedSince, pingsOut })
   }
 }

@@ -128,11 +128,13 @@ export abstract class Link extends Outbound implements SocketListener, AttemptHo
     this.dispatch({ type: 'socket-error', id, message: errorText(event?.error ?? event?.message ?? 'WebSocket error', this.options.redactParams) })
   }
 
-  socketPong(ws: WebSocketLike): void {
+  /** A pong frame; its payload is the write position its ping carried (anything else confirms nothing). */
+  socketPong(ws: WebSocketLike, payload?: unknown): void {
     const id = this.#idOf(ws)
     if (id === 0 || id !== this.state.socket) return
     this.lastInbound = this.options.timer.now()
-    this.dispatch({ type: 'pong', id })
+    const text = payload === undefined || payload === null ? '' : String(payload)
+    this.dispatch({ type: 'pong', id, position: /^\d+$/.test(text) ? Number(text) : NaN, unpingedSince: this.held?.unpingedSince })
   }
 
   socketPing(ws: WebSocketLike): void {
@@ -146,7 +148,8 @@ export abstract class Link extends Outbound implements SocketListener, AttemptHo
     if (ws !== this.#ws || this.#wsId !== this.state.socket) return
     if (this.#messagePings && this.#isPong(data)) {
       this.lastInbound = this.options.timer.now()
-      this.dispatch({ type: 'pong', id: this.#wsId })
+      // an app-level answer carries no position: answers come in order, so it answers the oldest ping
+      this.dispatch({ type: 'pong', id: this.#wsId, unpingedSince: this.held?.unpingedSince })
       return
     }
     this.lastMessage = this.options.timer.now()
@@ -184,6 +187,7 @@ export abstract class Link extends Outbound implements SocketListener, AttemptHo
     if (!ws) return
     if (!keepListening) this.#forget(ws)
     else if (ws === this.#ws) {
+      this.parkWrites(id)
       // no longer the live socket (the next attempt's may come), but its end is still awaited
       this.#closing = ws
       this.#closingId = id
@@ -204,12 +208,18 @@ export abstract class Link extends Outbound implements SocketListener, AttemptHo
   protected ping(id: number): void {
     const ws = this.socketOf(id)
     if (!ws || ws.readyState !== OPEN) return
+    // the ping records the position of the last write before it, once it is written: its answer
+    // confirms every write up to there (a pong frame echoes the position; app-level answers come in order)
+    const held = this.windowForWrites()
     try {
-      if (this.options.policy.heartbeat?.mode === 'protocol') ws.ping?.()
-      else {
+      if (this.options.policy.heartbeat?.mode === 'protocol') {
+        if (held) ws.ping?.(String(held.written))
+        else ws.ping?.()
+      } else {
         const message = this.options.pingMessage
         ws.send(typeof message === 'function' ? message() : message)
       }
+      held?.ping()
     } catch (error) {
       // an unanswered ping is exactly what the heartbeat timeout detects; just say why
       this.raise({ type: 'emit', event: 'error', code: 'SOCKET_ERROR', message: `ping failed: ${errorText(error, this.options.redactParams)}` })

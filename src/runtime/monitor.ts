@@ -4,6 +4,7 @@
  * numbers (text is counted by its length, so counting costs nothing), and it allocates only per
  * disconnect. A socket nobody monitors carries none of it.
  */
+import type { DeliveryWindow } from '../core/delivery.js'
 import type { Data, DropReason } from '../core/queue.js'
 import type { Cause, CloseInfo, Phase } from '../core/state.js'
 import { describe } from '../options/messages.dev.js'
@@ -58,6 +59,21 @@ export interface Stats {
   queueHighWater: number
   dropped: Record<DropReason, number>
   rtt: { last: number | null; min: number | null; avg: number | null; max: number | null; samples: number }
+  /**
+   * How written messages are confirmed (an answered ping confirms every write before it): 'report'
+   * or 'resend' (the `delivery` option), or 'none' without a heartbeat (nothing is confirmed).
+   */
+  delivery: 'report' | 'resend' | 'none'
+  /** Messages confirmed. */
+  confirmed: number
+  /** Messages still unconfirmed when their socket ended (reported, or kept to resend). */
+  unconfirmed: number
+  /** Messages written again on a later socket ('resend'). */
+  resent: number
+  /** Written and not yet confirmed, or waiting to be written again: they count against the queue's limits. */
+  held: { messages: number; bytes: number }
+  /** ms from a message's (last) write to its confirmation. */
+  confirmLatency: { last: number | null; min: number | null; avg: number | null; max: number | null; samples: number }
   lastClose: (CloseInfo & { at: number }) | null
   lastError: string | null
 }
@@ -98,7 +114,7 @@ export function monitor(socket: LifelineSocket, options: MonitorOptions = {}): S
   }
   all.list.push(counter)
   return {
-    stats: () => counter.stats(driver.queue.length, driver.queue.highWater, driver.heartbeat),
+    stats: () => counter.stats(driver.queue.length, driver.queue.highWater, driver.heartbeat, driver.delivery, driver.held),
     history: () => counter.history(),
   }
 }
@@ -135,6 +151,32 @@ class Monitors implements SocketObserver {
   rtt(ms: number): void {
     for (let i = 0; i < this.list.length; i++) this.list[i]!.rtt(ms)
   }
+
+  confirmed(ms: number): void {
+    for (let i = 0; i < this.list.length; i++) this.list[i]!.confirmed(ms)
+  }
+}
+
+/** Samples of a duration: last, min, max, sum; nothing allocated per sample. */
+class Samples {
+  last: number | null = null
+  min = Infinity
+  max = -Infinity
+  sum = 0
+  count = 0
+
+  add(ms: number): void {
+    this.last = ms
+    if (ms < this.min) this.min = ms
+    if (ms > this.max) this.max = ms
+    this.sum += ms
+    this.count++
+  }
+
+  snapshot(): Stats['confirmLatency'] {
+    const n = this.count
+    return { last: this.last, min: n ? this.min : null, avg: n ? this.sum / n : null, max: n ? this.max : null, samples: n }
+  }
 }
 
 /** A class with plain fields: one small object per socket, nothing allocated per message. */
@@ -159,6 +201,7 @@ class Monitor {
   #rttMax: number | null = null
   #rttSum = 0
   #rttSamples = 0
+  readonly #confirm = new Samples()
   #lastClose: Stats['lastClose'] = null
   #lastError: string | null = null
   // what the current failure reported before its state change (error and close come first)
@@ -194,7 +237,7 @@ class Monitor {
         this.#pendingClose = event.close
         return
       case 'drop':
-        ;(this.#dropped ??= { overflow: 0, ttl: 0, closed: 0, error: 0 })[event.reason]++
+        ;(this.#dropped ??= { overflow: 0, ttl: 0, closed: 0, error: 0, unconfirmed: 0 })[event.reason]++
         return
     }
   }
@@ -217,7 +260,11 @@ class Monitor {
     this.#rttSamples++
   }
 
-  stats(queued: number, highWater: number, heartbeat: HeartbeatKind): Stats {
+  confirmed(ms: number): void {
+    this.#confirm.add(ms)
+  }
+
+  stats(queued: number, highWater: number, heartbeat: HeartbeatKind, delivery: Stats['delivery'], held: DeliveryWindow | undefined): Stats {
     const t = this.#now()
     const state = this.#state
     const up = this.#up
@@ -243,8 +290,15 @@ class Monitor {
       bytesOut: this.#bytesOut,
       queued,
       queueHighWater: highWater,
-      dropped: { overflow: 0, ttl: 0, closed: 0, error: 0, ...this.#dropped },
+      dropped: { overflow: 0, ttl: 0, closed: 0, error: 0, unconfirmed: 0, ...this.#dropped },
       rtt: { last: this.#rttLast, min: this.#rttMin, avg: rttSamples ? this.#rttSum / rttSamples : null, max: this.#rttMax, samples: rttSamples },
+      delivery,
+      // the socket's totals (what the driver holds), not since this monitor began
+      confirmed: held?.confirmed ?? 0,
+      unconfirmed: held?.abandoned ?? 0,
+      resent: held?.resent ?? 0,
+      held: { messages: held?.length ?? 0, bytes: held?.bytes ?? 0 },
+      confirmLatency: this.#confirm.snapshot(),
       lastClose: this.#lastClose,
       lastError: this.#lastError,
     }

@@ -2,9 +2,12 @@
  * The send path. The core's routeSend() says where a message goes: written at once (an open
  * socket, nothing queued: no transition, no allocation), dropped (closed), or into the bounded
  * queue, and then the core is told (`queued`) and decides what follows (connect, flush, the ttl
- * timer); this carries out its queue commands. Every message's fate is told once: written, or dropped and why.
+ * timer); this carries out its queue commands. Every message's fate is told once: written (or,
+ * with a heartbeat, confirmed: see core/delivery.ts), or dropped and why.
  */
-import { kindOf } from '../core/data.js'
+import { copyOf, kindOf } from '../core/data.js'
+import { DeliveryWindow, fitsBeside, type Written } from '../core/delivery.js'
+import type { DeliveryPolicy } from '../core/policy.js'
 import { byteSize, OutboundQueue, type Data, type DropReason, type Entry } from '../core/queue.js'
 import { routeSend } from '../core/transition.js'
 import type { Resolved } from '../options/validate.js'
@@ -21,6 +24,8 @@ export interface Observer {
   written(data: Data): void
   read(data: unknown): void
   rtt(ms: number): void
+  /** A written message was confirmed, `ms` after its (last) write. */
+  confirmed(ms: number): void
 }
 
 export abstract class Outbound extends Mailbox {
@@ -29,10 +34,29 @@ export abstract class Outbound extends Mailbox {
   observer: Observer | undefined = undefined
   /** Writes handed to the socket whose outcome its callback has yet to tell (see #writeAndWait). */
   #awaitingWrites = 0
+  /** Whether written messages are confirmed (a heartbeat to ping with), and what happens to the unconfirmed. */
+  readonly #delivery: DeliveryPolicy | undefined
+  /** Written messages not yet confirmed: made at the first write or ping (an idle socket has none). */
+  #held: DeliveryWindow | undefined = undefined
+  /** The socket in a graceful close whose writes the held holds parked (0: none). */
+  #parkedSocket = 0
 
   constructor(options: Resolved, sink: EventSink) {
     super(options, sink)
     this.queue = new OutboundQueue(options.queue)
+    this.#delivery = options.policy.delivery
+  }
+
+  /** The held of unconfirmed messages, if messages are confirmed and any was written or pinged for. */
+  get held(): DeliveryWindow | undefined {
+    return this.#held
+  }
+
+  /** The held, made now if messages are confirmed; it counts against the queue's limits. */
+  protected windowForWrites(): DeliveryWindow | undefined {
+    if (!this.#delivery) return undefined
+    if (!this.#held) this.queue.beside = this.#held = new DeliveryWindow()
+    return this.#held
   }
 
   /** The live socket, if there is one. */
@@ -43,11 +67,18 @@ export abstract class Outbound extends Mailbox {
 
   /** `settle` (optional) is told the message's fate: written, or dropped and why. */
   send(data: Data, settle?: Entry['settle']): boolean {
-    const route = routeSend(this.state.phase, this.queue.length)
+    const held = this.#held
+    // messages waiting to be written again go before this one, like queued ones
+    const route = routeSend(this.state.phase, held === undefined ? this.queue.length : this.queue.length + held.waiting)
     if (route === 'write') {
-      // the hot path: straight to an open socket, no allocation
+      // the hot path: straight to an open socket, no allocation (unconfirmed messages count
+      // against the queue's limits: when they fill them, the queue decides, overflow included)
       const ws = this.live()
-      if (ws && ws.readyState === OPEN) return this.#write(ws, data, settle)
+      if (ws && ws.readyState === OPEN) {
+        if (held === undefined) return this.#write(ws, data, settle, NaN, false)
+        const bytes = byteSize(data)
+        if (fitsBeside(this.queue.policy, this.queue, held, bytes)) return this.#write(ws, data, settle, bytes, false)
+      }
     } else if (route === 'drop') {
       this.raise({ type: 'emit', event: 'drop', data, reason: 'closed' })
       settle?.('closed')
@@ -78,16 +109,55 @@ export abstract class Outbound extends Mailbox {
     return true
   }
 
-  /** The core's `flush`: write the queue out, in order, while the socket takes it. */
+  /** The core's `flush`: write out what waits to be written again, then the queue, in order, while the socket takes it. */
   protected flush(id: number): void {
     const ws = this.socketOf(id)
+    const held = this.#held
+    while (ws && held && held.waiting > 0 && ws.readyState === OPEN) {
+      const again = held.nextResend()!
+      this.#write(ws, again.data, again.settle, again.bytes, true)
+    }
     const queue = this.queue
     const before = queue.length
     while (ws && queue.length > 0 && ws.readyState === OPEN) {
       const entry = queue.shift()!
-      this.#write(ws, entry.data, entry.settle)
+      this.#write(ws, entry.data, entry.settle, entry.bytes, true)
     }
     this.#dequeued(before)
+  }
+
+  /** The core's `confirm`: a pong answered the ping at `position`; settle what it confirms. */
+  protected confirm(position: number | undefined): void {
+    const held = this.#held
+    if (held) this.#confirmed(held.pong(position))
+  }
+
+  /** The core's `unconfirmed`: socket `id` ended; its unconfirmed writes are confirmed, reported or kept to resend. */
+  protected endWrites(id: number, outcome: 'confirm' | 'report' | 'resend'): void {
+    const held = this.#held
+    if (!held) return
+    const parked = id === this.#parkedSocket
+    if (parked) this.#parkedSocket = 0
+    const entries = held.settle(parked, outcome)
+    if (outcome === 'confirm') this.#confirmed(entries)
+    else for (const entry of entries) this.#drop(entry, 'unconfirmed')
+  }
+
+  /** Socket `id` goes into a graceful close: its unconfirmed writes wait for its end. */
+  protected parkWrites(id: number): void {
+    const held = this.#held
+    if (!held) return
+    held.park()
+    this.#parkedSocket = id
+  }
+
+  #confirmed(entries: readonly Written[]): void {
+    if (entries.length === 0) return
+    const now = this.options.timer.now()
+    for (const entry of entries) {
+      this.observer?.confirmed(now - entry.at)
+      entry.settle?.()
+    }
   }
 
   /** The core's `expire-queue`. */
@@ -97,8 +167,9 @@ export abstract class Outbound extends Mailbox {
     this.#dequeued(before)
   }
 
-  /** The core's `drop-queue`. */
+  /** The core's `drop-queue`: what waits to be written again (older), then the queue. */
   protected dropAll(): void {
+    if (this.#held) for (const entry of this.#held.takeWaiting()) this.#drop(entry, 'unconfirmed')
     for (const entry of this.queue.drain()) this.#drop(entry, 'closed')
   }
 
@@ -107,10 +178,13 @@ export abstract class Outbound extends Mailbox {
     if (this.queue.length !== before) this.dispatch({ type: 'dequeued', expires: this.queue.nextExpiry() ?? Infinity })
   }
 
-  /** Hand one message to the socket. A throw is reported (error + drop), never lost silently. */
-  #write(ws: WebSocketLike, data: Data, settle: Entry['settle']): boolean {
+  /**
+   * Hand one message to the socket. A throw is reported (error + drop), never lost silently.
+   * `bytes`: its size when known (NaN: not yet), `owned`: a copy already (queued, or resent).
+   */
+  #write(ws: WebSocketLike, data: Data, settle: Entry['settle'], bytes: number, owned: boolean): boolean {
     if (ws.sendWithCallback && (this.#awaitingWrites > 0 || (typeof data !== 'string' && kindOf(data) === 'blob'))) {
-      return this.#writeAndWait(ws, ws.sendWithCallback, data, settle)
+      return this.#writeAndWait(ws, ws.sendWithCallback, data, settle, bytes, owned)
     }
     try {
       ws.send(data)
@@ -119,8 +193,22 @@ export abstract class Outbound extends Mailbox {
       return false
     }
     this.observer?.written(data)
-    settle?.()
+    if (this.#delivery) this.#record(data, settle, bytes, owned)
+    else settle?.()
     return true
+  }
+
+  /**
+   * A message was written to the live socket: it waits for confirmation. The first write of a
+   * burst tells the core, which times the confirmation ping. 'resend' keeps a copy of a caller's
+   * binary data (it may reuse the buffer); 'report' only hands it back in a drop event.
+   */
+  #record(data: Data, settle: Entry['settle'], bytes: number, owned: boolean): void {
+    const held = this.windowForWrites()!
+    const first = held.unpingedSince === undefined
+    const kept = owned || this.#delivery!.mode === 'report' ? data : copyOf(data)
+    held.record(kept, bytes === bytes ? bytes : byteSize(data), settle, this.options.timer.now())
+    if (first) this.dispatch({ type: 'written', id: this.state.socket })
   }
 
   /**
@@ -129,7 +217,14 @@ export abstract class Outbound extends Mailbox {
    * Blob, and everything written while one is pending, goes out with a callback, and its fate is
    * reported when that tells it. `ws` keeps them in order.
    */
-  #writeAndWait(ws: WebSocketLike, sendWithCallback: NonNullable<WebSocketLike['sendWithCallback']>, data: Data, settle: Entry['settle']): boolean {
+  #writeAndWait(
+    ws: WebSocketLike,
+    sendWithCallback: NonNullable<WebSocketLike['sendWithCallback']>,
+    data: Data,
+    settle: Entry['settle'],
+    bytes: number,
+    owned: boolean,
+  ): boolean {
     let waiting = true
     this.#awaitingWrites++
     const done = (error?: unknown): void => {
@@ -139,7 +234,10 @@ export abstract class Outbound extends Mailbox {
       if (error) this.#sendFailed(data, settle, error)
       else {
         this.observer?.written(data)
-        settle?.()
+        if (!this.#delivery) settle?.()
+        // written to a socket that is no longer the live one: nothing will confirm it there
+        else if (ws !== this.live()) this.#drop({ data, settle }, 'unconfirmed')
+        else this.#record(data, settle, bytes, owned)
       }
     }
     try {
@@ -157,7 +255,7 @@ export abstract class Outbound extends Mailbox {
     settle?.('error')
   }
 
-  #drop(entry: Entry, reason: DropReason): void {
+  #drop(entry: Pick<Entry, 'data' | 'settle'>, reason: DropReason): void {
     this.raise({ type: 'emit', event: 'drop', data: entry.data, reason })
     entry.settle?.(reason)
   }

@@ -26,8 +26,10 @@ export function opened(socket: LifelineSocket): Promise<void> {
 }
 
 /**
- * `send()` as a promise: resolves when the message was written to an open socket; rejects DROPPED
- * with the drop reason as `.reason` (a 'drop' event is emitted too, as for every message not sent).
+ * `send()` as a promise: resolves when the message is confirmed (an answered ping after it, or a
+ * clean close: see README "Guarantees"; with no heartbeat, when it was written to an open socket);
+ * rejects DROPPED with the drop reason as `.reason` ('unconfirmed': written, then its socket died
+ * unconfirmed; a 'drop' event is emitted too, as for every message not sent).
  */
 export function sendAsync(socket: LifelineSocket, data: Data): Promise<void> {
   const driver = driverOf(socket, 'sendAsync(socket, data)')

@@ -11,7 +11,7 @@ export interface SocketListener {
   socketClosed(ws: WebSocketLike, event: { code: number; reason: string; wasClean: boolean }): void
   socketErrored(ws: WebSocketLike, event: { error?: unknown; message?: unknown } | undefined): void
   socketMessage(ws: WebSocketLike, data: unknown): void
-  socketPong(ws: WebSocketLike): void
+  socketPong(ws: WebSocketLike, payload?: unknown): void
   socketPing(ws: WebSocketLike): void
 }
 
@@ -74,8 +74,9 @@ function onMessage(this: unknown, event: { data: unknown; target?: unknown }): v
   else (event.target as Owned | undefined)?.[OWNER]?.socketMessage(event.target as WebSocketLike, event.data)
 }
 
-function onPong(this: WebSocketLike & Owned): void {
-  this[OWNER]?.socketPong(this)
+/** `ws` calls it with the pong's payload (a Buffer): the write position its ping carried. */
+function onPong(this: WebSocketLike & Owned, payload?: unknown): void {
+  this[OWNER]?.socketPong(this, payload)
 }
 
 function onPing(this: WebSocketLike & Owned): void {

@@ -106,8 +106,8 @@ export class FakeSocket implements WebSocketLike {
     this.server.options.clock.setTimeout(() => this.finish(1006, '', false), 0)
   }
 
-  /** Protocol ping (exists only when the server was made with `pingFrames`). */
-  ping?: () => void
+  /** Protocol ping (exists only when the server was made with `pingFrames`); its pong echoes `data`. */
+  ping?: (data?: string) => void
 
   // ── the server's side ──────────────────────────────────────────────────────────────────────────
   accept(protocol = ''): void {
@@ -138,10 +138,11 @@ export class FakeSocket implements WebSocketLike {
     this.finish(code, reason, true)
   }
 
-  emitFrame(event: 'pong' | 'ping'): void {
+  /** A pong or ping frame from the server, with its payload (a pong echoes its ping's). */
+  emitFrame(event: 'pong' | 'ping', payload?: string): void {
     if (this.readyState !== 1 || this.silent) return
     // as the Node adapter does: `this` is the socket
-    ;(event === 'pong' ? this.onpong : this.onping)?.call(this)
+    ;(event === 'pong' ? this.onpong : this.onping)?.call(this, payload)
   }
 
   private finish(code: number, reason: string, wasClean: boolean): void {
@@ -164,10 +165,10 @@ export function createFakeServer(options: FakeServerOptions): FakeServer {
     constructor(url: string, protocols?: string | string[]) {
       super(url, protocols, internals)
       if (options.pingFrames) {
-        this.ping = () => {
+        this.ping = (data?: string) => {
           this.pings++
           if (this.readyState !== 1 || this.silent) return
-          options.clock.setTimeout(() => this.emitFrame('pong'), 0)
+          options.clock.setTimeout(() => this.emitFrame('pong', data), 0)
         }
       }
       sockets.push(this)

@@ -382,7 +382,53 @@ describe.sequential('lifeline-ws in Chromium', () => {
 
       // 5. close(): final, never reconnects
       await closeAndStayClosed(client, server, proxy)
-      expect(client.log.filter((e) => e.kind === 'drop' || e.kind === 'giveup'), `${name}: nothing dropped, no giveup`).toEqual([])
+      // issue 14: a message written to a connection that died before a ping confirmed it (the kill,
+      // the silence) is reported 'unconfirmed'; nothing is dropped for any other reason
+      expect(
+        client.log.filter((e) => e.kind === 'giveup' || (e.kind === 'drop' && e.reason !== 'unconfirmed')),
+        `${name}: nothing dropped but unconfirmed writes, no giveup`,
+      ).toEqual([])
+    })
+  })
+
+  // Issue 14 in a browser: the app-level heartbeat's answers confirm what was written before each
+  // ping; what was written into a silent link is reported ('report') or written again on the next
+  // connection ('resend'), never lost silently.
+  describe.each(['report', 'resend'] as const)("delivery: '%s' (ESM page)", (delivery) => {
+    it('messages written into a silenced link are reported or resent once it heals', async () => {
+      const server = await heartbeatServer()
+      const proxy = await startProxy(server.port)
+      const client = await openClient(`esm ${delivery}`, '/pages/esm.html')
+      await client.command({
+        op: 'create',
+        options: { url: `ws://127.0.0.1:${proxy.port}/`, heartbeat: HEARTBEAT, delivery, connectTimeout: 1_000, backoff: { initialDelay: 200, maxDelay: 400 } },
+      })
+      await client.waitForState('open', 5_000)
+      let mark = client.log.length
+      await client.command({ op: 'send', data: ['kept-1'] })
+      await client.waitFor("the echo of 'kept-1'", (e) => e.kind === 'message' && e.data === 'kept-1', 3_000, mark)
+
+      mark = client.log.length
+      proxy.silence()
+      const lost = numbered('lost', 3)
+      await client.command({ op: 'send', data: lost })
+      await client.waitFor("the socket to leave 'open' on the silent link", (e) => e.kind === 'state' && e.prev === 'open', 3_000, mark)
+      // (kept-1 too, when the silence came before the pong that confirms it: that is a race here)
+      const drops = client.log.slice(mark).filter((e) => e.kind === 'drop' && String(e.data).startsWith('lost'))
+      proxy.heal()
+      await client.waitFor("'open' after the link healed", (e) => e.kind === 'state' && e.next === 'open', 6_000, mark)
+      if (delivery === 'report') {
+        // each reported, in send order, before the socket left 'open'
+        expect(drops.map((e) => [e.data, e.reason])).toEqual(lost.map((data) => [data, 'unconfirmed']))
+        expect(payload(server)).not.toContain('lost-1')
+      } else {
+        expect(drops).toEqual([])
+        await waitFor(() => lost.every((m) => payload(server).includes(m)), 3_000, 'the resent messages at the server', {
+          describe: () => JSON.stringify(payload(server)),
+        })
+        expect(payload(server).filter((m) => typeof m === 'string' && m.startsWith('lost'))).toEqual(lost)
+      }
+      await closeAndStayClosed(client, server, proxy)
     })
   })
 

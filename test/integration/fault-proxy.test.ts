@@ -132,6 +132,47 @@ describe('fault proxy', () => {
     await waitFor(() => proxy.connections === 0, 1_000, 'the pair to be gone')
   })
 
+  it("drop('up'): client → target is discarded, target → client still flows; a reset that way is not passed on; heal() forwards again", async () => {
+    const { proxy, port, echo } = await setup()
+    const c = await client(port)
+    await waitFor(() => echo.sockets.size === 1 && proxy.connections === 1, 1_000, 'the pair')
+    const [serverSide] = [...echo.sockets]
+    proxy.drop('up')
+    expect([proxy.mode, proxy.dropping]).toEqual(['forward', 'up'])
+    c.socket.write('lost')
+    serverSide!.write('down')
+    await waitFor(() => proxy.stats.up.discarded === 4 && c.text() === 'down', 1_000, 'up discarded, down delivered', {
+      describe: () => `${JSON.stringify(proxy.stats)} client got ${JSON.stringify(c.text())}`,
+    })
+    expect(proxy.stats.down).toEqual({ forwarded: 4, discarded: 0 })
+    // the client resets its connection: the server, on the dead direction, never hears of it
+    c.socket.resetAndDestroy()
+    await closedWithin(c.socket, 1_000, 'the client to close')
+    const serverErrors: string[] = []
+    serverSide!.on('error', (e: NodeJS.ErrnoException) => serverErrors.push(e.code ?? e.message))
+    await waitFor(() => [...(proxy as unknown as { pairs: Set<{ client: net.Socket }> }).pairs].every((p) => p.client.destroyed), 1_000, "the client's reset at the proxy")
+    expect(serverSide!.destroyed).toBe(false)
+    proxy.heal()
+    expect(proxy.dropping).toBeUndefined()
+    await closedWithin(serverSide!, 1_000, 'the server side to be reset after heal()')
+    expect(serverErrors).toEqual(['ECONNRESET'])
+    await waitFor(() => proxy.connections === 0, 1_000, 'the pair to be gone')
+  })
+
+  it("drop('down') discards only target → client, and drop() refuses anything but 'up' or 'down'", async () => {
+    const { proxy, port, echo } = await setup()
+    const c = await client(port)
+    await waitFor(() => echo.sockets.size === 1, 1_000, 'the upstream connection')
+    proxy.drop('down')
+    c.socket.write('echo') // reaches the echo server; its answer is lost
+    await waitFor(() => proxy.stats.up.forwarded === 4 && proxy.stats.down.discarded === 4, 1_000, 'up forwarded, down discarded', {
+      describe: () => JSON.stringify(proxy.stats),
+    })
+    expect(c.bytes()).toBe(0)
+    expect(() => proxy.drop('both' as never)).toThrow(new RangeError(`fault proxy: drop('up' | 'down'), got "both"`))
+    c.socket.destroy()
+  })
+
   it('reset(): both sides get an RST, and the pair goes away', async () => {
     const { proxy, port, echo } = await setup()
     const c = await client(port)

@@ -13,6 +13,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
+import { account, recordOf, violations } from '../support/delivery-account.mjs'
 import { createNetnsLink, inNamespace, probeNetns, type NetnsLink } from '../support/netns.js'
 import { waitFor } from '../support/wait.js'
 
@@ -34,6 +35,10 @@ interface Line {
   got?: string
   on?: number
   closed?: number
+  sent?: number
+  confirmed?: number
+  dropped?: number
+  reason?: string
 }
 
 /** A child process that reports JSON lines on stdout; every wait on it is bounded. */
@@ -86,11 +91,14 @@ function reporter(name: string, [cmd, args]: [string, string[]]) {
   }
 }
 
-async function buildBundle(dir: string): Promise<string> {
+/** The Node entry as one CJS file; `withPromises`: sendAsync too (the delivery accounting). */
+async function buildBundle(dir: string, withPromises = false): Promise<string> {
   const esbuild = await import('esbuild')
   const outfile = join(dir, 'lifeline-node.cjs')
   await esbuild.build({
-    entryPoints: [join(root, 'src/index.node.ts')],
+    ...(withPromises
+      ? { stdin: { contents: "export * from './src/index.node.ts'; export { sendAsync } from './src/index.promises.ts'", resolveDir: root, loader: 'ts' as const } }
+      : { entryPoints: [join(root, 'src/index.node.ts')] }),
     bundle: true,
     platform: 'node',
     format: 'cjs',
@@ -224,4 +232,68 @@ describe('kernel-level half-open link (ip netns + veth + iptables DROP)', () => 
     },
     20_000,
   )
+
+  for (const mode of ['report', 'resend'] as const) {
+    it.skipIf(!capability.capable)(
+      `delivery '${mode}' across a kernel black hole: every message confirmed, or reported ('report'), or resent ('resend'); none lost silently (issue 14)${capability.capable ? '' : ` [skipped: ${capability.reason}]`}`,
+      async () => {
+        const dir = mkdtempSync(join(tmpdir(), 'llws-netns-'))
+        cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+        const bundle = await buildBundle(dir, true)
+
+        let link: NetnsLink | undefined
+        const children: { stop(): Promise<void> }[] = []
+        try {
+          link = await createNetnsLink()
+          const server = reporter('server', inNamespace(link.serverNs, [process.execPath, join(support, 'netns-server.mjs'), link.serverIp]))
+          children.push(server)
+          const { listening: port } = await server.line((l) => l.listening !== undefined, 3_000, 'listening')
+          const options = {
+            heartbeat: { interval: INTERVAL, timeout: TIMEOUT },
+            connectTimeout: 1_000,
+            backoff: { initialDelay: 100, maxDelay: 400, factor: 2, jitter: 'none' },
+            delivery: mode,
+          }
+          // a numbered message every 5 ms (200/s), whatever the state: written, queued, confirmed or reported
+          const client = reporter(
+            'client',
+            inNamespace(link.clientNs, [process.execPath, join(support, 'netns-client.mjs'), bundle, `ws://${link.serverIp}:${port}/`, JSON.stringify(options), '5']),
+          )
+          children.push(client)
+          await server.line((l) => l.on === 1, 3_000, 'a message on the first connection')
+          const from = client.lines.length
+          await link.drop()
+          await client.line((l) => l.event === 'error' && l.args?.[0]?.code === 'HEARTBEAT_TIMEOUT', INTERVAL + TIMEOUT + 2_000, 'the heartbeat timeout', from)
+          await link.heal()
+          await server.line((l) => l.on === 2, 4_000, 'a message on the next connection')
+          client.tell('stop')
+          const settled = () => {
+            const sent = client.lines.filter((l) => l.sent !== undefined).length
+            const done = client.lines.filter((l) => l.confirmed !== undefined || l.dropped !== undefined).length
+            return { sent, done }
+          }
+          await waitFor(() => {
+            const { sent, done } = settled()
+            return sent > 0 && sent === done
+          }, 5_000, 'every message confirmed or reported', { describe: () => JSON.stringify(settled()) })
+          const sent = settled().sent
+          const result = account(
+            {
+              sent,
+              confirmed: client.lines.filter((l) => l.confirmed !== undefined).map((l) => l.confirmed!),
+              dropped: client.lines.filter((l) => l.dropped !== undefined).map((l) => [l.dropped!, l.reason!] as const),
+            },
+            recordOf(server.lines.filter((l) => l.got !== undefined).map((l) => ({ connection: String(l.on), text: l.got! }))),
+          )
+          console.log(`[netns] delivery '${mode}': sent ${sent}, read ${result.read}, dropped ${JSON.stringify(result.droppedBy)}, duplicates ${result.duplicates.length}`)
+          expect(violations(result, mode)).toEqual([])
+          if (mode === 'resend') expect(result.droppedBy).toEqual({})
+        } finally {
+          await Promise.all(children.map((c) => c.stop()))
+          await link?.destroy()
+        }
+      },
+      20_000,
+    )
+  }
 })

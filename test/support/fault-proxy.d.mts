@@ -66,6 +66,13 @@ export declare class FaultProxy extends EventEmitter {
    * during the silence is reset (RST) on its other side, as a real peer's kernel would answer.
    */
   heal(): this
+  /** The one direction drop() discards, beside the mode; undefined when none. */
+  readonly dropping: 'up' | 'down' | undefined
+  /**
+   * One-way loss beside any mode: bytes going `direction` ('up': client → target) are discarded,
+   * a FIN or reset that way is not passed on; the other direction flows. heal() ends it.
+   */
+  drop(direction: 'up' | 'down'): this
   /** Delay and rate-limit every chunk, per direction. */
   slow(options?: SlowOptions): this
   /** Destroy every current connection with a TCP RST on both sockets. */

@@ -16,6 +16,9 @@
  *                next segment would get from a kernel that no longer knows the connection).
  * - `slow({ latencyMs, bytesPerSecond })`  forward with a one-way delay per chunk and a rate
  *                limit per direction (either may be 0/undefined for "none").
+ * - `drop('up' | 'down')`  a one-way silence beside any mode: one direction ('up': client →
+ *                target) is discarded as in `silence()`, FIN and reset included; the other flows.
+ *                `heal()` ends it like a silence.
  *
  * And actions: `reset()` destroys every current connection with a TCP RST on both sides;
  * `refuse(true)` resets every new connection the moment it is accepted (until `refuse(false)`).
@@ -111,7 +114,7 @@ class Pipe {
   onData(chunk) {
     const { proxy } = this
     const stats = proxy.stats[this.direction]
-    if (proxy.mode === 'silence') {
+    if (proxy.cuts(this.direction)) {
       stats.discarded += chunk.length
       return
     }
@@ -265,12 +268,12 @@ class Pair {
   wire(self, peer, pipe) {
     self.on('error', (error) => {
       // a reset from one side is passed on as a reset, unless the link is silenced
-      if (this.proxy.mode !== 'silence' && /** @type {NodeJS.ErrnoException} */ (error).code === 'ECONNRESET') {
+      if (!this.proxy.cuts(pipe.direction) && /** @type {NodeJS.ErrnoException} */ (error).code === 'ECONNRESET') {
         hardReset(peer)
       }
     })
     self.on('end', () => {
-      if (this.proxy.mode === 'silence') {
+      if (this.proxy.cuts(pipe.direction)) {
         this.missed.add(self)
         return
       }
@@ -279,7 +282,7 @@ class Pair {
     self.on('close', () => {
       this.closedSockets++
       pipe.sourceClosed = true
-      if (this.proxy.mode === 'silence') {
+      if (this.proxy.cuts(pipe.direction)) {
         pipe.discardQueued()
         this.missed.add(self)
       } else if (pipe.ending) {
@@ -294,9 +297,13 @@ class Pair {
     })
   }
 
-  /** Silence begins: queued chunks are lost, and a FIN still waiting behind them with them. */
-  silence() {
-    for (const pipe of [this.up, this.down]) {
+  /**
+   * Silence begins (in `directions`): queued chunks are lost, and a FIN still waiting behind them
+   * with them.
+   * @param {Pipe[]} directions
+   */
+  silence(directions = [this.up, this.down]) {
+    for (const pipe of directions) {
       if (pipe.ending && pipe.queue.length > 0) this.missed.add(pipe.source)
       pipe.discardQueued()
     }
@@ -355,6 +362,8 @@ export class FaultProxy extends EventEmitter {
     this.listenPort = listenPort
     /** @type {ProxyMode} */
     this.mode = 'forward'
+    /** The one direction discarded by drop(), beside the mode. @type {'up' | 'down' | undefined} */
+    this.dropping = undefined
     /** @type {SlowOptions} */
     this.slowOptions = {}
     this.refusing = false
@@ -424,9 +433,30 @@ export class FaultProxy extends EventEmitter {
 
   forward() {
     const was = this.mode
+    const dropped = this.dropping
     this.mode = 'forward'
+    this.dropping = undefined
     if (was === 'slow') for (const pair of this.pairs) (pair.up.flushNow(), pair.down.flushNow())
-    if (was === 'silence') for (const pair of [...this.pairs]) pair.afterSilence()
+    if (was === 'silence' || dropped) for (const pair of [...this.pairs]) pair.afterSilence()
+    return this
+  }
+
+  /**
+   * Whether bytes (and FIN, reset) going `direction` are discarded now.
+   * @param {'up' | 'down'} direction
+   */
+  cuts(direction) {
+    return this.mode === 'silence' || this.dropping === direction
+  }
+
+  /**
+   * Discard one direction ('up': client → target), as silence() does both; the other flows.
+   * @param {'up' | 'down'} direction
+   */
+  drop(direction) {
+    if (direction !== 'up' && direction !== 'down') throw new RangeError(`fault proxy: drop('up' | 'down'), got ${JSON.stringify(direction)}`)
+    this.dropping = direction
+    for (const pair of this.pairs) pair.silence([pair[direction]])
     return this
   }
 

@@ -78,6 +78,8 @@ export interface WsServerOptions {
   onConnection?: (ws: WebSocket, req: http.IncomingMessage) => void
   /** Passed to ws's WebSocketServer (e.g. maxPayload). */
   wsOptions?: ConstructorParameters<typeof WebSocketServer>[0]
+  /** Keep every message in `received` (a long counting run keeps its own record instead). @default true */
+  keepReceived?: boolean
 }
 
 export interface TestWsServer {
@@ -116,6 +118,7 @@ const echo = (ws: WebSocket, data: Received, isBinary: boolean): void => {
 /** A `ws` server on 127.0.0.1, echo by default, recording every message it receives. */
 export async function startWsServer(options: WsServerOptions = {}): Promise<TestWsServer> {
   const onMessage = options.onMessage ?? echo
+  const keepReceived = options.keepReceived ?? true
   const wss = new WebSocketServer({ ...options.wsOptions, noServer: true })
   const sockets = new Set<net.Socket>()
   const received: Received[] = []
@@ -128,7 +131,7 @@ export async function startWsServer(options: WsServerOptions = {}): Promise<Test
     ws.on('error', () => {}) // a peer that vanishes mid-frame must not crash the test process
     ws.on('message', (raw: RawData, isBinary: boolean) => {
       const data: Received = isBinary ? toBuffer(raw) : toBuffer(raw).toString('utf8')
-      received.push(data)
+      if (keepReceived) received.push(data)
       onMessage(ws, data, isBinary)
     })
     options.onConnection?.(ws, req)

@@ -10,13 +10,18 @@ import { harness, T0 } from '../helpers/harness.js'
 
 describe('monitor(socket).stats()', () => {
   it('counts states, traffic, drops, rtt and closes, and is JSON-serialisable', () => {
-    const h = harness({ heartbeat: { interval: 1_000, timeout: 500 }, queue: { maxMessages: 1 } }, { pingFrames: true })
+    // issue 14: written messages count against the queue's limits until a ping confirms them, so
+    // with maxMessages 1 each write waits for its confirmation (confirmDelay 0: the next tick)
+    const h = harness({ heartbeat: { interval: 1_000, timeout: 500 }, queue: { maxMessages: 1 }, confirmDelay: 0 }, { pingFrames: true })
     h.socket.send('queued')
     h.socket.send('overflow')
     h.clock.advance(200)
     h.server.accept()
+    h.clock.advance(0)
     h.socket.send('abc')
+    h.clock.advance(0)
     h.socket.send(new Uint8Array(10))
+    h.clock.advance(0)
     h.server.send('hello')
     h.server.send(new ArrayBuffer(4))
     h.clock.advance(1_000) // one ping, answered at once
@@ -40,8 +45,15 @@ describe('monitor(socket).stats()', () => {
       bytesOut: 6 + 3 + 10,
       queued: 0,
       queueHighWater: 1,
-      dropped: { overflow: 1, ttl: 0, closed: 0, error: 0 },
-      rtt: { last: 0, min: 0, avg: 0, max: 0, samples: 1 },
+      dropped: { overflow: 1, ttl: 0, closed: 0, error: 0, unconfirmed: 0 },
+      // the three confirmation pings and the heartbeat's are all answered pings
+      rtt: { last: 0, min: 0, avg: 0, max: 0, samples: 4 },
+      delivery: 'report',
+      confirmed: 3,
+      unconfirmed: 0,
+      resent: 0,
+      held: { messages: 0, bytes: 0 },
+      confirmLatency: { last: 0, min: 0, avg: 0, max: 0, samples: 3 },
       lastClose: { code: 1006, reason: '', wasClean: false, at: T0 + 2_000 },
       lastError: null,
     })

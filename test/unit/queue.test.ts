@@ -1,5 +1,6 @@
 /** The outbound queue: order, bounds, overflow, ttl, and that nothing is lost silently. */
 import { describe, expect, it } from 'vitest'
+import { DeliveryWindow } from '../../src/core/delivery.js'
 import { byteSize, OutboundQueue } from '../../src/core/queue.js'
 import { harness } from '../helpers/harness.js'
 
@@ -71,6 +72,32 @@ describe('OutboundQueue (data structure)', () => {
     q.push('aa', 0)
     expect(q.push('12345', 0)).toEqual({ accepted: false, evicted: [] })
     expect(q.length).toBe(1)
+  })
+
+  it('shares its limits with what is held beside it (written, unconfirmed): counts and bytes of both', () => {
+    const held = new DeliveryWindow()
+    held.record('xxxx', 4, undefined, 0)
+    const q = new OutboundQueue({ maxMessages: 3, maxBytes: 10, overflow: 'reject', ttl: undefined }, held)
+    expect(q.push('aaaaa', 0).accepted).toBe(true)
+    expect(q.push('bb', 0).accepted).toBe(false) // 4 + 5 + 2 bytes > 10
+    expect(q.push('b', 0).accepted).toBe(true)
+    expect(q.push('', 0).accepted).toBe(false) // 1 held + 2 queued: no room for a third message
+    held.ping()
+    held.pong()
+    expect(q.push('', 0).accepted).toBe(true) // confirmed: the room is back
+  })
+
+  it('drop-oldest evicts queued messages only: when what is held alone leaves no room, it refuses and evicts nothing', () => {
+    const held = new DeliveryWindow()
+    held.record('xxxxxxxx', 8, undefined, 0)
+    const q = new OutboundQueue({ maxMessages: 3, maxBytes: 10, overflow: 'drop-oldest', ttl: undefined }, held)
+    q.push('a', 0)
+    expect(q.push('bbb', 0)).toEqual({ accepted: false, evicted: [] })
+    expect(q.push('bb', 0).evicted.map((e) => e.data)).toEqual(['a'])
+    held.record('y', 1, undefined, 0)
+    held.record('z', 1, undefined, 0)
+    expect(q.push('c', 0)).toEqual({ accepted: false, evicted: [] }) // 3 held: not even an empty queue fits one
+    expect(q.drain().map((e) => e.data)).toEqual(['bb'])
   })
 
   it('expires the prefix whose ttl has passed', () => {

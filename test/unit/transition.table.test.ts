@@ -1,6 +1,7 @@
 /** Every (phase, input) pair: where it leads. Focused behaviour lives in transition.behaviour.test.ts. */
 import { describe, expect, it } from 'vitest'
-import type { Cause, Input, Phase } from '../../src/core/state.js'
+import type { Policy } from '../../src/core/policy.js'
+import type { Cause, Command, Input, Phase, State, TimerName } from '../../src/core/state.js'
 import { LEGAL_EDGES } from '../../src/core/state.js'
 import { routeSend, transition } from '../../src/core/transition.js'
 import { AT, POLICY, STATES } from '../helpers/policy.js'
@@ -23,6 +24,8 @@ const INPUTS: Record<string, Input> = {
   'error(1)': { type: 'socket-error', id: 1, at: AT, message: 'boom' },
   'failed(1)': { type: 'attempt-failed', id: 1, at: AT, random: r, code: 'URL_PROVIDER', message: 'nope' },
   'pong(1)': { type: 'pong', id: 1, at: AT },
+  'written(1)': { type: 'written', id: 1, at: AT },
+  'timer:confirm': { type: 'timer', name: 'confirm', at: AT, late: 0, random: r, buffered: 0, received: 0, lastInbound: AT - 100, lastMessage: AT - 100, unpingedSince: AT - 20, pingsOut: 0 },
   'timer:start': { type: 'timer', name: 'start', at: AT, late: 0, random: r, buffered: 0, received: 0, lastInbound: AT - 100, lastMessage: AT - 100 },
   'timer:connect': { type: 'timer', name: 'connect', at: AT, late: 0, random: r, buffered: 0, received: 0, lastInbound: AT - 100, lastMessage: AT - 100 },
   'timer:retry': { type: 'timer', name: 'retry', at: AT, late: 0, random: r, buffered: 0, received: 0, lastInbound: AT - 100, lastMessage: AT - 100 },
@@ -191,5 +194,118 @@ describe('transition: graceful closes', () => {
       expect(commands).toEqual([{ type: 'close-socket', id: 7, code: 1000, reason: 'close timeout', hard: true, keepListening: false }])
       expect(transition(closingAt(phase, false), timeout, POLICY)[1]).toContainEqual({ type: 'emit', event: 'close', close: { code: 1006, reason: 'close timeout', wasClean: false } })
     }
+  })
+})
+
+// Issue 14: which writes a pong confirms, when the confirmation ping goes out, and what becomes of
+// a dead socket's unconfirmed writes. Decided here; the driver's window only executes.
+describe('transition: delivery (every new state × input)', () => {
+  const REPORT: Policy = { ...POLICY, delivery: { mode: 'report', confirmDelay: 20 } }
+  const RESEND: Policy = { ...POLICY, delivery: { mode: 'resend', confirmDelay: 20 } }
+  const timer = (name: TimerName, extra: Partial<Extract<Input, { type: 'timer' }>> = {}): Input => ({ ...(INPUTS['timer:heartbeat'] as Extract<Input, { type: 'timer' }>), name, ...extra })
+  const ends = (commands: readonly Command[]) => commands.filter((c) => c.type === 'unconfirmed')
+
+  it("written: the first write of a burst arms 'confirm' for confirmDelay, only on the open live socket with a delivery policy", () => {
+    expect(transition(STATES.open, INPUTS['written(1)']!, REPORT)).toEqual([STATES.open, [{ type: 'set-timer', name: 'confirm', ms: 20 }]])
+    expect(transition(STATES.open, { type: 'written', id: 9, at: AT }, REPORT)[1]).toEqual([])
+    expect(transition(STATES.open, INPUTS['written(1)']!, POLICY)[1]).toEqual([])
+    for (const phase of ['idle', 'connecting', 'backoff', 'closed'] as const) expect(transition(STATES[phase], INPUTS['written(1)']!, REPORT)[1]).toEqual([])
+  })
+
+  it("timer 'confirm': nothing unpinged or a ping outstanding → nothing; not yet due → re-armed; due → a heartbeat ping with its deadline", () => {
+    expect(transition(STATES.open, timer('confirm', { unpingedSince: undefined, pingsOut: 0 }), REPORT)[1]).toEqual([])
+    expect(transition(STATES.open, timer('confirm', { unpingedSince: AT - 50, pingsOut: 1 }), REPORT)[1]).toEqual([])
+    expect(transition(STATES.open, timer('confirm', { unpingedSince: AT - 5, pingsOut: 0 }), REPORT)[1]).toEqual([{ type: 'set-timer', name: 'confirm', ms: 15 }])
+    const [next, commands] = transition(STATES.open, timer('confirm', { unpingedSince: AT - 20, pingsOut: 0, buffered: 7 }), REPORT)
+    expect(commands).toEqual([
+      { type: 'ping', id: 1 },
+      { type: 'set-timer', name: 'heartbeat', ms: POLICY.heartbeat!.timeout },
+    ])
+    expect(next).toMatchObject({ pingAt: AT, pingDeadline: AT + POLICY.heartbeat!.timeout, pingBuffered: 7 })
+    // a heartbeat ping already outstanding keeps its deadline; the confirmation ping goes out beside it
+    const pinging = { ...STATES.open, pingAt: AT - 100, pingDeadline: AT + 900 }
+    expect(transition(pinging, timer('confirm', { unpingedSince: AT - 30, pingsOut: 0 }), REPORT)).toEqual([pinging, [{ type: 'ping', id: 1 }]])
+    for (const phase of ['idle', 'connecting', 'backoff', 'closed'] as const) expect(transition(STATES[phase], timer('confirm'), REPORT)[1]).toEqual([])
+    expect(transition(STATES.open, timer('confirm'), POLICY)[1]).toEqual([])
+  })
+
+  it('pong: confirms by the ping position it echoes (also with no heartbeat ping outstanding); writes since get their confirmation timer', () => {
+    const pong = (extra: object): Input => ({ type: 'pong', id: 1, at: AT, ...extra })
+    expect(transition(STATES.open, pong({ position: 4 }), REPORT)).toEqual([STATES.open, [{ type: 'confirm', position: 4 }]])
+    expect(transition(STATES.open, pong({ position: undefined, unpingedSince: AT - 5 }), REPORT)[1]).toEqual([
+      { type: 'confirm', position: undefined },
+      { type: 'set-timer', name: 'confirm', ms: 15 },
+    ])
+    expect(transition(STATES.open, pong({ position: 2, unpingedSince: AT - 500 }), REPORT)[1]).toContainEqual({ type: 'set-timer', name: 'confirm', ms: 0 })
+    const pinging = { ...STATES.open, pingAt: AT - 30, pingDeadline: AT + 900 }
+    const [next, commands] = transition(pinging, pong({ position: 3 }), REPORT)
+    expect(commands).toEqual([
+      { type: 'confirm', position: 3 },
+      { type: 'set-timer', name: 'heartbeat', ms: POLICY.heartbeat!.interval },
+    ])
+    expect(next).toMatchObject({ pingAt: 0, rtt: 30 })
+    expect(transition(STATES.open, pong({ position: 3 }), POLICY)[1]).toEqual([])
+    expect(transition(STATES.open, { type: 'pong', id: 9, at: AT, position: 3 }, REPORT)[1]).toEqual([])
+    for (const phase of ['idle', 'connecting', 'backoff', 'closed'] as const) expect(transition(STATES[phase], pong({ position: 1 }), REPORT)[1]).toEqual([])
+  })
+
+  it('the open socket closes: clean confirms everything written, unclean reports or resends, before the backoff; a connecting one wrote nothing', () => {
+    const clean = { type: 'socket-close', id: 1, at: AT, random: r, close: { code: 1001, reason: '', wasClean: true } } as const
+    const dirty = { type: 'socket-close', id: 1, at: AT, random: r, close: { code: 1006, reason: '', wasClean: false } } as const
+    expect(ends(transition(STATES.open, clean, REPORT)[1])).toEqual([{ type: 'unconfirmed', id: 1, outcome: 'confirm' }])
+    expect(ends(transition(STATES.open, dirty, REPORT)[1])).toEqual([{ type: 'unconfirmed', id: 1, outcome: 'report' }])
+    expect(ends(transition(STATES.open, dirty, RESEND)[1])).toEqual([{ type: 'unconfirmed', id: 1, outcome: 'resend' }])
+    expect(ends(transition(STATES.connecting, dirty, REPORT)[1])).toEqual([])
+    expect(ends(transition(STATES.open, dirty, POLICY)[1])).toEqual([])
+    // given up: kept to resend, then reported with the queue (drop-queue), in send order
+    const once: Policy = { ...RESEND, backoff: { ...RESEND.backoff, maxRetries: 0 } }
+    const commands = transition(STATES.open, dirty, once)[1]
+    const types = commands.map((c) => c.type)
+    expect(types.indexOf('unconfirmed')).toBeLessThan(types.indexOf('drop-queue'))
+  })
+
+  it('the watchdogs, offline and reconnect() while connecting abandon the open socket: its unconfirmed writes before it is closed', () => {
+    const dead = { ...STATES.open, pingAt: AT - 20_000, pingDeadline: AT - 10_000 }
+    const cases: [State, Input][] = [
+      [dead, timer('heartbeat', { lastInbound: AT - 30_000 })],
+      [STATES.open, INPUTS.offline!],
+    ]
+    for (const [state, input] of cases) {
+      for (const [policy, outcome] of [[REPORT, 'report'], [RESEND, 'resend']] as const) {
+        const commands = transition(state, input, policy)[1]
+        const at = commands.findIndex((c) => c.type === 'unconfirmed')
+        expect(commands[at]).toEqual({ type: 'unconfirmed', id: 1, outcome })
+        expect(at).toBeLessThan(commands.findIndex((c) => c.type === 'close-socket'))
+      }
+    }
+    expect(ends(transition(STATES.connecting, INPUTS.reconnect!, REPORT)[1])).toEqual([])
+  })
+
+  it("a handover (reconnect(), maxLifetime): 'report' lets the close handshake decide; 'resend' resends before the next socket opens", () => {
+    for (const label of ['reconnect', 'timer:lifetime']) {
+      expect(ends(transition(STATES.open, INPUTS[label]!, REPORT)[1])).toEqual([])
+      const commands = transition(STATES.open, INPUTS[label]!, RESEND)[1]
+      const at = commands.findIndex((c) => c.type === 'unconfirmed')
+      expect(commands[at]).toEqual({ type: 'unconfirmed', id: 1, outcome: 'resend' })
+      expect(at).toBeLessThan(commands.findIndex((c) => c.type === 'open-socket'))
+    }
+  })
+
+  it('the closing socket ends: a clean close confirms, else report or resend (report once closed for good); its timeout abandons', () => {
+    const closingAt = (phase: Phase) => ({ ...STATES[phase], closing: 7, closingReported: true })
+    const end = (wasClean: boolean): Input => ({ type: 'socket-close', id: 7, at: AT, random: r, close: { code: 1000, reason: '', wasClean } })
+    for (const phase of ['connecting', 'open', 'backoff', 'closed'] as const) {
+      expect(ends(transition(closingAt(phase), end(true), RESEND)[1])).toEqual([{ type: 'unconfirmed', id: 7, outcome: 'confirm' }])
+      expect(ends(transition(closingAt(phase), end(false), REPORT)[1])).toEqual([{ type: 'unconfirmed', id: 7, outcome: 'report' }])
+      const kept = phase === 'closed' ? 'report' : 'resend'
+      expect(ends(transition(closingAt(phase), end(false), RESEND)[1])).toEqual([{ type: 'unconfirmed', id: 7, outcome: kept }])
+      expect(ends(transition(closingAt(phase), timer('closing'), RESEND)[1])).toEqual([{ type: 'unconfirmed', id: 7, outcome: kept }])
+    }
+  })
+
+  it('close() while open: the close handshake decides (nothing settled yet); what waits to be resent is dropped with the queue', () => {
+    const commands = transition(STATES.open, INPUTS.close!, RESEND)[1]
+    expect(ends(commands)).toEqual([])
+    expect(commands).toContainEqual({ type: 'drop-queue' })
   })
 })

@@ -1,0 +1,241 @@
+/**
+ * Messages written to a socket but not yet confirmed. WebSocket frames are ordered: a pong answers a
+ * ping only once the peer's stack has read every frame written before that ping, so an answered
+ * ping confirms every write before it (a cumulative acknowledgement, with any RFC 6455 server), and
+ * so does a clean close (both close frames). A plain data structure like the queue: no timers, no
+ * I/O; the caller passes the time and reports what it returns.
+ *
+ * Positions: the n-th message written on the current socket has position n; a ping records the
+ * position of the last write before it. Positions start again at 0 on each socket.
+ */
+import type { Data, Entry } from './queue.js'
+
+/** What happens to unconfirmed messages when their socket is abandoned. */
+export type Delivery = 'report' | 'resend'
+
+/** A written message waiting for confirmation. */
+export interface Written {
+  readonly data: Data
+  readonly bytes: number
+  readonly settle: Entry['settle']
+  /** When it was written (ms on the injected clock): confirmation latency runs from here. */
+  readonly at: number
+}
+
+/** What holds messages against the queue's limits: its own length and bytes. */
+export interface Held {
+  readonly length: number
+  readonly bytes: number
+}
+
+/** Whether one more message of `bytes` fits beside what the queue and the delivery record holds together. */
+export function fitsBeside(limits: { readonly maxMessages: number; readonly maxBytes: number }, queued: Held, held: Held, bytes: number): boolean {
+  return queued.length + held.length < limits.maxMessages && queued.bytes + held.bytes + bytes <= limits.maxBytes
+}
+
+/**
+ * When the confirmation ping should go out, from plain readings (the core can call this): `delay`
+ * after the first write no ping covers yet, and only while no ping is outstanding (its answer
+ * confirms something already, and the next ping then covers the whole burst). Undefined: no ping
+ * needed, so an idle link costs nothing.
+ */
+export function confirmationDue(unpingedSince: number | undefined, outstanding: number, delay: number): number | undefined {
+  return unpingedSince === undefined || outstanding > 0 ? undefined : unpingedSince + delay
+}
+
+export class DeliveryWindow {
+  /** Unconfirmed writes on this socket, oldest first from `head`; slots before it are cleared. */
+  private held: (Written | undefined)[] = []
+  private head = 0
+  /** Position of the last confirmed write (0: none yet): held[head] has position base + 1. */
+  private base = 0
+  /** Positions of the pings sent and not yet answered, oldest first. */
+  private pings: number[] = []
+  /** Messages of abandoned sockets to write first on the next one ('resend'), oldest first. */
+  private resend: (Written | undefined)[] = []
+  private resendHead = 0
+  /** Unconfirmed writes of the socket in a graceful close (handed over), settled when its end is known. */
+  private parked: Written[] = []
+  /** Position of the last write on this socket (0: none yet). */
+  written = 0
+  /** Bytes held: unconfirmed and waiting to be resent. */
+  bytes = 0
+  /** When the oldest write that no ping covers was made; undefined when every write is covered. */
+  unpingedSince: number | undefined = undefined
+  /** Totals for stats(): confirmed, still unconfirmed when their socket was abandoned, written again. */
+  confirmed = 0
+  abandoned = 0
+  resent = 0
+
+  /** Messages held: unconfirmed on this socket plus those waiting to be resent. */
+  get length(): number {
+    return this.written - this.base + this.resend.length - this.resendHead + this.parked.length
+  }
+
+  /** Messages waiting to be written again. */
+  get waiting(): number {
+    return this.resend.length - this.resendHead
+  }
+
+  /** Pings sent on this socket and not yet answered. */
+  get outstanding(): number {
+    return this.pings.length
+  }
+
+  /** A message was written to the socket at `now`. */
+  record(data: Data, bytes: number, settle: Entry['settle'], now: number): void {
+    this.held.push({ data, bytes, settle, at: now })
+    this.written++
+    this.bytes += bytes
+    this.unpingedSince ??= now
+  }
+
+  /** A ping was written after everything recorded so far. Returns its position (a pong may echo it). */
+  ping(): number {
+    this.pings.push(this.written)
+    this.unpingedSince = undefined
+    return this.written
+  }
+
+  /**
+   * A pong arrived. Pongs answer pings in order, so it answers the oldest outstanding one; where the
+   * pong echoes the position its ping carried, that ping (a peer may answer only the latest of
+   * several, RFC 6455 5.5.3). An echo of no outstanding ping, or a pong with none outstanding,
+   * confirms nothing. Returns the confirmed messages, oldest first.
+   */
+  pong(position?: number): Written[] {
+    const pings = this.pings
+    const index = position === undefined ? (pings.length > 0 ? 0 : -1) : pings.indexOf(position)
+    if (index < 0) return []
+    const upTo = pings[index]!
+    pings.splice(0, index + 1)
+    return this.confirmUpTo(upTo)
+  }
+
+  /** Both close frames went through: every write on this socket was read. */
+  closedCleanly(): Written[] {
+    const confirmed = this.confirmUpTo(this.written)
+    this.reset()
+    return confirmed
+  }
+
+  /**
+   * The socket is abandoned (dead, replaced, closed without a handshake). Returns what must be
+   * reported now ('report': every unconfirmed message); 'resend' keeps them, ahead of any still
+   * waiting, to go out first on the next socket.
+   */
+  abandon(delivery: Delivery): Written[] {
+    const lost = this.take()
+    this.abandoned += lost.length
+    this.reset()
+    if (delivery === 'report') {
+      for (const entry of lost) this.bytes -= entry.bytes
+      return lost
+    }
+    this.resend = [...lost, ...this.resend.slice(this.resendHead)]
+    this.resendHead = 0
+    return []
+  }
+
+  /**
+   * The live socket goes into a graceful close (a handover, or close()): its unconfirmed writes wait
+   * for its end (see settleParked), and positions start again for the next socket.
+   */
+  park(): void {
+    this.parked = this.parked.length === 0 ? this.take() : [...this.parked, ...this.take()]
+    this.reset()
+  }
+
+  /**
+   * The socket ended: its writes ('parked': the one in a graceful close, else the live one) are
+   * confirmed (a clean close), reported, or kept to resend. Returns those to confirm or report.
+   */
+  settle(parked: boolean, outcome: Delivery | 'confirm'): Written[] {
+    if (!parked) return outcome === 'confirm' ? this.closedCleanly() : this.abandon(outcome)
+    const entries = this.parked
+    this.parked = []
+    if (outcome === 'resend') {
+      this.abandoned += entries.length
+      this.resend = [...entries, ...this.resend.slice(this.resendHead)]
+      this.resendHead = 0
+      return []
+    }
+    if (outcome === 'confirm') this.confirmed += entries.length
+    else this.abandoned += entries.length
+    for (const entry of entries) this.bytes -= entry.bytes
+    return entries
+  }
+
+  /** The next message to write again, oldest first; write it, then record() it like any other. */
+  nextResend(): Written | undefined {
+    const entry = this.resend[this.resendHead]
+    if (!entry) return undefined
+    this.resend[this.resendHead++] = undefined
+    if (this.resendHead === this.resend.length) {
+      this.resend = []
+      this.resendHead = 0
+    }
+    this.bytes -= entry.bytes
+    this.resent++
+    return entry
+  }
+
+  /** The messages waiting to be written again, removed, oldest first (closed for good: they never will be). */
+  takeWaiting(): Written[] {
+    const all = this.resend.slice(this.resendHead) as Written[]
+    this.resend = []
+    this.resendHead = 0
+    for (const entry of all) this.bytes -= entry.bytes
+    return all
+  }
+
+  /** Everything held, oldest first, for a socket closed for good: unconfirmed, then waiting to be resent. */
+  drain(): Written[] {
+    const all = [...this.parked, ...this.take(), ...(this.resend.slice(this.resendHead) as Written[])]
+    this.parked = []
+    this.resend = []
+    this.resendHead = 0
+    this.reset()
+    this.bytes = 0
+    return all
+  }
+
+  /** Remove and return the writes up to `position`, counting them confirmed. */
+  private confirmUpTo(position: number): Written[] {
+    const count = position - this.base
+    if (count <= 0) return []
+    const confirmed = this.held.slice(this.head, this.head + count) as Written[]
+    this.held.fill(undefined, this.head, this.head + count)
+    this.head += count
+    this.base = position
+    this.confirmed += count
+    for (const entry of confirmed) this.bytes -= entry.bytes
+    // compact now and then so a long-lived socket does not keep a growing array of holes
+    if (this.head === this.held.length) {
+      this.held = []
+      this.head = 0
+    } else if (this.head > 64 && this.head * 2 > this.held.length) {
+      this.held = this.held.slice(this.head)
+      this.head = 0
+    }
+    return confirmed
+  }
+
+  /** Every unconfirmed write on this socket, oldest first, removed (bytes still counted). */
+  private take(): Written[] {
+    const all = this.held.slice(this.head) as Written[]
+    this.held = []
+    this.head = 0
+    return all
+  }
+
+  /** A new socket: positions start again. */
+  private reset(): void {
+    this.held = []
+    this.head = 0
+    this.base = 0
+    this.written = 0
+    this.pings = []
+    this.unpingedSince = undefined
+  }
+}

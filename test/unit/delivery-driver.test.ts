@@ -1,0 +1,122 @@
+/**
+ * Issue 14 through the real driver, fake server and virtual clock: sendAsync() settles on
+ * confirmation, a dead link's unconfirmed messages are reported or resent, unconfirmed messages
+ * hold queue room, and the options are checked.
+ */
+import { describe, expect, it } from 'vitest'
+import { createSocket } from '../../src/index.core.js'
+import { sendAsync } from '../../src/index.promises.js'
+import { createFakeServer, createVirtualClock } from '../../src/index.testing.js'
+import { harness } from '../helpers/harness.js'
+
+const HEARTBEAT = { interval: 1_000, timeout: 500 }
+
+describe('delivery through the driver', () => {
+  it('sendAsync() resolves when a ping written after the message is answered, not at the write', async () => {
+    const h = harness({ heartbeat: HEARTBEAT, confirmDelay: 20 }, { pingFrames: true })
+    h.server.accept()
+    let done = false
+    const sent = sendAsync(h.socket, 'a').then(() => (done = true))
+    await Promise.resolve()
+    expect(h.server.received).toEqual(['a'])
+    expect(done).toBe(false)
+    expect(h.server.last.pings).toBe(0)
+    h.clock.advance(19)
+    await Promise.resolve()
+    expect(done).toBe(false)
+    h.clock.advance(1) // the confirmation ping, its pong echoing the write position
+    expect(h.server.last.pings).toBe(1)
+    await sent
+    expect(h.monitor.stats()).toMatchObject({ confirmed: 1, held: { messages: 0, bytes: 0 }, confirmLatency: { last: 20, samples: 1 } })
+  })
+
+  it("one ping confirms a whole burst; a pong whose payload is no position confirms nothing", () => {
+    const h = harness({ heartbeat: HEARTBEAT, confirmDelay: 20 }, { pingFrames: true })
+    h.server.accept()
+    const ws = h.server.last
+    for (let i = 0; i < 5; i++) h.socket.send(`m${i}`)
+    expect(h.monitor.stats().held.messages).toBe(5)
+    // an unsolicited pong (no payload) while the burst waits: nothing confirmed
+    ws.emitFrame('pong')
+    expect(h.monitor.stats().confirmed).toBe(0)
+    h.clock.advance(20)
+    expect(ws.pings).toBe(1)
+    expect(h.monitor.stats()).toMatchObject({ confirmed: 5, held: { messages: 0 } })
+  })
+
+  it("'report': a link that goes silent reports its unconfirmed messages, in send order, reason 'unconfirmed', before the next socket opens", async () => {
+    const h = harness({ heartbeat: HEARTBEAT, confirmDelay: 20 }, { pingFrames: true })
+    h.server.accept()
+    h.server.last.silent = true
+    const rejected = sendAsync(h.socket, 'lost').catch((error: unknown) => error)
+    h.socket.send('also lost')
+    h.clock.advance(20 + 500) // the confirmation ping goes unanswered: heartbeat timeout
+    expect(h.of('drop')).toEqual([[{ data: 'lost', reason: 'unconfirmed' }], [{ data: 'also lost', reason: 'unconfirmed' }]])
+    expect(await rejected).toMatchObject({ code: 'DROPPED', reason: 'unconfirmed' })
+    const names = h.names()
+    expect(names.indexOf('drop')).toBeLessThan(names.lastIndexOf('state'))
+  })
+
+  it("'resend': a dead link's unconfirmed messages go first on the next connection, in order, before what was queued meanwhile", async () => {
+    const h = harness({ heartbeat: HEARTBEAT, confirmDelay: 20, delivery: 'resend' }, { pingFrames: true })
+    h.server.accept()
+    const first = sendAsync(h.socket, 'a')
+    h.socket.send('b')
+    h.server.drop()
+    h.socket.send('c') // queued while backing off
+    h.clock.advance(3_000)
+    h.server.accept()
+    expect(h.server.last.sent).toEqual(['a', 'b', 'c'])
+    expect(h.of('drop')).toEqual([])
+    h.clock.advance(20)
+    await first
+    expect(h.monitor.stats()).toMatchObject({ resent: 2, unconfirmed: 2, confirmed: 3, held: { messages: 0 } })
+  })
+
+  it('a clean close confirms everything written, also with no ping answered', async () => {
+    const h = harness({ heartbeat: HEARTBEAT, confirmDelay: 1_000 }, { pingFrames: true })
+    h.server.accept()
+    const sent = sendAsync(h.socket, 'x')
+    h.socket.close()
+    h.clock.advance(0)
+    await sent
+    expect(h.monitor.stats().confirmed).toBe(1)
+  })
+
+  it("unconfirmed messages hold queue room: when they fill queue.maxMessages, send() overflows ('reject')", () => {
+    const h = harness({ heartbeat: HEARTBEAT, queue: { maxMessages: 2 } }, { pingFrames: true })
+    h.server.accept()
+    expect(h.socket.send('1')).toBe(true)
+    expect(h.socket.send('2')).toBe(true)
+    expect(h.socket.send('3')).toBe(false)
+    expect(h.of('drop')).toEqual([[{ data: '3', reason: 'overflow' }]])
+    h.clock.advance(20)
+    expect(h.socket.send('4')).toBe(true)
+  })
+
+  it("no heartbeat: nothing is confirmed; sendAsync() resolves at the write and stats().delivery is 'none'", async () => {
+    const h = harness({ heartbeat: false }, {})
+    h.server.accept()
+    await sendAsync(h.socket, 'x')
+    expect(h.monitor.stats()).toMatchObject({ delivery: 'none', confirmed: 0, held: { messages: 0, bytes: 0 } })
+  })
+
+  it('app-level heartbeat: the answer confirms what was written before its ping', async () => {
+    const h = harness({ heartbeat: { ...HEARTBEAT, mode: 'message', message: 'ping' }, confirmDelay: 5 }, { answer: (d) => (d === 'ping' ? 'pong' : undefined) })
+    h.server.accept()
+    const sent = sendAsync(h.socket, 'x')
+    h.clock.advance(5)
+    h.clock.advance(0)
+    await sent
+    expect(h.server.received).toEqual(['x', 'ping'])
+  })
+
+  it('delivery and confirmDelay are checked', () => {
+    const clock = createVirtualClock(0)
+    const { WebSocket } = createFakeServer({ clock })
+    const make = (extra: object) => () => createSocket({ url: 'ws://x.test', WebSocket, timer: clock, random: () => 0.5, heartbeat: false, ...extra })
+    expect(make({ delivery: 'maybe' })).toThrow(new TypeError('delivery must be "report" or "resend", got string "maybe"'))
+    expect(make({ confirmDelay: -1 })).toThrow(new RangeError('confirmDelay must be a finite number of ms >= 0, got number -1'))
+    expect(make({ confirmDelay: '5' })).toThrow(new TypeError('confirmDelay must be a number, got string "5"'))
+  })
+})

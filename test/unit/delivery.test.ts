@@ -1,0 +1,230 @@
+/**
+ * The delivery window (src/core/delivery.ts): which writes an answered ping or a clean close
+ * confirms, what an abandoned socket reports or resends, what it holds against the queue's limits,
+ * and when a confirmation ping is due. Pure: time is a number passed in.
+ */
+import { describe, expect, it } from 'vitest'
+import { confirmationDue, DeliveryWindow, fitsBeside, type Written } from '../../src/core/delivery.js'
+
+const data = (entries: readonly Written[]): unknown[] => entries.map((entry) => entry.data)
+
+/** A window with `names` written, one byte each, at times 0, 1, 2… */
+function windowWith(...names: string[]): DeliveryWindow {
+  const window = new DeliveryWindow()
+  names.forEach((name, i) => window.record(name, 1, undefined, i))
+  return window
+}
+
+describe('DeliveryWindow: what a pong confirms', () => {
+  it('an answered ping confirms every write before it and none after', () => {
+    const window = windowWith('a', 'b')
+    expect(window.ping()).toBe(2)
+    window.record('c', 1, undefined, 5)
+    expect(data(window.pong())).toEqual(['a', 'b'])
+    expect(window.length).toBe(1)
+    expect(window.bytes).toBe(1)
+    expect(window.confirmed).toBe(2)
+  })
+
+  it('pongs answer pings in order: the first pong confirms up to the first ping only', () => {
+    const window = windowWith('a')
+    window.ping()
+    window.record('b', 1, undefined, 1)
+    window.ping()
+    expect(data(window.pong())).toEqual(['a'])
+    expect(data(window.pong())).toEqual(['b'])
+    expect(window.outstanding).toBe(0)
+  })
+
+  it('a pong with no ping outstanding (unsolicited) confirms nothing', () => {
+    const window = windowWith('a')
+    expect(window.pong()).toEqual([])
+    expect(window.length).toBe(1)
+  })
+
+  it('a ping with no write since the last confirms nothing new, and keeps the pong count in step', () => {
+    const window = windowWith('a')
+    window.ping()
+    window.ping()
+    window.record('b', 1, undefined, 2)
+    expect(data(window.pong())).toEqual(['a'])
+    expect(window.pong()).toEqual([]) // answers the second ping, sent before 'b'
+    expect(window.length).toBe(1)
+  })
+
+  it('a pong echoing its ping position confirms up to that ping and retires the older pings (a peer may answer only the latest)', () => {
+    const window = windowWith('a')
+    const first = window.ping()
+    window.record('b', 1, undefined, 1)
+    const second = window.ping()
+    window.record('c', 1, undefined, 2)
+    expect([first, second]).toEqual([1, 2])
+    expect(data(window.pong(second))).toEqual(['a', 'b'])
+    expect(window.outstanding).toBe(0)
+    expect(data(window.drain())).toEqual(['c'])
+  })
+
+  it('a pong echoing a position no outstanding ping has confirms nothing (a forged or stale echo cannot over-confirm)', () => {
+    const window = windowWith('a', 'b')
+    window.ping()
+    expect(window.pong(7)).toEqual([])
+    expect(window.pong(0)).toEqual([])
+    expect(window.outstanding).toBe(1)
+    expect(window.length).toBe(2)
+  })
+
+  it('a clean close confirms every write on the socket, and positions start again', () => {
+    const window = windowWith('a', 'b')
+    window.ping()
+    expect(data(window.closedCleanly())).toEqual(['a', 'b'])
+    expect([window.length, window.bytes, window.outstanding, window.written]).toEqual([0, 0, 0, 0])
+    window.record('c', 1, undefined, 9)
+    expect(window.ping()).toBe(1)
+  })
+
+  it('keeps each message with its settle callback, bytes and write time (the latency sample runs from it)', () => {
+    const settle = (): void => {}
+    const window = new DeliveryWindow()
+    window.record('x', 3, settle, 40)
+    window.ping()
+    expect(window.pong()).toEqual([{ data: 'x', bytes: 3, settle, at: 40 }])
+  })
+})
+
+describe('DeliveryWindow: an abandoned socket', () => {
+  it("'report' returns the unconfirmed messages in send order, keeps nothing, and never resends", () => {
+    const window = windowWith('a', 'b', 'c')
+    window.ping()
+    window.record('d', 1, undefined, 3)
+    expect(data(window.pong())).toEqual(['a', 'b', 'c'])
+    window.record('e', 1, undefined, 4)
+    expect(data(window.abandon('report'))).toEqual(['d', 'e'])
+    expect([window.length, window.bytes, window.abandoned, window.resent]).toEqual([0, 0, 2, 0])
+    expect(window.nextResend()).toBeUndefined()
+  })
+
+  it("'resend' reports nothing and hands the messages back in order for the next socket, still held", () => {
+    const window = windowWith('a', 'b')
+    expect(window.abandon('resend')).toEqual([])
+    expect([window.length, window.bytes, window.abandoned]).toEqual([2, 2, 2])
+    const first = window.nextResend()!
+    window.record(first.data, first.bytes, first.settle, 10)
+    expect(window.written).toBe(1) // positions started again on the new socket
+    const second = window.nextResend()!
+    window.record(second.data, second.bytes, second.settle, 10)
+    expect(window.nextResend()).toBeUndefined()
+    expect([window.length, window.bytes, window.resent]).toEqual([2, 2, 2])
+    window.ping()
+    expect(data(window.pong())).toEqual(['a', 'b'])
+  })
+
+  it("'resend' of a socket lost in the middle of a resend: what it was written goes first, then what still waited", () => {
+    const window = windowWith('a', 'b', 'c')
+    window.abandon('resend')
+    const a = window.nextResend()!
+    window.record(a.data, a.bytes, a.settle, 5)
+    window.abandon('resend')
+    expect(data(window.drain())).toEqual(['a', 'b', 'c'])
+  })
+
+  it('drain (closed for good) returns the unconfirmed, then those waiting to be resent, and holds nothing after', () => {
+    const window = windowWith('a')
+    window.abandon('resend')
+    window.record('b', 1, undefined, 3) // a write on the next socket, in a test that skips the resend
+    expect(data(window.drain())).toEqual(['b', 'a'])
+    expect([window.length, window.bytes]).toEqual([0, 0])
+  })
+
+  it('lets go of every message as it leaves: nothing confirmed or taken to resend stays referenced', () => {
+    const window = new DeliveryWindow()
+    const gone: unknown[] = []
+    for (let i = 0; i < 1_000; i++) {
+      window.record(new Uint8Array(1), 1, undefined, i)
+      // each pong answers the ping of five writes earlier: the array never empties, so slots must be cleared one by one
+      if (i % 10 === 9) window.ping()
+      if (i % 10 === 4) gone.push(...data(window.pong()))
+    }
+    const reachable = (): Set<unknown> => {
+      const found = new Set<unknown>()
+      for (const value of Object.values(window)) {
+        if (Array.isArray(value)) for (const slot of value) found.add((slot as Written | undefined)?.data)
+      }
+      return found
+    }
+    expect(gone.length).toBe(990)
+    expect(reachable().size).toBeGreaterThan(5) // the test looks where the messages still held are
+    expect(gone.filter((message) => reachable().has(message))).toEqual([])
+    window.abandon('resend')
+    const resent = window.nextResend()!.data
+    expect(reachable().has(resent)).toBe(false)
+    expect(reachable().size).toBeGreaterThan(5)
+  })
+
+  it('holds O(unconfirmed) slots, not O(written): 100,000 writes confirmed in bursts keep the array small', () => {
+    const window = new DeliveryWindow()
+    let largest = 0
+    for (let i = 0; i < 100_000; i++) {
+      window.record('m', 1, undefined, i)
+      largest = Math.max(largest, (window as unknown as { held: unknown[] }).held.length)
+      if (i % 7 === 6) window.ping()
+      if (i % 50 === 49) while (window.outstanding > 1) window.pong()
+    }
+    expect(largest).toBeLessThan(200)
+  })
+})
+
+describe('shared limits: unconfirmed messages count against the queue', () => {
+  const limits = { maxMessages: 3, maxBytes: 10 }
+
+  it('counts messages and bytes of both together', () => {
+    const window = new DeliveryWindow()
+    window.record('abcd', 4, undefined, 0)
+    expect(fitsBeside(limits, { length: 1, bytes: 4 }, window, 2)).toBe(true)
+    expect(fitsBeside(limits, { length: 1, bytes: 4 }, window, 3)).toBe(false)
+    window.record('e', 1, undefined, 0)
+    expect(fitsBeside(limits, { length: 1, bytes: 0 }, window, 0)).toBe(false)
+  })
+
+  it('bytes waiting to be resent still count; reported ones no longer do', () => {
+    const resend = windowWith('a', 'b')
+    resend.abandon('resend')
+    expect(fitsBeside(limits, { length: 0, bytes: 0 }, resend, 1)).toBe(true)
+    expect(fitsBeside({ maxMessages: 2, maxBytes: 10 }, { length: 0, bytes: 0 }, resend, 1)).toBe(false)
+    const report = windowWith('a', 'b')
+    report.abandon('report')
+    expect(fitsBeside({ maxMessages: 2, maxBytes: 2 }, { length: 0, bytes: 0 }, report, 2)).toBe(true)
+  })
+})
+
+describe('the confirmation ping: one per burst, none on an idle link', () => {
+  it.each([
+    // unpingedSince, outstanding pings, delay → due
+    [undefined, 0, 10, undefined], // nothing written since the last ping: an idle link costs nothing
+    [100, 0, 10, 110], // the burst's first write, plus the delay
+    [100, 1, 10, undefined], // a ping is out: its answer comes first, then one ping covers the rest
+    [100, 0, 0, 100],
+  ])('confirmationDue(%s, %s, %s) = %s', (since, outstanding, delay, due) => {
+    expect(confirmationDue(since, outstanding, delay)).toBe(due)
+  })
+
+  it('the first write of a burst starts the wait; later writes do not move it; a ping ends it', () => {
+    const window = new DeliveryWindow()
+    expect(window.unpingedSince).toBeUndefined()
+    window.record('a', 1, undefined, 100)
+    window.record('b', 1, undefined, 104)
+    expect(confirmationDue(window.unpingedSince, window.outstanding, 10)).toBe(110)
+    window.ping()
+    window.record('c', 1, undefined, 111)
+    expect(confirmationDue(window.unpingedSince, window.outstanding, 10)).toBeUndefined()
+    window.pong()
+    // what was written while the ping was out is due from its own first write: at once, if overdue
+    expect(confirmationDue(window.unpingedSince, window.outstanding, 10)).toBe(121)
+  })
+
+  it('a heartbeat ping covers the writes before it like any other', () => {
+    const window = windowWith('a')
+    window.ping()
+    expect(window.unpingedSince).toBeUndefined()
+    expect(data(window.pong())).toEqual(['a'])
+  })
+})
