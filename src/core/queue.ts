@@ -19,7 +19,7 @@ export interface QueuePolicy {
 }
 
 /** Why a queued message left the queue without being written (what the caller reports). */
-export type DropReason = 'overflow' | 'ttl' | 'closed' | 'error'
+export type DropReason = 'overflow' | 'ttl' | 'closed' | 'error' | 'unconfirmed'
 
 export interface Entry {
   readonly data: Data
