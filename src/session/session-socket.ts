@@ -201,7 +201,8 @@ export class SessionSocket implements WebSocketLike {
   }
 
   #received(raw: unknown): void {
-    if (this.#left) return
+    // a connection being closed no longer speaks for the session: what it would read, the next one reads again
+    if (this.#left || this.readyState >= CLOSING) return
     if (this.#mode === 'plain') return this.#fire(this.onmessage, { data: raw })
     this.#lastHeard = this.#session.clock.now()
     try {
