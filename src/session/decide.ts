@@ -15,7 +15,11 @@ export function negotiate(picked: string, subprotocol: string, fallback: Fallbac
 
 /** Why a session that cannot be had fails, in words an application developer can act on. */
 export function noSessionMessage(picked: string): string {
-  return `the server did not accept the lifeline.v1 subprotocol (it picked ${picked ? JSON.stringify(picked) : 'none'}): it has no sessions (lifeline-ws/server's attachSessions). Not retried; pass session({ fallback: 'plain' }) to connect without one`
+  const what =
+    picked === 'lifeline.v1'
+      ? 'the server took the lifeline.v1 subprotocol but answered HELLO with something other than WELCOME (a ws server without handleProtocols takes the first protocol offered)'
+      : `the server did not accept the lifeline.v1 subprotocol (it picked ${picked ? JSON.stringify(picked) : 'none'})`
+  return `${what}: it has no sessions (lifeline-ws/server's attachSessions). Not retried; pass session({ fallback: 'plain' }) to connect without one`
 }
 
 /**

@@ -43,6 +43,8 @@ export class ClientSession implements SessionPort {
   current: SessionSocket | undefined = undefined
   /** close() for good was called. */
   ending = false
+  /** The server took lifeline.v1 without speaking it, and the fallback is 'plain': connect without offering it. */
+  plainOnly = false
   /** Messages waiting for a Blob ahead of them to be read (order is kept). */
   staged: Data[] = []
 
@@ -105,7 +107,9 @@ export class SessionSocket implements WebSocketLike {
 
   constructor(session: ClientSession, url: string, protocols: string | string[] | undefined, options: unknown) {
     this.#session = session
-    const offered = [SUBPROTOCOL, ...(protocols === undefined ? [] : typeof protocols === 'string' ? [protocols] : protocols)]
+    const own = protocols === undefined ? [] : typeof protocols === 'string' ? [protocols] : protocols
+    // once a server showed it takes lifeline.v1 without speaking it, with fallback 'plain' it is not offered again
+    const offered = session.plainOnly ? own : [SUBPROTOCOL, ...own]
     const Ctor = session.host.WebSocket
     const ws = options === undefined ? new Ctor(url, offered) : new Ctor(url, offered, options)
     this.#ws = ws
@@ -179,25 +183,36 @@ export class SessionSocket implements WebSocketLike {
     if (this.#left || this.readyState !== CONNECTING) return
     const session = this.#session
     const picked = this.#ws.protocol
-    switch (negotiate(picked, SUBPROTOCOL, session.fallback)) {
-      case 'session':
-        this.#lastHeard = session.clock.now()
-        this.#write(encodeHello(session.inbound.received, WINDOW, session.token))
-        return
-      case 'plain':
-        this.#mode = 'plain'
-        this.protocol = picked
-        this.extensions = this.#ws.extensions
-        session.resumed = false
-        session.active = false
-        this.readyState = OPEN
-        this.#fire(this.onopen, {})
-        return
-      case 'fail':
-        this.#fire(this.onerror, { message: noSessionMessage(picked) })
-        // 1002: a protocol the client cannot speak; the default shouldReconnect stops on it
-        this.#leave({ code: 1002, reason: 'no lifeline.v1 session on this server', wasClean: false }, 1000)
+    if (session.plainOnly || negotiate(picked, SUBPROTOCOL, session.fallback) !== 'session') return this.#noSession(picked)
+    this.#lastHeard = session.clock.now()
+    this.#write(encodeHello(session.inbound.received, WINDOW, session.token))
+  }
+
+  /** The server has no sessions: a plain socket if the fallback allows, else an error and a close that stops. */
+  #noSession(picked: string): void {
+    const session = this.#session
+    if (session.fallback === 'plain') {
+      if (picked === SUBPROTOCOL) {
+        // it took lifeline.v1 and cannot be spoken to plainly on this connection: the next one does not offer it
+        session.plainOnly = true
+        return this.#leave({ code: 1012, reason: 'no lifeline.v1 session on this server: reconnecting without', wasClean: false }, 1000)
+      }
+      this.#mode = 'plain'
+      this.protocol = picked
+      this.extensions = this.#ws.extensions
+      try {
+        this.#ws.binaryType = this.binaryType
+      } catch {
+        // kept as it was
+      }
+      session.resumed = false
+      session.active = false
+      this.readyState = OPEN
+      return this.#fire(this.onopen, {})
     }
+    this.#fire(this.onerror, { message: noSessionMessage(picked) })
+    // 1002: a protocol the client cannot speak; the default shouldReconnect stops on it
+    this.#leave({ code: 1002, reason: 'no lifeline.v1 session on this server', wasClean: false }, 1000)
   }
 
   #received(raw: unknown): void {
@@ -209,6 +224,8 @@ export class SessionSocket implements WebSocketLike {
       if (typeof raw === 'string') throw new ProtocolError(1002, 'text frame: lifeline.v1 frames are binary')
       this.#frame(bytesOf(raw))
     } catch (error) {
+      // a server that picked lifeline.v1 without speaking it (a `ws` server picks the first protocol offered)
+      if (this.#mode === 'handshake') return this.#noSession(SUBPROTOCOL)
       const protocol = error instanceof ProtocolError ? error : new ProtocolError(1002, `bad frame: ${String(error)}`)
       this.#fire(this.onerror, { message: `lifeline.v1: ${protocol.message}` })
       // the client cannot send 1002 from a browser: it closes with 1000 and reports the true reason
