@@ -1,6 +1,6 @@
 /**
- * A lifeline.v1 session in Chromium (/usr/bin/chromium via playwright-core): a page with
- * `session: session()` and default options otherwise, against a real `ws` server with
+ * A lifeline.v1 session in Chromium (/usr/bin/chromium via playwright-core): a page, and a module
+ * worker, with `session: session()` and default options otherwise, against a real `ws` server with
  * attachSessions behind the fault proxy. The server leads the heartbeat (the page answers its PINGs
  * with no app code); a silenced link is noticed by the page from the server's silence, and the
  * session resumes with nothing lost or repeated either way. Run `npm run build` first.
@@ -52,7 +52,10 @@ afterAll(async () => {
   if (userDataDir) await rm(userDataDir, { recursive: true, force: true })
 })
 
-it('a page with a session notices a silenced link by the server-led heartbeat and resumes with nothing lost either way', async () => {
+it.each([
+  ['a page', 'session.html'],
+  ['a module worker', 'session-worker.html'],
+])('%s with a session notices a silenced link by the server-led heartbeat and resumes with nothing lost either way', async (_name, file) => {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 })
   await new Promise((done) => wss.once('listening', done))
   const sessions = attachSessions(wss, { heartbeat: { interval: 500, timeout: 300 } })
@@ -70,7 +73,7 @@ it('a page with a session notices a silenced link by the server-led heartbeat an
   const page = await context.newPage()
   const log: Array<Record<string, unknown>> = []
   await page.exposeBinding('__report', (_source, event: Record<string, unknown>) => void log.push(event))
-  await page.goto(`${origin}/pages/session.html`)
+  await page.goto(`${origin}/pages/${file}`)
   const describe = (): string => JSON.stringify(log.slice(-12))
   await waitFor(() => log.some((e) => e.kind === 'loaded'), 10_000, 'the page to load', { describe })
   const command = (cmd: Record<string, unknown>): Promise<void> => page.evaluate((c) => (window as unknown as { command(c: unknown): void }).command(c), cmd)
