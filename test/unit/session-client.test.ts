@@ -4,7 +4,7 @@
  * `resumed: false`, the fallback, and a property test cutting connections at random moments.
  */
 import fc from 'fast-check'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { createSocket, type LifelineSocket, type SocketOptions } from '../../src/index.core.js'
 import { session } from '../../src/index.session.js'
 import { createVirtualClock } from '../../src/index.testing.js'
@@ -210,6 +210,23 @@ describe('session client: a server without sessions', () => {
     expect(() => createSocket({ url: 'ws://x.test', WebSocket: class {} as never, timer: clock, random: Math.random, session: true as never })).toThrow(
       new TypeError("session must be session() from 'lifeline-ws/session' (a separate import, so apps without sessions do not carry the protocol), got boolean true"),
     )
+  })
+})
+
+describe('session client: the heartbeat is the server\'s', () => {
+  it('a session on a socket without ping frames has no heartbeat of its own and no warning; without one, the warning comes', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    try {
+      const clock = createVirtualClock(0)
+      const server = new FakeSessionServer(clock)
+      // no heartbeat option, no ping frames (a browser's WebSocket): the server leads
+      createSocket({ url: 'ws://example.test/s', WebSocket: server.WebSocket, timer: clock, random: () => 0.5, lazy: true, session: session() })
+      expect(warn).not.toHaveBeenCalled()
+      createSocket({ url: 'ws://example.test/s', WebSocket: server.WebSocket, timer: clock, random: () => 0.5, lazy: true })
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining('this socket has no heartbeat'))
+    } finally {
+      warn.mockRestore()
+    }
   })
 })
 
