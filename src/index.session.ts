@@ -5,4 +5,4 @@
  */
 export { session } from './session/option.js'
 export type { SessionOptions } from './session/option.js'
-export type { SessionOption } from './session/types.js'
+export type { SessionOption, SessionHost, SessionPort } from './ports.js'

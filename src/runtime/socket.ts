@@ -13,7 +13,7 @@ import { checkData, resolveOptions, type Resolved } from '../options/validate.js
 import { Driver, type DriverEvent, type DropReason, type EventSink } from './driver.js'
 import { LifelineError } from './errors.js'
 import type { SocketObserver, WithInternals } from './internals.js'
-import type { SessionPort } from '../session/types.js'
+import type { SessionPort } from '../ports.js'
 import { ownTimer, type TimerHostFor } from './timers.js'
 
 /**
@@ -113,7 +113,7 @@ class LifelineSocketImpl implements LifelineSocket, EventSink, WithInternals {
     const session = resolved.session?.({
       WebSocket: resolved.WebSocket,
       timer: resolved.timer,
-      dropped: (data, reason) => this.receive({ type: 'emit', event: 'drop', data, reason }),
+      dropped: (data, reason) => this.receive({ type: 'emit', event: 'drop', data: data as Data, reason }),
     })
     this.#session = session
     this.#driver = new Driver(session ? Object.freeze({ ...resolved, WebSocket: session.WebSocket }) : resolved, this, timerHost)

@@ -2,7 +2,7 @@
 import * as text from '../options/messages.dev.js'
 import { ClientSession } from './session-socket.js'
 import type { Fallback } from './decide.js'
-import type { SessionOption } from './types.js'
+import type { SessionOption } from '../ports.js'
 
 export interface SessionOptions {
   /**

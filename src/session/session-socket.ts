@@ -8,13 +8,12 @@
  * Everything the driver sees (open, message, close, error) is what an ordinary socket would show.
  */
 import { CLIENT_CLOSE } from '../core/close-codes.js'
-import type { Data, DropReason } from '../core/queue.js'
+import type { Data } from '../core/queue.js'
 import { kindOf, viewParts } from '../core/data.js'
-import type { Clock, WebSocketConstructor, WebSocketLike } from '../ports.js'
+import type { Clock, SessionHost, SessionPort, WebSocketConstructor, WebSocketLike } from '../ports.js'
 import { decodeFrame, decodeText, encodeAck, encodeEnd, encodeHello, encodePong, encodeText, ProtocolError, SUBPROTOCOL, type Welcome } from '../protocol/codec.js'
 import { Inbound, Outbound, type Message } from '../protocol/session-state.js'
 import { negotiate, noSessionMessage, planWelcome, silenceLeft, type Fallback } from './decide.js'
-import type { SessionHost, SessionPort } from './types.js'
 
 /** Unacknowledged bytes the client accepts from the server (its inbound window, stated in HELLO). */
 const WINDOW = 1 << 20
@@ -68,7 +67,7 @@ export class ClientSession implements SessionPort {
   }
 
   /** A message written but whose outcome no one can know any more, or one never written: reported, never lost silently. */
-  report(messages: readonly Message[], reason: DropReason): void {
+  report(messages: readonly Message[], reason: 'closed' | 'unconfirmed'): void {
     for (const m of messages) this.host.dropped(m.binary ? m.payload : decodeText(m.payload), reason)
   }
 
