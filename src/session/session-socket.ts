@@ -60,6 +60,20 @@ export class ClientSession implements SessionPort {
 
   end(): void {
     this.ending = true
+    // no connection carries the session (connecting, or waiting to retry): nothing more can be confirmed
+    if (!this.current) this.finish(false)
+  }
+
+  /**
+   * The session is over (close() for good): messages never written are dropped ('closed'); those
+   * written and not acknowledged are certain only when the connection that carried END closed
+   * cleanly, else 'unconfirmed'. Reported once.
+   */
+  finish(clean: boolean): void {
+    const { written, unwritten } = this.outbound.unacked()
+    this.outbound = new Outbound()
+    if (!clean) this.report(written, 'unconfirmed')
+    this.report(unwritten, 'closed')
   }
 
   get clock(): Clock {
@@ -154,11 +168,7 @@ export class SessionSocket implements WebSocketLike {
     this.#stopTimers()
     if (wasSession) {
       const session = this.#session
-      if (session.ending) {
-        this.#write(encodeEnd())
-        // never written: no one will write them now
-        session.report(session.outbound.unacked().unwritten, 'closed')
-      }
+      if (session.ending) this.#write(encodeEnd())
       this.#detach()
     }
     try {
@@ -216,7 +226,8 @@ export class SessionSocket implements WebSocketLike {
 
   #received(raw: unknown): void {
     // a connection being closed no longer speaks for the session: what it would read, the next one reads again
-    if (this.#left || this.readyState >= CLOSING) return
+    // (and one the driver no longer listens to delivers nothing: it must not count as handled)
+    if (this.#left || this.readyState >= CLOSING || this.onmessage === null) return
     if (this.#mode === 'plain') return this.#fire(this.onmessage, { data: raw })
     this.#lastHeard = this.#session.clock.now()
     try {
@@ -295,8 +306,7 @@ export class SessionSocket implements WebSocketLike {
     this.#stopTimers()
     if (this.#mode === 'session') this.#detach()
     const session = this.#session
-    // after close() for good: what was written and not acknowledged is certain only on a clean close
-    if (session.ending && !event.wasClean) session.report(session.outbound.unacked().written, 'unconfirmed')
+    if (session.ending) session.finish(event.wasClean)
     // the server ended the session: it must not be resumed (PROTOCOL.md §10)
     if (event.code === 4410 || event.code === 4413) session.forget()
     if (this.#left) return

@@ -171,6 +171,39 @@ describe('session client: a connection in its close', () => {
   })
 })
 
+describe('session client: close() for good', () => {
+  it('while waiting to retry: what the dead connection carried unacknowledged is "unconfirmed", what was never written "closed"', () => {
+    const s = setup({ window: 4 })
+    s.server.fake.last.silent = true
+    s.socket.send('aaa') // written, never acknowledged
+    s.socket.send('bbb') // held by the window
+    s.server.fake.last.drop()
+    s.server.run(10)
+    expect(s.socket.state).toBe('backoff')
+    s.socket.send('ccc') // in the driver's queue
+    s.socket.close()
+    expect(s.drops).toEqual([
+      { data: 'aaa', reason: 'unconfirmed' },
+      { data: 'bbb', reason: 'closed' },
+      { data: 'ccc', reason: 'closed' },
+    ])
+  })
+
+  it('on an open connection: END goes after what was written; a clean close confirms it, a dead one leaves it "unconfirmed"', () => {
+    const s = setup({ window: 4 })
+    s.server.fake.last.silent = true
+    s.socket.send('aaa')
+    s.socket.send('bbb')
+    s.socket.close()
+    expect(s.drops).toEqual([])
+    s.server.run(6_000) // the close handshake never completes on the silent link: the closing timer ends it
+    expect(s.drops).toEqual([
+      { data: 'aaa', reason: 'unconfirmed' },
+      { data: 'bbb', reason: 'closed' },
+    ])
+  })
+})
+
 describe('session client: resumed false', () => {
   it('written-unacknowledged messages are reported as drop "unconfirmed", never resent; never-written ones go on the new session', () => {
     const s = setup({ window: 4 })
