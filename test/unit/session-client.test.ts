@@ -220,6 +220,24 @@ describe('session client: resumed false', () => {
   })
 })
 
+describe('session client: the server ended the session', () => {
+  it.each([4410, 4413])('%i: not resumed; a new session, what was unacknowledged reported "unconfirmed"', (code) => {
+    const s = setup({ window: 4 })
+    s.server.fake.last.silent = true
+    s.socket.send('aaa')
+    s.socket.send('bbb')
+    s.server.forget()
+    s.server.fake.last.serverClose(code, 'session ended')
+    s.server.run(1_000)
+    // the HELLO of the next connection carried no token
+    const hello = decodeFrame(s.server.fake.last.sent[0] as Uint8Array)
+    expect(hello).toMatchObject({ type: 'hello', received: 0, token: new Uint8Array(0) })
+    expect(s.opens.map((o) => o.resumed)).toEqual([false, false])
+    expect(s.drops).toEqual([{ data: 'aaa', reason: 'unconfirmed' }])
+    expect(s.server.got).toEqual(['bbb'])
+  })
+})
+
 describe('session client: a server without sessions', () => {
   it("fallback 'fail' (the default): an error saying so, and giveup; no open", () => {
     const s = setup({ sessions: false })
