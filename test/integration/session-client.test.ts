@@ -46,11 +46,18 @@ async function crash(server: Server): Promise<void> {
   await new Promise((resolve) => server.wss.close(resolve))
 }
 
-/** `<seq>:` then padding; every 100th message is 40 KB, so it goes in chunks both ways. */
-function payload(prefix: string, seq: number): string {
-  return `${prefix}${seq}:${seq % 100 === 99 ? 'p'.repeat(40_000) : ''}`
+/** `<seq>:` then padding; every 100th message is 40 KB, so it goes in chunks both ways; every 7th is binary (the same bytes). */
+function payload(prefix: string, seq: number): string | Uint8Array {
+  const text = `${prefix}${seq}:${seq % 100 === 99 ? 'p'.repeat(40_000) : ''}`
+  return seq % 7 === 3 ? new TextEncoder().encode(text) : text
 }
-const seqOf = (text: unknown): number => Number(String(text).slice(1, String(text).indexOf(':')))
+/** The sequence number, checking the message arrived as the type it was sent as. */
+function seqOf(data: unknown): number {
+  const text = typeof data === 'string' ? data : new TextDecoder().decode(data as ArrayBuffer | Uint8Array)
+  const seq = Number(text.slice(1, text.indexOf(':')))
+  if ((typeof data !== 'string') !== (seq % 7 === 3)) throw new Error(`message ${seq} arrived as ${typeof data === 'string' ? 'text' : 'binary'}`)
+  return seq
+}
 
 describe('session client end to end', () => {
   it('1,000 msgs/s both ways through reset, kill, silence, restart and drain: 0 lost, 0 duplicated, 0 reordered', async () => {
