@@ -2,7 +2,7 @@
  * The session client (lifeline-ws/session) end to end: the Node createSocket with `session()`
  * against a real `ws` server with lifeline-ws/server's attachSessions, through the fault proxy.
  * Messages flow both ways at ~1,000/s while the link is reset, the server kills the connection,
- * the link goes silent (half-open), the server restarts in the same process with the same store,
+ * the link goes silent (half-open), one direction loses everything (each way in turn), the server restarts in the same process with the same store,
  * and it drains; at the end each side has every message exactly once, in order.
  */
 import type { AddressInfo } from 'node:net'
@@ -60,7 +60,7 @@ function seqOf(data: unknown): number {
 }
 
 describe('session client end to end', () => {
-  it('1,000 msgs/s both ways through reset, kill, silence, restart and drain: 0 lost, 0 duplicated, 0 reordered', async () => {
+  it('1,000 msgs/s both ways through reset, kill, silence, one-way loss both ways, restart and drain: 0 lost, 0 duplicated, 0 reordered', async () => {
     const store = memoryStore()
     // server side: what the application got, and a sender on the session (the restored one after a restart)
     const serverGot: number[] = []
@@ -91,6 +91,8 @@ describe('session client end to end', () => {
     const opens: boolean[] = []
     const drops: unknown[] = []
     const errors: string[] = []
+    const closes: number[] = []
+    socket.on('close', ({ code }) => void closes.push(code))
     socket.on('message', (data) => void clientGot.push(seqOf(data)))
     socket.on('open', ({ resumed, session: withSession }) => {
       expect(withSession).toBe(true)
@@ -133,6 +135,22 @@ describe('session client end to end', () => {
     await reopened(4, 'after a silence')
     await flowing('after a silence')
 
+    // one-way loss towards the client: it hears no PING and leaves by its own watchdog
+    const noticed = errors.length
+    proxy.drop('down')
+    await waitFor(() => errors.slice(noticed).some((e) => e.includes('nothing from the server')), 10_000, 'the client to notice the lost downlink', { describe })
+    proxy.heal()
+    await reopened(5, 'after a lost downlink')
+    await flowing('after a lost downlink')
+
+    // one-way loss towards the server: it hears no PONG and drops the connection (its close still reaches the client)
+    const closed = closes.length
+    proxy.drop('up')
+    await waitFor(() => closes.length > closed, 10_000, 'the server to drop the connection with a lost uplink', { describe })
+    proxy.heal()
+    await reopened(6, 'after a lost uplink')
+    await flowing('after a lost uplink')
+
     // a restart in the same process, same store: the session resumes from the record it left
     // the application stops sending on the old server's session object: the new server announces the restored one
     serverSending = false
@@ -140,17 +158,17 @@ describe('session client end to end', () => {
     await crash(server)
     server = await startServer(port, store, onSession)
     serverSending = true
-    await reopened(5, 'after a restart')
+    await reopened(7, 'after a restart')
     await flowing('after a restart')
 
     void server.sessions.drain({ within: 200 })
-    await reopened(6, 'after a drain')
+    await reopened(8, 'after a drain')
     await flowing('after a drain')
 
     clearInterval(pump)
     await waitFor(() => clientGot.length >= down && serverGot.length >= up, 15_000, 'everything delivered', { describe })
     expect(drops).toEqual([])
-    expect(opens).toEqual([false, true, true, true, true, true])
+    expect(opens).toEqual([false, true, true, true, true, true, true, true])
     // exactly once, in order: each side got 0, 1, 2, … with nothing missing or repeated
     expect(clientGot.length).toBe(down)
     expect(serverGot.length).toBe(up)

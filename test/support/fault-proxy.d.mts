@@ -61,6 +61,8 @@ export declare class FaultProxy extends EventEmitter {
   forward(): this
   /** Half-open link: keep both sockets open, forward nothing either way, discard what arrives. */
   silence(): this
+  /** One-way loss: bytes going `direction` ('up': client → target, 'down': target → client) are discarded; heal() ends it. */
+  drop(direction: 'up' | 'down'): this
   /**
    * Forward again, for data arriving from now on. A connection one side of which ended or closed
    * during the silence is reset (RST) on its other side, as a real peer's kernel would answer.

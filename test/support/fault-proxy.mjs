@@ -111,7 +111,7 @@ class Pipe {
   onData(chunk) {
     const { proxy } = this
     const stats = proxy.stats[this.direction]
-    if (proxy.mode === 'silence') {
+    if (proxy.mode === 'silence' || proxy.dropping === this.direction) {
       stats.discarded += chunk.length
       return
     }
@@ -355,6 +355,8 @@ export class FaultProxy extends EventEmitter {
     this.listenPort = listenPort
     /** @type {ProxyMode} */
     this.mode = 'forward'
+    /** One-way loss in this direction (drop()), or none. @type {'up' | 'down' | undefined} */
+    this.dropping = undefined
     /** @type {SlowOptions} */
     this.slowOptions = {}
     this.refusing = false
@@ -423,6 +425,7 @@ export class FaultProxy extends EventEmitter {
   }
 
   forward() {
+    this.dropping = undefined
     const was = this.mode
     this.mode = 'forward'
     if (was === 'slow') for (const pair of this.pairs) (pair.up.flushNow(), pair.down.flushNow())
@@ -434,6 +437,17 @@ export class FaultProxy extends EventEmitter {
   silence() {
     this.mode = 'silence'
     for (const pair of this.pairs) pair.silence()
+    return this
+  }
+
+  /**
+   * One-way loss: bytes going `direction` ('up': client → target, 'down': target → client) are
+   * discarded, the other way forwards; no FIN, no RST. heal() (or forward()) ends it.
+   * @param {'up' | 'down'} direction
+   */
+  drop(direction) {
+    if (direction !== 'up' && direction !== 'down') throw new TypeError("fault proxy: drop('up' | 'down')")
+    this.dropping = direction
     return this
   }
 
