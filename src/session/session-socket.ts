@@ -74,6 +74,7 @@ export class ClientSession implements SessionPort {
     this.outbound = new Outbound()
     if (!clean) this.report(written, 'unconfirmed')
     this.report(unwritten, 'closed')
+    for (const data of this.staged.splice(0)) this.host.dropped(data, 'closed')
   }
 
   get clock(): Clock {
@@ -99,7 +100,7 @@ export class ClientSession implements SessionPort {
 /** One connection of a session, as the driver sees a WebSocket. */
 export class SessionSocket implements WebSocketLike {
   readyState = CONNECTING
-  binaryType = 'arraybuffer'
+  #binaryType = 'arraybuffer'
   protocol = ''
   extensions = ''
   onopen: Handler<unknown> = null
@@ -137,6 +138,16 @@ export class SessionSocket implements WebSocketLike {
     ws.onerror = (event) => {
       if (!this.#left) this.#fire(this.onerror, event)
     }
+  }
+
+  /** How binary messages are handed over; a plain connection (the fallback) passes it to its socket. */
+  get binaryType(): string {
+    return this.#binaryType
+  }
+
+  set binaryType(value: string) {
+    this.#binaryType = value
+    if (this.#mode === 'plain') this.#ws.binaryType = value
   }
 
   get bufferedAmount(): number {
@@ -408,6 +419,8 @@ export class SessionSocket implements WebSocketLike {
       } catch {
         session.host.dropped(data, 'error')
       }
+      // the session ended while the Blob was read: finish() reported what was staged
+      if (session.staged[0] !== data) return
       session.staged.shift()
       if (message) session.outbound.push(message)
     }

@@ -85,6 +85,19 @@ describe('session client: the handshake', () => {
     expect(s.got).toEqual(['x', 'y'])
   })
 
+  it('a Blob is read before it is sent, and what follows it waits: order is kept', async () => {
+    const s = setup()
+    s.socket.send('a')
+    s.socket.send(new Blob([Uint8Array.of(98)]))
+    s.socket.send(Uint8Array.of(99))
+    s.socket.send('d')
+    // the Blob is read asynchronously (a real promise, outside virtual time): wait for the condition
+    await vi.waitFor(() => {
+      s.server.step()
+      expect(s.server.got).toEqual(['a', [98], [99], 'd'])
+    })
+  })
+
   it('binaryType decides how binary messages arrive', () => {
     const s = setup()
     s.socket.binaryType = 'blob'
