@@ -547,7 +547,7 @@ describe('fuzz: sequences of calls and events in virtual time', () => {
           expect(stats.opens).toBe(opens)
           expect(stats.attempts.total).toBe(attempts)
           expect(stats.state).toBe(socket.state)
-          const droppedBy: Record<string, number> = { overflow: 0, ttl: 0, closed: 0, error: 0 }
+          const droppedBy: Record<string, number> = { overflow: 0, ttl: 0, closed: 0, error: 0, unconfirmed: 0 }
           for (const reasons of dropped.values()) for (const r of reasons) droppedBy[r]!++
           expect(stats.dropped).toEqual(droppedBy)
           // durations and the ratio are sane while the clock only moved forward (see known-bugs)

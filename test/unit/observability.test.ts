@@ -40,7 +40,7 @@ describe('monitor(socket).stats()', () => {
       bytesOut: 6 + 3 + 10,
       queued: 0,
       queueHighWater: 1,
-      dropped: { overflow: 1, ttl: 0, closed: 0, error: 0 },
+      dropped: { overflow: 1, ttl: 0, closed: 0, error: 0, unconfirmed: 0 },
       rtt: { last: 0, min: 0, avg: 0, max: 0, samples: 1 },
       lastClose: { code: 1006, reason: '', wasClean: false, at: T0 + 2_000 },
       lastError: null,
