@@ -95,7 +95,7 @@ describe('session client: the handshake', () => {
     await vi.waitFor(() => {
       s.server.step()
       expect(s.server.got).toEqual(['a', [98], [99], 'd'])
-    })
+    }, { timeout: 5_000 })
   })
 
   it('binaryType decides how binary messages arrive', () => {
@@ -364,5 +364,5 @@ describe('session client: property', () => {
       }),
       { numRuns: 200 },
     )
-  })
+  }, 60_000)
 })
