@@ -1,10 +1,10 @@
 /**
  * dist/ layout:
- *   index|core|testing|browser|worker|react|tabs|monitor|stream|promises .mjs + .d.ts   (ESM, development: full error messages)
- *   index|core|testing|browser|worker|react|tabs|monitor|stream|promises .cjs + .d.cts  (CommonJS, development)
+ *   index|core|testing|browser|worker|react|tabs|monitor|session|stream|promises .mjs + .d.ts   (ESM, development: full error messages)
+ *   index|core|testing|browser|worker|react|tabs|monitor|session|stream|promises .cjs + .d.cts  (CommonJS, development)
  *   server .mjs/.cjs (Node only), server-unsupported .mjs/.cjs: what lifeline-ws/server resolves to outside
  *   Node (throws, saying so)
- *   index|core|browser|worker|react|tabs|monitor|stream|promises .prod.mjs, .prod.cjs   (production: the same checks, short
+ *   index|core|browser|worker|react|tabs|monitor|session|stream|promises .prod.mjs, .prod.cjs   (production: the same checks, short
  *   messages; package.json's "production" export condition picks them, the types are the development ones)
  *   lifeline.umd.cjs, lifeline.umd.min.cjs           (UMD of the browser entry with the optional APIs, production, global
  *   `Lifeline`; .cjs as Vite's library mode names it in a "type": "module" package, so require() in
@@ -35,6 +35,8 @@ const RUNTIME_ENTRIES = {
   tabs: 'src/index.tabs.ts',
   // the optional APIs, each its own import, sharing the runtime's chunks
   monitor: 'src/index.monitor.ts',
+  // lifeline.v1 sessions (the `session` option): the protocol only in apps that ask for it
+  session: 'src/index.session.ts',
   stream: 'src/index.stream.ts',
   promises: 'src/index.promises.ts',
 }

@@ -1,6 +1,6 @@
 /**
  * lifeline-ws/server (Node only): exactly-once, in-order sessions for `ws` servers, spoken by
- * lifeline-ws clients that ask for `session: true`. The protocol is in docs/PROTOCOL.md.
+ * lifeline-ws clients with `session: session()` (lifeline-ws/session). The protocol is in docs/PROTOCOL.md.
  */
 export { attachSessions } from './server/attach.js'
 export type { DrainOptions, SessionServer, SessionServerEvents } from './server/attach.js'

@@ -58,5 +58,33 @@ export interface WebSocketConstructor {
   readonly prototype: object
 }
 
+/**
+ * The session port (lifeline-ws/session): the `session` option is a function that createSocket
+ * calls once per socket with its ports, and that hands back the WebSocket constructor the driver
+ * uses from then on (each connection a lifeline.v1 connection wrapped as a WebSocketLike). An app
+ * without sessions carries none of the protocol.
+ */
+export interface SessionHost {
+  readonly WebSocket: WebSocketConstructor
+  readonly timer: Clock
+  /** A message passed to `send()` that will not be delivered (or may not have been), and why. */
+  dropped(data: unknown, reason: 'closed' | 'error' | 'unconfirmed'): void
+}
+
+/** One socket's session: the constructor the driver calls, and what its last open was. */
+export interface SessionPort {
+  /** Makes the connections of this session. */
+  readonly WebSocket: WebSocketConstructor
+  /** Whether the last WELCOME resumed the session (false for a new one or a plain fallback). */
+  readonly resumed: boolean
+  /** Whether the last open carries a session (false: the server had none and `fallback` is 'plain'). */
+  readonly active: boolean
+  /** close() for good: the session ends (END) instead of waiting out the server's resume window. */
+  end(): void
+}
+
+/** The `session` option: made by `session()` from 'lifeline-ws/session'. */
+export type SessionOption = (host: SessionHost) => SessionPort
+
 /** readyState values (the WHATWG constants; `ws` uses the same numbers). */
 export const OPEN = 1

@@ -7,7 +7,7 @@ import { defaultShouldReconnect } from '../core/close-codes.js'
 import type { Jitter } from '../core/policy.js'
 import type { Data, Overflow } from '../core/queue.js'
 import type { CloseInfo } from '../core/state.js'
-import type { Clock, WebSocketConstructor } from '../ports.js'
+import type { Clock, SessionOption, WebSocketConstructor } from '../ports.js'
 
 type MaybePromise<T> = T | Promise<T>
 export type UrlOption = string | URL | (() => MaybePromise<string | URL>)
@@ -123,6 +123,14 @@ export interface SocketOptions {
   redactParams?: readonly string[]
   /** A logger receiving one line per transition and effect (URLs redacted), e.g. console.debug. @default undefined */
   debug?: (line: string, fields: Record<string, unknown>) => void
+  /**
+   * A lifeline.v1 session with a `lifeline-ws/server` (README, "Sessions"): `session()` from
+   * `'lifeline-ws/session'` (a separate import, so apps without sessions do not carry the protocol).
+   * Every message both ways is then delivered exactly once, in order, across reconnects, and
+   * `open` says `{ resumed }`. The server leads the heartbeat, so `heartbeat` is not used.
+   * @default undefined (no session)
+   */
+  session?: SessionOption
 }
 
 /**
@@ -165,6 +173,7 @@ export const DEFAULTS = /* @__PURE__ */ Object.freeze({
   proxy: 'env',
   redactParams: /* @__PURE__ */ Object.freeze([]) as readonly string[],
   debug: undefined,
+  session: undefined,
 })
 
 /**

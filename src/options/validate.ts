@@ -7,7 +7,7 @@ import { kindOf, viewParts } from '../core/data.js'
 import { CLOSE_TIMEOUT, type BackoffPolicy, type DeliveryPolicy, type HeartbeatPolicy, type Policy } from '../core/policy.js'
 import type { Data, QueuePolicy } from '../core/queue.js'
 import type { CloseInfo } from '../core/state.js'
-import type { Clock, WebSocketConstructor } from '../ports.js'
+import type { Clock, SessionOption, WebSocketConstructor } from '../ports.js'
 import { intern, keyOf } from './intern.js'
 import * as text from './messages.dev.js'
 import { memberOf, ownOnly, tagOf } from './read.js'
@@ -32,6 +32,8 @@ export interface Resolved {
   readonly debug: ((line: string, fields: Record<string, unknown>) => void) | undefined
   /** Lowercased; redactUrl's extra words. */
   readonly redactParams: readonly string[]
+  /** lifeline-ws/session's, when asked for: createSocket makes the socket's session from it. */
+  readonly session: SessionOption | undefined
 }
 
 const TIMER_KEYS = ['setTimeout', 'clearTimeout', 'now']
@@ -75,7 +77,9 @@ export function resolveOptions(options: SocketOptions, defaults: Partial<SocketO
 
   const prototype = (WebSocket as { prototype?: unknown }).prototype
   const pingFrames = typeof prototype === 'object' && prototype !== null && typeof memberOf(prototype, 'ping') === 'function'
-  const { heartbeat, pingMessage, isPong } = resolveHeartbeat(merged.heartbeat, pingFrames)
+  const session = merged.session === undefined ? undefined : checkFunction('session', merged.session, 'session')
+  // a session's server leads the heartbeat (PING, and the client notices silence): no ping of our own, nothing to warn about
+  const { heartbeat, pingMessage, isPong } = session ? resolveHeartbeat(false, pingFrames) : resolveHeartbeat(merged.heartbeat, pingFrames)
   const delivery = resolveDelivery(merged.delivery, merged.confirmDelay, heartbeat)
   const idleTimeout = optionalDuration('idleTimeout', merged.idleTimeout)
   const maxLifetime = optionalDuration('maxLifetime', merged.maxLifetime)
@@ -105,10 +109,11 @@ export function resolveOptions(options: SocketOptions, defaults: Partial<SocketO
     isPong,
     debug,
     redactParams,
+    session,
   }
   // shared only when it holds nothing that belongs to one socket (a provider, ws options,
   // a logger): the cache must not keep those alive
-  const perSocket = typeof url !== 'string' || typeof protocols === 'function' || wsOptions || debug || typeof pingMessage === 'object'
+  const perSocket = typeof url !== 'string' || typeof protocols === 'function' || wsOptions || debug || typeof pingMessage === 'object' || session
   if (perSocket) return Object.freeze(resolved)
   // protocols by content, so equal lists given as different arrays still share
   const key = ['resolved', url, JSON.stringify(protocols), JSON.stringify(redactParams), lazy, binaryType, pingMessage, policy, queue, WebSocket, timer, random, isPong]

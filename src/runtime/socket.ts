@@ -13,6 +13,7 @@ import { checkData, resolveOptions, type Resolved } from '../options/validate.js
 import { Driver, type DriverEvent, type DropReason, type EventSink } from './driver.js'
 import { LifelineError } from './errors.js'
 import type { SocketObserver, WithInternals } from './internals.js'
+import type { SessionPort } from '../ports.js'
 import { ownTimer, type TimerHostFor } from './timers.js'
 
 /**
@@ -24,7 +25,12 @@ export type MessageData = string | ArrayBuffer | Blob | Uint8Array
 export interface SocketEvents {
   /** Every phase change, with a short human-readable reason and the same as a code. */
   state: (next: Phase, prev: Phase, reason: string, cause: Cause) => void
-  open: (info: { protocol: string; extensions: string }) => void
+  /**
+   * The socket opened. `session`: it carries a lifeline.v1 session (the `session` option, and a
+   * server that has them); `resumed`: it continues the session of the previous connection, so
+   * nothing was lost or repeated in between (false on a new session).
+   */
+  open: (info: { protocol: string; extensions: string; resumed: boolean; session: boolean }) => void
   message: (data: MessageData) => void
   /** The true close of each socket; when lifeline-ws ended it, the code it closed with and wasClean false. */
   close: (close: CloseInfo) => void
@@ -100,9 +106,17 @@ class LifelineSocketImpl implements LifelineSocket, EventSink, WithInternals {
   #emitter: Emitter<SocketEvents> | undefined = undefined
   /** The environment listeners' cleanup, run once the socket is closed for good. */
   #releaseOnClose: (() => void) | undefined = undefined
+  /** The lifeline.v1 session (the `session` option): it makes the driver's sockets, and outlives each. */
+  readonly #session: SessionPort | undefined
 
   constructor(resolved: Resolved, attachSignals: AttachSignals | undefined, timerHost: TimerHostFor) {
-    this.#driver = new Driver(resolved, this, timerHost)
+    const session = resolved.session?.({
+      WebSocket: resolved.WebSocket,
+      timer: resolved.timer,
+      dropped: (data, reason) => this.receive({ type: 'emit', event: 'drop', data: data as Data, reason }),
+    })
+    this.#session = session
+    this.#driver = new Driver(session ? Object.freeze({ ...resolved, WebSocket: session.WebSocket }) : resolved, this, timerHost)
     if (attachSignals) this.#releaseOnClose = attachSignals((name) => this.signal(name))
     if (!resolved.lazy) this.#driver.dispatch({ type: 'start' })
   }
@@ -177,6 +191,7 @@ class LifelineSocketImpl implements LifelineSocket, EventSink, WithInternals {
     if (new TextEncoder().encode(reason).length > 123) {
       throw new SyntaxError(`close(code, reason): reason must be at most 123 UTF-8 bytes, got ${describe(reason)}`)
     }
+    this.#session?.end()
     this.#driver.dispatch({ type: 'close', code, reason })
   }
 
@@ -201,7 +216,7 @@ class LifelineSocketImpl implements LifelineSocket, EventSink, WithInternals {
       this.#releaseOnClose = undefined
     }
     const listeners = this.#emitter?.events[event.event]
-    if (listeners && listeners.length > 0) deliver(listeners as ((...args: unknown[]) => void)[], event, this.#driver)
+    if (listeners && listeners.length > 0) deliver(listeners as ((...args: unknown[]) => void)[], event, this.#driver, this.#session)
   }
 
   receiveMessage(data: unknown): void {
@@ -214,10 +229,10 @@ class LifelineSocketImpl implements LifelineSocket, EventSink, WithInternals {
  * Call every listener even if one throws; a thrown error is rethrown asynchronously (as a DOM
  * EventTarget reports it), so it surfaces without leaving the socket half-updated.
  */
-function deliver(listeners: ((...args: unknown[]) => void)[], event: DriverEvent, driver: Driver): void {
+function deliver(listeners: ((...args: unknown[]) => void)[], event: DriverEvent, driver: Driver, session: SessionPort | undefined): void {
   // nanoevents replaces the array on unbind, so iterating this one is safe without a copy
   if (event.event === 'message') return deliverMessage(listeners, event.data)
-  const args = argumentsOf(event, driver)
+  const args = argumentsOf(event, driver, session)
   for (let i = 0, n = listeners.length; i < n; i++) {
     try {
       listeners[i]!(...args)
@@ -238,12 +253,12 @@ function deliverMessage(listeners: ((data: unknown) => void)[], data: unknown): 
   }
 }
 
-function argumentsOf(event: DriverEvent, driver: Driver): unknown[] {
+function argumentsOf(event: DriverEvent, driver: Driver, session: SessionPort | undefined): unknown[] {
   switch (event.event) {
     case 'state':
       return [event.next, event.prev, event.reason, event.cause]
     case 'open':
-      return [{ protocol: driver.protocol, extensions: driver.extensions }]
+      return [{ protocol: driver.protocol, extensions: driver.extensions, resumed: session?.resumed ?? false, session: session?.active ?? false }]
     case 'message':
       return [event.data]
     case 'close':

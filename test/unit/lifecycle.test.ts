@@ -19,7 +19,7 @@ describe('connecting and opening', () => {
       ['connecting', 'idle', 'connect', 'start'],
       ['open', 'connecting', 'open', 'open'],
     ])
-    expect(h.of('open')).toEqual([[{ protocol: 'chat', extensions: '' }]])
+    expect(h.of('open')).toEqual([[{ protocol: 'chat', extensions: '', resumed: false, session: false }]])
     expect(h.socket.protocol).toBe('chat')
   })
 
