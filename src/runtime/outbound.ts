@@ -129,7 +129,12 @@ export abstract class Outbound extends Mailbox {
   /** The core's `confirm`: a pong answered the ping at `position`; settle what it confirms. */
   protected confirm(position: number | undefined): void {
     const held = this.#held
-    if (held) this.#confirmed(held.pong(position))
+    if (!held) return
+    const now = this.options.timer.now()
+    held.pong(position, (settle, at) => {
+      this.observer?.confirmed(now - at)
+      settle?.()
+    })
   }
 
   /** The core's `unconfirmed`: socket `id` ended; its unconfirmed writes are confirmed, reported or kept to resend. */
