@@ -225,33 +225,19 @@ export class DeliveryWindow {
     return all
   }
 
-  /**
-   * Remove the writes up to position `upTo`, oldest first, handing each to `each` once it is gone
-   * (read afresh each time, in case `each` writes again). Nothing allocated.
-   */
+  /** Remove the writes up to position `upTo`, oldest first, handing each to `each` once it is gone. */
   private retire(upTo: number, each: EachWritten): void {
-    while (this.base < upTo && this.base < this.written) {
-      const held = this.held
-      const slot = this.head
-      const data = held[slot] as Data
-      const bytes = held[slot + 1] as number
-      const settle = held[slot + 2] as Entry['settle']
-      const at = held[slot + 3] as number
-      held.fill(undefined, slot, slot + 4)
-      this.head += 4
-      this.base++
-      each(settle, at, data, bytes)
-    }
+    const held = this.held
+    const from = this.head
+    for (; this.base < upTo; this.base++, this.head += 4) each(held[this.head + 2] as Entry['settle'], held[this.head + 3] as number, held[this.head] as Data, held[this.head + 1] as number)
+    held.fill(undefined, from, this.head)
     const end = this.end()
-    if (this.head === end) {
-      this.head = 0
-      // a burst's long array goes once all of it is confirmed: what stays is O(what is unconfirmed)
-      if (this.held.length > 4096) this.held = []
-    } else if (this.head > 256 && this.head * 2 > end) {
-      // move the unconfirmed to the front now and then, so the array does not grow with what was written
-      this.held.copyWithin(0, this.head, end).fill(undefined, end - this.head, end)
-      this.head = 0
-    }
+    // all confirmed: start again at 0 (a burst's long array goes); else now and then move the
+    // unconfirmed to the front, so that the array does not grow with what was written
+    if (this.head === end) this.held = held.length > 4096 ? [] : held
+    else if (this.head < 256 || this.head * 2 < end) return
+    else held.copyWithin(0, this.head, end).fill(undefined, end - this.head, end)
+    this.head = 0
   }
 
   /** The slot after the last unconfirmed write. */
