@@ -1,4 +1,6 @@
 // Profile one client's hot path: node --cpu-prof --cpu-prof-dir=bench/.out bench/profile.mjs <receive|send> <lib> [size] [n]
+// or lifeline-ws's send with confirmation on or off (issue 14), the loop of bench delivery:
+//   node --cpu-prof --cpu-prof-dir=bench/.out bench/profile.mjs delivery <on|off> [n]
 // then summarise with: node bench/profile.mjs summary bench/.out/<file>.cpuprofile
 import { readFileSync } from 'node:fs'
 
@@ -19,6 +21,32 @@ if (mode === 'summary') {
   }
   const top = [...self].sort((x, y) => y[1] - x[1]).slice(0, Number(b ?? 25))
   for (const [k, t] of top) console.log(`${((t / total) * 100).toFixed(1).padStart(5)} %  ${(t / 1000).toFixed(0).padStart(6)} ms  ${k}`)
+} else if (mode === 'delivery') {
+  const { createSocket } = await import('lifeline-ws')
+  const { opened } = await import('lifeline-ws/promises')
+  const { startServer } = await import('./lib/spawn.mjs')
+  const confirm = a === 'on'
+  const n = Number(b ?? 300_000)
+  const server = await startServer()
+  let finish
+  const done = new Promise((r) => (finish = r))
+  const socket = createSocket({ url: `ws://127.0.0.1:${server.port}/sink?n=${n}`, heartbeat: confirm ? {} : false, queue: { maxMessages: n, maxBytes: n * 256 } })
+  socket.on('message', (d) => String(d) === 'done' && finish())
+  await opened(socket)
+  const payload = 'x'.repeat(64)
+  const c0 = process.cpuUsage()
+  const t0 = performance.now()
+  for (let i = 0; i < n; ) {
+    for (const end = Math.min(n, i + 1000); i < end; i++) socket.send(payload)
+    do await new Promise(setImmediate)
+    while (socket.bufferedAmount > 1 << 20)
+  }
+  await done
+  const cpu = process.cpuUsage(c0)
+  console.log(`confirmation ${a}, ${n} × 64 B: ${((n / (performance.now() - t0)) * 1000).toFixed(0)} msgs/s, client CPU ${(((cpu.user + cpu.system) * 1000) / n).toFixed(0)} ns/msg`)
+  socket.close()
+  await server.exit()
+  process.exit(0)
 } else {
   const { connect } = await import('./lib/clients.mjs')
   const { startServer } = await import('./lib/spawn.mjs')

@@ -22,6 +22,9 @@ export interface Written {
   readonly at: number
 }
 
+/** Told of a message leaving the delivery window, without an object for it (this runs for every message written). */
+export type EachWritten = (settle: Entry['settle'], at: number, data: Data, bytes: number) => void
+
 /** What holds messages against the queue's limits: its own length and bytes. */
 export interface Held {
   readonly length: number
@@ -44,10 +47,14 @@ export function confirmationDue(unpingedSince: number | undefined, outstanding: 
 }
 
 export class DeliveryWindow {
-  /** Unconfirmed writes on this socket, oldest first from `head`; slots before it are cleared. */
-  private held: (Written | undefined)[] = []
+  /**
+   * Unconfirmed writes on this socket, flat: data, bytes, settle, at (4 slots a message), the oldest
+   * from slot `head`. No object per write, and slots are reused: once the array is long enough,
+   * recording and confirming allocate nothing. Slots of confirmed messages are cleared.
+   */
+  private held: unknown[] = []
   private head = 0
-  /** Position of the last confirmed write (0: none yet): held[head] has position base + 1. */
+  /** Position of the last confirmed write (0: none yet): the message at `head` has position base + 1. */
   private base = 0
   /** Positions of the pings sent and not yet answered, oldest first. */
   private pings: number[] = []
@@ -84,7 +91,12 @@ export class DeliveryWindow {
 
   /** A message was written to the socket at `now`. */
   record(data: Data, bytes: number, settle: Entry['settle'], now: number): void {
-    this.held.push({ data, bytes, settle, at: now })
+    const held = this.held
+    const slot = this.end()
+    held[slot] = data
+    held[slot + 1] = bytes
+    held[slot + 2] = settle
+    held[slot + 3] = now
     this.written++
     this.bytes += bytes
     this.unpingedSince ??= now
@@ -101,20 +113,26 @@ export class DeliveryWindow {
    * A pong arrived. Pongs answer pings in order, so it answers the oldest outstanding one; where the
    * pong echoes the position its ping carried, that ping (a peer may answer only the latest of
    * several, RFC 6455 5.5.3). An echo of no outstanding ping, or a pong with none outstanding,
-   * confirms nothing. Returns the confirmed messages, oldest first.
+   * confirms nothing. Calls `each` with the confirmed messages, oldest first.
    */
-  pong(position?: number): Written[] {
+  pong(position: number | undefined, each: EachWritten): void {
     const pings = this.pings
     const index = position === undefined ? (pings.length > 0 ? 0 : -1) : pings.indexOf(position)
-    if (index < 0) return []
+    if (index < 0) return
     const upTo = pings[index]!
     pings.splice(0, index + 1)
-    return this.confirmUpTo(upTo)
+    this.retire(upTo, (settle, at, data, bytes) => {
+      this.confirmed++
+      this.bytes -= bytes
+      each(settle, at, data, bytes)
+    })
   }
 
   /** Both close frames went through: every write on this socket was read. */
   closedCleanly(): Written[] {
-    const confirmed = this.confirmUpTo(this.written)
+    const confirmed = this.take()
+    this.confirmed += confirmed.length
+    for (const entry of confirmed) this.bytes -= entry.bytes
     this.reset()
     return confirmed
   }
@@ -200,33 +218,31 @@ export class DeliveryWindow {
     return all
   }
 
-  /** Remove and return the writes up to `position`, counting them confirmed. */
-  private confirmUpTo(position: number): Written[] {
-    const count = position - this.base
-    if (count <= 0) return []
-    const confirmed = this.held.slice(this.head, this.head + count) as Written[]
-    this.held.fill(undefined, this.head, this.head + count)
-    this.head += count
-    this.base = position
-    this.confirmed += count
-    for (const entry of confirmed) this.bytes -= entry.bytes
-    // compact now and then so a long-lived socket does not keep a growing array of holes
-    if (this.head === this.held.length) {
-      this.held = []
-      this.head = 0
-    } else if (this.head > 64 && this.head * 2 > this.held.length) {
-      this.held = this.held.slice(this.head)
-      this.head = 0
-    }
-    return confirmed
+  /** Every unconfirmed write on this socket, oldest first, removed (bytes still counted; the caller resets). */
+  private take(): Written[] {
+    const all: Written[] = []
+    this.retire(this.written, (settle, at, data, bytes) => all.push({ data, bytes, settle, at }))
+    return all
   }
 
-  /** Every unconfirmed write on this socket, oldest first, removed (bytes still counted). */
-  private take(): Written[] {
-    const all = this.held.slice(this.head) as Written[]
-    this.held = []
+  /** Remove the writes up to position `upTo`, oldest first, handing each to `each` once it is gone. */
+  private retire(upTo: number, each: EachWritten): void {
+    const held = this.held
+    const from = this.head
+    for (; this.base < upTo; this.base++, this.head += 4) each(held[this.head + 2] as Entry['settle'], held[this.head + 3] as number, held[this.head] as Data, held[this.head + 1] as number)
+    held.fill(undefined, from, this.head)
+    const end = this.end()
+    // all confirmed: start again at 0 (a burst's long array goes); else now and then move the
+    // unconfirmed to the front, so that the array does not grow with what was written
+    if (this.head === end) this.held = held.length > 4096 ? [] : held
+    else if (this.head < 256 || this.head * 2 < end) return
+    else held.copyWithin(0, this.head, end).fill(undefined, end - this.head, end)
     this.head = 0
-    return all
+  }
+
+  /** The slot after the last unconfirmed write. */
+  private end(): number {
+    return this.head + (this.written - this.base) * 4
   }
 
   /** A new socket: positions start again. */

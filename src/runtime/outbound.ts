@@ -6,7 +6,7 @@
  * with a heartbeat, confirmed: see core/delivery.ts), or dropped and why.
  */
 import { copyOf, kindOf } from '../core/data.js'
-import { DeliveryWindow, fitsBeside, type Written } from '../core/delivery.js'
+import { DeliveryWindow, fitsBeside, type EachWritten } from '../core/delivery.js'
 import type { DeliveryPolicy } from '../core/policy.js'
 import { byteSize, OutboundQueue, type Data, type DropReason, type Entry } from '../core/queue.js'
 import { routeSend } from '../core/transition.js'
@@ -128,8 +128,7 @@ export abstract class Outbound extends Mailbox {
 
   /** The core's `confirm`: a pong answered the ping at `position`; settle what it confirms. */
   protected confirm(position: number | undefined): void {
-    const held = this.#held
-    if (held) this.#confirmed(held.pong(position))
+    this.#held?.pong(position, this.#confirmed())
   }
 
   /** The core's `unconfirmed`: socket `id` ended; its unconfirmed writes are confirmed, reported or kept to resend. */
@@ -139,8 +138,11 @@ export abstract class Outbound extends Mailbox {
     const parked = id === this.#parkedSocket
     if (parked) this.#parkedSocket = 0
     const entries = held.settle(parked, outcome)
-    if (outcome === 'confirm') this.#confirmed(entries)
-    else for (const entry of entries) this.#drop(entry, 'unconfirmed')
+    const confirmed = outcome === 'confirm' && this.#confirmed()
+    for (const entry of entries) {
+      if (confirmed) confirmed(entry.settle, entry.at, entry.data, entry.bytes)
+      else this.#drop(entry, 'unconfirmed')
+    }
   }
 
   /** Socket `id` goes into a graceful close: its unconfirmed writes wait for its end. */
@@ -151,12 +153,12 @@ export abstract class Outbound extends Mailbox {
     this.#parkedSocket = id
   }
 
-  #confirmed(entries: readonly Written[]): void {
-    if (entries.length === 0) return
+  /** Settles confirmed messages, and tells the observer how long each took (from now, read once). */
+  #confirmed(): EachWritten {
     const now = this.options.timer.now()
-    for (const entry of entries) {
-      this.observer?.confirmed(now - entry.at)
-      entry.settle?.()
+    return (settle, at) => {
+      this.observer?.confirmed(now - at)
+      settle?.()
     }
   }
 

@@ -15,6 +15,13 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { confirmationDue, DeliveryWindow, fitsBeside, type Delivery, type Written } from '../../src/core/delivery.js'
 
+/** What a pong confirms, as entries: the window hands them to a callback one by one. */
+function pong(window: DeliveryWindow, position?: number): Written[] {
+  const confirmed: Written[] = []
+  window.pong(position, (settle, at, data, bytes) => confirmed.push({ data, bytes, settle, at }))
+  return confirmed
+}
+
 const LIMITS = { maxMessages: 12, maxBytes: 200 }
 const DELAY = 10
 
@@ -157,14 +164,14 @@ function run(delivery: Delivery, ops: readonly Op[], dts: readonly number[]): Re
         if (!live) break
         if (step.how === 'unsolicited') {
           // only meaningful with nothing outstanding: otherwise it is indistinguishable from an answer
-          if (clientPings.length === 0) expect(window.pong()).toEqual([])
+          if (clientPings.length === 0) expect(pong(window)).toEqual([])
           break
         }
         const readPings = live.items.slice(0, live.read).flatMap((item, index) => (item.kind === 'ping' && !item.answered ? [{ item, index }] : []))
         if (readPings.length === 0) break
         const answer = step.how === 'oldest' ? readPings[0]! : readPings.at(-1)!
         for (const ping of readPings) if (ping.index <= answer.index) ping.item.answered = true
-        const confirmed = step.how === 'latest-echo' ? window.pong(answer.item.position) : window.pong()
+        const confirmed = step.how === 'latest-echo' ? pong(window, answer.item.position) : pong(window)
         // without an echo the client takes it for its oldest ping (at worst it confirms less); with
         // one, that ping and every older one are answered
         const retired = step.how === 'latest-echo' ? clientPings.indexOf(answer.item.position) + 1 : 1
@@ -267,9 +274,9 @@ describe('delivery window: properties over random writes, pings, pongs, closes a
   it('the model itself notices a window that confirms too much (a pong treated as answering the latest ping)', () => {
     // the mutation a wrong window would make: every pong retires all outstanding pings
     const wrong = DeliveryWindow.prototype.pong
-    DeliveryWindow.prototype.pong = function (this: DeliveryWindow, position?: number) {
+    DeliveryWindow.prototype.pong = function (this: DeliveryWindow, position, each) {
       const pings = (this as unknown as { pings: number[] }).pings
-      return wrong.call(this, position ?? pings.at(-1))
+      return wrong.call(this, position ?? pings.at(-1), each)
     }
     try {
       const ops: Op[] = [{ k: 'write', bytes: 1 }, { k: 'ping' }, { k: 'write', bytes: 1 }, { k: 'ping' }, { k: 'read', n: 2 }, { k: 'pong', how: 'oldest' }]
