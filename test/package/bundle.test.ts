@@ -38,8 +38,10 @@ const BUDGETS: Record<string, number> = {
   // codes, the queue's and every graceful close's decisions in the core, the driver in layers whose
   // shared members keep their names) added ~430 B
   // issue 14 (every message confirmed, reported or resent: the delivery window, the confirmation
-  // ping, the `delivery`/`confirmDelay` options) took it from 12,315 to 13,931 B
-  'browser: createSocket': 14_100,
+  // ping, the `delivery`/`confirmDelay` options) took it from 12,315 to 13,931 B; sessions' hooks
+  // in the socket 14,076 B; the window's flat, allocation-free storage 14,190 B (issue 13's target
+  // is 7,000 B: see the README's Benchmarks)
+  'browser: createSocket': 14_300,
   // the drop-in keeps stats() and history(), so it imports the monitor (and closeOn for `signal`);
   // issue 14: 15,510 -> 17,379 B (entry 15,614 -> 17,495 B)
   'browser: ReconnectingWebSocket': 17_600,
