@@ -281,6 +281,8 @@ export class ServerSession implements Session {
     for (const message of record.messages) this.out.push(message)
     this.out.written = this.out.last
     Object.assign(this.in, { received: record.handled, handled: record.handled, acked: record.handled })
+    // the old node's last ACK may not have left it: acknowledge again on the first connection
+    this.in.cut()
     this.redeliverUpTo = record.started
   }
 

@@ -17,6 +17,9 @@ export interface RedisServer {
   port: number
   url: string
   restart(signal?: NodeJS.Signals): Promise<void>
+  /** Stop the server, keeping its data for up(). */
+  down(signal?: NodeJS.Signals): Promise<void>
+  up(): Promise<void>
   stop(): Promise<void>
 }
 
@@ -86,6 +89,8 @@ export async function startRedis(): Promise<RedisServer> {
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
+    down: halt,
+    up: launch,
     async restart(signal) {
       await halt(signal)
       await launch()
