@@ -39,8 +39,7 @@ export interface SessionServer {
 const ID_BYTES = 16
 const SECRET_BYTES = 16
 const DRAIN_GRACE = 1000
-/** How long a resume waits for another node to let go of the session (a killed node's lease must expire first). */
-const CLAIM_TIMEOUT = 10_000
+/** How often a resume asks the node holding the session to let go (until the answer deadline, helloTimeout). */
 const CLAIM_RETRY = 25
 
 /** The user's protocol choice among the others a session client offered, per upgrade request. */
@@ -141,11 +140,18 @@ export function attachSessions(wss: WebSocketServer, options?: SessionServerOpti
       ws.off('message', onMessage)
       ws.close(code, reason)
     }
-    const timer = setTimeout(() => fail(CLOSE.protocol, `no HELLO within ${resolved.helloTimeout} ms`), resolved.helloTimeout)
+    let timer = setTimeout(() => fail(CLOSE.protocol, `no HELLO within ${resolved.helloTimeout} ms`), resolved.helloTimeout)
     ws.on('close', () => {
       clearTimeout(timer)
       pending.delete(ws)
     })
+    // the answer is bounded too: a store that stalls (Redis reconnecting) gets the client a close it
+    // retries, never a connection left hanging without a WELCOME
+    const unanswered = (): void => {
+      if (!pending.has(ws)) return
+      reportError(new Error(`session store not answering: a HELLO got no answer within helloTimeout (${resolved.helloTimeout} ms); closed with ${CLOSE.tryLater}`))
+      fail(CLOSE.tryLater, 'session store not answering: try again later')
+    }
     let greeted = false
     const onMessage = (data: unknown, isBinary: boolean): void => {
       clearTimeout(timer)
@@ -156,7 +162,13 @@ export function attachSessions(wss: WebSocketServer, options?: SessionServerOpti
         if (!isBinary) throw new ProtocolError(CLOSE.protocol, 'text frame: lifeline.v1 frames are binary')
         const frame = decodeFrame(data as Buffer)
         if (frame.type !== 'hello') throw new ProtocolError(CLOSE.protocol, `expected HELLO, got a ${frame.type} frame`)
-        quietly(() => hello(ws, protocol, frame.received, frame.window, frame.token, () => ws.off('message', onMessage)))
+        timer = setTimeout(unanswered, resolved.helloTimeout)
+        const answered = (): boolean => {
+          clearTimeout(timer)
+          ws.off('message', onMessage)
+          return pending.delete(ws)
+        }
+        quietly(() => hello(ws, protocol, frame.received, frame.window, frame.token, answered))
       } catch (error) {
         fail(error instanceof ProtocolError ? error.code : CLOSE.protocol, error instanceof Error ? error.message : 'bad frame')
       }
@@ -164,16 +176,21 @@ export function attachSessions(wss: WebSocketServer, options?: SessionServerOpti
     ws.on('message', onMessage)
   }
 
-  async function hello(ws: WebSocket, protocol: string, received: number, window: number, token: Uint8Array, settled: () => void): Promise<void> {
+  /** Answer a HELLO: a WELCOME (resumed or new) or a close. `answered()` ends the wait for it. */
+  async function hello(ws: WebSocket, protocol: string, received: number, window: number, token: Uint8Array, answered: () => boolean): Promise<void> {
     let session: ServerSession | undefined
     if (token.length === ID_BYTES + SECRET_BYTES) {
       const id = Buffer.from(token.subarray(0, ID_BYTES)).toString('base64url')
       const secret = token.subarray(ID_BYTES)
       session = sessions.get(id)
       if (!session && shared) {
-        const record = await claim(id, secret)
+        const record = await claim(id, secret, () => pending.has(ws))
         if (record === 'refused') return refuse(ws)
-        if (!pending.has(ws)) return
+        if (!pending.has(ws)) {
+          // claimed for a connection that is gone: hand it back rather than hold it unseen
+          if (record && !sessions.has(id)) quietly(() => shared.release(id, hub.owner))
+          return
+        }
         session = sessions.get(id)
         if (!session && record) {
           session = new ServerSession(id, Buffer.from(record.secret), record.protocol, hub)
@@ -195,13 +212,14 @@ export function attachSessions(wss: WebSocketServer, options?: SessionServerOpti
       }
       if (session && !timingSafeEqual(session.secret, secret)) return refuse(ws)
     }
-    if (!pending.delete(ws)) return
-    settled()
+    if (!pending.has(ws)) return
     if (!session) {
-      if (sessions.size >= resolved.maxSessions) return ws.close(CLOSE.tryLater, `too many sessions (${resolved.maxSessions})`)
+      if (sessions.size >= resolved.maxSessions) {
+        answered()
+        return ws.close(CLOSE.tryLater, `too many sessions (${resolved.maxSessions})`)
+      }
       const id = randomBytes(ID_BYTES).toString('base64url')
       session = new ServerSession(id, randomBytes(SECRET_BYTES), protocol, hub)
-      sessions.set(id, session)
       if (shared) {
         // durable only once stored; Redis unreachable: a session of this process alone, said loudly
         try {
@@ -210,12 +228,23 @@ export function attachSessions(wss: WebSocketServer, options?: SessionServerOpti
         } catch (error) {
           reportError(new Error(`session store unavailable: session ${id} is not durable (it cannot resume on another server)`, { cause: error }), session)
         }
-        if (ws.readyState !== ws.OPEN) return void sessions.delete(id)
+        // a store that answered late (the connection gone) or let others in meanwhile: forget it
+        if (!pending.has(ws) || ws.readyState !== ws.OPEN || sessions.size >= resolved.maxSessions) {
+          if (session.durable) quietly(() => shared.delete(id, hub.owner))
+          if (pending.has(ws)) {
+            answered()
+            ws.close(CLOSE.tryLater, `too many sessions (${resolved.maxSessions})`)
+          }
+          return
+        }
       }
+      sessions.set(id, session)
+      answered()
       announce(session)
       session.attach(ws, 0, window, false)
       return
     }
+    answered()
     try {
       session.attach(ws, received, window, true)
     } catch (error) {
@@ -227,20 +256,21 @@ export function attachSessions(wss: WebSocketServer, options?: SessionServerOpti
 
   /**
    * Take a session from the shared store: check the token's secret, then claim it; a live node
-   * still holding it is asked to let go (it stores how far it got first). A store that fails is
-   * an error event and no record (the client gets a new session, resumed: false).
+   * still holding it is asked to let go (it stores how far it got first), for as long as the
+   * connection waits (`waiting`: until its answer deadline). A store that fails is an error event
+   * and no record (the client gets a new session, resumed: false).
    */
-  async function claim(id: string, secret: Uint8Array): Promise<SharedRecord | 'refused' | undefined> {
+  async function claim(id: string, secret: Uint8Array, waiting: () => boolean): Promise<SharedRecord | 'refused' | undefined> {
     try {
       await started
+      if (!waiting()) return undefined
       const stored = await shared!.secret(id)
       if (!stored) return undefined
       if (stored.length !== secret.length || !timingSafeEqual(stored, secret)) return 'refused'
-      const deadline = Date.now() + CLAIM_TIMEOUT
       for (;;) {
+        if (!waiting()) return undefined
         const record = await shared!.claim(id, hub.owner, resolved.resumeWindow)
         if (record !== 'busy') return record
-        if (Date.now() > deadline) throw new Error(`session ${id} is still held by another server after ${CLAIM_TIMEOUT} ms`)
         await shared!.requestRelease(id)
         await new Promise((resolve) => setTimeout(resolve, CLAIM_RETRY))
       }

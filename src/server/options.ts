@@ -34,7 +34,11 @@ export interface SessionServerOptions {
   chunkSize?: number
   /** Longest the server waits before acknowledging what it has handled (ms). @default 50 */
   ackDelay?: number
-  /** How long a new connection may take to send its HELLO (ms). @default 10_000 */
+  /**
+   * How long a new connection may take to send its HELLO (ms), and then the server to answer it: a
+   * HELLO the store leaves unanswered that long (Redis unreachable, another node not letting go) is
+   * closed with 1013, which clients retry. @default 10_000
+   */
   helloTimeout?: number
   /**
    * Where sessions' resume state is kept: memoryStore() (this process, written when a connection

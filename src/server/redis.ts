@@ -102,6 +102,7 @@ export function redisStore(options: RedisStoreOptions = {}): SharedSessionStore 
   let owner = ''
   let events: SharedStoreEvents | undefined
   let commands = 0
+  let stopped = false
   client.on('error', (error: unknown) => events?.error(error))
   subscriber.on('error', (error: unknown) => events?.error(error))
 
@@ -134,22 +135,50 @@ export function redisStore(options: RedisStoreOptions = {}): SharedSessionStore 
     get commands() {
       return commands
     },
-    async start(me, handlers) {
+    start(me, handlers) {
       owner = me
       events = handlers
-      await Promise.all([client.connect(), subscriber.connect()])
-      const renew = (): void =>
-        void client.sendCommand(['SET', `${prefix}node:${owner}`, '1', 'PX', String(leaseTtl)], { timeout: commandTimeout }).catch((error: unknown) => events?.error(error))
-      renew()
-      lease = setInterval(renew, Math.max(1, Math.floor(leaseTtl / 3)))
-      lease.unref?.()
-      await subscriber.subscribe(`${prefix}node:${owner}`, (text: string) => {
-        const id = text.slice(2)
-        if (text.startsWith('p ')) events?.posted(id)
-        else if (text.startsWith('r ')) events?.release(id)
+      // node-redis's connect() retries until Redis answers: keep that going in the background, but
+      // fail start() after commandTimeout so a resume waiting for it is not held up meanwhile
+      const present = (async () => {
+        await Promise.all([client.connect(), subscriber.connect()])
+        await subscriber.subscribe(`${prefix}node:${owner}`, (text: string) => {
+          const id = text.slice(2)
+          if (text.startsWith('p ')) events?.posted(id)
+          else if (text.startsWith('r ')) events?.release(id)
+        })
+        if (stopped) return
+        // a node is live (holding its sessions against a claim) only while it hears release
+        // requests: with its subscriber reconnecting, its lease runs out and its sessions can be taken
+        const renew = (): void => {
+          if (!subscriber.isReady) return
+          void client.sendCommand(['SET', `${prefix}node:${owner}`, '1', 'PX', String(leaseTtl)], { timeout: commandTimeout }).catch((error: unknown) => events?.error(error))
+        }
+        renew()
+        lease = setInterval(renew, Math.max(1, Math.floor(leaseTtl / 3)))
+        lease.unref?.()
+      })()
+      return new Promise<void>((resolve, reject) => {
+        let late = false
+        const timer = setTimeout(() => {
+          late = true
+          reject(new Error(`Redis at ${url} not reachable within commandTimeout (${commandTimeout} ms); still trying`))
+        }, commandTimeout)
+        present.then(
+          () => {
+            clearTimeout(timer)
+            resolve()
+          },
+          (error: unknown) => {
+            clearTimeout(timer)
+            if (!late) reject(error)
+            else if (!stopped) events?.error(error)
+          },
+        )
       })
     },
     async stop() {
+      stopped = true
       clearInterval(lease)
       await Promise.allSettled([client.sendCommand(['DEL', `${prefix}node:${owner}`], { timeout: commandTimeout })])
       await Promise.allSettled([client.close(), subscriber.close()])

@@ -140,6 +140,26 @@ describe('redisStore', () => {
     expect(b.errors).toEqual([])
   }, 30_000)
 
+  it('a node started while Redis is down (still connecting): a resume is answered, with a new session and an error event, not left hanging', async () => {
+    // nothing listens on this port: node-redis's connect() keeps retrying, as it does while Redis restarts
+    const down = `redis://127.0.0.1:${await freePort()}`
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 })
+    await new Promise<void>((resolve) => wss.once('listening', resolve))
+    const sessions = attachSessions(wss, { store: redisStore({ url: down, commandTimeout: 300 }) })
+    const errors: string[] = []
+    sessions.on('error', (error) => void errors.push((error as Error).message))
+    cleanups.push(async () => {
+      sessions.close()
+      await new Promise((resolve) => wss.close(resolve))
+    })
+    const c = client(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}`)
+    c.token = new Uint8Array(32).fill(7)
+    expect((await c.connect(5_000)).resumed).toBe(false)
+    expect(errors).toContain(`Redis at ${down} not reachable within commandTimeout (300 ms); still trying`)
+    expect(errors.some((m) => /^session store unavailable: session .* cannot be resumed$/.test(m))).toBe(true)
+    expect(errors.some((m) => /^session store unavailable: session .* is not durable/.test(m))).toBe(true)
+  })
+
   it('Redis unreachable: a new session works in this process alone with an error event, and cannot resume elsewhere; Redis back: durable again', async () => {
     const [a, b] = [await node(), await node()]
     const c = client(a.url)
