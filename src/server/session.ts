@@ -95,6 +95,9 @@ export interface Hub {
   error(error: unknown, session: ServerSession): void
 }
 
+/** How long a session being released waits for the handlers already running before it lets go anyway. */
+const RELEASE_WAIT = 2_000
+
 /** Frames waiting in the socket beyond this, the session stops writing until they are flushed. */
 const HIGH_WATER = 64 * 1024
 
@@ -137,6 +140,10 @@ export class ServerSession implements Session {
   private ackedWrite = false
   /** Outbound fetches and appends, applied in sequence order. */
   private outChain: Promise<void> = Promise.resolve()
+  /** Inbound messages handed to the handlers and not yet settled. */
+  private handling = 0
+  /** Set while a release waits for the handlers: called once they are done. */
+  private onIdle: (() => void) | undefined
 
   constructor(
     readonly id: string,
@@ -292,13 +299,28 @@ export class ServerSession implements Session {
    */
   release(code: number = CLOSE.replaced, reason = 'session resumed on another server'): void {
     const store = this.durable
-    if (!store || this.ended) return
+    if (!store || this.ended || this.onIdle) return
     this.ws?.close(code, reason)
     this.detach()
-    const handled = this.in.handled
-    void store.progress(this.id, this.hub.owner, 'handled', handled, this.hub.options.resumeWindow).catch(() => {})
-    void store.release(this.id, this.hub.owner).catch(() => {})
-    this.end('moved')
+    // off the hub's books now: a resume meanwhile claims it from the store once it is let go
+    this.hub.ended(this, 'moved')
+    // a handler already running finishes here first, so the next node does not run it again
+    const letGo = (): void => {
+      clearTimeout(timer)
+      this.onIdle = undefined
+      if (this.ended) return
+      void store.progress(this.id, this.hub.owner, 'handled', this.in.handled, this.hub.options.resumeWindow).catch(() => {})
+      void store.release(this.id, this.hub.owner).catch(() => {})
+      this.end('moved')
+    }
+    const timer = setTimeout(letGo, RELEASE_WAIT)
+    this.onIdle = letGo
+    this.idleCheck()
+  }
+
+  /** A release waiting for the handlers (and a `started` write about to hand them more) goes on once they are done. */
+  private idleCheck(): void {
+    if (this.onIdle && this.handling === 0 && !this.startedWrite) this.onIdle()
   }
 
   /** The shared store failed or fenced this node off: forget the session here; its stored state stays. */
@@ -379,6 +401,7 @@ export class ServerSession implements Session {
           const { message, seq } = this.waiting.shift()!
           this.deliver(message, seq)
         }
+        if (this.onIdle) return this.idleCheck()
         this.start()
       },
       (error: unknown) => this.storeFailed(error),
@@ -419,9 +442,12 @@ export class ServerSession implements Session {
       }
     }
     if (pending.length === 0) return this.settle(seq)
+    this.handling++
     void Promise.allSettled(pending).then((results) => {
       for (const r of results) if (r.status === 'rejected') this.hub.error(r.reason, this)
+      this.handling--
       this.settle(seq)
+      this.idleCheck()
     })
   }
 

@@ -108,6 +108,46 @@ describe('redisStore', () => {
     expect(b.errors).toEqual([])
   })
 
+  it('a node asked to let go of a session first lets its running handler finish: the next node does not run it again', async () => {
+    let open = (): void => {}
+    const gate = new Promise<void>((resolve) => (open = resolve))
+    const a = await node()
+    // the handler on A waits until A has been asked to let go (it closed the connection): it is running then
+    a.sessions.on('session', (session) => session.on('message', () => gate))
+    const storeB = redisStore({ url: redis.url, leaseTtl: 1_000, commandTimeout: 500 })
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 })
+    await new Promise<void>((resolve) => wss.once('listening', resolve))
+    const b = attachSessions(wss, { store: storeB, ackDelay: 10 })
+    const bGot: Array<{ data: unknown; redelivered: boolean }> = []
+    const bErrors: unknown[] = []
+    b.on('error', (error) => void bErrors.push(error))
+    b.on('session', (session) => session.on('message', (data, { redelivered }) => void bGot.push({ data, redelivered })))
+    cleanups.push(async () => {
+      b.close()
+      for (const ws of wss.clients) ws.terminate()
+      await new Promise((resolve) => wss.close(resolve))
+    })
+    const c = client(a.url)
+    await c.connect()
+    c.send('m1')
+    await waitFor(() => a.got.length === 1, 5_000, 'the handler on A to start')
+    // the client resumes on B while its connection to A is still up: B asks A to let go
+    c.url = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`
+    const resumed = c.connect()
+    await waitFor(() => c.closes.some((x) => x.reason === 'session resumed on another server'), 5_000, 'A to close its connection, letting go')
+    open()
+    expect((await resumed).resumed).toBe(true)
+    await waitFor(() => c.received.length === 1 && c.outbound.acked === 1, 5_000, 'the echo from A, and the ACK, through B', {
+      describe: () => `received ${JSON.stringify(c.received)}, acked ${c.outbound.acked}`,
+    })
+    expect(a.got).toEqual([{ id: a.all[0]!.id, data: 'm1', redelivered: false }])
+    expect(bGot).toEqual([])
+    expect(c.received).toEqual(['echo:m1'])
+    expect(a.all[0]!.endReason).toBe('moved')
+    expect(a.errors).toEqual([])
+    expect(bErrors).toEqual([])
+  })
+
   it('a node SIGKILLed mid-stream: the client resumes on another; every acknowledged message survives, and a repeat is only ever flagged', async () => {
     const a = await childNode(redis.url)
     const b = await node()
