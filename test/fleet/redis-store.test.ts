@@ -36,10 +36,10 @@ interface Node {
 }
 
 /** An in-process server with a redisStore whose app echoes each message once the echo is durable. */
-async function node(leaseTtl = 1_000): Promise<Node> {
+async function node(leaseTtl = 1_000, commandTimeout = 500): Promise<Node> {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 })
   await new Promise<void>((resolve) => wss.once('listening', resolve))
-  const sessions = attachSessions(wss, { store: redisStore({ url: redis.url, leaseTtl, commandTimeout: 500 }), ackDelay: 10 })
+  const sessions = attachSessions(wss, { store: redisStore({ url: redis.url, leaseTtl, commandTimeout }), ackDelay: 10 })
   const n: Node = { url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`, sessions, got: [], errors: [], all: [] }
   sessions.on('error', (error) => void n.errors.push(error))
   sessions.on('session', (session) => {
@@ -111,10 +111,11 @@ describe('redisStore', () => {
   it('a node asked to let go of a session first lets its running handler finish: the next node does not run it again', async () => {
     let open = (): void => {}
     const gate = new Promise<void>((resolve) => (open = resolve))
-    const a = await node()
+    // a generous commandTimeout: a slow start on a loaded machine is an error event, not what this is about
+    const a = await node(1_000, 2_000)
     // the handler on A waits until A has been asked to let go (it closed the connection): it is running then
     a.sessions.on('session', (session) => session.on('message', () => gate))
-    const storeB = redisStore({ url: redis.url, leaseTtl: 1_000, commandTimeout: 500 })
+    const storeB = redisStore({ url: redis.url, leaseTtl: 1_000, commandTimeout: 2_000 })
     const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 })
     await new Promise<void>((resolve) => wss.once('listening', resolve))
     const b = attachSessions(wss, { store: storeB, ackDelay: 10 })
