@@ -2,7 +2,7 @@
  * dist/ layout:
  *   index|core|testing|browser|worker|react|tabs|monitor|session|stream|promises .mjs + .d.ts   (ESM, development: full error messages)
  *   index|core|testing|browser|worker|react|tabs|monitor|session|stream|promises .cjs + .d.cts  (CommonJS, development)
- *   server .mjs/.cjs (Node only), server-unsupported .mjs/.cjs: what lifeline-ws/server resolves to outside
+ *   server, server-redis .mjs/.cjs (Node only), server-unsupported .mjs/.cjs: what lifeline-ws/server resolves to outside
  *   Node (throws, saying so)
  *   index|core|browser|worker|react|tabs|monitor|session|stream|promises .prod.mjs, .prod.cjs   (production: the same checks, short
  *   messages; package.json's "production" export condition picks them, the types are the development ones)
@@ -62,7 +62,7 @@ const BOTH = {
   // neutral: nothing Node-specific is assumed; the only import left unbundled is isomorphic-ws
   platform: 'neutral',
   noExternal: ['nanoevents'],
-  external: ['ws', 'isomorphic-ws', 'react'],
+  external: ['ws', 'isomorphic-ws', 'react', 'redis'],
 } satisfies Options
 
 export default defineConfig({
@@ -73,6 +73,8 @@ export default defineConfig({
     // Node only (the "node" condition; no production variant: it never ships to browsers); other
     // conditions get the stub that says so
     server: 'src/index.server.ts',
+    // the Redis store: its own entry, so lifeline-ws/server never loads `redis` (an optional peer)
+    'server-redis': 'src/index.server-redis.ts',
     'server-unsupported': 'src/index.server-unsupported.ts',
   },
   outExtension: ({ format }) => (format === 'cjs' ? { js: '.cjs', dts: '.d.cts' } : { js: '.mjs', dts: '.d.ts' }),

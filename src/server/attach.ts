@@ -9,7 +9,7 @@ import type { WebSocket, WebSocketServer } from 'ws'
 import { CLOSE, decodeFrame, ProtocolError, SUBPROTOCOL } from '../protocol/codec.js'
 import { resolveServerOptions, type ResolvedOptions, type SessionServerOptions } from './options.js'
 import { ServerSession, type Hub, type Session, type SessionEndReason } from './session.js'
-import { memoryStore, type SessionStore } from './store.js'
+import { isShared, memoryStore, type SessionStore, type SharedRecord, type SharedSessionStore } from './store.js'
 
 export interface DrainOptions {
   /** Clients reconnect at a random moment within this many ms; at `within` + 1 s the rest are closed with 1012. @default 10_000 */
@@ -39,6 +39,8 @@ export interface SessionServer {
 const ID_BYTES = 16
 const SECRET_BYTES = 16
 const DRAIN_GRACE = 1000
+/** How often a resume asks the node holding the session to let go (until the answer deadline, helloTimeout). */
+const CLAIM_RETRY = 25
 
 /** The user's protocol choice among the others a session client offered, per upgrade request. */
 const chosen = new WeakMap<IncomingMessage, string>()
@@ -48,7 +50,9 @@ export function attachSessions(wss: WebSocketServer, options?: SessionServerOpti
     throw new TypeError(`attachSessions(wss): wss must be a ws WebSocketServer, got ${wss === null ? 'null' : typeof wss}`)
   }
   const resolved: ResolvedOptions = resolveServerOptions(options)
-  const store: SessionStore = resolved.store ?? memoryStore()
+  const configured = resolved.store ?? memoryStore()
+  const shared: SharedSessionStore | undefined = isShared(configured) ? configured : undefined
+  const store: SessionStore | undefined = isShared(configured) ? undefined : configured
   const sessions = new Map<string, ServerSession>()
   const listeners: { [E in keyof SessionServerEvents]: Set<SessionServerEvents[E]> } = { session: new Set(), error: new Set() }
   const pending = new Set<WebSocket>()
@@ -69,14 +73,19 @@ export function attachSessions(wss: WebSocketServer, options?: SessionServerOpti
   const hub: Hub = {
     options: resolved,
     owner: randomBytes(8).toString('base64url'),
+    shared,
     ended(session, reason: SessionEndReason) {
-      sessions.delete(session.id)
-      if (reason !== 'moved') quietly(() => store.delete(session.id), session)
+      if (sessions.get(session.id) === session) sessions.delete(session.id)
+      if (reason === 'moved') return
+      if (store) quietly(() => store.delete(session.id), session)
+      else if (session.durable) quietly(() => session.durable!.delete(session.id, hub.owner), session)
     },
     away(session) {
-      quietly(() => store.set(session.record(), resolved.resumeWindow), session)
+      // a shared store already holds every step
+      if (store) quietly(() => store.set(session.record(), resolved.resumeWindow), session)
     },
     expired(session) {
+      if (!store) return session.end('expired')
       // a shared store may show another server resumed it meanwhile
       quietly(async () => {
         const record = await store.get(session.id)
@@ -85,6 +94,16 @@ export function attachSessions(wss: WebSocketServer, options?: SessionServerOpti
     },
     error: reportError,
   }
+  // a shared store: this node's lease and channel (posts from other nodes, release requests)
+  const started = shared
+    ? shared
+        .start(hub.owner, {
+          posted: (id) => sessions.get(id)?.posted(),
+          release: (id) => sessions.get(id)?.release(),
+          error: (error) => reportError(error),
+        })
+        .catch((error: unknown) => reportError(error))
+    : Promise.resolve()
 
   // negotiation: pick lifeline.v1 when offered; the user's own choice among the rest goes in WELCOME
   const userHandleProtocols = wss.options.handleProtocols
@@ -121,11 +140,18 @@ export function attachSessions(wss: WebSocketServer, options?: SessionServerOpti
       ws.off('message', onMessage)
       ws.close(code, reason)
     }
-    const timer = setTimeout(() => fail(CLOSE.protocol, `no HELLO within ${resolved.helloTimeout} ms`), resolved.helloTimeout)
+    let timer = setTimeout(() => fail(CLOSE.protocol, `no HELLO within ${resolved.helloTimeout} ms`), resolved.helloTimeout)
     ws.on('close', () => {
       clearTimeout(timer)
       pending.delete(ws)
     })
+    // the answer is bounded too: a store that stalls (Redis reconnecting) gets the client a close it
+    // retries, never a connection left hanging without a WELCOME
+    const unanswered = (): void => {
+      if (!pending.has(ws)) return
+      reportError(new Error(`session store not answering: a HELLO got no answer within helloTimeout (${resolved.helloTimeout} ms); closed with ${CLOSE.tryLater}`))
+      fail(CLOSE.tryLater, 'session store not answering: try again later')
+    }
     let greeted = false
     const onMessage = (data: unknown, isBinary: boolean): void => {
       clearTimeout(timer)
@@ -136,7 +162,13 @@ export function attachSessions(wss: WebSocketServer, options?: SessionServerOpti
         if (!isBinary) throw new ProtocolError(CLOSE.protocol, 'text frame: lifeline.v1 frames are binary')
         const frame = decodeFrame(data as Buffer)
         if (frame.type !== 'hello') throw new ProtocolError(CLOSE.protocol, `expected HELLO, got a ${frame.type} frame`)
-        quietly(() => hello(ws, protocol, frame.received, frame.window, frame.token, () => ws.off('message', onMessage)))
+        timer = setTimeout(unanswered, resolved.helloTimeout)
+        const answered = (): boolean => {
+          clearTimeout(timer)
+          ws.off('message', onMessage)
+          return pending.delete(ws)
+        }
+        quietly(() => hello(ws, protocol, frame.received, frame.window, frame.token, answered))
       } catch (error) {
         fail(error instanceof ProtocolError ? error.code : CLOSE.protocol, error instanceof Error ? error.message : 'bad frame')
       }
@@ -144,13 +176,29 @@ export function attachSessions(wss: WebSocketServer, options?: SessionServerOpti
     ws.on('message', onMessage)
   }
 
-  async function hello(ws: WebSocket, protocol: string, received: number, window: number, token: Uint8Array, settled: () => void): Promise<void> {
+  /** Answer a HELLO: a WELCOME (resumed or new) or a close. `answered()` ends the wait for it. */
+  async function hello(ws: WebSocket, protocol: string, received: number, window: number, token: Uint8Array, answered: () => boolean): Promise<void> {
     let session: ServerSession | undefined
     if (token.length === ID_BYTES + SECRET_BYTES) {
       const id = Buffer.from(token.subarray(0, ID_BYTES)).toString('base64url')
       const secret = token.subarray(ID_BYTES)
       session = sessions.get(id)
-      if (!session) {
+      if (!session && shared) {
+        const record = await claim(id, secret, () => pending.has(ws))
+        if (record === 'refused') return refuse(ws)
+        if (!pending.has(ws)) {
+          // claimed for a connection that is gone: hand it back rather than hold it unseen
+          if (record && !sessions.has(id)) quietly(() => shared.release(id, hub.owner))
+          return
+        }
+        session = sessions.get(id)
+        if (!session && record) {
+          session = new ServerSession(id, Buffer.from(record.secret), record.protocol, hub)
+          session.restoreShared(record, shared)
+          sessions.set(id, session)
+          announce(session)
+        }
+      } else if (!session && store) {
         const record = await store.get(id)
         if (!pending.has(ws)) return
         session = sessions.get(id)
@@ -164,23 +212,71 @@ export function attachSessions(wss: WebSocketServer, options?: SessionServerOpti
       }
       if (session && !timingSafeEqual(session.secret, secret)) return refuse(ws)
     }
-    if (!pending.delete(ws)) return
-    settled()
+    if (!pending.has(ws)) return
     if (!session) {
-      if (sessions.size >= resolved.maxSessions) return ws.close(CLOSE.tryLater, `too many sessions (${resolved.maxSessions})`)
+      if (sessions.size >= resolved.maxSessions) {
+        answered()
+        return ws.close(CLOSE.tryLater, `too many sessions (${resolved.maxSessions})`)
+      }
       const id = randomBytes(ID_BYTES).toString('base64url')
       session = new ServerSession(id, randomBytes(SECRET_BYTES), protocol, hub)
+      if (shared) {
+        // durable only once stored; Redis unreachable: a session of this process alone, said loudly
+        try {
+          await shared.create({ id, secret: session.secret, protocol, owner: hub.owner }, resolved.resumeWindow)
+          session.durable = shared
+        } catch (error) {
+          reportError(new Error(`session store unavailable: session ${id} is not durable (it cannot resume on another server)`, { cause: error }), session)
+        }
+        // a store that answered late (the connection gone) or let others in meanwhile: forget it
+        if (!pending.has(ws) || ws.readyState !== ws.OPEN || sessions.size >= resolved.maxSessions) {
+          if (session.durable) quietly(() => shared.delete(id, hub.owner))
+          if (pending.has(ws)) {
+            answered()
+            ws.close(CLOSE.tryLater, `too many sessions (${resolved.maxSessions})`)
+          }
+          return
+        }
+      }
       sessions.set(id, session)
+      answered()
       announce(session)
       session.attach(ws, 0, window, false)
       return
     }
+    answered()
     try {
       session.attach(ws, received, window, true)
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error
       ws.close(error.code, error.message)
       session.end('protocol', error.code, error.message)
+    }
+  }
+
+  /**
+   * Take a session from the shared store: check the token's secret, then claim it; a live node
+   * still holding it is asked to let go (it stores how far it got first), for as long as the
+   * connection waits (`waiting`: until its answer deadline). A store that fails is an error event
+   * and no record (the client gets a new session, resumed: false).
+   */
+  async function claim(id: string, secret: Uint8Array, waiting: () => boolean): Promise<SharedRecord | 'refused' | undefined> {
+    try {
+      await started
+      if (!waiting()) return undefined
+      const stored = await shared!.secret(id)
+      if (!stored) return undefined
+      if (stored.length !== secret.length || !timingSafeEqual(stored, secret)) return 'refused'
+      for (;;) {
+        if (!waiting()) return undefined
+        const record = await shared!.claim(id, hub.owner, resolved.resumeWindow)
+        if (record !== 'busy') return record
+        await shared!.requestRelease(id)
+        await new Promise((resolve) => setTimeout(resolve, CLAIM_RETRY))
+      }
+    } catch (error) {
+      reportError(new Error(`session store unavailable: session ${id} cannot be resumed`, { cause: error }))
+      return undefined
     }
   }
 
@@ -236,7 +332,12 @@ export function attachSessions(wss: WebSocketServer, options?: SessionServerOpti
       closed = true
       for (const ws of pending) ws.close(1001, 'server shutting down')
       pending.clear()
-      for (const session of [...sessions.values()]) session.end('shutdown', 1001, 'server shutting down')
+      // a fleet's node leaving hands its durable sessions back to the store for another node to resume
+      for (const session of [...sessions.values()]) {
+        if (session.durable) session.release(CLOSE.restart, 'server shutting down: resume elsewhere')
+        else session.end('shutdown', 1001, 'server shutting down')
+      }
+      if (shared) quietly(() => started.then(() => shared.stop()))
       if (wss.options.handleProtocols === handleProtocols) wss.options.handleProtocols = userHandleProtocols
       if (ownHandleUpgrade) wss.handleUpgrade = originalHandleUpgrade
       else delete (wss as { handleUpgrade?: unknown }).handleUpgrade

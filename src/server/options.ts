@@ -3,7 +3,7 @@
  * attachSessions(); a bad value throws a TypeError or RangeError naming the option and the value.
  * Only own properties are read.
  */
-import type { SessionStore } from './store.js'
+import type { SessionStore, SharedSessionStore } from './store.js'
 
 export interface HeartbeatOptions {
   /** How often the server sends PING on each session connection (ms). @default 25_000 */
@@ -34,10 +34,18 @@ export interface SessionServerOptions {
   chunkSize?: number
   /** Longest the server waits before acknowledging what it has handled (ms). @default 50 */
   ackDelay?: number
-  /** How long a new connection may take to send its HELLO (ms). @default 10_000 */
+  /**
+   * How long a new connection may take to send its HELLO (ms), and then the server to answer it: a
+   * HELLO the store leaves unanswered that long (Redis unreachable, another node not letting go) is
+   * closed with 1013, which clients retry. @default 10_000
+   */
   helloTimeout?: number
-  /** Where sessions' resume state is kept between connections. @default memoryStore() */
-  store?: SessionStore
+  /**
+   * Where sessions' resume state is kept: memoryStore() (this process, written when a connection
+   * ends) or a shared store persisting every step (redisStore() from lifeline-ws/server/redis), with
+   * which any node of a fleet resumes any session. @default memoryStore()
+   */
+  store?: SessionStore | SharedSessionStore
 }
 
 export interface ResolvedOptions {
@@ -51,7 +59,7 @@ export interface ResolvedOptions {
   chunkSize: number
   ackDelay: number
   helloTimeout: number
-  store: SessionStore | undefined
+  store: SessionStore | SharedSessionStore | undefined
 }
 
 const DEFAULTS = Object.freeze({
@@ -109,7 +117,7 @@ export function resolveServerOptions(options: unknown): ResolvedOptions {
     chunkSize: whole('chunkSize', own(o, 'chunkSize'), DEFAULTS.chunkSize, 1),
     ackDelay: whole('ackDelay', own(o, 'ackDelay'), DEFAULTS.ackDelay, 0),
     helloTimeout: whole('helloTimeout', own(o, 'helloTimeout'), DEFAULTS.helloTimeout, 1),
-    store: own(o, 'store') as SessionStore | undefined,
+    store: own(o, 'store') as SessionStore | SharedSessionStore | undefined,
   }
   if (resolved.heartbeatTimeout >= resolved.heartbeatInterval) {
     throw new RangeError(`attachSessions: heartbeat.timeout (${resolved.heartbeatTimeout}) must be < heartbeat.interval (${resolved.heartbeatInterval})`)
@@ -118,8 +126,10 @@ export function resolveServerOptions(options: unknown): ResolvedOptions {
     throw new RangeError(`attachSessions: maxMessageBytes (${resolved.maxMessageBytes}) must be <= maxBufferedBytes (${resolved.maxBufferedBytes})`)
   }
   const store = resolved.store
-  if (store !== undefined && (store === null || typeof store !== 'object' || ['get', 'set', 'delete'].some((m) => typeof (store as unknown as Record<string, unknown>)[m] !== 'function'))) {
-    throw new TypeError(`attachSessions: store must be a SessionStore (get, set, delete), got ${describe(store)}`)
+  const shared = store !== null && typeof store === 'object' && (store as { shared?: unknown }).shared === true
+  const methods = shared ? ['start', 'stop', 'create', 'secret', 'claim', 'requestRelease', 'release', 'append', 'fetch', 'progress', 'touch', 'delete'] : ['get', 'set', 'delete']
+  if (store !== undefined && (store === null || typeof store !== 'object' || methods.some((m) => typeof (store as unknown as Record<string, unknown>)[m] !== 'function'))) {
+    throw new TypeError(`attachSessions: store must be a SessionStore (get, set, delete) or a shared store (redisStore()), got ${describe(store)}`)
   }
   return resolved
 }

@@ -16,7 +16,7 @@ import {
 } from '../protocol/codec.js'
 import { Inbound, Outbound, type Message } from '../protocol/session-state.js'
 import type { ResolvedOptions } from './options.js'
-import type { SessionRecord } from './store.js'
+import { SessionMovedError, type SessionRecord, type SharedRecord, type SharedSessionStore } from './store.js'
 
 /** Why a session ended for good. */
 export type SessionEndReason =
@@ -35,12 +35,21 @@ export type SessionEndReason =
   /** Another server resumed it from the shared store. */
   | 'moved'
 
+export interface MessageInfo {
+  /** This message may have been handed to a handler before, on a node that died before storing its receipt. */
+  redelivered: boolean
+}
+
 /** What `session.on('message')` hands over: text as a string, binary as a Buffer. */
 export type SessionData = string | Buffer
 
 export interface SessionEvents {
-  /** Each client message, exactly once, in order. Return a promise to be acknowledged only once it settles. */
-  message: (data: SessionData) => unknown
+  /**
+   * Each client message, in order, once; a node killed between running the handler and storing
+   * its receipt (shared store only) makes the next node deliver it again with `redelivered: true`.
+   * Return a promise to be acknowledged only once it settles.
+   */
+  message: (data: SessionData, info: MessageInfo) => unknown
   /** The session ended for good; `undelivered` are the sent messages the client never acknowledged. */
   close: (reason: SessionEndReason, undelivered: SessionData[]) => void
   /** The client came back on a new connection. */
@@ -61,8 +70,13 @@ export interface Session {
   /** Set once the session has ended. */
   readonly endReason: SessionEndReason | undefined
   on<E extends keyof SessionEvents>(event: E, listener: SessionEvents[E]): () => void
-  /** Buffered while the client is away; delivered exactly once, in order. Throws once the session has ended. */
-  send(data: string | ArrayBuffer | ArrayBufferView): void
+  /**
+   * Buffered while the client is away; delivered exactly once, in order. Throws once the session
+   * has ended. Resolves once the message is durable (stored by a shared store; held by this
+   * process otherwise); a message reported durable is never lost, whatever node dies. Rejects when
+   * the store could not confirm it (the message may or may not reach the client).
+   */
+  send(data: string | ArrayBuffer | ArrayBufferView): Promise<void>
   /** End the session for good (the client is closed with 4410). */
   close(): void
 }
@@ -71,6 +85,8 @@ export interface Session {
 export interface Hub {
   readonly options: ResolvedOptions
   readonly owner: string
+  /** The shared store, when the server has one. */
+  readonly shared: SharedSessionStore | undefined
   ended(session: ServerSession, reason: SessionEndReason): void
   /** The connection was lost: keep the resume state. */
   away(session: ServerSession): void
@@ -78,6 +94,9 @@ export interface Hub {
   expired(session: ServerSession): void
   error(error: unknown, session: ServerSession): void
 }
+
+/** How long a session being released waits for the handlers already running before it lets go anyway. */
+const RELEASE_WAIT = 2_000
 
 /** Frames waiting in the socket beyond this, the session stops writing until they are flushed. */
 const HIGH_WATER = 64 * 1024
@@ -109,6 +128,22 @@ export class ServerSession implements Session {
   private heartbeatTimer: ReturnType<typeof setTimeout> | undefined
   private heard = false
   private pumpWaiting = false
+  /** Set while this session's state is in the shared store: every step is written there. */
+  durable: SharedSessionStore | undefined
+  /** Inbound messages up to this one may have been handed to a handler on a node that died. */
+  private redeliverUpTo = 0
+  /** Inbound messages waiting for their `started` write before the handlers run. */
+  private waiting: Array<{ message: Message; seq: number }> = []
+  private startedWrite = false
+  private handledWrite = false
+  private ackedStored = 0
+  private ackedWrite = false
+  /** Outbound fetches and appends, applied in sequence order. */
+  private outChain: Promise<void> = Promise.resolve()
+  /** Inbound messages handed to the handlers and not yet settled. */
+  private handling = 0
+  /** Set while a release waits for the handlers: called once they are done. */
+  private onIdle: (() => void) | undefined
 
   constructor(
     readonly id: string,
@@ -139,7 +174,7 @@ export class ServerSession implements Session {
     return () => void set.delete(listener)
   }
 
-  send(data: string | ArrayBuffer | ArrayBufferView): void {
+  send(data: string | ArrayBuffer | ArrayBufferView): Promise<void> {
     if (this.ended) throw new Error(`session.send(): session ${this.id} has ended (${this.ended})`)
     let message: Message
     if (typeof data === 'string') message = { payload: Buffer.from(data, 'utf8'), binary: false }
@@ -148,6 +183,36 @@ export class ServerSession implements Session {
     else throw new TypeError(`session.send(data): data must be a string, ArrayBuffer or ArrayBufferView, got ${data === null ? 'null' : typeof data}`)
     const max = this.hub.options.maxMessageBytes
     if (message.payload.length > max) throw new RangeError(`session.send(data): ${message.payload.length} bytes is over maxMessageBytes (${max})`)
+    const store = this.durable
+    if (store) {
+      const stored = store.append(this.id, message, this.hub.options.resumeWindow, false)
+      stored.then((seq) => this.arrived(seq, message), (error: unknown) => this.storeFailed(error))
+      return stored.then(() => undefined)
+    }
+    this.accept(message)
+    return Promise.resolve()
+  }
+
+  /** Another node posted to this session: read what is new from the store. */
+  posted(): void {
+    this.arrived(Infinity)
+  }
+
+  /** Outbound message `seq` is stored: buffer it (after any it skipped, read from the store). */
+  private arrived(seq: number, message?: Message): void {
+    const store = this.durable
+    if (!store) return
+    this.outChain = this.outChain.then(async () => {
+      if (this.ended || seq <= this.out.last) return
+      if (message && seq === this.out.last + 1) return this.accept(message)
+      const missing = await store.fetch(this.id, this.out.last + 1)
+      if (this.ended) return
+      for (const m of missing) this.accept(m)
+    }).catch((error: unknown) => this.storeFailed(error))
+  }
+
+  private accept(message: Message): void {
+    if (this.ended) return
     this.out.push(message)
     if (this.out.bufferedBytes > this.hub.options.maxBufferedBytes) {
       this.end('overflow', CLOSE.bufferFull, `session ended: over ${this.hub.options.maxBufferedBytes} unacknowledged bytes`)
@@ -215,6 +280,56 @@ export class ServerSession implements Session {
     }
   }
 
+  /** A session claimed from a shared store: every stored message may have been written. */
+  restoreShared(record: SharedRecord, store: SharedSessionStore): void {
+    this.durable = store
+    this.out.acked = record.acked
+    this.ackedStored = record.acked
+    for (const message of record.messages) this.out.push(message)
+    this.out.written = this.out.last
+    Object.assign(this.in, { received: record.handled, handled: record.handled, acked: record.handled })
+    // the old node's last ACK may not have left it: acknowledge again on the first connection
+    this.in.cut()
+    this.redeliverUpTo = record.started
+  }
+
+  /**
+   * Another node wants the session: stop, store how far the handlers got, give it up (the store
+   * applies this node's writes in order), and forget it here.
+   */
+  release(code: number = CLOSE.replaced, reason = 'session resumed on another server'): void {
+    const store = this.durable
+    if (!store || this.ended || this.onIdle) return
+    this.ws?.close(code, reason)
+    this.detach()
+    // off the hub's books now: a resume meanwhile claims it from the store once it is let go
+    this.hub.ended(this, 'moved')
+    // a handler already running finishes here first, so the next node does not run it again
+    const letGo = (): void => {
+      clearTimeout(timer)
+      this.onIdle = undefined
+      if (this.ended) return
+      void store.progress(this.id, this.hub.owner, 'handled', this.in.handled, this.hub.options.resumeWindow).catch(() => {})
+      void store.release(this.id, this.hub.owner).catch(() => {})
+      this.end('moved')
+    }
+    const timer = setTimeout(letGo, RELEASE_WAIT)
+    this.onIdle = letGo
+    this.idleCheck()
+  }
+
+  /** A release waiting for the handlers (and a `started` write about to hand them more) goes on once they are done. */
+  private idleCheck(): void {
+    if (this.onIdle && this.handling === 0 && !this.startedWrite) this.onIdle()
+  }
+
+  /** The shared store failed or fenced this node off: forget the session here; its stored state stays. */
+  private storeFailed(error: unknown): void {
+    if (this.ended) return
+    if (!(error instanceof SessionMovedError)) this.hub.error(error, this)
+    this.end('moved', CLOSE.restart, error instanceof SessionMovedError ? 'session moved to another server' : 'session store unavailable: reconnect')
+  }
+
   /** A session from a record another server wrote: received = handled, everything before acknowledged. */
   restore(record: SessionRecord): void {
     const { acked, written, messages } = record.outbound
@@ -247,11 +362,15 @@ export class ServerSession implements Session {
       switch (frame.type) {
         case 'data': {
           const message = this.in.receive(frame.binary, frame.more, frame.payload)
-          if (message) this.deliver(message, this.in.received)
+          if (message && this.durable) {
+            this.waiting.push({ message, seq: this.in.received })
+            this.start()
+          } else if (message) this.deliver(message, this.in.received)
           break
         }
         case 'ack':
           this.out.ack(frame.count)
+          this.storeAcked()
           this.pump()
           break
         case 'pong':
@@ -268,21 +387,67 @@ export class ServerSession implements Session {
     }
   }
 
+  /** Store how far the handlers are about to get, then run them. */
+  private start(): void {
+    const store = this.durable!
+    if (this.startedWrite || this.waiting.length === 0) return
+    this.startedWrite = true
+    const upTo = this.waiting[this.waiting.length - 1]!.seq
+    store.progress(this.id, this.hub.owner, 'started', upTo, this.hub.options.resumeWindow).then(
+      () => {
+        this.startedWrite = false
+        if (this.ended) return
+        while (this.waiting.length > 0 && this.waiting[0]!.seq <= upTo) {
+          const { message, seq } = this.waiting.shift()!
+          this.deliver(message, seq)
+        }
+        if (this.onIdle) return this.idleCheck()
+        this.start()
+      },
+      (error: unknown) => this.storeFailed(error),
+    )
+  }
+
+  /** The client's ACK, stored lazily (one write in flight): losing it only replays what the client skips. */
+  private storeAcked(): void {
+    const store = this.durable
+    if (!store || this.ackedWrite || this.out.acked <= this.ackedStored) return
+    this.ackedWrite = true
+    const count = this.out.acked
+    store.progress(this.id, this.hub.owner, 'acked', count, this.hub.options.resumeWindow).then(
+      () => {
+        this.ackedWrite = false
+        this.ackedStored = count
+        this.storeAcked()
+      },
+      (error: unknown) => this.storeFailed(error),
+    )
+  }
+
+  /** Keep a connected session's stored state alive past the resume window. */
+  private touch(): void {
+    void this.durable?.touch(this.id, this.hub.owner, this.hub.options.resumeWindow).catch((error: unknown) => this.storeFailed(error))
+  }
+
   private deliver(message: Message, seq: number): void {
     const data = message.binary ? toData(message) : decodeText(message.payload)
+    const info: MessageInfo = { redelivered: seq <= this.redeliverUpTo }
     const pending: PromiseLike<unknown>[] = []
     for (const listener of this.listeners.message) {
       try {
-        const result = listener(data)
+        const result = listener(data, info)
         if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') pending.push(result as PromiseLike<unknown>)
       } catch (error) {
         this.hub.error(error, this)
       }
     }
     if (pending.length === 0) return this.settle(seq)
+    this.handling++
     void Promise.allSettled(pending).then((results) => {
       for (const r of results) if (r.status === 'rejected') this.hub.error(r.reason, this)
+      this.handling--
       this.settle(seq)
+      this.idleCheck()
     })
   }
 
@@ -290,8 +455,7 @@ export class ServerSession implements Session {
     if (this.ended) return
     this.in.settle(seq)
     if (!this.ws) return
-    if (this.in.ackUrgent()) this.sendAck()
-    else this.ackTimer ??= setTimeout(() => this.sendAck(), this.hub.options.ackDelay)
+    this.settleAck()
   }
 
   private sendAck(): void {
@@ -299,8 +463,31 @@ export class ServerSession implements Session {
     this.ackTimer = undefined
     const count = this.in.ackDue()
     if (count === undefined || !this.ws) return
-    this.ws.send(encodeAck(count))
-    this.in.acknowledged(count)
+    const store = this.durable
+    if (!store) {
+      this.ws.send(encodeAck(count))
+      this.in.acknowledged(count)
+      return
+    }
+    // nothing is acknowledged that is not stored
+    if (this.handledWrite) return
+    this.handledWrite = true
+    const ws = this.ws
+    store.progress(this.id, this.hub.owner, 'handled', count, this.hub.options.resumeWindow).then(
+      () => {
+        this.handledWrite = false
+        if (this.ended || ws !== this.ws) return
+        ws.send(encodeAck(count))
+        this.in.acknowledged(count)
+        if (this.in.ackDue() !== undefined) this.settleAck()
+      },
+      (error: unknown) => this.storeFailed(error),
+    )
+  }
+
+  private settleAck(): void {
+    if (this.in.ackUrgent()) this.sendAck()
+    else this.ackTimer ??= setTimeout(() => this.sendAck(), this.hub.options.ackDelay)
   }
 
   /** Write DATA frames while the window and the socket's buffer allow. */
@@ -331,6 +518,7 @@ export class ServerSession implements Session {
     this.heartbeatTimer = setTimeout(() => {
       this.heard = false
       ws.send(encodePing())
+      this.touch()
       this.heartbeatTimer = setTimeout(() => {
         if (this.heard) this.heartbeat(heartbeatInterval - heartbeatTimeout)
         else ws.terminate()

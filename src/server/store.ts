@@ -54,3 +54,74 @@ export function memoryStore(): SessionStore & { readonly size: number } {
     delete: drop,
   }
 }
+
+/**
+ * A store shared by a fleet that persists every step of a session as it happens (redisStore()),
+ * so a node dying at any instant loses nothing it acknowledged. The server then writes:
+ * - a new session's record before its WELCOME;
+ * - each `session.send()` message before it is written to the client (`append`, which numbers it);
+ * - how far the application was handed client messages (`started`) before it runs the handlers, and
+ *   how far they were handled (`handled`) before the ACK leaves: a message between the two when a
+ *   node dies is delivered again on the next one, flagged `redelivered`;
+ * - the client's ACK (`acked`, trimming what it holds), lazily: losing it only replays acknowledged
+ *   messages, which the client's resume point skips.
+ * Writes that change a session carry the writer's `owner` id and fail with {@link SessionMovedError}
+ * unless it holds the session: a node that lost a session can no longer change it.
+ */
+export interface SharedSessionStore {
+  readonly shared: true
+  /** Start this node's presence (its lease) and its channel for posts and release requests. */
+  start(owner: string, events: SharedStoreEvents): Promise<void>
+  stop(): Promise<void>
+  create(record: { id: string; secret: Uint8Array; protocol: string; owner: string }, ttl: number): Promise<void>
+  /** The secret of a stored session, to check a resume token before claiming. */
+  secret(id: string): Promise<Uint8Array | undefined>
+  /**
+   * Make `owner` hold the session and read its state. 'busy': a live node still holds it (ask it
+   * with `requestRelease`, then claim again).
+   */
+  claim(id: string, owner: string, ttl: number): Promise<SharedRecord | 'busy' | undefined>
+  requestRelease(id: string): Promise<void>
+  /** Give the session up (after this node's earlier writes, which the store applies in order). */
+  release(id: string, owner: string): Promise<void>
+  /** Store an outbound message; resolves with its sequence number. `notify`: tell the holding node. */
+  append(id: string, message: Message, ttl: number, notify: boolean): Promise<number>
+  /** The outbound messages from sequence number `from` on. */
+  fetch(id: string, from: number): Promise<Message[]>
+  progress(id: string, owner: string, field: 'started' | 'handled' | 'acked', count: number, ttl: number): Promise<void>
+  /** Keep a connected session's record alive for another `ttl`. */
+  touch(id: string, owner: string, ttl: number): Promise<void>
+  delete(id: string, owner: string): Promise<void>
+}
+
+export interface SharedStoreEvents {
+  /** A message was appended to session `id` by another node. */
+  posted(id: string): void
+  /** Another node wants session `id`. */
+  release(id: string): void
+  error(error: unknown): void
+}
+
+/** A shared record as claimed: what a node needs to take a session over. */
+export interface SharedRecord {
+  secret: Uint8Array
+  protocol: string
+  /** Outbound: acknowledged count and every message after it (all of which may have been written). */
+  acked: number
+  messages: Message[]
+  /** Inbound: handed to the application (`started`) and handled. */
+  started: number
+  handled: number
+}
+
+/** A write from a node that no longer holds the session (another node took it, or it expired). */
+export class SessionMovedError extends Error {
+  constructor(id: string) {
+    super(`session ${id} is held by another server (or expired)`)
+    this.name = 'SessionMovedError'
+  }
+}
+
+export function isShared(store: SessionStore | SharedSessionStore): store is SharedSessionStore {
+  return (store as { shared?: unknown }).shared === true
+}

@@ -6,7 +6,7 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket, WebSocketServer } from 'ws'
-import { attachSessions, memoryStore, type Session, type SessionServer, type SessionServerOptions } from '../../src/index.server.js'
+import { attachSessions, memoryStore, type Session, type SessionServer, type SessionServerOptions, type SharedSessionStore } from '../../src/index.server.js'
 import { encodeAck, encodeHello, SUBPROTOCOL } from '../../src/protocol/codec.js'
 import { createFaultProxy, type FaultProxy } from '../support/fault-proxy.mjs'
 import { SessionClient } from '../support/session-client.js'
@@ -393,6 +393,26 @@ describe('a shared store (the fleet path of issue 16, in one process)', () => {
     await waitFor(() => b.got.get(moved.id)!.length === 1, 2_000, 'b to get the next message')
     expect(b.got.get(moved.id)).toEqual(['to b'])
     expect(c.received).toEqual(['from a'])
+  })
+})
+
+describe('a shared store that stalls (Redis reconnecting)', () => {
+  /** A shared store none of whose calls ever settle, as node-redis's connect() while Redis is down. */
+  function stalledStore(): SharedSessionStore {
+    const never = (): Promise<never> => new Promise<never>(() => {})
+    return { shared: true, start: never, stop: async () => {}, create: never, secret: never, claim: never, requestRelease: never, release: never, append: never, fetch: never, progress: never, touch: never, delete: never }
+  }
+
+  it('a HELLO resuming a session, or starting one, is answered within helloTimeout with 1013 (retried), never left hanging', async () => {
+    const s = await serve({ store: stalledStore(), helloTimeout: 200 })
+    const token = new Uint8Array(32).fill(7)
+    expect(await rawSession(s.url, [encodeHello(0, 1 << 20, token)])).toEqual({ code: 1013, reason: 'session store not answering: try again later' })
+    expect(await rawSession(s.url, [encodeHello(0, 1 << 20, new Uint8Array(0))])).toEqual({ code: 1013, reason: 'session store not answering: try again later' })
+    expect(s.errors.map((e) => (e as Error).message)).toEqual([
+      'session store not answering: a HELLO got no answer within helloTimeout (200 ms); closed with 1013',
+      'session store not answering: a HELLO got no answer within helloTimeout (200 ms); closed with 1013',
+    ])
+    expect(s.sessions.size).toBe(0)
   })
 })
 

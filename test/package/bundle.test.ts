@@ -43,9 +43,10 @@ const BUDGETS: Record<string, number> = {
   // is 7,000 B: see the README's Benchmarks)
   'browser: createSocket': 14_300,
   // the drop-in keeps stats() and history(), so it imports the monitor (and closeOn for `signal`);
-  // issue 14: 15,510 -> 17,379 B (entry 15,614 -> 17,495 B)
-  'browser: ReconnectingWebSocket': 17_600,
-  'browser (whole entry)': 17_700,
+  // issue 14: 15,510 -> 17,379 B (entry 15,614 -> 17,495 B); sessions' hooks and the window's
+  // flat storage: 17,632 B (entry 17,744 B)
+  'browser: ReconnectingWebSocket': 17_850,
+  'browser (whole entry)': 17_950,
   // issue 14's decisions (the confirm timer, pong positions, how each socket's end settles its writes): 3,362 -> 3,731 B
   'core: transition': 3_800,
   'testing (whole entry)': 1_650,

@@ -13,13 +13,17 @@ const WHY = {
   chromium: `test/browser and the Chromium part of the UMD tests drive ${CHROMIUM} (never a downloaded browser)`,
   iptables: 'test/integration/netns.test.ts black-holes a veth link with iptables (skipped, with the reason printed, without it)',
   tinyproxy: 'test/integration/proxy.test.ts connects through a real HTTP CONNECT proxy on loopback (skipped, with the reason printed, without it)',
+  'redis-server': 'test/fleet/ runs lifeline-ws/server/redis against a real redis-server on a random loopback port (started and stopped by test/support/redis.ts)',
+  haproxy: 'test/fleet/ puts 3 session server processes behind a real round-robin haproxy on loopback, no stickiness',
 }
 const missing = []
 if (!has(CHROMIUM)) missing.push('chromium')
 if (!has('/usr/sbin/iptables') && !has('/sbin/iptables')) missing.push('iptables')
 if (!has('/usr/bin/tinyproxy') && !has('/usr/sbin/tinyproxy')) missing.push('tinyproxy')
+if (!has('/usr/bin/redis-server') && !has('/usr/sbin/redis-server')) missing.push('redis-server')
+if (!has('/usr/sbin/haproxy') && !has('/usr/bin/haproxy')) missing.push('haproxy')
 if (missing.length === 0) {
-  console.log('[system deps] chromium, iptables and tinyproxy are present: nothing to install')
+  console.log('[system deps] chromium, iptables, tinyproxy, redis-server and haproxy are present: nothing to install')
   process.exit(0)
 }
 

@@ -1,0 +1,237 @@
+/**
+ * lifeline-ws/server/redis against a real redis-server (test/support/redis.ts): sessions resume on
+ * another server, a SIGKILLed node loses nothing it acknowledged (its redeliveries flagged), and an
+ * unreachable Redis degrades new sessions to this process alone, loudly. The clients are the
+ * protocol test client (test/support/session-client.ts). The child node runs from dist/ (npx tsup).
+ */
+import { fork, type ChildProcess } from 'node:child_process'
+import type { AddressInfo } from 'node:net'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { WebSocketServer } from 'ws'
+import { attachSessions, type Session, type SessionServer } from '../../src/index.server.js'
+import { redisStore } from '../../src/index.server-redis.js'
+import { freePort, startRedis, type RedisServer } from '../support/redis.js'
+import { SessionClient } from '../support/session-client.js'
+import { waitFor } from '../support/wait.js'
+
+let redis: RedisServer
+beforeAll(async () => {
+  redis = await startRedis()
+}, 20_000)
+afterAll(async () => {
+  await redis?.stop()
+})
+
+const cleanups: Array<() => Promise<void> | void> = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+interface Node {
+  url: string
+  sessions: SessionServer
+  got: Array<{ id: string; data: unknown; redelivered: boolean }>
+  errors: unknown[]
+  all: Session[]
+}
+
+/** An in-process server with a redisStore whose app echoes each message once the echo is durable. */
+async function node(leaseTtl = 1_000, commandTimeout = 500): Promise<Node> {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 })
+  await new Promise<void>((resolve) => wss.once('listening', resolve))
+  const sessions = attachSessions(wss, { store: redisStore({ url: redis.url, leaseTtl, commandTimeout }), ackDelay: 10 })
+  const n: Node = { url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`, sessions, got: [], errors: [], all: [] }
+  sessions.on('error', (error) => void n.errors.push(error))
+  sessions.on('session', (session) => {
+    n.all.push(session)
+    session.on('message', (data, { redelivered }) => {
+      n.got.push({ id: session.id, data, redelivered })
+      return session.send(`echo:${String(data)}`)
+    })
+  })
+  cleanups.push(async () => {
+    sessions.close()
+    for (const ws of wss.clients) ws.terminate()
+    await new Promise((resolve) => wss.close(resolve))
+  })
+  return n
+}
+
+function client(url: string): SessionClient {
+  const c = new SessionClient(url)
+  cleanups.push(() => c.kill())
+  return c
+}
+
+/** A node in a child process (test/fleet/session-node.mjs), so it can be SIGKILLed. */
+async function childNode(store: string): Promise<{ url: string; child: ChildProcess; got: Array<[string, string, boolean]> }> {
+  const port = await freePort()
+  const child = fork(new URL('./session-node.mjs', import.meta.url).pathname, [String(port), store, '600'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  cleanups.push(() => void child.kill('SIGKILL'))
+  const got: Array<[string, string, boolean]> = []
+  child.on('message', (m: { got?: [string, string, boolean] }) => void (m.got && got.push(m.got)))
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('child node not ready within 10 s')), 10_000)
+    child.on('message', (m: { ready?: boolean }) => {
+      if (m.ready) {
+        clearTimeout(timer)
+        resolve()
+      }
+    })
+    child.once('exit', (code) => reject(new Error(`child node exited (${code})`)))
+  })
+  return { url: `ws://127.0.0.1:${port}`, child, got }
+}
+
+const notDurableError = (e: unknown): boolean => /session store unavailable: session .* is not durable/.test(String((e as Error).message))
+
+describe('redisStore', () => {
+  it('a session resumes on another server: the first lets go after storing how far it got; nothing lost, nothing twice, nothing flagged', async () => {
+    const [a, b] = [await node(), await node()]
+    const c = client(a.url)
+    await c.connect()
+    for (let i = 1; i <= 20; i++) c.send(`m${i}`)
+    await waitFor(() => c.received.length === 20, 5_000, '20 echoes from A')
+    for (let i = 21; i <= 30; i++) c.send(`m${i}`)
+    c.kill()
+    c.url = b.url
+    expect((await c.connect()).resumed).toBe(true)
+    await waitFor(() => c.received.length === 30 && c.outbound.acked === 30, 5_000, 'every echo and ack after the move', {
+      describe: () => `received ${c.received.length}, acked ${c.outbound.acked}`,
+    })
+    const seen = [...a.got, ...b.got]
+    expect(seen.map((g) => g.data)).toEqual(Array.from({ length: 30 }, (_, i) => `m${i + 1}`))
+    expect(seen.filter((g) => g.redelivered)).toEqual([])
+    expect(c.received).toEqual(Array.from({ length: 30 }, (_, i) => `echo:m${i + 1}`))
+    expect(a.all[0]!.endReason).toBe('moved')
+    expect(a.errors).toEqual([])
+    expect(b.errors).toEqual([])
+  })
+
+  it('a node asked to let go of a session first lets its running handler finish: the next node does not run it again', async () => {
+    let open = (): void => {}
+    const gate = new Promise<void>((resolve) => (open = resolve))
+    // a generous commandTimeout: a slow start on a loaded machine is an error event, not what this is about
+    const a = await node(1_000, 2_000)
+    // the handler on A waits until A has been asked to let go (it closed the connection): it is running then
+    a.sessions.on('session', (session) => session.on('message', () => gate))
+    const storeB = redisStore({ url: redis.url, leaseTtl: 1_000, commandTimeout: 2_000 })
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 })
+    await new Promise<void>((resolve) => wss.once('listening', resolve))
+    const b = attachSessions(wss, { store: storeB, ackDelay: 10 })
+    const bGot: Array<{ data: unknown; redelivered: boolean }> = []
+    const bErrors: unknown[] = []
+    b.on('error', (error) => void bErrors.push(error))
+    b.on('session', (session) => session.on('message', (data, { redelivered }) => void bGot.push({ data, redelivered })))
+    cleanups.push(async () => {
+      b.close()
+      for (const ws of wss.clients) ws.terminate()
+      await new Promise((resolve) => wss.close(resolve))
+    })
+    const c = client(a.url)
+    await c.connect()
+    c.send('m1')
+    await waitFor(() => a.got.length === 1, 5_000, 'the handler on A to start')
+    // the client resumes on B while its connection to A is still up: B asks A to let go
+    c.url = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`
+    const resumed = c.connect()
+    await waitFor(() => c.closes.some((x) => x.reason === 'session resumed on another server'), 5_000, 'A to close its connection, letting go')
+    open()
+    expect((await resumed).resumed).toBe(true)
+    await waitFor(() => c.received.length === 1 && c.outbound.acked === 1, 5_000, 'the echo from A, and the ACK, through B', {
+      describe: () => `received ${JSON.stringify(c.received)}, acked ${c.outbound.acked}`,
+    })
+    const messages = (errors: unknown[]): string[] => errors.map((e) => String((e as Error).message))
+    expect({ a: a.got.map((g) => [g.data, g.redelivered]), b: bGot, received: c.received, end: a.all[0]!.endReason, aErrors: messages(a.errors), bErrors: messages(bErrors) }).toEqual({
+      a: [['m1', false]],
+      b: [],
+      received: ['echo:m1'],
+      end: 'moved',
+      aErrors: [],
+      bErrors: [],
+    })
+  })
+
+  it('a node SIGKILLed mid-stream: the client resumes on another; every acknowledged message survives, and a repeat is only ever flagged', async () => {
+    const a = await childNode(redis.url)
+    const b = await node()
+    const c = client(a.url)
+    await c.connect()
+    let sent = 0
+    const pump = setInterval(() => {
+      if (sent < 200) c.send(`m${++sent}`)
+    }, 2)
+    cleanups.push(() => clearInterval(pump))
+    await waitFor(() => a.got.length >= 50, 5_000, '50 messages handled on the child node')
+    a.child.kill('SIGKILL')
+    c.url = b.url
+    await waitFor(() => !c.connected, 5_000, 'the client to see the kill')
+    const welcome = await c.connect(10_000)
+    expect(welcome.resumed).toBe(true)
+    await waitFor(() => sent === 200 && c.outbound.acked === 200 && c.received.length >= 200, 10_000, 'all 200 acknowledged and echoed', {
+      describe: () => `sent ${sent}, acked ${c.outbound.acked}, received ${c.received.length}`,
+    })
+    // client → server: every message handled, in order; one handled twice only if flagged
+    const handled = [...a.got.map(([, data, redelivered]) => ({ data, redelivered })), ...b.got.map((g) => ({ data: g.data, redelivered: g.redelivered }))]
+    const firsts = handled.filter((h, i) => handled.findIndex((o) => o.data === h.data) === i).map((h) => h.data)
+    expect(firsts).toEqual(Array.from({ length: 200 }, (_, i) => `m${i + 1}`))
+    const repeats = handled.filter((h, i) => handled.findIndex((o) => o.data === h.data) !== i)
+    for (const r of repeats) expect(r.redelivered).toBe(true)
+    // server → client: every echo, in order; a repeat only for a message redelivered
+    const echoes = c.received.filter((r, i) => c.received.indexOf(r) === i)
+    expect(echoes).toEqual(Array.from({ length: 200 }, (_, i) => `echo:m${i + 1}`))
+    expect(c.received.length - echoes.length).toBeLessThanOrEqual(repeats.length)
+    expect(b.errors).toEqual([])
+  }, 30_000)
+
+  it('a node started while Redis is down (still connecting): a resume is answered, with a new session and an error event, not left hanging', async () => {
+    // nothing listens on this port: node-redis's connect() keeps retrying, as it does while Redis restarts
+    const down = `redis://127.0.0.1:${await freePort()}`
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 })
+    await new Promise<void>((resolve) => wss.once('listening', resolve))
+    const sessions = attachSessions(wss, { store: redisStore({ url: down, commandTimeout: 300 }) })
+    const errors: string[] = []
+    sessions.on('error', (error) => void errors.push((error as Error).message))
+    cleanups.push(async () => {
+      sessions.close()
+      await new Promise((resolve) => wss.close(resolve))
+    })
+    const c = client(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}`)
+    c.token = new Uint8Array(32).fill(7)
+    expect((await c.connect(5_000)).resumed).toBe(false)
+    expect(errors).toContain(`Redis at ${down} not reachable within commandTimeout (300 ms); still trying`)
+    expect(errors.some((m) => /^session store unavailable: session .* cannot be resumed$/.test(m))).toBe(true)
+    expect(errors.some((m) => /^session store unavailable: session .* is not durable/.test(m))).toBe(true)
+  })
+
+  it('Redis unreachable: a new session works in this process alone with an error event, and cannot resume elsewhere; Redis back: durable again', async () => {
+    const [a, b] = [await node(), await node()]
+    const c = client(a.url)
+    await redis.down()
+    const welcome = await c.connect(5_000)
+    expect(welcome.resumed).toBe(false)
+    const notDurable = (): unknown => a.errors.find(notDurableError)
+    await waitFor(() => notDurable() !== undefined, 5_000, 'an error event on the server saying the session is not durable')
+    c.send('local')
+    await waitFor(() => c.received.length === 1, 5_000, 'the degraded session still echoes')
+    c.kill()
+    c.url = b.url
+    expect((await c.connect(5_000)).resumed).toBe(false)
+    await redis.up()
+    // the nodes reconnect with a backoff of at most 1 s: wait (bounded) for a new session that is durable
+    const deadline = Date.now() + 10_000
+    let durable: SessionClient | undefined
+    while (!durable && Date.now() < deadline) {
+      const before = a.errors.filter(notDurableError).length
+      const d = client(a.url)
+      await d.connect(5_000)
+      if (a.errors.filter(notDurableError).length === before) durable = d
+      else await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    expect(durable, 'a durable session within 10 s of Redis coming back').toBeDefined()
+    durable!.kill()
+    durable!.url = b.url
+    expect((await durable!.connect(5_000)).resumed).toBe(true)
+  }, 30_000)
+})
+
