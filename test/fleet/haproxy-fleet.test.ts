@@ -6,24 +6,13 @@
  * order in either direction, and a message handled twice only ever flagged `redelivered`.
  */
 import { fork, type ChildProcess } from 'node:child_process'
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { startHaproxy } from '../support/haproxy.js'
-import { freePort, startRedis, type RedisServer } from '../support/redis.js'
+import { freePort, useRedisForFile } from '../support/redis.js'
 import { SessionClient } from '../support/session-client.js'
 import { waitFor } from '../support/wait.js'
 
-let redis: RedisServer
-beforeAll(async () => {
-  redis = await startRedis()
-}, 20_000)
-afterAll(async () => {
-  await redis?.stop()
-})
-
-const cleanups: Array<() => Promise<void> | void> = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
+const { fleet, cleanups } = useRedisForFile()
 
 /** What every node's handler got, in the order each node reported it: [node, session, data, redelivered]. */
 type Got = [number, string, string, boolean]
@@ -34,7 +23,7 @@ interface FleetNode {
 }
 
 async function startNode(index: number, port: number, got: Got[], errors: string[]): Promise<FleetNode> {
-  const child = fork(new URL('./session-node.mjs', import.meta.url).pathname, [String(port), redis.url, '600'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const child = fork(new URL('./session-node.mjs', import.meta.url).pathname, [String(port), fleet.redis.url, '600'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   cleanups.push(() => void child.kill('SIGKILL'))
   child.on('message', (m: { got?: [string, string, boolean]; error?: string }) => {
     if (m.got) got.push([index, ...m.got])

@@ -6,26 +6,15 @@
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import type { AddressInfo } from 'node:net'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { WebSocketServer } from 'ws'
 import { attachSessions, type Session, type SessionServer } from '../../src/index.server.js'
 import { redisStore } from '../../src/index.server-redis.js'
-import { freePort, startRedis, type RedisServer } from '../support/redis.js'
+import { freePort, useRedisForFile } from '../support/redis.js'
 import { SessionClient } from '../support/session-client.js'
 import { waitFor } from '../support/wait.js'
 
-let redis: RedisServer
-beforeAll(async () => {
-  redis = await startRedis()
-}, 20_000)
-afterAll(async () => {
-  await redis?.stop()
-})
-
-const cleanups: Array<() => Promise<void> | void> = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
+const { fleet, cleanups } = useRedisForFile()
 
 interface Node {
   url: string
@@ -39,7 +28,7 @@ interface Node {
 async function node(leaseTtl = 1_000, commandTimeout = 500): Promise<Node> {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 })
   await new Promise<void>((resolve) => wss.once('listening', resolve))
-  const sessions = attachSessions(wss, { store: redisStore({ url: redis.url, leaseTtl, commandTimeout }), ackDelay: 10 })
+  const sessions = attachSessions(wss, { store: redisStore({ url: fleet.redis.url, leaseTtl, commandTimeout }), ackDelay: 10 })
   const n: Node = { url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`, sessions, got: [], errors: [], all: [] }
   sessions.on('error', (error) => void n.errors.push(error))
   sessions.on('session', (session) => {
@@ -115,7 +104,7 @@ describe('redisStore', () => {
     const a = await node(1_000, 2_000)
     // the handler on A waits until A has been asked to let go (it closed the connection): it is running then
     a.sessions.on('session', (session) => session.on('message', () => gate))
-    const storeB = redisStore({ url: redis.url, leaseTtl: 1_000, commandTimeout: 2_000 })
+    const storeB = redisStore({ url: fleet.redis.url, leaseTtl: 1_000, commandTimeout: 2_000 })
     const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 })
     await new Promise<void>((resolve) => wss.once('listening', resolve))
     const b = attachSessions(wss, { store: storeB, ackDelay: 10 })
@@ -153,7 +142,7 @@ describe('redisStore', () => {
   })
 
   it('a node SIGKILLed mid-stream: the client resumes on another; every acknowledged message survives, and a repeat is only ever flagged', async () => {
-    const a = await childNode(redis.url)
+    const a = await childNode(fleet.redis.url)
     const b = await node()
     const c = client(a.url)
     await c.connect()
@@ -207,7 +196,7 @@ describe('redisStore', () => {
   it('Redis unreachable: a new session works in this process alone with an error event, and cannot resume elsewhere; Redis back: durable again', async () => {
     const [a, b] = [await node(), await node()]
     const c = client(a.url)
-    await redis.down()
+    await fleet.redis.down()
     const welcome = await c.connect(5_000)
     expect(welcome.resumed).toBe(false)
     const notDurable = (): unknown => a.errors.find(notDurableError)
@@ -217,7 +206,7 @@ describe('redisStore', () => {
     c.kill()
     c.url = b.url
     expect((await c.connect(5_000)).resumed).toBe(false)
-    await redis.up()
+    await fleet.redis.up()
     // the nodes reconnect with a backoff of at most 1 s: wait (bounded) for a new session that is durable
     const deadline = Date.now() + 10_000
     let durable: SessionClient | undefined

@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer, connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { afterAll, afterEach, beforeAll } from 'vitest'
 
 export const REDIS_SERVER = ['/usr/bin/redis-server', '/usr/sbin/redis-server'].find((path) => existsSync(path))
 
@@ -100,4 +101,23 @@ export async function startRedis(): Promise<RedisServer> {
       rmSync(dir, { recursive: true, force: true })
     },
   }
+}
+
+/**
+ * A real redis-server for a whole test file (started before its tests, stopped after), and a list
+ * of cleanups run newest first after each test.
+ */
+export function useRedisForFile(): { fleet: { readonly redis: RedisServer }; cleanups: Array<() => Promise<void> | void> } {
+  let redis: RedisServer | undefined
+  const cleanups: Array<() => Promise<void> | void> = []
+  beforeAll(async () => {
+    redis = await startRedis()
+  }, 20_000)
+  afterAll(async () => {
+    await redis?.stop()
+  })
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+  })
+  return { fleet: { get redis() { return redis! } }, cleanups }
 }
