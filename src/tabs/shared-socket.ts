@@ -236,7 +236,7 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
     )
     mirror(real.state, 'this tab leads')
     announce()
-    outbox.forEach(deliver)
+    deliverAll()
     if (!socketOptions.lazy) real.connect()
   }
 
@@ -271,6 +271,10 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
     if (leader === me) write(me, entry.q, entry.d)
     else if (leader) post({ t: 'send', to: leader, from: me, q: entry.q, d: entry.d })
   }
+  /** Every unreported message again, in order, to a new leader. A copy: a write may settle (remove) entries as it goes. */
+  const deliverAll = (): void => {
+    for (const entry of outbox.slice()) if (outbox.includes(entry)) deliver(entry)
+  }
   const enqueue = (data: Data, done?: Outgoing['settle']): boolean => {
     const entry: Outgoing = { q: ++seq, d: data, settle: done }
     const refused: DropReason | false = closed ? 'closed' : outbox.length >= queueLimit && 'overflow'
@@ -303,7 +307,7 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
     // a new leader only by its announcement: a deposed one may still post events before it notices
     if (m.t === 'lead' && m.id !== leader) {
       leader = m.id
-      outbox.forEach(deliver)
+      deliverAll()
     }
     if (m.id !== leader) return
     clearTimeout(stealTimer)

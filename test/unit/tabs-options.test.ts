@@ -34,3 +34,39 @@ describe('createSharedSocket without Web Locks or BroadcastChannel', () => {
     expect(() => createSharedSocket(options as unknown as SharedSocketOptions)).toThrow(error)
   })
 })
+
+describe('createSharedSocket leader outbox', () => {
+  it('a message the new leader\'s socket drops at once does not make it skip the next one', () => {
+    // Web Locks that grant the lock only when the test says so (Node has BroadcastChannel of its own)
+    let grant: (() => unknown) | undefined
+    const locks = { request: (_name: string, _options: unknown, callback: () => unknown) => ((grant = callback), new Promise(() => {})) }
+    vi.stubGlobal('navigator', { locks })
+    const clock = createVirtualClock()
+    const server = createFakeServer({ clock })
+    const socket = createSharedSocket({
+      url: 'wss://example.test/outbox',
+      channel: `outbox ${Math.random()}`,
+      WebSocket: server.WebSocket,
+      timer: clock,
+      queue: { maxBytes: 10 },
+    })
+    try {
+      const drops: unknown[] = []
+      socket.on('drop', ({ data, reason }) => drops.push([data, reason]))
+      // no tab leads yet: all three wait in this tab's outbox
+      const big = 'x'.repeat(20)
+      for (const data of [big, 'a', 'b']) socket.send(data)
+      expect(socket.queued).toBe(3)
+      // this tab leads: its socket refuses the big one at once (over maxBytes), then takes the rest
+      grant!()
+      expect(drops).toEqual([[big, 'overflow']])
+      clock.advance(0)
+      server.accept()
+      expect(server.received).toEqual(['a', 'b'])
+      expect(socket.queued).toBe(0)
+    } finally {
+      socket.close()
+      vi.unstubAllGlobals()
+    }
+  })
+})
