@@ -95,7 +95,7 @@ export function forgedData(name: string, claimed: string): string {
 }
 
 export const NO_HEARTBEAT_WARNING: string =
-  "this socket has no heartbeat: its WebSocket cannot send ping frames (browsers and workers cannot) and heartbeat.message is not set, so a link that dies silently goes unnoticed and messages written to it are never confirmed (nor reported). Set heartbeat: { message: 'ping' } (your server answers 'pong'), or heartbeat: false to go without."
+  "this socket has no heartbeat: its WebSocket cannot send ping frames (browsers and workers cannot) or hear their answers (`ws`'s own class as the WebSocket option: leave it out on Node, lifeline-ws brings a ws of its own) and heartbeat.message is not set, so a link that dies silently goes unnoticed and messages written to it are never confirmed (nor reported). Set heartbeat: { message: 'ping' } (your server answers 'pong'), or heartbeat: false to go without."
 
 export const TLS_UNVERIFIED_WARNING: string =
   'wsOptions.rejectUnauthorized is false: TLS certificates are not verified, so anyone on the path can read and change the traffic. Pass the CA as wsOptions.ca instead.'

@@ -19,6 +19,14 @@ export function memberOf(object: object, key: string): unknown {
   return undefined
 }
 
+/** Whether the object or a prototype of its own class has `key`, without reading it (a getter on a prototype may throw). */
+export function hasMember(object: object, key: string): boolean {
+  for (let o: object | null = object; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
+    if (Object.prototype.hasOwnProperty.call(o, key)) return true
+  }
+  return false
+}
+
 /** The built-in type tag (`'URL'`, `'Blob'`…), which works across realms where instanceof does not. */
 export function tagOf(value: unknown): string {
   return Object.prototype.toString.call(value).slice(8, -1)

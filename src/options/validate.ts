@@ -10,7 +10,7 @@ import type { CloseInfo } from '../core/state.js'
 import type { Clock, SessionOption, WebSocketConstructor } from '../ports.js'
 import { intern, keyOf } from './intern.js'
 import * as text from './messages.dev.js'
-import { memberOf, ownOnly, tagOf } from './read.js'
+import { hasMember, memberOf, ownOnly, tagOf } from './read.js'
 import { DEFAULTS, MIN_INITIAL_DELAY, type BackoffOptions, type HeartbeatOptions, type ProtocolsOption, type QueueOptions, type SocketOptions, type UrlOption } from './types.js'
 import { isUrl, normaliseUrl } from './url.js'
 import { warnOnce } from './warn.js'
@@ -76,7 +76,10 @@ export function resolveOptions(options: SocketOptions, defaults: Partial<SocketO
   const debug = merged.debug === undefined ? undefined : checkFunction('debug', merged.debug)
 
   const prototype = (WebSocket as { prototype?: unknown }).prototype
-  const pingFrames = typeof prototype === 'object' && prototype !== null && typeof memberOf(prototype, 'ping') === 'function'
+  // ping frames count only with `onpong` to hear the answers: `ws`'s own class has ping() but reports
+  // pongs as events, so its pings would go unanswered and time out on every idle link
+  const pingFrames =
+    typeof prototype === 'object' && prototype !== null && typeof memberOf(prototype, 'ping') === 'function' && hasMember(prototype, 'onpong')
   const session = merged.session === undefined ? undefined : checkFunction('session', merged.session, 'session')
   // a session's server leads the heartbeat (PING, and the client notices silence): no ping of our own, nothing to warn about
   const { heartbeat, pingMessage, isPong } = session ? resolveHeartbeat(false, pingFrames) : resolveHeartbeat(merged.heartbeat, pingFrames)

@@ -176,7 +176,9 @@ export function createFakeServer(options: FakeServerOptions): FakeServer {
   }
   if (options.pingFrames) {
     // `ping` on the prototype is how lifeline-ws tells a socket that can send ping frames
+    // (with `onpong` to hear the answers, as the Node adapter's class has)
     ;(FakeWebSocket.prototype as { ping?: () => void }).ping = function ping() {}
+    ;(FakeWebSocket.prototype as { onpong?: null }).onpong = null
   }
 
   const last = (): FakeSocket => {

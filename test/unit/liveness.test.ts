@@ -1,5 +1,8 @@
 /** Noticing a dead or silent link, in virtual time: heartbeat, watchdog, lifetime, signals, hints. */
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
+import WS from 'ws'
+import { createSocket } from '../../src/index.node.js'
+import { monitor } from '../../src/index.monitor.js'
 import { harness, T0 } from '../helpers/harness.js'
 
 const HB = { interval: 1_000, timeout: 1_000 }
@@ -107,6 +110,21 @@ describe('heartbeat (app-level message, as in browsers)', () => {
     h.clock.advance(60_000)
     expect(h.socket.state).toBe('open')
     expect(h.server.received).toEqual([])
+  })
+
+  it("ws's own class as the WebSocket option: its pongs would go unheard (events, no onpong), so no protocol heartbeat", () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    try {
+      const bare = createSocket({ url: 'ws://127.0.0.1:1/', WebSocket: WS as never, heartbeat: HB, lazy: true })
+      expect(monitor(bare).stats().heartbeat).toBe('none')
+      const withMessage = createSocket({ url: 'ws://127.0.0.1:1/', WebSocket: WS as never, heartbeat: { ...HB, message: 'ping' }, lazy: true })
+      expect(monitor(withMessage).stats().heartbeat).toBe('message')
+      // lifeline-ws's own Node class hears them
+      expect(monitor(createSocket({ url: 'ws://127.0.0.1:1/', heartbeat: HB, lazy: true })).stats().heartbeat).toBe('protocol')
+      for (const socket of [bare, withMessage]) socket.close()
+    } finally {
+      warn.mockRestore()
+    }
   })
 
   it('a message function is called for each ping; isPong decides what answers', () => {
