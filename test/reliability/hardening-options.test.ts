@@ -336,7 +336,7 @@ describe('defect 16: validation gaps', () => {
 describe('defect 14: a heartbeat that resolves to none is visible', () => {
   // issue 14 added what it costs besides liveness: no message is confirmed
   const NO_HEARTBEAT =
-    "lifeline-ws: this socket has no heartbeat: its WebSocket cannot send ping frames (browsers and workers cannot) and heartbeat.message is not set, so a link that dies silently goes unnoticed and messages written to it are never confirmed (nor reported). Set heartbeat: { message: 'ping' } (your server answers 'pong'), or heartbeat: false to go without."
+    "lifeline-ws: this socket has no heartbeat: its WebSocket cannot send ping frames (browsers and workers cannot) or hear their answers (`ws`'s own class as the WebSocket option: leave it out on Node, lifeline-ws brings a ws of its own) and heartbeat.message is not set, so a link that dies silently goes unnoticed and messages written to it are never confirmed (nor reported). Set heartbeat: { message: 'ping' } (your server answers 'pong'), or heartbeat: false to go without."
 
   /** createSocket from a freshly loaded module (nothing said yet in it), with console.warn recorded. */
   async function freshWithWarnings() {
