@@ -24,15 +24,23 @@ export function checkProxyOption(value: unknown): ProxyOption {
   return value
 }
 
-/** An absolute http: or https: URL, else a SyntaxError naming `name` and the value, redacted. */
+/**
+ * An absolute http: or https: URL, else a SyntaxError naming `name` and the value, redacted. The
+ * error's `option` says which setting to fix (an attempt that fails on it must not point at wsOptions).
+ */
 export function checkProxyUrl(text: string, name: string): void {
   let url: URL
   try {
     url = new URL(text)
   } catch {
-    throw new SyntaxError(`${name} is not a valid absolute URL, got ${JSON.stringify(redactUrl(text))}`)
+    throw naming(new SyntaxError(`${name} is not a valid absolute URL, got ${JSON.stringify(redactUrl(text))}`), name)
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new SyntaxError(`${name} must use http: or https:, got "${url.protocol}" in ${JSON.stringify(redactUrl(text))}`)
+    throw naming(new SyntaxError(`${name} must use http: or https:, got "${url.protocol}" in ${JSON.stringify(redactUrl(text))}`), name)
   }
+}
+
+/** `error` with a non-enumerable `option` (it names the setting; the message stays what it was). */
+function naming(error: SyntaxError, option: string): SyntaxError {
+  return Object.defineProperty(error, 'option', { value: option })
 }

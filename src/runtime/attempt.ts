@@ -70,7 +70,8 @@ function construct(options: Resolved, host: AttemptHost, id: number, rawUrl: unk
     // a TypeError/SyntaxError/RangeError thrown at construction (a header with a newline,
     // protocolVersion 99) is the configuration itself: every attempt would throw it again
     const config = isConfigError(error)
-    const why = config ? ` (a configuration error${wsOptions ? ': check wsOptions' : ''}; not retried)` : ''
+    // an adapter's own setting (HTTPS_PROXY…) names itself in the message; anything else came from wsOptions
+    const why = config ? ` (a configuration error${wsOptions && !namesItsOption(error) ? ': check wsOptions' : ''}; not retried)` : ''
     return host.attemptFailed(id, 'SOCKET_ERROR', `WebSocket constructor threw: ${errorText(error, redactParams)}${why}`, config)
   }
   host.attemptStarted(id, ws)
@@ -80,6 +81,14 @@ function isConfigError(error: unknown): boolean {
   try {
     const name = (error as { name?: unknown } | null)?.name
     return name === 'TypeError' || name === 'SyntaxError' || name === 'RangeError'
+  } catch {
+    return false
+  }
+}
+
+function namesItsOption(error: unknown): boolean {
+  try {
+    return typeof (error as { option?: unknown }).option === 'string'
   } catch {
     return false
   }

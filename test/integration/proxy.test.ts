@@ -321,7 +321,7 @@ describe.skipIf(!TINYPROXY)('through a real proxy (tinyproxy on loopback)', () =
     const tracked = connectVia(url, { HTTPS_PROXY: 'socks5://user:pw-s3cret@127.0.0.1:1080' })
     await tracked.rec.waitFor('giveup', 5_000)
     expect(errors(tracked)).toEqual([
-      'SOCKET_ERROR: WebSocket constructor threw: HTTPS_PROXY must use http: or https:, got "socks5:" in "socks5://***@127.0.0.1:1080" (a configuration error: check wsOptions; not retried)',
+      'SOCKET_ERROR: WebSocket constructor threw: HTTPS_PROXY must use http: or https:, got "socks5:" in "socks5://***@127.0.0.1:1080" (a configuration error; not retried)',
     ])
   })
 
