@@ -25,7 +25,8 @@ const CYCLE_HEAP_BOUND = 2 * 1024 * 1024
 const BACKOFF_ATTEMPTS = 2_000 // at the smallest initialDelay (10 ms, full jitter): about 6 ms an attempt
 const BACKOFF_HEAP_BOUND = 1024 * 1024
 
-function runChild(mode: string, arg?: number, timeoutMs = 35_000): Promise<any> {
+// bounds, not speed targets: generous, so a loaded machine (CI beside other jobs) does not fail them
+function runChild(mode: string, arg?: number, timeoutMs = 80_000): Promise<any> {
   if (!existsSync(`${ROOT}/dist/index.mjs`)) throw new Error('dist/ is missing: run `npm run build` first (npm test does)')
   const child = spawn(process.execPath, ['--expose-gc', CHILD, mode, ...(arg === undefined ? [] : [String(arg)])], {
     cwd: ROOT,
@@ -81,7 +82,7 @@ describe('leaks', () => {
     expect(r.done).toBe(r.cycles + r.warmup)
     expect(r.growth).toBeLessThan(CYCLE_HEAP_BOUND)
     expect(r.resourcesEnd).toEqual(r.resourcesStart)
-  }, 35_000)
+  }, 90_000)
 
   it.concurrent(`never closed, server gone for good: ${BACKOFF_ATTEMPTS.toLocaleString('en')} fast attempts with a full queue do not grow the heap`, async () => {
     const r = await runChild('backoff', BACKOFF_ATTEMPTS)
@@ -107,5 +108,5 @@ describe('leaks', () => {
     // by overflow, or the last 100 by close(), which the child calls before counting)
     expect(r.history).toBe(0)
     expect(r.drops).toBe(r.sent)
-  }, 35_000)
+  }, 90_000)
 })
