@@ -672,7 +672,7 @@ function renderDelivery(stats: Stats): void {
     .filter(([, n]) => n > 0)
     .map(([reason, n]) => `${reason} ${n}`)
     .join(' · ')
-  const confirming = sessionMode ? 'the session acknowledges (stats count none)' : stats.delivery === 'none' ? 'no heartbeat: nothing is confirmed' : `delivery '${stats.delivery}'`
+  const confirming = sessionMode ? 'acknowledged by the session, not here' : stats.delivery === 'none' ? 'no heartbeat: nothing is confirmed' : `delivery '${stats.delivery}'`
   const hasServer = serverState !== undefined && clientTag !== ''
   const fields: Array<[key: string, label: string, title: string, value: [string, string?]]> = [
     ['sent', 'sent', 'send() returned true: written now or queued', [count(c.sent), c.refused ? `refused ${count(c.refused)}` : '']],
