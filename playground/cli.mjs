@@ -13,7 +13,7 @@ import { PACKAGE_ROOT, PLAYGROUND_DIR, startPlayground } from './server.mjs'
 
 /** The page imports the built package (dist/), as a user would: build it once if it is not there. */
 function ensurePackageBuilt() {
-  const needed = ['browser.mjs', 'core.mjs'].map((file) => join(PACKAGE_ROOT, 'dist', file))
+  const needed = ['browser.mjs', 'worker.mjs', 'core.mjs', 'monitor.mjs', 'session.mjs', 'server.mjs'].map((file) => join(PACKAGE_ROOT, 'dist', file))
   if (needed.every((file) => existsSync(file))) return
   console.log('[playground] dist/ is missing: building the package (npx tsup)…')
   const result = spawnSync('npx', ['tsup'], { cwd: PACKAGE_ROOT, stdio: 'inherit' })

@@ -17,13 +17,25 @@ export interface PlaygroundOptions {
   logLevel?: 'info' | 'warn' | 'error' | 'silent'
 }
 
-/** accepted: connections ever; received: text messages (not 'ping'); pings answered; pushed; binary echoed. */
+/**
+ * accepted: connections ever; received: text messages (not 'ping'); pings answered; pushed; binary
+ * echoed; sessions: messages received on lifeline.v1 sessions (counted in received/binary too).
+ */
 export interface AppCounts {
   accepted: number
   received: number
   pings: number
   pushed: number
   binary: number
+  sessions: number
+}
+
+/** What the app server received from one client (the `client` query parameter of its URL). */
+export interface ClientCounts {
+  /** Messages received (text, not the heartbeat 'ping'; on a session: every message, each once). */
+  received: number
+  /** It connected with a lifeline.v1 session at least once. */
+  session: boolean
 }
 
 /** One open connection as the app server sees it (times are Date.now() ms). */
@@ -37,6 +49,10 @@ export interface ServerConnection {
   /** Messages received and sent on it. */
   in: number
   out: number
+  /** The `client` query parameter of the URL it connected to ('' without one). */
+  client: string
+  /** A lifeline.v1 session connection (attachSessions), not a plain socket. */
+  session: boolean
 }
 
 /** One frame the app server received or sent. */
@@ -60,7 +76,15 @@ export interface ServerFrame {
 
 export interface ControlState {
   now: number
-  app: AppCounts & { listening: boolean; connections: number; list: ServerConnection[] }
+  app: AppCounts & {
+    listening: boolean
+    connections: number
+    list: ServerConnection[]
+    /** By client tag, the last 100 clients. */
+    clients: Record<string, ClientCounts>
+    /** Sessions alive on the session server (connected or within their resume window). */
+    liveSessions: number
+  }
   proxy: { mode: 'forward' | 'silence' | 'slow'; refusing: boolean; connections: number; accepted: number; refused: number }
   slow: { latencyMs: number; bytesPerSecond: number } | null
   until: { silence: number | null; stop: number | null }
@@ -79,7 +103,7 @@ export interface Playground {
     readonly connections: number
     readonly counts: AppCounts
   }
-  /** Text messages the app server received (not the heartbeat 'ping'), oldest first, the last 10,000. */
+  /** Text messages the app server received (not the heartbeat 'ping'; sessions' too), oldest first, the last 10,000. */
   received(): string[]
   /** What GET /api/state answers. */
   state(): ControlState

@@ -28,6 +28,13 @@ const FRAME_LIMIT = 2000
 const FRAME_HEX_LIMIT = 4096
 /** Longest fault window the API accepts (s). */
 const MAX_SECONDS = 300
+/** Clients (the page's sockets, by the `client` query parameter of their URL) the counts keep apart. */
+const CLIENT_LIMIT = 100
+/**
+ * The session server's heartbeat: short, as everything in the playground, so that a silent link is
+ * noticed in seconds by session clients too (they take interval + timeout of silence as a dead link).
+ */
+const SESSION_HEARTBEAT = { interval: 2000, timeout: 1000 }
 
 /** @typedef {import('./server.d.mts').PlaygroundOptions} PlaygroundOptions */
 /** @typedef {import('./server.d.mts').Playground} Playground */
@@ -41,11 +48,20 @@ class BadRequest extends Error {}
  */
 async function startAppServer() {
   const wss = new WebSocketServer({ noServer: true })
+  // loaded here, not at the top: cli.mjs builds dist/ first when it is missing
+  const { attachSessions, SUBPROTOCOL } = await import('lifeline-ws/server')
   /** @type {Set<import('node:net').Socket>} */
   const sockets = new Set()
   /** @type {string[]} */
   const received = []
-  const counts = { accepted: 0, received: 0, pings: 0, pushed: 0, binary: 0 }
+  const counts = { accepted: 0, received: 0, pings: 0, pushed: 0, binary: 0, sessions: 0 }
+  /**
+   * Text messages received, by client: the `client` query parameter of the URL the socket
+   * connected to (the page tags each socket it creates), so the page can compare what its own socket
+   * sent with what arrived, whatever other tabs do. Oldest tags are forgotten beyond CLIENT_LIMIT.
+   */
+  /** @type {Map<string, import('./server.d.mts').ClientCounts>} */
+  const clients = new Map()
   /** @type {http.Server | undefined} */
   let server
   let port = 0
@@ -85,10 +101,87 @@ async function startAppServer() {
     if (frames.length > FRAME_LIMIT) frames.splice(0, frames.length - FRAME_LIMIT)
   }
 
-  wss.on('connection', (ws, req) => {
-    counts.accepted++
-    const conn = { id: ++connectionSeq, openedAt: Date.now(), lastSeen: Date.now(), remotePort: req.socket.remotePort ?? 0, in: 0, out: 0 }
-    connections.set(ws, conn)
+  /** @param {string} tag */
+  function clientCounts(tag) {
+    let c = clients.get(tag)
+    if (!c) {
+      c = { received: 0, session: false }
+      clients.set(tag, c)
+      if (clients.size > CLIENT_LIMIT) clients.delete(clients.keys().next().value ?? '')
+    }
+    return c
+  }
+
+  /**
+   * The connection a session message arrives on. attachSessions hands a client's message to
+   * session.on('message') inside the 'message' event of the connection carrying it (the memory store
+   * delivers at once), and this connection's own 'message' listener runs first: so a session message
+   * is counted for the client of the connection that carried it.
+   */
+  /** @type {import('./server.d.mts').ServerConnection | undefined} */
+  let arriving
+
+  // every upgraded connection passes here, sessions included (attachSessions, attached below, wraps
+  // this and takes the session ones away from 'connection')
+  const upgrade = wss.handleUpgrade
+  wss.handleUpgrade = function (req, socket, head, callback) {
+    return upgrade.call(this, req, socket, head, (ws, request) => {
+      counts.accepted++
+      const client = new URL(request.url ?? '/', 'http://x').searchParams.get('client') ?? ''
+      const session = ws.protocol === SUBPROTOCOL
+      /** @type {import('./server.d.mts').ServerConnection} */
+      const conn = { id: ++connectionSeq, openedAt: Date.now(), lastSeen: Date.now(), remotePort: request.socket.remotePort ?? 0, in: 0, out: 0, client, session }
+      connections.set(ws, conn)
+      ws.on('close', (code, reason) => {
+        connections.delete(ws)
+        frame(conn, 'in', 'close', reason, { code, note: code === 1006 ? 'no close frame: the TCP connection ended' : '' })
+      })
+      if (session) {
+        if (client) clientCounts(client).session = true
+        // the session's frames are lifeline.v1's binary frames (docs/PROTOCOL.md): shown as they are
+        ws.on('message', (data) => {
+          conn.lastSeen = Date.now()
+          arriving = conn
+          frame(conn, 'in', 'binary', /** @type {Buffer} */ (data), { note: 'lifeline.v1 frame' })
+        })
+        const send = ws.send
+        ws.send = /** @type {typeof ws.send} */ (
+          function (/** @type {Parameters<typeof ws.send>} */ ...args) {
+            const [data] = args
+            frame(conn, 'out', 'binary', Buffer.isBuffer(data) ? data : Buffer.from(/** @type {Uint8Array} */ (data)), { note: 'lifeline.v1 frame' })
+            return send.apply(ws, args)
+          }
+        )
+      }
+      callback(ws, request)
+    })
+  }
+  const sessions = attachSessions(wss, { heartbeat: SESSION_HEARTBEAT })
+  sessions.on('error', (error) => console.error('[playground] session server:', error))
+  /** @type {Set<import('lifeline-ws/server').Session>} */
+  const live = new Set()
+  sessions.on('session', (session) => {
+    live.add(session)
+    session.on('close', () => live.delete(session))
+    // the same app as for plain clients: count what arrives, echo it (each exactly once)
+    session.on('message', (data) => {
+      counts.sessions++
+      if (arriving) {
+        arriving.in++
+        if (arriving.client) clientCounts(arriving.client).received++
+      }
+      if (typeof data === 'string') {
+        counts.received++
+        received.push(data)
+        if (received.length > RECEIVED_LIMIT) received.splice(0, received.length - RECEIVED_LIMIT)
+      } else counts.binary++
+      if (arriving) arriving.out++
+      void session.send(data).catch(() => {})
+    })
+  })
+
+  wss.on('connection', (ws) => {
+    const conn = /** @type {import('./server.d.mts').ServerConnection} */ (connections.get(ws))
     /** @param {Buffer | string} data @param {boolean} [binary] */
     const send = (data, binary = false) => {
       conn.out++
@@ -105,10 +198,6 @@ async function startAppServer() {
     ws.on('pong', (data) => {
       conn.lastSeen = Date.now()
       frame(conn, 'in', 'pong', data)
-    })
-    ws.on('close', (code, reason) => {
-      connections.delete(ws)
-      frame(conn, 'in', 'close', reason, { code, note: code === 1006 ? 'no close frame: the TCP connection ended' : '' })
     })
     ws.on('message', (raw, isBinary) => {
       conn.lastSeen = Date.now()
@@ -129,6 +218,7 @@ async function startAppServer() {
         return
       }
       counts.received++
+      if (conn.client) clientCounts(conn.client).received++
       received.push(text)
       if (received.length > RECEIVED_LIMIT) received.splice(0, received.length - RECEIVED_LIMIT)
       send(text)
@@ -196,6 +286,10 @@ async function startAppServer() {
     connectionList() {
       return [...connections.values()].map((c) => ({ ...c }))
     },
+    /** @returns {Record<string, import('./server.d.mts').ClientCounts>} */
+    clients() {
+      return Object.fromEntries([...clients].map(([tag, c]) => [tag, { ...c }]))
+    },
     /** Close one connection from the server side: `terminate` drops its TCP socket without a close frame. @param {number} id */
     terminate(id) {
       for (const [ws, conn] of connections) {
@@ -211,12 +305,22 @@ async function startAppServer() {
     push(text) {
       let n = 0
       for (const ws of wss.clients) {
-        if (ws.readyState !== ws.OPEN) continue
-        senders.get(ws)?.(text)
+        const sender = senders.get(ws)
+        if (ws.readyState !== ws.OPEN || !sender) continue
+        sender(text)
+        n++
+      }
+      for (const session of live) {
+        if (!session.connected) continue
+        void session.send(text).catch(() => {})
         n++
       }
       counts.pushed += n
       return n
+    },
+    /** Sessions alive on the session server (connected or within their resume window). */
+    get sessions() {
+      return sessions.size
     },
     /** @param {number} code @param {string} reason */
     closeAll(code, reason) {
@@ -231,6 +335,7 @@ async function startAppServer() {
       return n
     },
     async close() {
+      sessions.close()
       await stop(false)
       await new Promise((done) => wss.close(() => done(undefined)))
     },
@@ -279,7 +384,7 @@ function createControl(app, proxy) {
 
   const state = () => ({
     now: Date.now(),
-    app: { listening: app.listening, connections: app.connections, ...app.counts, list: app.connectionList() },
+    app: { listening: app.listening, connections: app.connections, ...app.counts, list: app.connectionList(), clients: app.clients(), liveSessions: app.sessions },
     proxy: { mode: proxy.mode, refusing: proxy.refusing, connections: proxy.connections, accepted: proxy.stats.accepted, refused: proxy.stats.refused },
     slow,
     until: { ...until },

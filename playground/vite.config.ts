@@ -58,7 +58,8 @@ export default defineConfig({
   envDir: false,
   clearScreen: false,
   plugins: [packageSelfReference()],
-  worker: { format: 'es', plugins: () => [packageSelfReference()] },
+  // workers get the package's worker build (the "worker" condition), as a bundler targeting a worker does
+  worker: { format: 'es', plugins: () => [packageSelfReference(['worker', 'import', 'default'])] },
   server: {
     host: '127.0.0.1',
     // the built package lives outside the root

@@ -3,14 +3,15 @@
  * every side (timeline, stats(), history(), a message log) while the fault buttons break the
  * network under it, and a policy editor whose plots come from the SDK's own pure core.
  */
-import { createSocket, type Disconnect, type LifelineSocket, type Phase, type SocketOptions, type Stats } from 'lifeline-ws'
-import { monitor, type SocketMonitor } from 'lifeline-ws/monitor'
+import type { Disconnect, EnvSignal, Phase, Stats } from 'lifeline-ws'
 import * as api from './api.js'
 import { bytes, clock, count, ms } from './canvas.js'
 import { drawHerd, drawSchedule, herdSummary, schedule, scheduleSummary } from './charts.js'
 import { FramesInspector, toHex } from './frames.js'
+import { startHost, type SocketHost, type Where } from './host.js'
 import type { HerdRequest, HerdResponse } from './herd.worker.js'
 import { checkPolicy, format, PLAYGROUND_POLICY, PRESETS, type Checked } from './policy.js'
+import type { SendResult, SocketEvent } from './run-socket.js'
 import { SCENARIOS, type Check, type Scenario, type ScenarioContext } from './scenarios.js'
 import { asCreateSocket, parseSession, policyFromHash, urlWithPolicy, type Session } from './share.js'
 import { Timeline } from './timeline.js'
@@ -23,10 +24,13 @@ const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
 type Valid = Extract<Checked, { ok: true }>
 
 // ── state of the page ────────────────────────────────────────────────────────────────────────────
-let socket: LifelineSocket | undefined
-/** The socket's stats() and history(), attached in the tick that created it (so from its first event). */
-let watch: SocketMonitor | undefined
-let unbind: Array<() => void> = []
+/** The socket, in the page or in a worker; its stats() and history() come with it. */
+let host: SocketHost | undefined
+/** Where the next socket runs, and whether it opens an exactly-once session (the header's toggles). */
+let where: Where = 'page'
+let sessionMode = false
+/** This socket's tag in its URL (?client=…): the app server counts what each socket sent. */
+let clientTag = ''
 let applied: Valid | undefined
 let lastValid: Valid | undefined
 let wsUrl = ''
@@ -43,7 +47,7 @@ let retryDue: { at: number; attempt: number } | undefined
 const timeline = new Timeline($<HTMLCanvasElement>('timeline'), $('timeline-tip'), $('timeline-more'))
 const frames = new FramesInspector($('frames'))
 /** send() calls the socket accepted and refused (the delivery panel's first numbers). */
-const delivery = { accepted: 0, refused: 0, serverAtStart: 0 }
+const delivery = { accepted: 0, refused: 0 }
 /** The control server's last state (for the delivery panel's server side). */
 let serverState: api.ControlState | undefined
 const root = document.documentElement
@@ -111,20 +115,16 @@ function system(text: string, cls = '', color?: Phase): void {
   if (color) r.li.style.setProperty('--state-c', `var(--${color})`)
 }
 function updateCounts(): void {
-  $('log-counts').textContent = `↑ ${count(outCount)} · ↓ ${count(inCount)} · ✕ ${count(dropCount)} · queued ${socket?.queued ?? 0}`
+  $('log-counts').textContent = `↑ ${count(outCount)} · ↓ ${count(inCount)} · ✕ ${count(dropCount)} · queued ${host?.queued ?? 0}`
 }
 
-/** The send() under way: drops of this same text reported inside it (a refusal, or an older copy evicted). */
-let sending: { text: string; drops: string[] } | undefined
 /** Messages get a number when sent; the server echoes them, and drops name them. */
 function send(text: string): void {
-  if (!socket) return
-  const n = ++outCount
-  const wasOpen = socket.state === 'open'
-  sending = { text, drops: [] }
-  const ok = socket.send(text)
-  const { drops } = sending
-  sending = undefined
+  host?.send(text, ++outCount)
+}
+
+/** What send() did (at once in the page; from a worker, after a round trip). */
+function sent({ n, text, ok, wasOpen, drops }: SendResult): void {
   if (ok) {
     delivery.accepted++
     const size = new TextEncoder().encode(text).length
@@ -157,51 +157,68 @@ function dropQueued(text: string, reason: string): void {
 }
 
 // ── the socket ───────────────────────────────────────────────────────────────────────────────────
-function onDebug(_line: string, fields: Record<string, unknown>): void {
+function heartbeatMark(kind: 'ping' | 'pong'): void {
   const heartbeat = applied?.policy.heartbeat
   const message = heartbeat && typeof heartbeat === 'object' && 'message' in heartbeat ? String(heartbeat.message ?? '') : ''
-  if (fields.kind === 'effect' && fields.type === 'ping') {
-    timeline.mark('ping')
-    frames.add({ at: Date.now(), side: 'page', dir: 'out', kind: 'ping', size: message.length, text: message, note: 'the heartbeat (message mode: a text frame, since a browser cannot send ping frames)' })
-  } else if (fields.kind === 'transition' && fields.type === 'pong') {
-    timeline.mark('pong')
-    frames.add({ at: Date.now(), side: 'page', dir: 'in', kind: 'pong', size: 0, text: '', note: 'the heartbeat answer, taken by the SDK (not a message event)' })
+  timeline.mark(kind)
+  if (kind === 'ping') frames.add({ at: Date.now(), side: 'page', dir: 'out', kind: 'ping', size: message.length, text: message, note: 'the heartbeat (message mode: a text frame, since a browser cannot send ping frames)' })
+  else frames.add({ at: Date.now(), side: 'page', dir: 'in', kind: 'pong', size: 0, text: '', note: 'the heartbeat answer, taken by the SDK (not a message event)' })
+}
+
+/** The socket's URL with its tag, so the app server can count this socket's messages apart. */
+function taggedUrl(url: string, tag: string): string {
+  try {
+    const u = new URL(url)
+    u.searchParams.set('client', tag)
+    return u.href
+  } catch {
+    return url
   }
 }
 
 function startSocket(policy: Valid, why: string): void {
-  if (socket && socket.state !== 'closed') socket.close(1000, why)
-  for (const off of unbind) off()
-  unbind = []
+  const old = host
+  if (old && old.state !== 'closed') old.close(1000, why)
+  old?.dispose()
   const at = Date.now()
-  if (socket) {
-    timeline.transition({ at, from: socket.state, to: 'idle', reason: 'new socket' })
+  if (old) {
+    timeline.transition({ at, from: old.state, to: 'idle', reason: 'new socket' })
     listEvent(`new socket (${why})`, { kind: 'socket', at })
   }
-  timeline.note(socket ? `new socket: ${why}` : 'socket created', at)
+  timeline.note(old ? `new socket: ${why}` : 'socket created', at)
   retryDue = undefined
   lastError = undefined
   delivery.accepted = 0
   delivery.refused = 0
-  delivery.serverAtStart = serverState?.app.received ?? 0
   queuedRows.clear()
-  let next: LifelineSocket
-  try {
-    next = createSocket({ ...(policy.options as unknown as SocketOptions), debug: onDebug })
-  } catch (error) {
-    // resolveOptions accepted these options a moment ago, so this is not expected; show it anyway
-    showPolicyError('sdk', (error as Error).name, (error as Error).message)
-    return
-  }
-  socket = next
-  watch = monitor(next)
+  clientTag = hasApi ? Math.random().toString(36).slice(2, 10) : ''
+  const options = clientTag ? { ...policy.options, url: taggedUrl(String(policy.options.url ?? wsUrl), clientTag) } : policy.options
+  const next = startHost(where, { options, session: sessionMode }, onEvent)
+  host = next
   applied = policy
   const heartbeat = policy.policy.heartbeat
-  timeline.heartbeatBound = heartbeat ? heartbeat.interval + heartbeat.timeout : undefined
-  system(`createSocket(): ${why}`)
-  const s = next
-  unbind = [
-    s.on('state', (to, from, reason) => {
+  // a session's heartbeat is the server's (the option is not used)
+  timeline.heartbeatBound = heartbeat && !sessionMode ? heartbeat.interval + heartbeat.timeout : undefined
+  root.dataset.where = where
+  root.dataset.session = String(sessionMode)
+  system(`createSocket(): ${why}${sessionMode ? ' · session: session()' : ''}${where === 'worker' ? ' · in a Web Worker' : ''}`)
+  showState()
+  showMode()
+  refreshPolicyStatus()
+}
+
+/** Every event of the socket, from the page or from its worker. */
+function onEvent(event: SocketEvent): void {
+  switch (event.name) {
+    case 'sent':
+      return sent(event.result)
+    case 'heartbeat':
+      return heartbeatMark(event.kind)
+    case 'failed':
+      showPolicyError('sdk', event.kind, event.message)
+      return
+    case 'state': {
+      const { to, from, reason } = event
       const when = Date.now()
       timeline.transition({ at: when, from, to, reason })
       listEvent(`${from} → ${to}  ${reason}`, { kind: 'state', at: when, from, to, reason })
@@ -209,8 +226,9 @@ function startSocket(policy: Valid, why: string): void {
       if (to !== 'backoff') retryDue = undefined
       showState()
       tick()
-    }),
-    s.on('open', ({ protocol }) => {
+      return
+    }
+    case 'open': {
       let flushed = 0
       for (const rows of queuedRows.values()) {
         for (const r of rows) {
@@ -219,47 +237,52 @@ function startSocket(policy: Valid, why: string): void {
         }
       }
       queuedRows.clear()
-      system(`open${protocol ? ` (${protocol})` : ''}${flushed ? `: ${flushed} queued message${flushed === 1 ? '' : 's'} flushed in order` : ''}`, '', 'open')
-    }),
-    s.on('message', (data) => {
+      const session = event.session ? (event.resumed ? ' · session resumed' : ' · new session') : ''
+      system(`open${event.protocol ? ` (${event.protocol})` : ''}${session}${flushed ? `: ${flushed} queued message${flushed === 1 ? '' : 's'} flushed in order` : ''}`, '', 'open')
+      return
+    }
+    case 'message': {
+      const { data } = event
       if (typeof data === 'string') frames.add({ at: Date.now(), side: 'page', dir: 'in', kind: 'text', size: new TextEncoder().encode(data).length, text: data })
       else frames.add({ at: Date.now(), side: 'page', dir: 'in', kind: 'binary', text: '', ...toHex(data) })
       const n = ++inCount
-      const text = typeof data === 'string' ? data : `[binary ${(data as ArrayBuffer).byteLength ?? '?'} B]`
+      const text = typeof data === 'string' ? data : `[binary ${data.byteLength} B]`
       row('in', n, text, 'received')
       timeline.mark('received')
-    }),
-    s.on('close', ({ code, reason, wasClean }) => {
+      return
+    }
+    case 'close': {
+      const { code, reason, wasClean } = event
       frames.add({ at: Date.now(), side: 'page', dir: 'in', kind: 'close', code, size: new TextEncoder().encode(reason).length, text: reason, note: wasClean ? 'clean: close frames exchanged' : 'not clean: no close frame (the connection just ended)' })
       system(`close ${code}${reason ? ` '${reason}'` : ''}${wasClean ? ' (clean)' : ''}`)
-    }),
-    s.on('error', (error) => {
-      lastError = { code: error.code, message: error.message, at: Date.now() }
-      frames.add({ at: lastError.at, side: 'page', dir: '', kind: 'error', code: error.code, size: 0, text: error.message })
-      system(`error ${error.code}: ${error.message}`, 'error', 'closed')
-    }),
-    s.on('reconnecting', ({ attempt, delay }) => {
+      return
+    }
+    case 'error':
+      lastError = { code: event.code, message: event.message, at: Date.now() }
+      frames.add({ at: lastError.at, side: 'page', dir: '', kind: 'error', code: event.code, size: 0, text: event.message })
+      system(`error ${event.code}: ${event.message}`, 'error', 'closed')
+      return
+    case 'reconnecting': {
+      const { attempt, delay } = event
       const when = Date.now()
       timeline.retry(attempt, delay, when)
       retryDue = { at: when + delay, attempt }
       tick()
       system(`retry ${attempt} in ${ms(delay)}`, '', 'backoff')
-    }),
-    s.on('drop', ({ data, reason }) => {
+      return
+    }
+    case 'drop':
       dropCount++
       timeline.mark('drop')
-      const text = typeof data === 'string' ? data : '[binary]'
-      if (sending && sending.text === data) sending.drops.push(reason)
-      else dropQueued(text, reason)
-    }),
-    s.on('giveup', ({ reason, attempt }) => {
+      dropQueued(typeof event.data === 'string' ? event.data : '[binary]', event.reason)
+      return
+    case 'giveup': {
       const when = Date.now()
-      timeline.fault(`gave up: ${reason}`, when, when)
-      system(`giveup: ${reason} after ${attempt} attempt${attempt === 1 ? '' : 's'}`, 'error', 'closed')
-    }),
-  ]
-  showState()
-  refreshPolicyStatus()
+      timeline.fault(`gave up: ${event.reason}`, when, when)
+      system(`giveup: ${event.reason} after ${event.attempt} attempt${event.attempt === 1 ? '' : 's'}`, 'error', 'closed')
+      return
+    }
+  }
 }
 
 /** A short line under the header about what the last button did (role=status: read out too). */
@@ -275,16 +298,16 @@ function note(text: string, kind: 'info' | 'warn' = 'info'): void {
 }
 
 function showState(): void {
-  const state = socket?.state ?? 'idle'
+  const state = host?.state ?? 'idle'
   root.dataset.state = state
   $('state-pill').textContent = state
 }
 
 /** The header's detail line, stats and history: refreshed four times a second. */
 function tick(): void {
-  if (!socket || !watch) return
-  const s = socket
-  const stats = watch.stats()
+  const s = host
+  const stats = s?.stats()
+  if (!s || !stats) return
   let detail = ''
   switch (s.state) {
     case 'open':
@@ -302,9 +325,10 @@ function tick(): void {
     default:
       detail = 'idle'
   }
-  $('state-detail').textContent = detail
+  const mode = [sessionMode ? 'session' : '', where === 'worker' ? 'in a worker' : ''].filter(Boolean).join(' · ')
+  $('state-detail').textContent = mode ? `${detail} · ${mode}` : detail
   renderStats(stats)
-  renderHistory(watch.history())
+  renderHistory(s.history())
   renderDelivery(stats)
   updateCounts()
   updateCountdowns()
@@ -519,12 +543,18 @@ function wireFaults(): void {
     updateCountdowns()
     void control('heal')
   })
-  // real and simulated network changes alike
+  // real and simulated network changes alike. A socket in the page hears them itself (the browser
+  // adapter listens to the window); a worker does not get the window's events, so the page forwards them
+  const forward = (name: EnvSignal): void => {
+    if (host?.where === 'worker') host.signal(name)
+  }
   window.addEventListener('offline', () => {
+    forward('offline')
     if (!open.offline) open.offline = recordFault('offline', 'browser offline', null)
     setPressed('f-offline', true)
   })
   window.addEventListener('online', () => {
+    forward('online')
     if (open.offline) {
       endWindow('offline')
       const at = Date.now()
@@ -612,43 +642,77 @@ function renderConnections(state: api.ControlState): void {
 }
 
 // ── delivery accounting ──────────────────────────────────────────────────────────────────────────
-const DELIVERY_FIELDS: Array<[key: string, label: string, title: string]> = [
-  ['accepted', 'send() accepted', 'send() returned true: written now or queued'],
-  ['refused', 'send() refused', 'send() returned false: dropped at once (a full queue with overflow reject, or a closed socket)'],
-  ['written', 'written to the wire', 'stats().messagesOut: every message the socket wrote, heartbeat pings included'],
-  ['queued', 'queued now', 'stats().queued'],
-  ['dropped', 'dropped', 'stats().dropped, by reason'],
-  ['server', 'received by the server', 'text messages the app server received since this socket was created (every connection, heartbeat pings not counted)'],
-]
-const CONFIRM_FIELDS = ['confirmed', 'unconfirmed', 'resent', 'reported', 'acked', 'pending']
-function renderDelivery(stats: Stats): void {
-  const dropped = Object.entries(stats.dropped)
-  const droppedTotal = dropped.reduce((sum, [, n]) => sum + n, 0)
-  const values: Record<string, [string, string?]> = {
-    accepted: [count(delivery.accepted)],
-    refused: [count(delivery.refused)],
-    written: [count(stats.messagesOut)],
-    queued: [count(stats.queued)],
-    dropped: [count(droppedTotal), dropped.filter(([, n]) => n > 0).map(([reason, n]) => `${reason} ${n}`).join(' · ')],
-    server: serverState ? [count(serverState.app.received - delivery.serverAtStart)] : ['–', 'no control server'],
-  }
-  fillStats($('delivery'), DELIVERY_FIELDS.map(([key, label, title]) => [key, label, title, values[key]!]))
-  // the spot for delivery confirmation: shown when stats() carries such fields
-  const extra = stats as unknown as Record<string, unknown>
-  const found = CONFIRM_FIELDS.filter((key) => Object.hasOwn(extra, key))
-  $('delivery-confirm').hidden = found.length === 0
-  $('delivery-note').hidden = found.length > 0
-  if (found.length) {
-    fillStats(
-      $('delivery-confirm-stats'),
-      found.map((key) => {
-        const value = extra[key]
-        const text = typeof value === 'number' ? count(value) : JSON.stringify(value)
-        return [key, key, `stats().${key}`, [text]]
-      }),
-    )
+/**
+ * Counted at both ends: the page's socket (send()'s answers, stats(), drop events) and the app
+ * server (what it received from this socket, by the socket's ?client= tag).
+ */
+function deliveryCounts(stats: Stats) {
+  const dropped = Object.values(stats.dropped).reduce((sum, n) => sum + n, 0)
+  const server = serverState?.app.clients[clientTag]?.received ?? 0
+  const waiting = stats.queued + stats.held.messages
+  return {
+    sent: delivery.accepted,
+    refused: delivery.refused,
+    written: stats.messagesOut,
+    confirmed: stats.confirmed,
+    unconfirmed: stats.unconfirmed,
+    reported: stats.dropped.unconfirmed,
+    resent: stats.resent,
+    waiting,
+    dropped,
+    server,
+    // sent, not at the server, and not waiting to be (re)sent: lost, or still on the way
+    missing: Math.max(0, delivery.accepted - server - waiting),
   }
 }
+
+function renderDelivery(stats: Stats): void {
+  const c = deliveryCounts(stats)
+  const reasons = Object.entries(stats.dropped)
+    .filter(([, n]) => n > 0)
+    .map(([reason, n]) => `${reason} ${n}`)
+    .join(' · ')
+  const confirming = sessionMode ? 'acknowledged by the session, not here' : stats.delivery === 'none' ? 'no heartbeat: nothing is confirmed' : `delivery '${stats.delivery}'`
+  const hasServer = serverState !== undefined && clientTag !== ''
+  const fields: Array<[key: string, label: string, title: string, value: [string, string?]]> = [
+    ['sent', 'sent', 'send() returned true: written now or queued', [count(c.sent), c.refused ? `refused ${count(c.refused)}` : '']],
+    ['written', 'written', 'stats().messagesOut: messages written to a connection (heartbeat pings not counted)', [count(c.written), c.resent ? `resent ${count(c.resent)}` : '']],
+    ['confirmed', 'confirmed', 'stats().confirmed: written, then confirmed by an answered ping (or a clean close)', [count(c.confirmed), confirming]],
+    [
+      'unconfirmed',
+      'unconfirmed',
+      "stats().unconfirmed: still unconfirmed when their connection ended; reported as drop 'unconfirmed' or resent",
+      [count(c.unconfirmed), stats.delivery === 'resend' ? `resent ${count(c.resent)}` : `reported ${count(c.reported)}`],
+    ],
+    ['waiting', 'waiting', 'stats().queued + stats().held.messages: queued, or written and held until confirmed', [count(c.waiting), `queued ${count(stats.queued)} · held ${count(stats.held.messages)}`]],
+    ['dropped', 'dropped', 'stats().dropped, by reason (each a drop event)', [count(c.dropped), reasons]],
+    ['server', 'received by the server', "messages the app server received from this socket (its ?client= tag), heartbeat pings not counted", hasServer ? [count(c.server)] : ['–', 'no control server']],
+    ['missing', 'not at the server', 'sent − received by the server − waiting: lost (or still on the way)', hasServer ? [count(c.missing)] : ['–']],
+  ]
+  const dl = $('delivery')
+  fillStats(dl, fields)
+  // the numbers themselves, for tests and tools: data-sent, data-server, data-reported…
+  for (const [key, value] of Object.entries(c)) dl.dataset[key] = String(value)
+  const verdict = $('delivery-verdict')
+  if (!hasServer) {
+    verdict.textContent = ''
+    delete verdict.dataset.kind
+  } else if (c.missing === 0) {
+    verdict.textContent = `${sessionMode ? 'exactly-once session' : 'plain socket'}: every message sent is at the server or waiting${c.dropped ? `; ${count(c.dropped)} reported dropped` : ''}`
+    verdict.dataset.kind = c.dropped ? 'lost' : 'none-lost'
+  } else {
+    verdict.textContent = `${count(c.missing)} sent and not at the server${c.reported ? `: ${count(c.reported)} written to a dead link, reported 'unconfirmed'` : ''}`
+    verdict.dataset.kind = 'lost'
+  }
+}
+
+/** The mode line: where the socket runs, and whether it carries a session. */
+function showMode(): void {
+  $<HTMLInputElement>('opt-session').checked = sessionMode
+  $<HTMLInputElement>('opt-worker').checked = where === 'worker'
+  $('mode-line').textContent = `${sessionMode ? 'session: session() · the server leads the heartbeat' : 'plain socket'} · ${where === 'worker' ? 'in a Web Worker (online/offline forwarded with signal())' : 'in the page'}`
+}
+
 function fillStats(dl: HTMLElement, fields: Array<[key: string, label: string, title: string, value: [string, string?]]>): void {
   for (const [key, label, title, [main, small]] of fields) {
     let dd = dl.querySelector<HTMLElement>(`dd[data-stat="${key}"]`)
@@ -923,8 +987,8 @@ function exportSession(): Session {
     exportedAt: new Date().toISOString(),
     policyText: editor.value,
     options: applied ? { ...applied.options } : null,
-    stats: watch?.stats() ?? null,
-    history: watch?.history() ?? [],
+    stats: host?.stats() ?? null,
+    history: host?.history() ?? [],
     events: Array.from(transitionList.querySelectorAll<HTMLElement>('li'), (li) => ({ ...li.dataset }) as Record<string, string>),
     frames: [...frames.all()],
   }
@@ -959,7 +1023,7 @@ function wireShare(): void {
       shareStatus(`Fix the policy first: ${checked.message}`)
       return
     }
-    const code = asCreateSocket(JSON.parse(editor.value) as Record<string, unknown>, wsUrl)
+    const code = asCreateSocket(JSON.parse(editor.value) as Record<string, unknown>, wsUrl, { session: sessionMode })
     $('code-out').textContent = code
     void copy(code, 'createSocket({...})')
   })
@@ -992,8 +1056,8 @@ const scenarioContext: ScenarioContext = {
     if (typeof value === 'boolean') input.checked = value
     else input.value = value
   },
-  state: () => socket?.state ?? 'idle',
-  history: () => watch?.history() ?? [],
+  state: () => host?.state ?? 'idle',
+  history: () => host?.history() ?? [],
   policy: () => applied!.policy,
   quietTimes: () => (serverState ? serverState.app.list.map((c) => Date.now() - c.lastSeen) : []),
   waitFor: (ready, timeout, what) =>
@@ -1014,7 +1078,7 @@ const scenarioContext: ScenarioContext = {
 }
 
 async function runScenario(scenario: Scenario): Promise<void> {
-  if (scenarioRunning || !socket || !applied) return
+  if (scenarioRunning || !host || !applied) return
   scenarioRunning = true
   $('scenario-buttons').querySelectorAll('button').forEach((b) => (b.disabled = true))
   const li = document.createElement('li')
@@ -1059,19 +1123,28 @@ async function main(): Promise<void> {
   wireShare()
   wireScenarios()
   $('do-reconnect').addEventListener('click', () => {
-    if (!socket) return
-    const before = socket.state
-    socket.reconnect()
+    if (!host) return
+    const before = host.state
+    host.reconnect()
     // reconnect() on a closed socket does nothing (close() is final): say so instead of staying silent
     if (before === 'closed') note('reconnect() does nothing after close(): a closed socket never reconnects. “New socket” starts a new one.', 'warn')
     else if (before === 'idle') note('reconnect() from idle does nothing: connect() starts an idle socket.', 'warn')
     else note(`reconnect(): ${before} → a fresh attempt now, no backoff wait`)
   })
   $('do-close').addEventListener('click', () => {
-    if (socket?.state === 'closed') note('close(): the socket is already closed', 'warn')
-    socket?.close(1000, 'user')
+    if (host?.state === 'closed') note('close(): the socket is already closed', 'warn')
+    host?.close(1000, 'user')
   })
   $('do-new').addEventListener('click', () => applied && startSocket(applied, 'new socket'))
+  // either toggle starts a new socket: a session and a worker are chosen when a socket is created
+  $('opt-session').addEventListener('change', (event) => {
+    sessionMode = (event.target as HTMLInputElement).checked
+    if (applied) startSocket(applied, sessionMode ? 'exactly-once session on' : 'session off')
+  })
+  $('opt-worker').addEventListener('change', (event) => {
+    where = (event.target as HTMLInputElement).checked ? 'worker' : 'page'
+    if (applied) startSocket(applied, where === 'worker' ? 'moved into a Web Worker' : 'back in the page')
+  })
   $('send-form').addEventListener('submit', (event) => {
     event.preventDefault()
     const text = $<HTMLInputElement>('send-text').value

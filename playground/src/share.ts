@@ -42,10 +42,13 @@ function literal(value: unknown, indent: string): string {
   return `{\n${entries.map(([k, v]) => `${inner}${IDENTIFIER.test(k) ? k : `'${k}'`}: ${literal(v, inner)},`).join('\n')}\n${indent}}`
 }
 
-/** The options as the call a user writes (the URL first, as the page fills it in). */
-export function asCreateSocket(options: Record<string, unknown>, url: string): string {
+/** The options as the call a user writes (the URL first, as the page fills it in; `session: session()` last when on). */
+export function asCreateSocket(options: Record<string, unknown>, url: string, { session = false } = {}): string {
   const { url: own, ...rest } = options
-  return `import { createSocket } from 'lifeline-ws'\n\nconst socket = createSocket(${literal({ url: own ?? url, ...rest }, '')})\n`
+  const call = literal({ url: own ?? url, ...rest }, '')
+  if (!session) return `import { createSocket } from 'lifeline-ws'\n\nconst socket = createSocket(${call})\n`
+  const withSession = `${call.slice(0, -1)}  session: session(),\n}`
+  return `import { createSocket } from 'lifeline-ws'\nimport { session } from 'lifeline-ws/session'\n\nconst socket = createSocket(${withSession})\n`
 }
 
 export interface Session {

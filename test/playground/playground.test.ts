@@ -335,6 +335,121 @@ describe('playground', () => {
     await pageState('open', 10_000)
   })
 
+  it('delivery accounting at both ends: a blackhole loses what a plain socket wrote into it, and nothing with an exactly-once session', async () => {
+    await pageState('open', 10_000)
+    type Counts = Record<'sent' | 'refused' | 'written' | 'confirmed' | 'unconfirmed' | 'reported' | 'resent' | 'waiting' | 'dropped' | 'server' | 'missing', number>
+    /** The delivery panel's numbers (the page's socket, and the server's count for it). */
+    const counts = (): Promise<Counts> => page.$eval('#delivery', (dl) => Object.fromEntries(Object.entries((dl as HTMLElement).dataset).map(([k, v]) => [k, Number(v)])) as Counts)
+    /** Silence the link, then write a burst of 100 into it while the page's socket still thinks it is open. */
+    const burstIntoSilence = async (seconds: number): Promise<void> => {
+      await page.fill('#f-silence-s', String(seconds))
+      await page.click('#f-silence')
+      await waitFor(() => playground.state().proxy.mode === 'silence', 2_000, 'the link silenced')
+      // read and click in one go: the state the burst was sent in
+      const state = await page.evaluate(() => {
+        const now = document.documentElement.dataset.state
+        document.getElementById('send-burst')!.click()
+        return now
+      })
+      expect(state, 'the burst went into the open (silent) connection').toBe('open')
+    }
+    /** Wait until the server's count is in, and nothing is waiting: every message is at the server or gone. */
+    const settled = async (sent: number): Promise<Counts> => {
+      await page.waitForFunction(
+        (target) => {
+          const c = Object.fromEntries(Object.entries(document.getElementById('delivery')!.dataset).map(([k, v]) => [k, Number(v)])) as Counts
+          return document.documentElement.dataset.state === 'open' && c.sent === target && c.waiting === 0 && c.sent === c.server + c.dropped
+        },
+        sent,
+        { timeout: 15_000, polling: 100 },
+      )
+      return counts()
+    }
+
+    // plain socket (delivery 'report'): the 100 written into the silence never arrive, and are reported
+    const before = await counts()
+    await burstIntoSilence(3)
+    const plain = await settled(before.sent + 100)
+    expect(plain.unconfirmed - before.unconfirmed, JSON.stringify({ before, plain })).toBe(100)
+    expect(plain.reported - before.reported).toBe(100)
+    expect(plain.dropped - before.dropped).toBe(100)
+    // consistent with the server: what it received plus what was reported is what was sent
+    expect(plain.server + plain.reported).toBe(plain.sent)
+    expect(plain.missing).toBe(plain.reported)
+    expect(await page.getAttribute('#delivery-verdict', 'data-kind')).toBe('lost')
+    expect(await page.textContent('#delivery-verdict')).toContain("reported 'unconfirmed'")
+
+    // the session toggle: a new socket with session: session(), against attachSessions on the app server
+    await page.check('#opt-session')
+    await page.waitForSelector('html[data-session="true"]', { state: 'attached', timeout: 5_000 })
+    await pageState('open', 10_000)
+    expect(await page.$$eval('#log li.sys', (rows) => rows.some((r) => r.textContent!.includes('new session')))).toBe(true)
+    const fresh = await counts()
+    expect(fresh.sent).toBe(0)
+    const receivedBefore = playground.received().length
+    // the session's heartbeat is the server's (2 s + 1 s): a silence longer than that is noticed
+    await burstIntoSilence(4)
+    await page.waitForFunction(() => document.documentElement.dataset.state !== 'open', null, { timeout: 6_000, polling: 20 })
+    const session = await settled(100)
+    // every message at the server exactly once: nothing lost, nothing reported, nothing repeated
+    expect(session.server).toBe(100)
+    expect(session.dropped).toBe(0)
+    expect(session.missing).toBe(0)
+    expect(await page.getAttribute('#delivery-verdict', 'data-kind')).toBe('none-lost')
+    const burst = playground
+      .received()
+      .slice(receivedBefore)
+      .filter((m) => m.startsWith('burst '))
+    const n = /^burst (\d+):/.exec(burst[0] ?? '')?.[1]
+    expect(burst).toEqual(Array.from({ length: 100 }, (_, i) => `burst ${n}: ${i + 1}/100`))
+    expect(playground.state().app.list.some((c) => c.session)).toBe(true)
+
+    // back to a plain socket
+    await page.uncheck('#opt-session')
+    await page.waitForSelector('html[data-session="false"]', { state: 'attached', timeout: 5_000 })
+    await pageState('open', 10_000)
+  }, 60_000)
+
+  it('worker mode: the socket runs in a Web Worker, the page forwards offline/online, and shows it recover from a kill', async () => {
+    await page.check('#opt-worker')
+    await page.waitForSelector('html[data-where="worker"]', { state: 'attached', timeout: 5_000 })
+    await pageState('open', 10_000)
+    expect(await page.textContent('#state-detail')).toContain('in a worker')
+    // a send from the worker's socket, echoed back into the page's log
+    const text = `from the worker ${Date.now()}`
+    await page.fill('#send-text', text)
+    await page.click('#send-form button[type="submit"]')
+    await waitFor(() => playground.received().includes(text), 5_000, 'the worker socket’s message on the server')
+    await page.waitForFunction((t) => Array.from(document.querySelectorAll('#log li.in')).some((li) => li.textContent!.includes(t)), text, { timeout: 5_000 })
+    await page.waitForFunction(() => document.getElementById('delivery')!.dataset.server === '1', null, { timeout: 5_000 })
+
+    // kill: the worker's socket notices, retries and is open again; the page's timeline and history say so
+    const before = (await listed()).length
+    await page.click('#f-kill')
+    await page.waitForFunction(() => document.documentElement.dataset.state !== 'open', null, { timeout: 5_000, polling: 10 })
+    await pageState('open', POLICY.backoff.maxDelay + POLICY.connectTimeout + SLACK_MS)
+    const after = (await listed()).slice(before)
+    expect(after.some((e) => e.kind === 'state' && e.from === 'open')).toBe(true)
+    expect(after.at(-1)).toMatchObject({ kind: 'state', to: 'open' })
+    await page.waitForFunction(() => document.querySelectorAll('#history tbody tr:not(.empty)').length > 0, null, { timeout: 5_000 })
+
+    // offline / online: the window's events reach the worker's socket through socket.signal()
+    await page.click('#f-offline')
+    await page.waitForFunction(
+      () => Array.from(document.querySelectorAll<HTMLElement>('#transitions li')).some((li) => li.dataset.kind === 'state' && li.dataset.reason === 'offline'),
+      null,
+      { timeout: 5_000 },
+    )
+    expect(await page.getAttribute('html', 'data-state')).toBe('backoff')
+    await page.click('#f-offline')
+    await pageState('open', 5_000)
+    expect(pageErrors).toEqual([])
+
+    await page.uncheck('#opt-worker')
+    await page.waitForSelector('html[data-where="page"]', { state: 'attached', timeout: 5_000 })
+    await pageState('open', 10_000)
+  }, 40_000)
+
   it(
     'looks right: screenshots at 1440×900 and 390×844, no overlapping timeline labels at any window, no page errors',
     async () => {
