@@ -81,9 +81,14 @@ export interface SessionPort {
   readonly active: boolean
   /** close() for good: the session ends (END) instead of waiting out the server's resume window. */
   end(): void
+  /**
+   * A session whose code is still loading (`session: true`): what an attempt waits for before it
+   * calls `WebSocket`; undefined once there is nothing to wait for.
+   */
+  ready?(): PromiseLike<void> | undefined
 }
 
-/** The `session` option: made by `session()` from 'lifeline-ws/session'. */
+/** The `session` option's port: made by `session()` from 'lifeline-ws/session' (or by `session: true`, loading that code on demand). */
 export type SessionOption = (host: SessionHost) => SessionPort
 
 /** readyState values (the WHATWG constants; `ws` uses the same numbers). */

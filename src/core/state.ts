@@ -34,6 +34,8 @@ export type ErrorCode =
   | 'HEARTBEAT_TIMEOUT'
   | 'IDLE_TIMEOUT'
   | 'SEND_FAILED'
+  /** `session: true`: the session code (a chunk of its own) could not be loaded; the attempt is retried. */
+  | 'SESSION_LOAD'
   /** Promise APIs: a message sent with sendAsync() was dropped (see `reason`). */
   | 'DROPPED'
   /** Promise APIs: the socket was closed by close() (or its AbortSignal). */

@@ -8,6 +8,7 @@ import type { Jitter } from '../core/policy.js'
 import type { Data, Overflow } from '../core/queue.js'
 import type { CloseInfo } from '../core/state.js'
 import type { Clock, SessionOption, WebSocketConstructor } from '../ports.js'
+import type { SessionOptions } from '../session/option.js'
 
 type MaybePromise<T> = T | Promise<T>
 export type UrlOption = string | URL | (() => MaybePromise<string | URL>)
@@ -124,13 +125,14 @@ export interface SocketOptions {
   /** A logger receiving one line per transition and effect (URLs redacted), e.g. console.debug. @default undefined */
   debug?: (line: string, fields: Record<string, unknown>) => void
   /**
-   * A lifeline.v1 session with a `lifeline-ws/server` (README, "Sessions"): `session()` from
-   * `'lifeline-ws/session'` (a separate import, so apps without sessions do not carry the protocol).
-   * Every message both ways is then delivered exactly once, in order, across reconnects, and
+   * A lifeline.v1 session with a `lifeline-ws/server` (README, "Sessions"): `true`, or the session
+   * options (`{ fallback }`), and the session code is loaded on demand (a chunk of its own, fetched
+   * before the first connection); or `session()` from `'lifeline-ws/session'`, which bundles it up
+   * front. Every message both ways is then delivered exactly once, in order, across reconnects, and
    * `open` says `{ resumed }`. The server leads the heartbeat, so `heartbeat` is not used.
-   * @default undefined (no session)
+   * @default undefined (no session; `false` is the same)
    */
-  session?: SessionOption
+  session?: boolean | SessionOptions | SessionOption
 }
 
 /**

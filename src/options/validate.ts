@@ -8,6 +8,7 @@ import { CLOSE_TIMEOUT, type BackoffPolicy, type DeliveryPolicy, type HeartbeatP
 import type { Data, QueuePolicy } from '../core/queue.js'
 import type { CloseInfo } from '../core/state.js'
 import type { Clock, SessionOption, WebSocketConstructor } from '../ports.js'
+import { sessionOnDemand } from '../session/load.js'
 import { intern, keyOf } from './intern.js'
 import * as text from './messages.dev.js'
 import { memberOf, ownOnly, tagOf } from './read.js'
@@ -34,6 +35,8 @@ export interface Resolved {
   readonly redactParams: readonly string[]
   /** lifeline-ws/session's, when asked for: createSocket makes the socket's session from it. */
   readonly session: SessionOption | undefined
+  /** The socket's session code is still loading (`session: true`): what an attempt waits for (the driver's copy only). */
+  readonly sessionReady?: () => PromiseLike<void> | undefined
 }
 
 const TIMER_KEYS = ['setTimeout', 'clearTimeout', 'now']
@@ -77,7 +80,7 @@ export function resolveOptions(options: SocketOptions, defaults: Partial<SocketO
 
   const prototype = (WebSocket as { prototype?: unknown }).prototype
   const pingFrames = typeof prototype === 'object' && prototype !== null && typeof memberOf(prototype, 'ping') === 'function'
-  const session = merged.session === undefined ? undefined : checkFunction('session', merged.session, 'session')
+  const session = resolveSession(merged.session)
   // a session's server leads the heartbeat (PING, and the client notices silence): no ping of our own, nothing to warn about
   const { heartbeat, pingMessage, isPong } = session ? resolveHeartbeat(false, pingFrames) : resolveHeartbeat(merged.heartbeat, pingFrames)
   const delivery = resolveDelivery(merged.delivery, merged.confirmDelay, heartbeat)
@@ -169,6 +172,17 @@ function resolveHeartbeat(
     pingMessage: message,
     isPong,
   }
+}
+
+/**
+ * `session()`'s port as given; `true` or `{ … }` (checked now): one that loads the session code when
+ * the socket first connects; `false`/undefined: none.
+ */
+function resolveSession(value: unknown): SessionOption | undefined {
+  if (value === undefined || value === false) return undefined
+  if (typeof value === 'function') return value as SessionOption
+  const options = optionGroup('session', value === true ? undefined : value, { fallback: 'fail' }, 'session')
+  return sessionOnDemand({ fallback: oneOf('session.fallback', options.fallback, ['fail', 'plain']) })
 }
 
 /** Confirmation of written messages: checked always, in force only with a heartbeat to ping with. */

@@ -116,7 +116,8 @@ class LifelineSocketImpl implements LifelineSocket, EventSink, WithInternals {
       dropped: (data, reason) => this.receive({ type: 'emit', event: 'drop', data: data as Data, reason }),
     })
     this.#session = session
-    this.#driver = new Driver(session ? Object.freeze({ ...resolved, WebSocket: session.WebSocket }) : resolved, this, timerHost)
+    const sessionReady = session?.ready?.bind(session)
+    this.#driver = new Driver(session ? Object.freeze({ ...resolved, WebSocket: session.WebSocket, sessionReady }) : resolved, this, timerHost)
     if (attachSignals) this.#releaseOnClose = attachSignals((name) => this.signal(name))
     if (!resolved.lazy) this.#driver.dispatch({ type: 'start' })
   }

@@ -271,8 +271,8 @@ describe('session client: a server without sessions', () => {
     expect(() => session({ fallback: 'silent' as never })).toThrow(new TypeError('session.fallback must be "fail" or "plain", got string "silent"'))
     expect(() => session({ falback: 'plain' } as never)).toThrow(new TypeError('Unknown option "session.falback"; did you mean "session.fallback"?'))
     const clock = createVirtualClock(0)
-    expect(() => createSocket({ url: 'ws://x.test', WebSocket: class {} as never, timer: clock, random: Math.random, session: true as never })).toThrow(
-      new TypeError("session must be session() from 'lifeline-ws/session' (a separate import, so apps without sessions do not carry the protocol), got boolean true"),
+    expect(() => createSocket({ url: 'ws://x.test', WebSocket: class {} as never, timer: clock, random: Math.random, session: 1 as never })).toThrow(
+      new TypeError("session must be true, an object of session options ({ fallback }), false, or session() from 'lifeline-ws/session', got number 1"),
     )
   })
 })
