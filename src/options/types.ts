@@ -67,7 +67,11 @@ export interface SocketOptions {
   protocols?: ProtocolsOption
   /** `true`: stay `'idle'` until `connect()` or the first `send()`. @default false */
   lazy?: boolean
-  /** ms for TCP + TLS + HTTP upgrade before the attempt fails with `CONNECT_TIMEOUT`. @default 10000 */
+  /**
+   * ms for TCP + TLS + HTTP upgrade (with a `session`, also HELLO and the server's WELCOME: a server
+   * that takes lifeline.v1 and never answers is this timeout) before the attempt fails with
+   * `CONNECT_TIMEOUT`, then retried per `backoff`. @default 10000
+   */
   connectTimeout?: number
   /** The retry policy. @default each field's own (`DEFAULTS.backoff`) */
   backoff?: BackoffOptions
