@@ -69,6 +69,8 @@ export interface SessionHost {
   readonly timer: Clock
   /** A message passed to `send()` that will not be delivered (or may not have been), and why. */
   dropped(data: unknown, reason: 'closed' | 'error' | 'unconfirmed'): void
+  /** The server asked this connection (one `WebSocket` made) to move now: the socket reconnects at once. */
+  moved(ws: WebSocketLike): void
 }
 
 /** One socket's session: the constructor the driver calls, and what its last open was. */

@@ -114,6 +114,7 @@ class LifelineSocketImpl implements LifelineSocket, EventSink, WithInternals {
       WebSocket: resolved.WebSocket,
       timer: resolved.timer,
       dropped: (data, reason) => this.receive({ type: 'emit', event: 'drop', data: data as Data, reason }),
+      moved: (ws) => this.#driver.socketMoved(ws),
     })
     this.#session = session
     const sessionReady = session?.ready?.bind(session)

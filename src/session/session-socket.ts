@@ -279,8 +279,9 @@ export class SessionSocket implements WebSocketLike {
         if (this.#drainTimer === undefined) {
           this.#drainTimer = session.clock.setTimeout(() => {
             this.#drainTimer = undefined
-            // 1012 Service Restart: the core reconnects after its first (short) backoff delay, and the session resumes
-            this.#leave({ code: 1012, reason: 'drain: moving to a new connection', wasClean: true }, 1000)
+            // the server spread its clients over the window with this delay: the core hands this
+            // connection over (1000) and connects again at once, and the session resumes
+            session.host.moved(this)
           }, frame.delay)
         }
         return
