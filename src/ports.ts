@@ -36,6 +36,11 @@ export interface WebSocketLike {
   readonly bytesRead?: number
   send(data: any): void
   /**
+   * A session connection: send, and call `settle` with the message's fate once it is known (no
+   * argument: the server acknowledged it; a reason: it was dropped, and a drop event says so).
+   */
+  sendSettled?(data: any, settle: ((dropped?: 'closed' | 'error' | 'unconfirmed') => void) | undefined): void
+  /**
    * Node `ws` only: send, then call `callback` once the message was written (no argument) or could
    * not be (an error): how a Blob that cannot be read is noticed.
    */
@@ -67,6 +72,8 @@ export interface WebSocketConstructor {
 export interface SessionHost {
   readonly WebSocket: WebSocketConstructor
   readonly timer: Clock
+  /** The `delivery` option: messages written to a session the server lost are reported ('unconfirmed') or resent. */
+  readonly delivery: 'report' | 'resend'
   /** A message passed to `send()` that will not be delivered (or may not have been), and why. */
   dropped(data: unknown, reason: 'closed' | 'error' | 'unconfirmed'): void
   /** The server asked this connection (one `WebSocket` made) to move now: the socket reconnects at once. */

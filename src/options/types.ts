@@ -88,7 +88,9 @@ export interface SocketOptions {
    * ping confirms every write before it; so does a clean close): `'report'`: a 'drop' event, reason
    * `'unconfirmed'` (the server may or may not have read it); `'resend'`: written again first on the
    * next connection (the server may see it twice). Needs a heartbeat: without one nothing is
-   * confirmed, and a message counts as sent once written. @default 'report'
+   * confirmed, and a message counts as sent once written. With a `session` the server's ACKs confirm
+   * (no heartbeat needed), and this decides what a session the server lost (`resumed: false`) never
+   * acknowledged: reported, or resent first on the new session. @default 'report'
    */
   delivery?: 'report' | 'resend'
   /**

@@ -35,6 +35,8 @@ export interface Resolved {
   readonly redactParams: readonly string[]
   /** lifeline-ws/session's, when asked for: createSocket makes the socket's session from it. */
   readonly session: SessionOption | undefined
+  /** With a session: the `delivery` option, for what the server lost (a session needs no heartbeat for it). */
+  readonly sessionDelivery?: 'report' | 'resend'
   /** The socket's session code is still loading (`session: true`): what an attempt waits for (the driver's copy only). */
   readonly sessionReady?: () => PromiseLike<void> | undefined
 }
@@ -113,6 +115,7 @@ export function resolveOptions(options: SocketOptions, defaults: Partial<SocketO
     debug,
     redactParams,
     session,
+    sessionDelivery: session ? oneOf('delivery', orDefault(merged.delivery, DEFAULTS.delivery), ['report', 'resend'] as const) : undefined,
   }
   // shared only when it holds nothing that belongs to one socket (a provider, ws options,
   // a logger): the cache must not keep those alive

@@ -113,6 +113,7 @@ class LifelineSocketImpl implements LifelineSocket, EventSink, WithInternals {
     const session = resolved.session?.({
       WebSocket: resolved.WebSocket,
       timer: resolved.timer,
+      delivery: resolved.sessionDelivery!,
       dropped: (data, reason) => this.receive({ type: 'emit', event: 'drop', data: data as Data, reason }),
       moved: (ws) => this.#driver.socketMoved(ws),
     })

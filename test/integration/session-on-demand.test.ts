@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocketServer } from 'ws'
 import { createSocket } from '../../src/index.node.js'
+import { sendAsync } from '../../src/index.promises.js'
 import { attachSessions, type Session } from '../../src/index.server.js'
 import { waitFor } from '../support/wait.js'
 
@@ -59,5 +60,27 @@ describe('session: true against attachSessions', () => {
     await waitFor(() => ended.length === 1, 5_000, 'the session to end')
     expect(ended).toEqual(['client'])
     expect(drops).toEqual([])
+  })
+
+  it('sendAsync() resolves once the server acknowledged the message: after its handler\'s promise settled', async () => {
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 })
+    await new Promise((resolve) => wss.once('listening', resolve))
+    const sessions = attachSessions(wss, { ackDelay: 5 })
+    cleanups.push(() => {
+      sessions.close()
+      return new Promise((resolve) => wss.close(resolve))
+    })
+    const handling: Array<() => void> = []
+    sessions.on('session', (s) => s.on('message', () => new Promise<void>((done) => void handling.push(done))))
+    const socket = createSocket({ url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`, session: true })
+    cleanups.push(() => socket.close())
+    let settled = false
+    const sent = sendAsync(socket, 'work').then(() => void (settled = true))
+    await waitFor(() => handling.length === 1, 5_000, 'the handler to start')
+    // the server has the message (a hand-off would have resolved by now); its handler has not finished: no ack yet
+    expect(settled).toBe(false)
+    handling[0]!()
+    await sent
+    expect(settled).toBe(true)
   })
 })
