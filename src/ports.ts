@@ -97,6 +97,16 @@ export interface SessionPort {
   ready?(): PromiseLike<void> | undefined
 }
 
+/** `session: { … }` (or `session()`'s argument). */
+export interface SessionOptions {
+  /**
+   * A server without sessions: `'fail'`: an error event and giveup, saying so (never a silent
+   * downgrade); `'plain'`: connect as an ordinary socket, and `open` says `{ session: false }`.
+   * @default 'fail'
+   */
+  fallback?: 'fail' | 'plain'
+}
+
 /** The `session` option's port: made by `session()` from 'lifeline-ws/session' (or by `session: true`, loading that code on demand). */
 export type SessionOption = (host: SessionHost) => SessionPort
 

@@ -7,8 +7,7 @@ import { kindOf, viewParts } from '../core/data.js'
 import { CLOSE_TIMEOUT, type BackoffPolicy, type DeliveryPolicy, type HeartbeatPolicy, type Policy } from '../core/policy.js'
 import type { Data, QueuePolicy } from '../core/queue.js'
 import type { CloseInfo } from '../core/state.js'
-import type { Clock, SessionOption, WebSocketConstructor } from '../ports.js'
-import { sessionOnDemand } from '../session/load.js'
+import type { Clock, SessionOption, SessionOptions, WebSocketConstructor } from '../ports.js'
 import { intern, keyOf } from './intern.js'
 import * as text from './messages.dev.js'
 import { memberOf, ownOnly, tagOf } from './read.js'
@@ -33,8 +32,11 @@ export interface Resolved {
   readonly debug: ((line: string, fields: Record<string, unknown>) => void) | undefined
   /** Lowercased; redactUrl's extra words. */
   readonly redactParams: readonly string[]
-  /** lifeline-ws/session's, when asked for: createSocket makes the socket's session from it. */
-  readonly session: SessionOption | undefined
+  /**
+   * lifeline-ws/session's `session()`, or (`session: true` / `{ … }`) the checked options of a
+   * session whose code createSocket loads on demand; createSocket makes the socket's session from it.
+   */
+  readonly session: SessionOption | Required<SessionOptions> | undefined
   /** With a session: the `delivery` option, for what the server lost (a session needs no heartbeat for it). */
   readonly sessionDelivery?: 'report' | 'resend'
   /** The socket's session code is still loading (`session: true`): what an attempt waits for (the driver's copy only). */
@@ -181,11 +183,11 @@ function resolveHeartbeat(
  * `session()`'s port as given; `true` or `{ … }` (checked now): one that loads the session code when
  * the socket first connects; `false`/undefined: none.
  */
-function resolveSession(value: unknown): SessionOption | undefined {
+function resolveSession(value: unknown): Resolved['session'] {
   if (value === undefined || value === false) return undefined
   if (typeof value === 'function') return value as SessionOption
   const options = optionGroup('session', value === true ? undefined : value, { fallback: 'fail' }, 'session')
-  return sessionOnDemand({ fallback: oneOf('session.fallback', options.fallback, ['fail', 'plain']) })
+  return { fallback: oneOf('session.fallback', options.fallback, ['fail', 'plain']) }
 }
 
 /** Confirmation of written messages: checked always, in force only with a heartbeat to ping with. */

@@ -2,12 +2,11 @@
  * `session: true` and `session: { … }`: the session code (what `session()` from
  * 'lifeline-ws/session' brings) is loaded with a dynamic import() when the socket first connects,
  * so a bundler puts it in a chunk of its own and an app that never asks for a session carries only
- * this file. The first attempt waits for the load (attempt.ts: nothing connects before it); a load
+ * this file. validate.ts checks the options; socket.ts makes the port from them. The first attempt waits for the load (attempt.ts: nothing connects before it); a load
  * that fails fails the attempt (`SESSION_LOAD`), and the next attempt, after the backoff, imports again.
  * Closures rather than a class: this is on every createSocket bundle, and they minify smaller.
  */
-import type { SessionOption, SessionPort, WebSocketConstructor } from '../ports.js'
-import type { SessionOptions } from './option.js'
+import type { SessionOption, SessionOptions, SessionPort, WebSocketConstructor } from '../ports.js'
 
 export function sessionOnDemand(options: Required<SessionOptions>): SessionOption {
   return (host) => {
@@ -29,7 +28,7 @@ export function sessionOnDemand(options: Required<SessionOptions>): SessionOptio
       ready: () =>
         port
           ? undefined
-          : (loading ??= import('./option.js').then(
+          : (loading ??= import('../session/option.js').then(
               ({ session }) => {
                 port = session(options)(host)
               },
