@@ -36,6 +36,11 @@ export interface WebSocketLike {
   readonly bytesRead?: number
   send(data: any): void
   /**
+   * A session connection: send, and call `settle` with the message's fate once it is known (no
+   * argument: the server acknowledged it; a reason: it was dropped, and a drop event says so).
+   */
+  sendSettled?(data: any, settle: ((dropped?: 'closed' | 'error' | 'unconfirmed') => void) | undefined): void
+  /**
    * Node `ws` only: send, then call `callback` once the message was written (no argument) or could
    * not be (an error): how a Blob that cannot be read is noticed.
    */
@@ -67,8 +72,12 @@ export interface WebSocketConstructor {
 export interface SessionHost {
   readonly WebSocket: WebSocketConstructor
   readonly timer: Clock
+  /** The `delivery` option: messages written to a session the server lost are reported ('unconfirmed') or resent. */
+  readonly delivery: 'report' | 'resend'
   /** A message passed to `send()` that will not be delivered (or may not have been), and why. */
   dropped(data: unknown, reason: 'closed' | 'error' | 'unconfirmed'): void
+  /** The server asked this connection (one `WebSocket` made) to move now: the socket reconnects at once. */
+  moved(ws: WebSocketLike): void
 }
 
 /** One socket's session: the constructor the driver calls, and what its last open was. */
@@ -81,9 +90,24 @@ export interface SessionPort {
   readonly active: boolean
   /** close() for good: the session ends (END) instead of waiting out the server's resume window. */
   end(): void
+  /**
+   * A session whose code is still loading (`session: true`): what an attempt waits for before it
+   * calls `WebSocket`; undefined once there is nothing to wait for.
+   */
+  ready?(): PromiseLike<void> | undefined
 }
 
-/** The `session` option: made by `session()` from 'lifeline-ws/session'. */
+/** `session: { … }` (or `session()`'s argument). */
+export interface SessionOptions {
+  /**
+   * A server without sessions: `'fail'`: an error event and giveup, saying so (never a silent
+   * downgrade); `'plain'`: connect as an ordinary socket, and `open` says `{ session: false }`.
+   * @default 'fail'
+   */
+  fallback?: 'fail' | 'plain'
+}
+
+/** The `session` option's port: made by `session()` from 'lifeline-ws/session' (or by `session: true`, loading that code on demand). */
 export type SessionOption = (host: SessionHost) => SessionPort
 
 /** readyState values (the WHATWG constants; `ws` uses the same numbers). */

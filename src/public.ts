@@ -4,6 +4,7 @@ export { defaultShouldReconnect, STOP_CODES, CLIENT_CLOSE } from './core/close-c
 export { DEFAULTS } from './options/types.js'
 export { redactUrl } from './options/url.js'
 export type { SocketOptions, BackoffOptions, QueueOptions, HeartbeatOptions, UrlOption, ProtocolsOption } from './options/types.js'
+export type { SessionOptions } from './ports.js'
 export type { LifelineSocket, SocketEvents, SocketEventName, MessageData } from './runtime/socket.js'
 export type { DropReason } from './runtime/driver.js'
 export type { Phase, Cause, CloseInfo, EnvSignal, ErrorCode, GiveUpReason } from './core/state.js'

@@ -34,6 +34,8 @@ export type ErrorCode =
   | 'HEARTBEAT_TIMEOUT'
   | 'IDLE_TIMEOUT'
   | 'SEND_FAILED'
+  /** `session: true`: the session code (a chunk of its own) could not be loaded; the attempt is retried. */
+  | 'SESSION_LOAD'
   /** Promise APIs: a message sent with sendAsync() was dropped (see `reason`). */
   | 'DROPPED'
   /** Promise APIs: the socket was closed by close() (or its AbortSignal). */
@@ -48,7 +50,8 @@ export type ErrorCode =
  * backoff wait ended; 'reconnect': reconnect(); 'open': the socket opened; 'socket-close': the
  * socket closed (the server, the network); 'attempt-failed': the URL provider or the WebSocket
  * constructor failed; 'connect-timeout', 'heartbeat-timeout', 'idle-timeout': the watchdogs;
- * 'offline': the environment said so; 'lifetime': maxLifetime; 'user-close': close().
+ * 'offline': the environment said so; 'lifetime': maxLifetime; 'drain': the server moved the
+ * session's connection (a lifeline.v1 DRAIN); 'user-close': close().
  */
 export type Cause =
   | 'start'
@@ -64,6 +67,7 @@ export type Cause =
   | 'idle-timeout'
   | 'offline'
   | 'lifetime'
+  | 'drain'
   | 'user-close'
 
 export type EnvSignal = 'online' | 'offline' | 'visible' | 'hidden'
@@ -129,6 +133,11 @@ export type Input =
       readonly random: number
     }
   | { readonly type: 'socket-error'; readonly id: number; readonly at: number; readonly message: string }
+  /**
+   * The server asked socket `id` to move to a new connection now (a lifeline.v1 DRAIN, once the
+   * delay the server jittered per client has passed): hand it over and connect at once, no backoff.
+   */
+  | { readonly type: 'socket-moved'; readonly id: number; readonly at: number }
   /** The attempt could not even start: the URL/protocols provider failed or the constructor threw. */
   | {
       readonly type: 'attempt-failed'

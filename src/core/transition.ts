@@ -48,6 +48,8 @@ export function transition(state: State, input: Input, policy: Policy): Result {
       return input.id === state.socket && state.socket !== 0
         ? [state, [{ type: 'emit', event: 'error', code: 'SOCKET_ERROR', message: input.message }]]
         : [state, NOTHING]
+    case 'socket-moved':
+      return input.id === state.socket && state.phase === 'open' ? onMoved(state, policy) : [state, NOTHING]
     case 'attempt-failed': {
       if (input.id !== state.socket || state.phase !== 'connecting') return [state, NOTHING]
       const error: Command[] = [{ type: 'emit', event: 'error', code: input.code, message: input.message }]
@@ -339,6 +341,16 @@ function onReconnect(state: State, policy: Policy): Result {
     case 'closed':
       return [state, NOTHING]
   }
+}
+
+/**
+ * A drain: the server already spread its clients over its window (each DRAIN's delay), so the move
+ * is a handover (a close frame, 1000 as PROTOCOL.md §9 says) and a new attempt at once; a backoff
+ * on top would only delay the resume.
+ */
+function onMoved(state: State, policy: Policy): Result {
+  const [closing, commands] = closeGracefully(state, CLIENT_CLOSE.normal, 'drain', true, policy)
+  return startAttempt(closing, 'drain', 'drain', commands, policy)
 }
 
 function onUserClose(state: State, code: number, reason: string, policy: Policy): Result {

@@ -27,7 +27,7 @@ const EXPECTED = {
   factor: 'a finite number >= 1',
   count: 'a whole number >= 0',
   countOrInfinity: 'a whole number >= 0 or Infinity',
-  session: "session() from 'lifeline-ws/session' (a separate import, so apps without sessions do not carry the protocol)",
+  session: "true, an object of session options ({ fallback }), false, or session() from 'lifeline-ws/session'",
 }
 export type Expected = keyof typeof EXPECTED
 

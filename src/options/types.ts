@@ -7,7 +7,7 @@ import { defaultShouldReconnect } from '../core/close-codes.js'
 import type { Jitter } from '../core/policy.js'
 import type { Data, Overflow } from '../core/queue.js'
 import type { CloseInfo } from '../core/state.js'
-import type { Clock, SessionOption, WebSocketConstructor } from '../ports.js'
+import type { Clock, SessionOption, SessionOptions, WebSocketConstructor } from '../ports.js'
 
 type MaybePromise<T> = T | Promise<T>
 export type UrlOption = string | URL | (() => MaybePromise<string | URL>)
@@ -66,7 +66,11 @@ export interface SocketOptions {
   protocols?: ProtocolsOption
   /** `true`: stay `'idle'` until `connect()` or the first `send()`. @default false */
   lazy?: boolean
-  /** ms for TCP + TLS + HTTP upgrade before the attempt fails with `CONNECT_TIMEOUT`. @default 10000 */
+  /**
+   * ms for TCP + TLS + HTTP upgrade (with a `session`, also HELLO and the server's WELCOME: a server
+   * that takes lifeline.v1 and never answers is this timeout) before the attempt fails with
+   * `CONNECT_TIMEOUT`, then retried per `backoff`. @default 10000
+   */
   connectTimeout?: number
   /** The retry policy. @default each field's own (`DEFAULTS.backoff`) */
   backoff?: BackoffOptions
@@ -83,7 +87,9 @@ export interface SocketOptions {
    * ping confirms every write before it; so does a clean close): `'report'`: a 'drop' event, reason
    * `'unconfirmed'` (the server may or may not have read it); `'resend'`: written again first on the
    * next connection (the server may see it twice). Needs a heartbeat: without one nothing is
-   * confirmed, and a message counts as sent once written. @default 'report'
+   * confirmed, and a message counts as sent once written. With a `session` the server's ACKs confirm
+   * (no heartbeat needed), and this decides what a session the server lost (`resumed: false`) never
+   * acknowledged: reported, or resent first on the new session. @default 'report'
    */
   delivery?: 'report' | 'resend'
   /**
@@ -124,13 +130,14 @@ export interface SocketOptions {
   /** A logger receiving one line per transition and effect (URLs redacted), e.g. console.debug. @default undefined */
   debug?: (line: string, fields: Record<string, unknown>) => void
   /**
-   * A lifeline.v1 session with a `lifeline-ws/server` (README, "Sessions"): `session()` from
-   * `'lifeline-ws/session'` (a separate import, so apps without sessions do not carry the protocol).
-   * Every message both ways is then delivered exactly once, in order, across reconnects, and
+   * A lifeline.v1 session with a `lifeline-ws/server` (README, "Sessions"): `true`, or the session
+   * options (`{ fallback }`), and the session code is loaded on demand (a chunk of its own, fetched
+   * before the first connection); or `session()` from `'lifeline-ws/session'`, which bundles it up
+   * front. Every message both ways is then delivered exactly once, in order, across reconnects, and
    * `open` says `{ resumed }`. The server leads the heartbeat, so `heartbeat` is not used.
-   * @default undefined (no session)
+   * @default undefined (no session; `false` is the same)
    */
-  session?: SessionOption
+  session?: boolean | SessionOptions | SessionOption
 }
 
 /**

@@ -7,7 +7,7 @@ import { kindOf, viewParts } from '../core/data.js'
 import { CLOSE_TIMEOUT, type BackoffPolicy, type DeliveryPolicy, type HeartbeatPolicy, type Policy } from '../core/policy.js'
 import type { Data, QueuePolicy } from '../core/queue.js'
 import type { CloseInfo } from '../core/state.js'
-import type { Clock, SessionOption, WebSocketConstructor } from '../ports.js'
+import type { Clock, SessionOption, SessionOptions, WebSocketConstructor } from '../ports.js'
 import { intern, keyOf } from './intern.js'
 import * as text from './messages.dev.js'
 import { hasMember, memberOf, ownOnly, tagOf } from './read.js'
@@ -32,8 +32,15 @@ export interface Resolved {
   readonly debug: ((line: string, fields: Record<string, unknown>) => void) | undefined
   /** Lowercased; redactUrl's extra words. */
   readonly redactParams: readonly string[]
-  /** lifeline-ws/session's, when asked for: createSocket makes the socket's session from it. */
-  readonly session: SessionOption | undefined
+  /**
+   * lifeline-ws/session's `session()`, or (`session: true` / `{ … }`) the checked options of a
+   * session whose code createSocket loads on demand; createSocket makes the socket's session from it.
+   */
+  readonly session: SessionOption | Required<SessionOptions> | undefined
+  /** With a session: the `delivery` option, for what the server lost (a session needs no heartbeat for it). */
+  readonly sessionDelivery?: 'report' | 'resend'
+  /** The socket's session code is still loading (`session: true`): what an attempt waits for (the driver's copy only). */
+  readonly sessionReady?: () => PromiseLike<void> | undefined
 }
 
 const TIMER_KEYS = ['setTimeout', 'clearTimeout', 'now']
@@ -80,7 +87,7 @@ export function resolveOptions(options: SocketOptions, defaults: Partial<SocketO
   // pongs as events, so its pings would go unanswered and time out on every idle link
   const pingFrames =
     typeof prototype === 'object' && prototype !== null && typeof memberOf(prototype, 'ping') === 'function' && hasMember(prototype, 'onpong')
-  const session = merged.session === undefined ? undefined : checkFunction('session', merged.session, 'session')
+  const session = resolveSession(merged.session)
   // a session's server leads the heartbeat (PING, and the client notices silence): no ping of our own, nothing to warn about
   const { heartbeat, pingMessage, isPong } = session ? resolveHeartbeat(false, pingFrames) : resolveHeartbeat(merged.heartbeat, pingFrames)
   const delivery = resolveDelivery(merged.delivery, merged.confirmDelay, heartbeat)
@@ -113,6 +120,7 @@ export function resolveOptions(options: SocketOptions, defaults: Partial<SocketO
     debug,
     redactParams,
     session,
+    sessionDelivery: session ? oneOf('delivery', orDefault(merged.delivery, DEFAULTS.delivery), ['report', 'resend'] as const) : undefined,
   }
   // shared only when it holds nothing that belongs to one socket (a provider, ws options,
   // a logger): the cache must not keep those alive
@@ -172,6 +180,17 @@ function resolveHeartbeat(
     pingMessage: message,
     isPong,
   }
+}
+
+/**
+ * `session()`'s port as given; `true` or `{ … }` (checked now): one that loads the session code when
+ * the socket first connects; `false`/undefined: none.
+ */
+function resolveSession(value: unknown): Resolved['session'] {
+  if (value === undefined || value === false) return undefined
+  if (typeof value === 'function') return value as SessionOption
+  const options = optionGroup('session', value === true ? undefined : value, { fallback: 'fail' }, 'session')
+  return { fallback: oneOf('session.fallback', options.fallback, ['fail', 'plain']) }
 }
 
 /** Confirmation of written messages: checked always, in force only with a heartbeat to ping with. */

@@ -14,6 +14,8 @@ import { CLOSE, encodeData, ProtocolError } from './codec.js'
 export interface Message {
   payload: Uint8Array
   binary: boolean
+  /** The client's: told the message's fate (no argument: acknowledged; else why it was dropped). */
+  settle?: ((dropped?: 'closed' | 'error' | 'unconfirmed') => void) | undefined
 }
 
 /** The sender's side of one direction. */
@@ -71,7 +73,9 @@ export class Outbound {
     if (count > this.written) throw new ProtocolError(CLOSE.protocol, `ack ${count} beyond the ${this.written} messages sent`)
     if (count < this.acked) throw new ProtocolError(CLOSE.protocol, `ack ${count} below the earlier ack ${this.acked}`)
     while (this.acked < count) {
-      const size = this.messages[this.head++]!.payload.length
+      const message = this.messages[this.head++]!
+      const size = message.payload.length
+      message.settle?.()
       this.bufferedBytes -= size
       this.inflightBytes -= size
       this.acked++

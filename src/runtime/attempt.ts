@@ -24,6 +24,17 @@ export interface AttemptHost {
 
 export function openSocket(options: Resolved, host: AttemptHost, id: number): void {
   const { url: urlOption, protocols: protocolsOption, redactParams } = options
+  // `session: true`: nothing connects before the session code is loaded
+  const loading = options.sessionReady?.()
+  if (loading) {
+    loading.then(
+      () => host.isCurrent(id) && openSocket(options, host, id),
+      (error: unknown) => {
+        if (host.isCurrent(id)) host.attemptFailed(id, 'SESSION_LOAD', `lifeline-ws/session did not load: ${errorText(error, redactParams)}`)
+      },
+    )
+    return
+  }
   let url: unknown
   let protocols: unknown
   let pending: boolean

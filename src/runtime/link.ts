@@ -128,6 +128,12 @@ export abstract class Link extends Outbound implements SocketListener, AttemptHo
     this.dispatch({ type: 'socket-error', id, message: errorText(event?.error ?? event?.message ?? 'WebSocket error', this.options.redactParams) })
   }
 
+  /** The server asked `ws` to move (a session's DRAIN): the core hands it over and connects again at once. */
+  socketMoved(ws: WebSocketLike): void {
+    const id = this.#idOf(ws)
+    if (id !== 0 && id === this.state.socket) this.dispatch({ type: 'socket-moved', id })
+  }
+
   /** A pong frame; its payload is the write position its ping carried (anything else confirms nothing). */
   socketPong(ws: WebSocketLike, payload?: unknown): void {
     const id = this.#idOf(ws)

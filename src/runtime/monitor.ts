@@ -324,6 +324,7 @@ class Monitor {
       case 'reconnect':
         return { cause, code: closeCode }
       case 'socket-close':
+      case 'drain':
         return { cause: 'close', code: closeCode }
       default:
         return { cause: 'error', code: pendingError }

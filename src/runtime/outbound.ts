@@ -188,13 +188,17 @@ export abstract class Outbound extends Mailbox {
     if (ws.sendWithCallback && (this.#awaitingWrites > 0 || (typeof data !== 'string' && kindOf(data) === 'blob'))) {
       return this.#writeAndWait(ws, ws.sendWithCallback, data, settle, bytes, owned)
     }
+    // a session connection settles the message itself, when the server acknowledges it
+    const settled = ws.sendSettled
     try {
-      ws.send(data)
+      if (settled) settled.call(ws, data, settle)
+      else ws.send(data)
     } catch (error) {
       this.#sendFailed(data, settle, error)
       return false
     }
     this.observer?.written(data)
+    if (settled) return true
     if (this.#delivery) this.#record(data, settle, bytes, owned)
     else settle?.()
     return true

@@ -27,7 +27,8 @@ export function opened(socket: LifelineSocket): Promise<void> {
 
 /**
  * `send()` as a promise: resolves when the message is confirmed (an answered ping after it, or a
- * clean close: see README "Guarantees"; with no heartbeat, when it was written to an open socket);
+ * clean close: see README "Guarantees"; with a session, the server's ACK: its handler is done; with
+ * no heartbeat, when it was written to an open socket);
  * rejects DROPPED with the drop reason as `.reason` ('unconfirmed': written, then its socket died
  * unconfirmed; a 'drop' event is emitted too, as for every message not sent).
  */

@@ -14,6 +14,7 @@ import { Driver, type DriverEvent, type DropReason, type EventSink } from './dri
 import { LifelineError } from './errors.js'
 import type { SocketObserver, WithInternals } from './internals.js'
 import type { SessionPort } from '../ports.js'
+import { sessionOnDemand } from './session-on-demand.js'
 import { ownTimer, type TimerHostFor } from './timers.js'
 
 /**
@@ -110,13 +111,17 @@ class LifelineSocketImpl implements LifelineSocket, EventSink, WithInternals {
   readonly #session: SessionPort | undefined
 
   constructor(resolved: Resolved, attachSignals: AttachSignals | undefined, timerHost: TimerHostFor) {
-    const session = resolved.session?.({
+    const option = resolved.session
+    const session = (typeof option === 'object' ? sessionOnDemand(option) : option)?.({
       WebSocket: resolved.WebSocket,
       timer: resolved.timer,
+      delivery: resolved.sessionDelivery!,
       dropped: (data, reason) => this.receive({ type: 'emit', event: 'drop', data: data as Data, reason }),
+      moved: (ws) => this.#driver.socketMoved(ws),
     })
     this.#session = session
-    this.#driver = new Driver(session ? Object.freeze({ ...resolved, WebSocket: session.WebSocket }) : resolved, this, timerHost)
+    const sessionReady = session?.ready?.bind(session)
+    this.#driver = new Driver(session ? Object.freeze({ ...resolved, WebSocket: session.WebSocket, sessionReady }) : resolved, this, timerHost)
     if (attachSignals) this.#releaseOnClose = attachSignals((name) => this.signal(name))
     if (!resolved.lazy) this.#driver.dispatch({ type: 'start' })
   }

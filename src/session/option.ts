@@ -1,17 +1,9 @@
 /** `session()`: checks its options once, and makes each socket's session when createSocket asks. */
 import * as text from '../options/messages.dev.js'
 import { ClientSession } from './session-socket.js'
-import type { Fallback } from './decide.js'
-import type { SessionOption } from '../ports.js'
+import type { SessionOption, SessionOptions } from '../ports.js'
 
-export interface SessionOptions {
-  /**
-   * A server without sessions: `'fail'`: an error event and giveup, saying so (never a silent
-   * downgrade); `'plain'`: connect as an ordinary socket, and `open` says `{ session: false }`.
-   * @default 'fail'
-   */
-  fallback?: Fallback
-}
+export type { SessionOptions }
 
 export function session(options: SessionOptions = {}): SessionOption {
   if (options === null || typeof options !== 'object') throw new TypeError(text.mustBe('session(options)', options, 'object'))

@@ -44,8 +44,8 @@ export class ClientSession implements SessionPort {
   ending = false
   /** The server took lifeline.v1 without speaking it, and the fallback is 'plain': connect without offering it. */
   plainOnly = false
-  /** Messages waiting for a Blob ahead of them to be read (order is kept). */
-  staged: Data[] = []
+  /** Messages waiting for a Blob ahead of them to be read (order is kept), with their settle. */
+  staged: Array<{ data: Data; settle: Message['settle'] }> = []
 
   constructor(
     readonly host: SessionHost,
@@ -73,8 +73,12 @@ export class ClientSession implements SessionPort {
     const { written, unwritten } = this.outbound.unacked()
     this.outbound = new Outbound()
     if (!clean) this.report(written, 'unconfirmed')
+    else for (const m of written) m.settle?.()
     this.report(unwritten, 'closed')
-    for (const data of this.staged.splice(0)) this.host.dropped(data, 'closed')
+    for (const { data, settle } of this.staged.splice(0)) {
+      this.host.dropped(data, 'closed')
+      settle?.('closed')
+    }
   }
 
   get clock(): Clock {
@@ -83,16 +87,24 @@ export class ClientSession implements SessionPort {
 
   /** A message written but whose outcome no one can know any more, or one never written: reported, never lost silently. */
   report(messages: readonly Message[], reason: 'closed' | 'unconfirmed'): void {
-    for (const m of messages) this.host.dropped(m.binary ? m.payload : decodeText(m.payload), reason)
+    for (const m of messages) {
+      this.host.dropped(m.binary ? m.payload : decodeText(m.payload), reason)
+      m.settle?.(reason)
+    }
   }
 
-  /** The session is gone (the server ended it, or a new one began): forget it, reporting what is uncertain. */
+  /**
+   * The session is gone (the server ended it, or a new one began): forget it. What was written and
+   * never acknowledged may or may not have been handled: reported ('unconfirmed'), or with
+   * `delivery: 'resend'` sent again first on the new session; what was never written goes on it.
+   */
   forget(): void {
     const { written, unwritten } = this.outbound.unacked()
-    this.report(written, 'unconfirmed')
+    const resend = this.host.delivery === 'resend'
+    if (!resend) this.report(written, 'unconfirmed')
     this.token = new Uint8Array(0)
     this.outbound = new Outbound()
-    for (const m of unwritten) this.outbound.push(m)
+    for (const m of resend ? [...written, ...unwritten] : unwritten) this.outbound.push(m)
     this.inbound = new Inbound(WINDOW, MAX_MESSAGE)
   }
 }
@@ -160,15 +172,25 @@ export class SessionSocket implements WebSocketLike {
 
   // ── the driver's side ──────────────────────────────────────────────────────────────────────────
   send(data: Data): void {
+    this.sendSettled(data, undefined)
+  }
+
+  /** The driver's send: `settle` is told when the server acknowledged the message (a plain fallback: when written). */
+  sendSettled(data: Data, settle: Message['settle']): void {
     if (this.readyState !== OPEN) throw new Error('InvalidStateError: the session connection is not open')
-    if (this.#mode === 'plain') return this.#ws.send(data)
+    if (this.#mode === 'plain') {
+      this.#ws.send(data)
+      return settle?.()
+    }
     const session = this.#session
     if (session.staged.length > 0 || kindOf(data) === 'blob') {
-      session.staged.push(data)
+      session.staged.push({ data, settle })
       if (session.staged.length === 1) void this.#readStaged()
       return
     }
-    session.outbound.push(messageOf(data))
+    const message = messageOf(data)
+    message.settle = settle
+    session.outbound.push(message)
     this.#pump()
   }
 
@@ -279,8 +301,9 @@ export class SessionSocket implements WebSocketLike {
         if (this.#drainTimer === undefined) {
           this.#drainTimer = session.clock.setTimeout(() => {
             this.#drainTimer = undefined
-            // 1012 Service Restart: the core reconnects after its first (short) backoff delay, and the session resumes
-            this.#leave({ code: 1012, reason: 'drain: moving to a new connection', wasClean: true }, 1000)
+            // the server spread its clients over the window with this delay: the core hands this
+            // connection over (1000) and connects again at once, and the session resumes
+            session.host.moved(this)
           }, frame.delay)
         }
         return
@@ -412,15 +435,17 @@ export class SessionSocket implements WebSocketLike {
   async #readStaged(): Promise<void> {
     const session = this.#session
     while (session.staged.length > 0) {
-      const data = session.staged[0]!
+      const entry = session.staged[0]!
+      const { data, settle } = entry
       let message: Message | undefined
       try {
-        message = kindOf(data) === 'blob' ? { payload: new Uint8Array(await (data as Blob).arrayBuffer()), binary: true } : messageOf(data)
+        message = kindOf(data) === 'blob' ? { payload: new Uint8Array(await (data as Blob).arrayBuffer()), binary: true, settle } : { ...messageOf(data), settle }
       } catch {
         session.host.dropped(data, 'error')
+        settle?.('error')
       }
       // the session ended while the Blob was read: finish() reported what was staged
-      if (session.staged[0] !== data) return
+      if (session.staged[0] !== entry) return
       session.staged.shift()
       if (message) session.outbound.push(message)
     }

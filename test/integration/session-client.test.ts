@@ -93,6 +93,8 @@ describe('session client end to end', () => {
     const errors: string[] = []
     const closes: number[] = []
     socket.on('close', ({ code }) => void closes.push(code))
+    let reconnectings = 0
+    socket.on('reconnecting', () => void reconnectings++)
     socket.on('message', (data) => void clientGot.push(seqOf(data)))
     socket.on('open', ({ resumed, session: withSession }) => {
       expect(withSession).toBe(true)
@@ -161,8 +163,20 @@ describe('session client end to end', () => {
     await reopened(7, 'after a restart')
     await flowing('after a restart')
 
+    // a drain: each client moves after the delay the server chose in [0, within), then at once (no backoff on top)
+    const drainedAt = Date.now()
+    const moves: Array<{ cause: string; at: number }> = []
+    const reconnectingBefore = reconnectings
+    const stopWatching = socket.on('state', (next, _prev, _reason, cause) => {
+      if (next === 'connecting') moves.push({ cause, at: Date.now() })
+    })
     void server.sessions.drain({ within: 200 })
     await reopened(8, 'after a drain')
+    stopWatching()
+    expect(moves.map((m) => m.cause)).toEqual(['drain'])
+    expect(reconnectings).toBe(reconnectingBefore)
+    // within the server's window (+ its 1 s grace, for a loaded machine): the server's jitter is the only wait
+    expect(moves[0]!.at - drainedAt).toBeLessThan(200 + 1_000)
     await flowing('after a drain')
 
     clearInterval(pump)

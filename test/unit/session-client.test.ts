@@ -142,12 +142,21 @@ describe('session client: the server leads', () => {
     expect(s.got).toEqual(['before'])
   })
 
-  it('DRAIN: after the delay the client moves to a new connection and resumes', () => {
+  it('DRAIN: after the delay the client moves to a new connection at once (no backoff on top) and resumes', () => {
     const s = setup()
+    const closes: unknown[] = []
+    const causes: string[] = []
+    s.socket.on('close', (close) => void closes.push(close))
+    s.socket.on('state', (_next, _prev, _reason, cause) => void causes.push(cause))
     s.server.drain(300)
     s.server.run(290)
     expect(s.server.fake.sockets).toHaveLength(1)
     s.socket.send('m')
+    // the delay passes (the server's jitter): the next connection is made in the same instant
+    s.server.run(10, 1)
+    expect(s.server.fake.sockets).toHaveLength(2)
+    expect(closes).toEqual([{ code: 1000, reason: 'drain', wasClean: false }])
+    expect(causes).toEqual(['drain', 'open'])
     s.server.run(1_000)
     expect(s.server.fake.sockets.length).toBe(2)
     expect(s.opens.map((o) => o.resumed)).toEqual([false, true])
@@ -271,8 +280,8 @@ describe('session client: a server without sessions', () => {
     expect(() => session({ fallback: 'silent' as never })).toThrow(new TypeError('session.fallback must be "fail" or "plain", got string "silent"'))
     expect(() => session({ falback: 'plain' } as never)).toThrow(new TypeError('Unknown option "session.falback"; did you mean "session.fallback"?'))
     const clock = createVirtualClock(0)
-    expect(() => createSocket({ url: 'ws://x.test', WebSocket: class {} as never, timer: clock, random: Math.random, session: true as never })).toThrow(
-      new TypeError("session must be session() from 'lifeline-ws/session' (a separate import, so apps without sessions do not carry the protocol), got boolean true"),
+    expect(() => createSocket({ url: 'ws://x.test', WebSocket: class {} as never, timer: clock, random: Math.random, session: 1 as never })).toThrow(
+      new TypeError("session must be true, an object of session options ({ fallback }), false, or session() from 'lifeline-ws/session', got number 1"),
     )
   })
 })

@@ -22,6 +22,8 @@ const INPUTS: Record<string, Input> = {
   'close(1,1008)': { type: 'socket-close', id: 1, at: AT, random: r, close: { code: 1008, reason: 'policy', wasClean: true } },
   'close(9,1006)': { type: 'socket-close', id: 9, at: AT, random: r, close: { code: 1006, reason: '', wasClean: false } },
   'error(1)': { type: 'socket-error', id: 1, at: AT, message: 'boom' },
+  'moved(1)': { type: 'socket-moved', id: 1, at: AT },
+  'moved(9)': { type: 'socket-moved', id: 9, at: AT },
   'failed(1)': { type: 'attempt-failed', id: 1, at: AT, random: r, code: 'URL_PROVIDER', message: 'nope' },
   'pong(1)': { type: 'pong', id: 1, at: AT },
   'written(1)': { type: 'written', id: 1, at: AT },
@@ -60,6 +62,7 @@ const MOVES: Record<Phase, Record<string, Phase>> = {
     'close(1,1006)': 'backoff',
     'close(1,1008)': 'closed',
     'timer:lifetime': 'connecting',
+    'moved(1)': 'connecting',
     offline: 'backoff',
   },
   backoff: { reconnect: 'connecting', close: 'closed', 'timer:retry': 'connecting' },
@@ -80,6 +83,7 @@ const CAUSES: Record<string, Cause> = {
   'failed(1)': 'attempt-failed',
   'timer:connect': 'connect-timeout',
   'timer:lifetime': 'lifetime',
+  'moved(1)': 'drain',
   'timer:retry': 'retry',
   offline: 'offline',
 }
@@ -171,6 +175,18 @@ describe('transition: graceful closes', () => {
       expect(commands).toContainEqual({ type: 'emit', event: 'close', close: { code: 1000, reason, wasClean: false } })
       expect(next).toMatchObject({ phase: 'connecting', socket: 2, closing: 1, closingReported: true })
     }
+  })
+
+  it('a drain (socket-moved) hands the open socket over with 1000 and connects again at once: no backoff, no retry timer', () => {
+    const [next, commands] = transition(STATES.open, INPUTS['moved(1)']!, POLICY)
+    expect(next).toMatchObject({ phase: 'connecting', socket: 2, closing: 1, closingReported: true, attempt: STATES.open.attempt })
+    expect(commands).toContainEqual({ type: 'close-socket', id: 1, code: 1000, reason: 'drain', hard: false, keepListening: true })
+    expect(commands).toContainEqual({ type: 'open-socket', id: 2 })
+    expect(commands).toContainEqual({ type: 'emit', event: 'close', close: { code: 1000, reason: 'drain', wasClean: false } })
+    expect(commands.some((c) => c.type === 'set-timer' && c.name === 'retry')).toBe(false)
+    expect(commands.some((c) => c.type === 'emit' && c.event === 'reconnecting')).toBe(false)
+    // only the live, open socket can be moved
+    for (const phase of ['connecting', 'backoff', 'idle', 'closed'] as const) expect(transition(STATES[phase], INPUTS['moved(1)']!, POLICY)[1]).toEqual([])
   })
 
   it('close() waits for the real close; a closing socket from before is terminated first', () => {
