@@ -183,6 +183,20 @@ export type Input =
       readonly unpingedSince?: number | undefined
       readonly pingsOut?: number
     }
+  /**
+   * Something happened (a send(), inbound data, a signal) after the outstanding ping's deadline,
+   * and the heartbeat timer has not fired yet: a hidden page runs timers about once a minute. It
+   * carries that timer's readings, and is judged as the timer on time would have been.
+   */
+  | {
+      readonly type: 'overdue'
+      readonly at: number
+      readonly random: number
+      readonly buffered: number
+      readonly received: number
+      readonly lastInbound: number
+      readonly lastMessage: number
+    }
   | { readonly type: 'signal'; readonly signal: EnvSignal; readonly at: number; readonly random: number }
 
 export type EmitCommand =

@@ -64,6 +64,11 @@ export function transition(state: State, input: Input, policy: Policy): Result {
         : [state, NOTHING]
     case 'timer':
       return onTimer(state, input, policy)
+    case 'overdue':
+      // its timer may be a minute late (throttled): judge now, rather than write into a dead link
+      return state.phase === 'open' && pingOverdue(state, input.at)
+        ? onHeartbeatTimer(state, { ...input, type: 'timer', name: 'heartbeat', late: 0 }, policy)
+        : [state, NOTHING]
     case 'signal':
       return onSignal(state, input, policy)
   }
@@ -471,6 +476,14 @@ function onHeartbeatTimer(state: State, input: Extract<Input, { type: 'timer' }>
     return [state, [{ type: 'set-timer', name: 'heartbeat', ms: wait }]]
   }
   return schedulePing(state, at, lastInbound, buffered, received, heartbeat)
+}
+
+/**
+ * Whether the outstanding ping's answer is overdue at `at`. The driver asks before each write, on
+ * inbound data and on signals, so a link is judged by the clock, not by when a timer gets to run.
+ */
+export function pingOverdue(state: State, at: number): boolean {
+  return state.pingAt !== 0 && at >= state.pingDeadline
 }
 
 /** Ping now if the link has been quiet a whole interval, else sleep until it will have been. */

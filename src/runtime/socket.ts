@@ -199,7 +199,7 @@ class LifelineSocketImpl implements LifelineSocket, EventSink, WithInternals {
     if (!SIGNALS.includes(name)) {
       throw new TypeError(`signal(name): expected one of ${SIGNALS.join(', ')}, got ${describe(name)}`)
     }
-    this.#driver.dispatch({ type: 'signal', signal: name })
+    this.#driver.signal(name)
   }
 
   /** For the optional entries (see internals.ts): not public API. */
