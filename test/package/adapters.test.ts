@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest'
 import { attachBrowserSignals, browserDefaults } from '../../src/adapters/browser.js'
-import { attachWorkerSignals, workerDefaults } from '../../src/adapters/worker.js'
+import { attachWorkerSignals, ONLINE_POLL_MS, workerAdapter, workerDefaults } from '../../src/adapters/worker.js'
 import type { EnvSignal } from '../../src/core/state.js'
 import { createSocket as createBrowserSocket } from '../../src/index.browser.js'
 import { createSocket as createWorkerSocket } from '../../src/index.worker.js'
@@ -155,6 +155,33 @@ describe('worker adapter', () => {
     } finally {
       delete (globalThis as { document?: unknown }).document
     }
+  })
+
+  it('reads navigator.onLine before each timer callback, and polls it while offline (Chromium fires no events in workers)', () => {
+    vi.useFakeTimers()
+    const navigator = { onLine: true }
+    vi.stubGlobal('navigator', navigator)
+    onTestFinished(() => {
+      vi.useRealTimers()
+      vi.unstubAllGlobals()
+    })
+    const { defaults, attach } = workerAdapter()
+    const log: string[] = []
+    const detach = attach((s) => log.push(s))
+    navigator.onLine = false
+    defaults.timer!.setTimeout(() => log.push('timer'), 10)
+    vi.advanceTimersByTime(10)
+    expect(log).toEqual(['offline', 'timer'])
+    navigator.onLine = true
+    vi.advanceTimersByTime(ONLINE_POLL_MS)
+    expect(log).toEqual(['offline', 'timer', 'online'])
+    vi.advanceTimersByTime(10 * ONLINE_POLL_MS)
+    expect(vi.getTimerCount(), 'no poll while online').toBe(0)
+    detach()
+    navigator.onLine = false
+    defaults.timer!.setTimeout(() => log.push('timer'), 10)
+    vi.advanceTimersByTime(10)
+    expect(log, 'nothing read once detached').toEqual(['offline', 'timer', 'online', 'timer'])
   })
 
   it('works where the global scope is no EventTarget (Node, some edge runtimes)', () => {
