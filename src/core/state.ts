@@ -48,7 +48,8 @@ export type ErrorCode =
  * backoff wait ended; 'reconnect': reconnect(); 'open': the socket opened; 'socket-close': the
  * socket closed (the server, the network); 'attempt-failed': the URL provider or the WebSocket
  * constructor failed; 'connect-timeout', 'heartbeat-timeout', 'idle-timeout': the watchdogs;
- * 'offline': the environment said so; 'lifetime': maxLifetime; 'user-close': close().
+ * 'offline': the environment said so; 'lifetime': maxLifetime; 'user-close': close(); 'freeze' and
+ * 'resume': the page left (pagehide, frozen) and came back.
  */
 export type Cause =
   | 'start'
@@ -65,8 +66,15 @@ export type Cause =
   | 'offline'
   | 'lifetime'
   | 'user-close'
+  /** The page left (pagehide, or frozen): the socket was released; 'resume' reconnects. */
+  | 'freeze'
+  | 'resume'
 
-export type EnvSignal = 'online' | 'offline' | 'visible' | 'hidden'
+/**
+ * 'freeze': the page is leaving or being frozen (pagehide, the back/forward cache, a frozen
+ * background tab): the socket is released, the queue kept, and nothing retries until 'resume'.
+ */
+export type EnvSignal = 'online' | 'offline' | 'visible' | 'hidden' | 'freeze' | 'resume'
 
 export interface State {
   readonly phase: Phase
@@ -89,6 +97,8 @@ export interface State {
   readonly retryAt: number
   /** Whether the environment last said it is online. */
   readonly online: boolean
+  /** Between 'freeze' and 'resume': the socket was released and nothing retries. */
+  readonly frozen: boolean
   /** Clock time the outstanding heartbeat ping was sent; 0 when none is outstanding. */
   readonly pingAt: number
   /** Deadline for the outstanding ping's answer (a probe has a shorter one than a heartbeat). */
@@ -262,6 +272,7 @@ export const INITIAL_STATE: State = Object.freeze({
   prevDelay: 0,
   retryAt: 0,
   online: true,
+  frozen: false,
   pingAt: 0,
   pingDeadline: 0,
   pingBuffered: 0,

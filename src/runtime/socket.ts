@@ -75,7 +75,7 @@ export interface LifelineSocket {
 }
 
 const EVENT_NAMES: readonly SocketEventName[] = ['state', 'open', 'message', 'close', 'error', 'reconnecting', 'drop', 'giveup']
-const SIGNALS: readonly EnvSignal[] = ['online', 'offline', 'visible', 'hidden']
+const SIGNALS: readonly EnvSignal[] = ['online', 'offline', 'visible', 'hidden', 'freeze', 'resume']
 
 /** Hooks an adapter may attach for the socket's lifetime (environment listeners); returns cleanup. */
 export type AttachSignals = (signal: (name: EnvSignal) => void) => () => void

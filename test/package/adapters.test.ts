@@ -55,7 +55,7 @@ afterEach(() => {
 })
 
 describe('browser adapter', () => {
-  it('turns online, offline, visibilitychange and a bfcache pageshow into signals', () => {
+  it('turns online, offline, visibilitychange, pagehide/pageshow and freeze/resume into signals', () => {
     const { win, doc } = fakePage()
     const signals: EnvSignal[] = []
     const detach = attachBrowserSignals((s) => signals.push(s))
@@ -67,13 +67,16 @@ describe('browser adapter', () => {
     doc.visibilityState = 'visible'
     doc.dispatch('visibilitychange')
     win.dispatch('pageshow', { persisted: false }) // an ordinary load: nothing to recover
+    win.dispatch('pagehide', { persisted: true }) // into the back/forward cache: release the socket
     win.dispatch('pageshow', { persisted: true }) // restored from the back/forward cache
-    expect(signals).toEqual(['offline', 'online', 'hidden', 'visible', 'visible'])
+    doc.dispatch('freeze') // a frozen background tab
+    doc.dispatch('resume')
+    expect(signals).toEqual(['offline', 'online', 'hidden', 'visible', 'freeze', 'resume', 'freeze', 'resume'])
 
     detach()
     expect(win.count + doc.count).toBe(0)
     win.dispatch('offline')
-    expect(signals).toHaveLength(5)
+    expect(signals).toHaveLength(8)
   })
 
   it('attaches nothing where there is no page (SSR, Node)', () => {
@@ -109,8 +112,8 @@ describe('browser adapter', () => {
     const clock = createVirtualClock()
     const server = createFakeServer({ clock })
     const socket = createBrowserSocket({ url: 'wss://example.test/live', WebSocket: server.WebSocket, timer: clock, random: () => 0.5 })
-    expect(win.count).toBe(3)
-    expect(doc.count).toBe(1)
+    expect(win.count).toBe(4)
+    expect(doc.count).toBe(3)
     const states: string[] = []
     socket.on('state', (next) => states.push(next))
     clock.advance(0) // an eager socket connects on the next tick
