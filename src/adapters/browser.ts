@@ -19,9 +19,10 @@ export const browserDefaults = globalDefaults
 /**
  * 'online'/'offline', 'pagehide' and 'pageshow' from the window (globalThis in a page);
  * 'visibilitychange', 'freeze' and 'resume' from the document. An open WebSocket keeps a page out
- * of the back/forward cache, so 'pagehide' (and 'freeze') release the socket ('freeze'); a page
- * restored from the cache ('pageshow' with `persisted: true`) or unfrozen ('resume') reconnects
- * ('resume'). Every listener is removed by the returned cleanup.
+ * of the back/forward cache (or, in Chromium, is failed as the page enters it), so 'pagehide' (and
+ * 'freeze') release the socket ('freeze'); a page restored from the cache ('pageshow' with
+ * `persisted: true`) or unfrozen ('resume') reconnects ('resume'). Every listener is removed by the
+ * returned cleanup.
  */
 export const attachBrowserSignals: AttachSignals = (signal) => {
   const detach: Array<() => void> = []

@@ -605,7 +605,8 @@ function onSignal(state: State, input: Extract<Input, { type: 'signal' }>, polic
 }
 
 /**
- * The page leaves or is frozen: an open WebSocket keeps it out of the back/forward cache, and a
+ * The page leaves or is frozen: an open WebSocket keeps it out of the back/forward cache or (in
+ * Chromium) is failed as it enters, found dead only after the restored page wrote into it; and a
  * frozen page's socket only dies, its timers firing all at once on resume. Release the socket and
  * wait, queue kept, with no retry timer, until 'resume'.
  */
