@@ -1,5 +1,5 @@
-/** lifeline-ws for workers and edge runtimes: the global WebSocket, and online/offline where the scope fires them. */
-import { attachWorkerSignals, workerDefaults } from './adapters/worker.js'
+/** lifeline-ws for workers and edge runtimes: the global WebSocket, and online/offline (events, or navigator.onLine where none fire). */
+import { workerAdapter } from './adapters/worker.js'
 import type { SocketOptions } from './options/types.js'
 import { createSocket as createWithPorts, type LifelineSocket } from './runtime/socket.js'
 import { defineReconnectingWebSocket } from './compat/reconnecting-websocket.js'
@@ -8,7 +8,8 @@ export * from './public.js'
 
 /** Create a socket that keeps itself connected. See {@link SocketOptions} for every option and default. */
 export function createSocket(options: SocketOptions): LifelineSocket {
-  return createWithPorts(options, workerDefaults(), attachWorkerSignals)
+  const { defaults, attach } = workerAdapter()
+  return createWithPorts(options, defaults, attach)
 }
 
 /** The WHATWG WebSocket interface over a lifeline socket: a drop-in for reconnecting-websocket and partysocket. */

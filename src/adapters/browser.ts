@@ -17,10 +17,12 @@ interface ListenerTarget {
 export const browserDefaults = globalDefaults
 
 /**
- * 'online'/'offline' and 'pageshow' from the window (globalThis in a page), 'visibilitychange'
- * from the document. A page restored from the back/forward cache fires 'pageshow' with
- * `persisted: true`: its socket was frozen, so it is reported as 'visible' and the core probes the
- * connection or retries. Every listener is removed by the returned cleanup.
+ * 'online'/'offline', 'pagehide' and 'pageshow' from the window (globalThis in a page);
+ * 'visibilitychange', 'freeze' and 'resume' from the document. An open WebSocket keeps a page out
+ * of the back/forward cache (or, in Chromium, is failed as the page enters it), so 'pagehide' (and
+ * 'freeze') release the socket ('freeze'); a page restored from the cache ('pageshow' with
+ * `persisted: true`) or unfrozen ('resume') reconnects ('resume'). Every listener is removed by the
+ * returned cleanup.
  */
 export const attachBrowserSignals: AttachSignals = (signal) => {
   const detach: Array<() => void> = []
@@ -33,8 +35,9 @@ export const attachBrowserSignals: AttachSignals = (signal) => {
   if (win) {
     listen(win, 'online', () => signal('online'))
     listen(win, 'offline', () => signal('offline'))
+    listen(win, 'pagehide', () => signal('freeze'))
     listen(win, 'pageshow', (event: { persisted?: boolean }) => {
-      if (event.persisted) signal('visible')
+      if (event.persisted) signal('resume')
     })
   }
   const doc = (globalThis as { document?: { visibilityState?: string } }).document
@@ -44,6 +47,8 @@ export const attachBrowserSignals: AttachSignals = (signal) => {
       const next: EnvSignal = doc.visibilityState === 'hidden' ? 'hidden' : 'visible'
       signal(next)
     })
+    listen(docTarget, 'freeze', () => signal('freeze'))
+    listen(docTarget, 'resume', () => signal('resume'))
   }
 
   return () => {

@@ -51,7 +51,8 @@ export type ErrorCode =
  * socket closed (the server, the network); 'attempt-failed': the URL provider or the WebSocket
  * constructor failed; 'connect-timeout', 'heartbeat-timeout', 'idle-timeout': the watchdogs;
  * 'offline': the environment said so; 'lifetime': maxLifetime; 'drain': the server moved the
- * session's connection (a lifeline.v1 DRAIN); 'user-close': close().
+ * session's connection (a lifeline.v1 DRAIN); 'user-close': close(); 'freeze' and 'resume': the
+ * page left (pagehide, frozen) and came back.
  */
 export type Cause =
   | 'start'
@@ -69,8 +70,15 @@ export type Cause =
   | 'lifetime'
   | 'drain'
   | 'user-close'
+  /** The page left (pagehide, or frozen): the socket was released; 'resume' reconnects. */
+  | 'freeze'
+  | 'resume'
 
-export type EnvSignal = 'online' | 'offline' | 'visible' | 'hidden'
+/**
+ * 'freeze': the page is leaving or being frozen (pagehide, the back/forward cache, a frozen
+ * background tab): the socket is released, the queue kept, and nothing retries until 'resume'.
+ */
+export type EnvSignal = 'online' | 'offline' | 'visible' | 'hidden' | 'freeze' | 'resume'
 
 export interface State {
   readonly phase: Phase
@@ -93,6 +101,8 @@ export interface State {
   readonly retryAt: number
   /** Whether the environment last said it is online. */
   readonly online: boolean
+  /** Between 'freeze' and 'resume': the socket was released and nothing retries. */
+  readonly frozen: boolean
   /** Clock time the outstanding heartbeat ping was sent; 0 when none is outstanding. */
   readonly pingAt: number
   /** Deadline for the outstanding ping's answer (a probe has a shorter one than a heartbeat). */
@@ -192,6 +202,20 @@ export type Input =
       readonly unpingedSince?: number | undefined
       readonly pingsOut?: number
     }
+  /**
+   * Something happened (a send(), inbound data, a signal) after the outstanding ping's deadline,
+   * and the heartbeat timer has not fired yet: a hidden page runs timers about once a minute. It
+   * carries that timer's readings, and is judged as the timer on time would have been.
+   */
+  | {
+      readonly type: 'overdue'
+      readonly at: number
+      readonly random: number
+      readonly buffered: number
+      readonly received: number
+      readonly lastInbound: number
+      readonly lastMessage: number
+    }
   | { readonly type: 'signal'; readonly signal: EnvSignal; readonly at: number; readonly random: number }
 
 export type EmitCommand =
@@ -257,6 +281,7 @@ export const INITIAL_STATE: State = Object.freeze({
   prevDelay: 0,
   retryAt: 0,
   online: true,
+  frozen: false,
   pingAt: 0,
   pingDeadline: 0,
   pingBuffered: 0,

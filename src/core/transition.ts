@@ -66,6 +66,11 @@ export function transition(state: State, input: Input, policy: Policy): Result {
         : [state, NOTHING]
     case 'timer':
       return onTimer(state, input, policy)
+    case 'overdue':
+      // its timer may be a minute late (throttled): judge now, rather than write into a dead link
+      return state.phase === 'open' && pingOverdue(state, input.at)
+        ? onHeartbeatTimer(state, { ...input, type: 'timer', name: 'heartbeat', late: 0 }, policy)
+        : [state, NOTHING]
     case 'signal':
       return onSignal(state, input, policy)
   }
@@ -485,6 +490,14 @@ function onHeartbeatTimer(state: State, input: Extract<Input, { type: 'timer' }>
   return schedulePing(state, at, lastInbound, buffered, received, heartbeat)
 }
 
+/**
+ * Whether the outstanding ping's answer is overdue at `at`. The driver asks before each write, on
+ * inbound data and on signals, so a link is judged by the clock, not by when a timer gets to run.
+ */
+export function pingOverdue(state: State, at: number): boolean {
+  return state.pingAt !== 0 && at >= state.pingDeadline
+}
+
 /** Ping now if the link has been quiet a whole interval, else sleep until it will have been. */
 function schedulePing(
   state: State,
@@ -592,7 +605,37 @@ function onSignal(state: State, input: Extract<Input, { type: 'signal' }>, polic
       return state.online ? skipWait(state, at, random) : [state, NOTHING]
     case 'hidden':
       return [state, NOTHING]
+    case 'freeze':
+      return onFreeze(state, policy)
+    case 'resume': {
+      if (!state.frozen) return onSignal(state, { ...input, signal: 'visible' }, policy)
+      const resumed: State = { ...state, frozen: false }
+      // one attempt now, nothing stored up: no timer ran or was left to run while frozen
+      return resumed.phase === 'backoff' && resumed.online ? startAttempt(resumed, 'page resumed', 'resume', [], policy) : [resumed, NOTHING]
+    }
   }
+}
+
+/**
+ * The page leaves or is frozen: an open WebSocket keeps it out of the back/forward cache or (in
+ * Chromium) is failed as it enters, found dead only after the restored page wrote into it; and a
+ * frozen page's socket only dies, its timers firing all at once on resume. Release the socket and
+ * wait, queue kept, with no retry timer, until 'resume'.
+ */
+function onFreeze(state: State, policy: Policy): Result {
+  const frozen: State = { ...state, frozen: true }
+  if (state.phase !== 'open' && state.phase !== 'connecting' && state.phase !== 'backoff') return [frozen, NOTHING]
+  const released = state.phase === 'backoff' ? [] : abandon(state, CLIENT_CLOSE.normal, 'page frozen', policy)
+  const next: State = { ...frozen, phase: 'backoff', socket: 0, retryAt: 0, pingAt: 0, pingDeadline: 0 }
+  return [
+    next,
+    [
+      ...leave(state.phase),
+      ...released.filter(isEffect),
+      ...released.filter(isEmit),
+      ...(state.phase === 'backoff' ? [] : [stateEvent('backoff', state.phase, 'page frozen', 'freeze')]),
+    ],
+  ]
 }
 
 /** In backoff with no retry timer: nothing happens until `online` (or the user) says so. */
@@ -611,7 +654,7 @@ function waitForOnline(state: State, prev: Phase, before: Command[]): Result {
 
 /** End a backoff wait soon, once, with up to ONLINE_JITTER of spread. */
 function skipWait(state: State, at: number, random: number): Result {
-  if (state.phase !== 'backoff') return [state, NOTHING]
+  if (state.phase !== 'backoff' || state.frozen) return [state, NOTHING]
   const delay = random * ONLINE_JITTER
   if (state.retryAt !== 0 && state.retryAt <= at + delay) return [state, NOTHING]
   return [

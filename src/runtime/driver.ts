@@ -8,7 +8,8 @@
  * - link.ts: the sockets, their events, and the commands on them (attempt.ts makes them);
  * - this file: the command runner and the socket's timers.
  */
-import type { Command, EmitCommand, Input, State } from '../core/state.js'
+import type { Command, EmitCommand, EnvSignal, Input, State } from '../core/state.js'
+import { pingOverdue } from '../core/transition.js'
 import type { Resolved } from '../options/validate.js'
 import type { Clock } from '../ports.js'
 import { openSocket } from './attempt.js'
@@ -77,18 +78,35 @@ export class Driver extends Link implements TimerOwner {
 
   /** Called by the timer table when one of this socket's timers falls due: with the facts the core judges by. */
   timerFired(slot: TimerSlot, late: number): void {
+    const held = this.held
+    const unpingedSince = held?.unpingedSince
+    const pingsOut = held?.outstanding ?? 0
+    this.dispatch({ type: 'timer', name: slot, late, ...this.#readings(), unpingedSince, pingsOut })
+  }
+
+  /**
+   * Before a write, on inbound data and on a signal: if the ping's answer is overdue, the core
+   * judges the link now. Its timer may not have run yet (hidden pages run timers about once a
+   * minute), and a dead link must not be written to on the strength of a late timer.
+   */
+  protected checkDeadline(): void {
+    if (this.state.pingAt !== 0 && pingOverdue(this.state, this.options.timer.now())) this.dispatch({ type: 'overdue', ...this.#readings() })
+  }
+
+  /** Feed an environment signal, the link judged first. */
+  signal(signal: EnvSignal): void {
+    this.checkDeadline()
+    this.dispatch({ type: 'signal', signal })
+  }
+
+  /** The live socket's traffic readings the heartbeat judges by (see the core's 'timer' input). */
+  #readings(): { buffered: number; received: number; lastInbound: number; lastMessage: number } {
     const now = this.options.timer.now()
     // the wall clock was set back
     if (this.lastInbound > now) this.lastInbound = now
     if (this.lastMessage > now) this.lastMessage = now
     const ws = this.live()
-    const buffered = ws?.bufferedAmount ?? 0
-    const received = ws?.bytesRead ?? 0
     const lastMessage = this.lastMessage
-    const lastInbound = Math.max(this.lastInbound, lastMessage)
-    const held = this.held
-    const unpingedSince = held?.unpingedSince
-    const pingsOut = held?.outstanding ?? 0
-    this.dispatch({ type: 'timer', name: slot, late, buffered, received, lastInbound, lastMessage, unpingedSince, pingsOut })
+    return { buffered: ws?.bufferedAmount ?? 0, received: ws?.bytesRead ?? 0, lastInbound: Math.max(this.lastInbound, lastMessage), lastMessage }
   }
 }

@@ -159,6 +159,8 @@ export abstract class Link extends Outbound implements SocketListener, AttemptHo
       return
     }
     this.lastMessage = this.options.timer.now()
+    // data proves the link: an overdue ping whose timer has not run yet is settled now
+    this.checkDeadline()
     this.observer?.read(data)
     this.raiseMessage(data)
   }

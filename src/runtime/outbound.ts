@@ -65,8 +65,12 @@ export abstract class Outbound extends Mailbox {
   /** Socket `id`, if it is still the live one. */
   protected abstract socketOf(id: number): WebSocketLike | undefined
 
+  /** Judge the link now if its ping's answer is overdue (see Driver). */
+  protected abstract checkDeadline(): void
+
   /** `settle` (optional) is told the message's fate: written, or dropped and why. */
   send(data: Data, settle?: Entry['settle']): boolean {
+    this.checkDeadline()
     const held = this.#held
     // messages waiting to be written again go before this one, like queued ones
     const route = routeSend(this.state.phase, held === undefined ? this.queue.length : this.queue.length + held.waiting)

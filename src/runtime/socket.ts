@@ -76,7 +76,7 @@ export interface LifelineSocket {
 }
 
 const EVENT_NAMES: readonly SocketEventName[] = ['state', 'open', 'message', 'close', 'error', 'reconnecting', 'drop', 'giveup']
-const SIGNALS: readonly EnvSignal[] = ['online', 'offline', 'visible', 'hidden']
+const SIGNALS: readonly EnvSignal[] = ['online', 'offline', 'visible', 'hidden', 'freeze', 'resume']
 
 /** Hooks an adapter may attach for the socket's lifetime (environment listeners); returns cleanup. */
 export type AttachSignals = (signal: (name: EnvSignal) => void) => () => void
@@ -204,7 +204,7 @@ class LifelineSocketImpl implements LifelineSocket, EventSink, WithInternals {
     if (!SIGNALS.includes(name)) {
       throw new TypeError(`signal(name): expected one of ${SIGNALS.join(', ')}, got ${describe(name)}`)
     }
-    this.#driver.dispatch({ type: 'signal', signal: name })
+    this.#driver.signal(name)
   }
 
   /** For the optional entries (see internals.ts): not public API. */

@@ -18,6 +18,12 @@ export interface VirtualClock extends Clock {
    * sleep, a timer fires when its time has run and finds the clock far later than it was due.
    */
   jump(ms: number): void
+  /**
+   * Move time forward by `ms` (wall and monotonic) without running the timers that fall due, as a
+   * hidden page's throttled timers wait for their next wake-up (about once a minute in Chromium);
+   * the next advance() runs them, late.
+   */
+  throttle(ms: number): void
   /** Time that advance() moved and jump() did not: what real monotonic clocks measure. */
   monotonic(): number
   /** Timers scheduled and not yet run or cleared. */
@@ -70,6 +76,10 @@ export function createVirtualClock(start = 0): VirtualClock {
         now = Math.max(now, t.at)
         t.callback()
       }
+    },
+    throttle(ms) {
+      if (!(ms >= 0)) throw new RangeError(`throttle(ms): ms must be >= 0, got ${ms}`)
+      now += ms
     },
     jump(ms) {
       now += ms

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest'
 import { attachBrowserSignals, browserDefaults } from '../../src/adapters/browser.js'
-import { attachWorkerSignals, workerDefaults } from '../../src/adapters/worker.js'
+import { attachWorkerSignals, ONLINE_POLL_MS, workerAdapter, workerDefaults } from '../../src/adapters/worker.js'
 import type { EnvSignal } from '../../src/core/state.js'
 import { createSocket as createBrowserSocket } from '../../src/index.browser.js'
 import { createSocket as createWorkerSocket } from '../../src/index.worker.js'
@@ -55,7 +55,7 @@ afterEach(() => {
 })
 
 describe('browser adapter', () => {
-  it('turns online, offline, visibilitychange and a bfcache pageshow into signals', () => {
+  it('turns online, offline, visibilitychange, pagehide/pageshow and freeze/resume into signals', () => {
     const { win, doc } = fakePage()
     const signals: EnvSignal[] = []
     const detach = attachBrowserSignals((s) => signals.push(s))
@@ -67,13 +67,16 @@ describe('browser adapter', () => {
     doc.visibilityState = 'visible'
     doc.dispatch('visibilitychange')
     win.dispatch('pageshow', { persisted: false }) // an ordinary load: nothing to recover
+    win.dispatch('pagehide', { persisted: true }) // into the back/forward cache: release the socket
     win.dispatch('pageshow', { persisted: true }) // restored from the back/forward cache
-    expect(signals).toEqual(['offline', 'online', 'hidden', 'visible', 'visible'])
+    doc.dispatch('freeze') // a frozen background tab
+    doc.dispatch('resume')
+    expect(signals).toEqual(['offline', 'online', 'hidden', 'visible', 'freeze', 'resume', 'freeze', 'resume'])
 
     detach()
     expect(win.count + doc.count).toBe(0)
     win.dispatch('offline')
-    expect(signals).toHaveLength(5)
+    expect(signals).toHaveLength(8)
   })
 
   it('attaches nothing where there is no page (SSR, Node)', () => {
@@ -109,8 +112,8 @@ describe('browser adapter', () => {
     const clock = createVirtualClock()
     const server = createFakeServer({ clock })
     const socket = createBrowserSocket({ url: 'wss://example.test/live', WebSocket: server.WebSocket, timer: clock, random: () => 0.5 })
-    expect(win.count).toBe(3)
-    expect(doc.count).toBe(1)
+    expect(win.count).toBe(4)
+    expect(doc.count).toBe(3)
     const states: string[] = []
     socket.on('state', (next) => states.push(next))
     clock.advance(0) // an eager socket connects on the next tick
@@ -155,6 +158,33 @@ describe('worker adapter', () => {
     } finally {
       delete (globalThis as { document?: unknown }).document
     }
+  })
+
+  it('reads navigator.onLine before each timer callback, and polls it while offline (Chromium fires no events in workers)', () => {
+    vi.useFakeTimers()
+    const navigator = { onLine: true }
+    vi.stubGlobal('navigator', navigator)
+    onTestFinished(() => {
+      vi.useRealTimers()
+      vi.unstubAllGlobals()
+    })
+    const { defaults, attach } = workerAdapter()
+    const log: string[] = []
+    const detach = attach((s) => log.push(s))
+    navigator.onLine = false
+    defaults.timer!.setTimeout(() => log.push('timer'), 10)
+    vi.advanceTimersByTime(10)
+    expect(log).toEqual(['offline', 'timer'])
+    navigator.onLine = true
+    vi.advanceTimersByTime(ONLINE_POLL_MS)
+    expect(log).toEqual(['offline', 'timer', 'online'])
+    vi.advanceTimersByTime(10 * ONLINE_POLL_MS)
+    expect(vi.getTimerCount(), 'no poll while online').toBe(0)
+    detach()
+    navigator.onLine = false
+    defaults.timer!.setTimeout(() => log.push('timer'), 10)
+    vi.advanceTimersByTime(10)
+    expect(log, 'nothing read once detached').toEqual(['offline', 'timer', 'online', 'timer'])
   })
 
   it('works where the global scope is no EventTarget (Node, some edge runtimes)', () => {

@@ -296,7 +296,7 @@ describe('environment signals', () => {
   it('rejects unknown signals with a TypeError', () => {
     const h = harness()
     expect(() => h.socket.signal('sleep' as never)).toThrow(
-      new TypeError('signal(name): expected one of online, offline, visible, hidden, got string "sleep"'),
+      new TypeError('signal(name): expected one of online, offline, visible, hidden, freeze, resume, got string "sleep"'),
     )
   })
 })
