@@ -23,7 +23,7 @@ const OUTAGE = 1_000
 const TARGET = 0.9
 const HIGH_WATER = 1 << 20
 
-async function server(execArgv = []) {
+export async function server(execArgv = []) {
   const handle = start(SERVER, ['0'], { execArgv, timeout: 30 * 60_000 })
   const { port } = await handle.ready
   return { ...handle, port, url: `ws://127.0.0.1:${port}` }
@@ -51,7 +51,7 @@ async function open(url, withSession, onMessage, lifeline = {}) {
 
 // ── a. throughput ───────────────────────────────────────────────────────────────────────────────
 
-async function sendRate(url, withSession, n, size) {
+export async function sendRate(url, withSession, n, size) {
   let finish
   const done = new Promise((resolve) => (finish = resolve))
   const { socket, dropped } = await open(url, withSession, (d) => String(d) === 'done' && finish(now()))
@@ -72,7 +72,7 @@ async function sendRate(url, withSession, n, size) {
   return { rate: n / ((t1 - t0) / 1000), cpu: ((cpu.user + cpu.system) * 1000) / n }
 }
 
-async function receiveRate(url, withSession, n, size) {
+export async function receiveRate(url, withSession, n, size) {
   let count = 0
   let finish
   const done = new Promise((resolve) => (finish = resolve))
