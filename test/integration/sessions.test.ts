@@ -448,7 +448,7 @@ describe('hostile clients', () => {
     const s = await serve()
     const owner = client(s.url)
     await owner.connect()
-    const forged = owner.token.slice()
+    const forged = Uint8Array.from(owner.token) // a copy: the token is a Buffer, whose slice() shares memory
     forged[20]! ^= 0xff
     expect(await rawSession(s.url, [encodeHello(0, 100, forged)])).toEqual({ code: 1008, reason: 'session token rejected' })
     expect(owner.connected).toBe(true)
