@@ -194,7 +194,10 @@ async function faultRun(rate: number): Promise<void> {
   const seconds = (performance.now() - started) / 1000
   await waitFor(() => clientGot.length >= down && serverGot.length >= up, 15_000, 'everything delivered', { describe })
   expect(drops).toEqual([])
-  expect(opens).toEqual([false, true, true, true, true, true, true, true])
+  // one connection per fault at least; a loaded machine may stall the client past the server's
+  // interval + timeout once more (an extra resume): every connection after the first resumed
+  expect(opens.length).toBeGreaterThanOrEqual(8)
+  expect(opens).toEqual([false, ...opens.slice(1).map(() => true)])
   // counted at both ends: nothing missing, repeated or out of order
   expect({ server: tally(serverGot, up), client: tally(clientGot, down) }).toEqual({
     server: { lost: 0, duplicated: 0, reordered: 0 },
