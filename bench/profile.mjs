@@ -1,6 +1,8 @@
 // Profile one client's hot path: node --cpu-prof --cpu-prof-dir=bench/.out bench/profile.mjs <receive|send> <lib> [size] [n]
 // or lifeline-ws's send with confirmation on or off (issue 14), the loop of bench delivery:
 //   node --cpu-prof --cpu-prof-dir=bench/.out bench/profile.mjs delivery <on|off> [n]
+// or a lifeline.v1 session vs plain (issue 15), the loops of bench session, profiling the server process too:
+//   node --cpu-prof --cpu-prof-dir=bench/.out bench/profile.mjs session <send|receive> <on|off> [size] [n]
 // then summarise with: node bench/profile.mjs summary bench/.out/<file>.cpuprofile
 import { readFileSync } from 'node:fs'
 
@@ -21,6 +23,16 @@ if (mode === 'summary') {
   }
   const top = [...self].sort((x, y) => y[1] - x[1]).slice(0, Number(b ?? 25))
   for (const [k, t] of top) console.log(`${((t / total) * 100).toFixed(1).padStart(5)} %  ${(t / 1000).toFixed(0).padStart(6)} ms  ${k}`)
+} else if (mode === 'session') {
+  const { server, sendRate, receiveRate } = await import('./parts/session.mjs')
+  const withSession = b === 'on'
+  const size = Number(c ?? 64)
+  const n = Number(process.argv[6] ?? 300_000)
+  const srv = await server(['--cpu-prof', `--cpu-prof-dir=${new URL('./.out/', import.meta.url).pathname}`])
+  const m = await (a === 'receive' ? receiveRate : sendRate)(srv.url, withSession, n, size)
+  console.log(`${a}, session ${b}, ${n} × ${size} B: ${m.rate.toFixed(0)} msgs/s, client CPU ${m.cpu.toFixed(0)} ns/msg (the server's profile is the other new file in bench/.out)`)
+  await srv.exit()
+  process.exit(0)
 } else if (mode === 'delivery') {
   const { createSocket } = await import('lifeline-ws')
   const { opened } = await import('lifeline-ws/promises')

@@ -133,7 +133,7 @@ export class ServerSession implements Session {
   /** Inbound messages up to this one may have been handed to a handler on a node that died. */
   private redeliverUpTo = 0
   /** Inbound messages waiting for their `started` write before the handlers run. */
-  private waiting: Array<{ message: Message; seq: number }> = []
+  private waiting: Array<{ data: SessionData; seq: number }> = []
   private startedWrite = false
   private handledWrite = false
   private ackedStored = 0
@@ -362,10 +362,14 @@ export class ServerSession implements Session {
       switch (frame.type) {
         case 'data': {
           const message = this.in.receive(frame.binary, frame.more, frame.payload)
-          if (message && this.durable) {
-            this.waiting.push({ message, seq: this.in.received })
+          if (!message) break
+          // text is checked here, on arrival: with a shared store the handlers run later, from a
+          // promise, where a 1007 would be an unhandled rejection instead of a close
+          const data = message.binary ? toData(message) : decodeText(message.payload)
+          if (this.durable) {
+            this.waiting.push({ data, seq: this.in.received })
             this.start()
-          } else if (message) this.deliver(message, this.in.received)
+          } else this.deliver(data, this.in.received)
           break
         }
         case 'ack':
@@ -398,8 +402,8 @@ export class ServerSession implements Session {
         this.startedWrite = false
         if (this.ended) return
         while (this.waiting.length > 0 && this.waiting[0]!.seq <= upTo) {
-          const { message, seq } = this.waiting.shift()!
-          this.deliver(message, seq)
+          const { data, seq } = this.waiting.shift()!
+          this.deliver(data, seq)
         }
         if (this.onIdle) return this.idleCheck()
         this.start()
@@ -429,8 +433,7 @@ export class ServerSession implements Session {
     void this.durable?.touch(this.id, this.hub.owner, this.hub.options.resumeWindow).catch((error: unknown) => this.storeFailed(error))
   }
 
-  private deliver(message: Message, seq: number): void {
-    const data = message.binary ? toData(message) : decodeText(message.payload)
+  private deliver(data: SessionData, seq: number): void {
     const info: MessageInfo = { redelivered: seq <= this.redeliverUpTo }
     const pending: PromiseLike<unknown>[] = []
     for (const listener of this.listeners.message) {

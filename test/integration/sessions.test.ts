@@ -448,7 +448,7 @@ describe('hostile clients', () => {
     const s = await serve()
     const owner = client(s.url)
     await owner.connect()
-    const forged = owner.token.slice()
+    const forged = Uint8Array.from(owner.token) // a copy: the token is a Buffer, whose slice() shares memory
     forged[20]! ^= 0xff
     expect(await rawSession(s.url, [encodeHello(0, 100, forged)])).toEqual({ code: 1008, reason: 'session token rejected' })
     expect(owner.connected).toBe(true)
@@ -495,6 +495,208 @@ describe('hostile clients', () => {
     await expect(client(s.url).connect()).rejects.toThrow('closed before WELCOME: 1013 too many sessions (3)')
     expect(await rawSession(s.url, [])).toEqual({ code: 1002, reason: 'no HELLO within 100 ms' })
     expect(s.sessions.size).toBe(3)
+  })
+})
+
+describe('hostile clients: the rest of the list', () => {
+  /** Open a session with the protocol test client, write `bytes` raw, and resolve with how the server closed it. */
+  async function inSession(url: string, bytes: Uint8Array): Promise<{ code: number; reason: string }> {
+    const c = client(url)
+    await c.connect()
+    c.raw(bytes)
+    await waitFor(() => c.closes.length === 1, 2_000, 'the server to close the connection')
+    return c.closes[0]!
+  }
+
+  it('garbage before HELLO: an empty frame, a HELLO cut short, a varint over 8 bytes', async () => {
+    const s = await serve()
+    expect(await rawSession(s.url, [new Uint8Array(0)])).toEqual({ code: 1002, reason: 'malformed frame: empty frame' })
+    expect(await rawSession(s.url, [Uint8Array.of(0x20, 0x80)])).toEqual({ code: 1002, reason: 'malformed frame: hello received is cut short' })
+    expect(await rawSession(s.url, [Uint8Array.of(0x20, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x00)])).toEqual({
+      code: 1002,
+      reason: 'malformed frame: hello received is not a varint below 2^53',
+    })
+    expect(s.all).toEqual([])
+    expect(s.errors).toEqual([])
+  })
+
+  it('garbage inside a session ends that session alone, with the code and reason naming it; no handler runs, no error event, the server goes on', async () => {
+    const s = await serve({ maxMessageBytes: 1_000 })
+    const bystander = client(s.url)
+    await bystander.connect()
+    const cases: Array<[string, Uint8Array, { code: number; reason: string }]> = [
+      ['an empty frame', new Uint8Array(0), { code: 1002, reason: 'malformed frame: empty frame' }],
+      ['an ACK cut short', Uint8Array.of(0x10, 0x80), { code: 1002, reason: 'malformed frame: ack count is cut short' }],
+      ['an ACK over 8 varint bytes', Uint8Array.of(0x10, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00), { code: 1002, reason: 'malformed frame: ack count is not a varint below 2^53' }],
+      ['an ACK with a trailing byte', Uint8Array.of(0x10, 0x00, 0x00), { code: 1002, reason: 'malformed frame: ack has 1 trailing bytes' }],
+      ['a PONG with a trailing byte', Uint8Array.of(0x12, 0x01), { code: 1002, reason: 'malformed frame: pong has 1 trailing bytes' }],
+      ['a PING (server to client only)', Uint8Array.of(0x11), { code: 1002, reason: 'unexpected ping frame from a client in a session' }],
+      ['a WELCOME-kind byte alone', Uint8Array.of(0x21), { code: 1002, reason: 'malformed frame: welcome flags is cut short' }],
+      ['a DRAIN (server to client only)', Uint8Array.of(0x30, 0x00), { code: 1002, reason: 'unexpected drain frame from a client in a session' }],
+      ['an unknown kind', Uint8Array.of(0xff), { code: 1002, reason: 'malformed frame: unknown frame kind 0xff' }],
+      ['text that is not UTF-8', Uint8Array.of(0x00, 0xc3, 0x28), { code: 1007, reason: 'text message is not valid UTF-8' }],
+      ['a lone chunk over maxMessageBytes', Uint8Array.of(0x03, ...new Uint8Array(1_001)), { code: 1009, reason: 'message of more than 1000 bytes' }],
+    ]
+    for (const [what, bytes, expected] of cases) expect(await inSession(s.url, bytes), what).toEqual(expected)
+    expect(s.all.slice(1).map((session) => session.endReason)).toEqual(cases.map(() => 'protocol'))
+    expect([...s.got.values()].flat()).toEqual([])
+    expect(s.errors).toEqual([])
+    expect(s.sessions.size).toBe(1)
+    // the server still serves the session that behaved
+    bystander.send('still here')
+    await waitFor(() => s.got.get(s.all[0]!.id)!.length === 1, 2_000, "the bystander's message")
+    expect(bystander.closes).toEqual([])
+  })
+
+  it('text that is not UTF-8 with a shared store (handlers run after a store write) is the same 1007, never an unhandled rejection', async () => {
+    // a shared store that answers every call at once: the durable path without Redis
+    let appended = 0
+    const done = async (): Promise<void> => {}
+    const store: SharedSessionStore = {
+      shared: true,
+      start: done,
+      stop: done,
+      create: done,
+      secret: async () => undefined,
+      claim: async () => undefined,
+      requestRelease: done,
+      release: done,
+      append: async () => ++appended,
+      fetch: async () => [],
+      progress: done,
+      touch: done,
+      delete: done,
+    }
+    const s = await serve({ store })
+    const c = client(s.url)
+    await c.connect()
+    c.send('fine')
+    await waitFor(() => s.got.get(s.all[0]!.id)!.length === 1, 2_000, 'a valid message first')
+    c.raw(Uint8Array.of(0x00, 0xc3, 0x28))
+    await waitFor(() => c.closes.length === 1, 2_000, 'the close')
+    expect(c.closes).toEqual([{ code: 1007, reason: 'text message is not valid UTF-8' }])
+    expect(s.all[0]!.endReason).toBe('protocol')
+    expect(s.got.get(s.all[0]!.id)).toEqual(['fine'])
+    expect(s.errors).toEqual([])
+  })
+
+  it('a message sent as endless chunks is refused at maxMessageBytes (1009) before the server holds more', async () => {
+    const s = await serve({ maxMessageBytes: 1_000, maxUnacked: 100_000 })
+    const c = client(s.url)
+    await c.connect()
+    // 100-byte chunks that never say "last": the 11th takes it over 1,000 bytes
+    for (let i = 0; i < 20; i++) c.raw(Uint8Array.of(0x03, ...new Uint8Array(100).fill(i)))
+    await waitFor(() => c.closes.length === 1, 2_000, 'the close')
+    expect(c.closes).toEqual([{ code: 1009, reason: 'message of more than 1000 bytes' }])
+    expect(s.got.get(s.all[0]!.id)).toEqual([])
+    expect(s.all[0]!.endReason).toBe('protocol')
+  })
+
+  it('forged numbers going backwards: an ACK below an earlier one; a resume from fewer messages than were acknowledged', async () => {
+    const s = await serve({ ackDelay: 0 })
+    const c = client(s.url)
+    await c.connect()
+    s.all[0]!.send('one')
+    s.all[0]!.send('two')
+    await waitFor(() => s.all[0]!.bufferedBytes === 0, 2_000, 'both acknowledged')
+    c.raw(encodeAck(1))
+    await waitFor(() => c.closes.length === 1, 2_000, 'the close')
+    expect(c.closes).toEqual([{ code: 1002, reason: 'ack 1 below the earlier ack 2' }])
+    expect(s.all[0]!.endReason).toBe('protocol')
+
+    const d = client(s.url)
+    await d.connect()
+    s.all[1]!.send('one')
+    s.all[1]!.send('two')
+    await waitFor(() => s.all[1]!.bufferedBytes === 0, 2_000, 'both acknowledged')
+    d.kill()
+    await waitFor(() => !s.all[1]!.connected, 2_000, 'the server to see the drop')
+    d.inbound.received = 1 // it acknowledged 2: claiming to hold 1 asks for a message it already confirmed
+    await expect(d.connect()).rejects.toThrow('closed before WELCOME: 1002 resume from 1: outside 2..2 (acknowledged..sent)')
+    expect(s.all[1]!.endReason).toBe('protocol')
+  })
+
+  it("another client's session: a wrong secret is refused while the owner is away, the id alone opens a new session, and the owner resumes untouched", async () => {
+    const s = await serve()
+    const owner = client(s.url)
+    await owner.connect()
+    const session = s.all[0]!
+    owner.kill()
+    await waitFor(() => !session.connected, 2_000, 'the owner to be away')
+    session.send('for the owner')
+    const forged = Uint8Array.from(owner.token) // a copy: the token is a Buffer, whose slice() shares memory
+    forged[31]! ^= 0x01 // one bit of the secret
+    for (let i = 0; i < 3; i++) expect(await rawSession(s.url, [encodeHello(0, 100, forged)])).toEqual({ code: 1008, reason: 'session token rejected' })
+    // the id without the secret is not a token of that session: a new, unrelated session
+    const idOnly = client(s.url)
+    idOnly.token = Uint8Array.from(owner.token.subarray(0, 16))
+    expect((await idOnly.connect()).resumed).toBe(false)
+    expect(s.all[1]!.id).not.toBe(session.id)
+    expect(idOnly.received).toEqual([])
+    // the owner, with its token, gets its session and what was sent meanwhile, once
+    expect((await owner.connect()).resumed).toBe(true)
+    await waitFor(() => owner.received.length === 1, 2_000, "the owner's message")
+    expect(owner.received).toEqual(['for the owner'])
+    expect(session.endReason).toBe(undefined)
+    expect(s.all).toHaveLength(2)
+  })
+
+  it('session ids and secrets are fresh random bytes for every session', async () => {
+    const s = await serve()
+    const tokens: string[] = []
+    for (let i = 0; i < 20; i++) {
+      const c = client(s.url)
+      await c.connect()
+      expect(c.token).toHaveLength(32)
+      tokens.push(Buffer.from(c.token).toString('hex'))
+    }
+    expect(new Set(tokens.map((t) => t.slice(0, 32))).size).toBe(20)
+    expect(new Set(tokens.map((t) => t.slice(32))).size).toBe(20)
+  })
+
+  it('a client that never answers PING is dropped after heartbeat.timeout; its session waits and resumes', async () => {
+    const s = await serve({ heartbeat: { interval: 60, timeout: 40 } })
+    const c = client(s.url, { pong: false })
+    await c.connect()
+    const session = s.all[0]!
+    await waitFor(() => c.closes.length === 1, 2_000, 'the server to drop the silent client')
+    expect(c.closes[0]!.code).toBe(1006) // terminated: a dead link gets no close frame
+    expect(c.pings).toBeGreaterThan(0)
+    expect(session.connected).toBe(false)
+    expect(session.endReason).toBe(undefined)
+    const d = client(s.url)
+    d.token = c.token
+    expect((await d.connect()).resumed).toBe(true)
+  })
+
+  it('a flood: connections that never say HELLO are bounded by maxSessions (1013); sessions away in their resume window count until they end', async () => {
+    const s = await serve({ maxSessions: 2, helloTimeout: 5_000 })
+    // two silent connections fill the HELLO wait list; a third is turned away at once
+    const silent = [new WebSocket(s.url, [SUBPROTOCOL]), new WebSocket(s.url, [SUBPROTOCOL])]
+    for (const ws of silent) {
+      cleanups.push(() => ws.terminate())
+      ws.on('error', () => {})
+      await new Promise((resolve) => ws.once('open', resolve))
+    }
+    expect(await rawSession(s.url, [])).toEqual({ code: 1013, reason: 'too many connections waiting for HELLO' })
+    for (const ws of silent) ws.terminate()
+
+    // two sessions whose clients vanish still hold their places for the resume window
+    const gone = [client(s.url), client(s.url)]
+    for (const c of gone) {
+      await c.connect()
+      c.kill()
+    }
+    await waitFor(() => s.all.every((session) => !session.connected), 2_000, 'both clients gone')
+    await expect(client(s.url).connect()).rejects.toThrow('closed before WELCOME: 1013 too many sessions (2)')
+    // one resumes and ends its session (END): its place is free again
+    const back = client(s.url)
+    back.token = gone[0]!.token
+    expect((await back.connect()).resumed).toBe(true)
+    back.end()
+    await waitFor(() => s.sessions.size === 1, 2_000, 'the session to end')
+    expect((await client(s.url).connect()).resumed).toBe(false)
+    expect(s.errors).toEqual([])
   })
 })
 

@@ -57,6 +57,9 @@ function handlesReleased() {
  */
 function hardReset(socket) {
   if (socket.destroyed) return
+  // a socket whose FIN still waits behind unwritten data (shutdown pending) cannot be reset: libuv
+  // refuses (uv_tcp_close_reset: EINVAL), Node then never closes it, and close() waited forever
+  if (socket.writableEnded && !socket.writableFinished) return void socket.destroy()
   try {
     socket.resetAndDestroy()
   } catch {
