@@ -45,6 +45,13 @@ export interface Policy {
    * (a dead link never answers; Node's ws would otherwise wait 30 s). heartbeat.timeout, or 5 s.
    */
   readonly closeTimeout: number
+  /** The `handshake` option's deadline in ms; undefined: no handshake (open is open). */
+  readonly handshakeTimeout?: number | undefined
+  /**
+   * Close codes that mean "credentials expired": refreshed and retried once at once. Empty when
+   * there is nothing to refresh (no url/protocols provider).
+   */
+  readonly authCloseCodes?: readonly number[] | undefined
 }
 
 /** The close handshake deadline when there is no heartbeat timeout to reuse. */

@@ -22,9 +22,10 @@ export interface CloseInfo {
 
 /**
  * Why the socket gave up for good: retries exhausted, a close code that says stop, or a WebSocket
- * constructor that refused the configuration (every attempt would fail the same way).
+ * constructor that refused the configuration (every attempt would fail the same way), or a
+ * `handshake` that rejected with `kind: 'fatal'`.
  */
-export type GiveUpReason = 'max-retries' | 'close-code' | 'config'
+export type GiveUpReason = 'max-retries' | 'close-code' | 'config' | 'handshake'
 
 /** Stable codes carried by `'error'` events. */
 export type ErrorCode =
@@ -40,6 +41,10 @@ export type ErrorCode =
   | 'CLOSED'
   /** Promise APIs: the socket gave up (retries exhausted, or a close code that stops). */
   | 'GIVEN_UP'
+  /** The `handshake` option rejected (its message says why). */
+  | 'HANDSHAKE_FAILED'
+  /** The `handshake` option did not settle within handshakeTimeout. */
+  | 'HANDSHAKE_TIMEOUT'
 
 /**
  * Why the phase changed, as a code to branch on (the `state` event's 4th argument; its 3rd is the
@@ -49,6 +54,9 @@ export type ErrorCode =
  * socket closed (the server, the network); 'attempt-failed': the URL provider or the WebSocket
  * constructor failed; 'connect-timeout', 'heartbeat-timeout', 'idle-timeout': the watchdogs;
  * 'offline': the environment said so; 'lifetime': maxLifetime; 'user-close': close().
+ * 'handshake-failed', 'handshake-timeout': the `handshake` option rejected or took too long;
+ * 'auth-refresh': the one immediate retry with fresh credentials (a handshake rejected with
+ * `kind: 'auth'`, or a close code in `authCloseCodes`).
  */
 export type Cause =
   | 'start'
@@ -65,6 +73,9 @@ export type Cause =
   | 'offline'
   | 'lifetime'
   | 'user-close'
+  | 'handshake-failed'
+  | 'handshake-timeout'
+  | 'auth-refresh'
 
 export type EnvSignal = 'online' | 'offline' | 'visible' | 'hidden'
 
@@ -99,6 +110,13 @@ export interface State {
   readonly pingReceived: number
   /** Round trip of the last answered ping in ms, or undefined before the first. */
   readonly rtt: number | undefined
+  /** The live socket opened and the `handshake` option runs on it (the phase is still 'connecting'). */
+  readonly handshaking: boolean
+  /**
+   * The one immediate retry with fresh credentials was made in this failure streak; cleared once a
+   * connection stays up (the 'stable' timer), so expired credentials never loop.
+   */
+  readonly authRetried: boolean
 }
 
 export type Input =
@@ -184,6 +202,20 @@ export type Input =
       readonly pingsOut?: number
     }
   | { readonly type: 'signal'; readonly signal: EnvSignal; readonly at: number; readonly random: number }
+  /** The `handshake` on socket `id` resolved. */
+  | { readonly type: 'handshake-done'; readonly id: number; readonly at: number; readonly random: number }
+  /** It rejected: `kind` is the error's own `kind` when 'auth' or 'fatal', else 'error'. */
+  | {
+      readonly type: 'handshake-failed'
+      readonly id: number
+      readonly at: number
+      readonly random: number
+      readonly kind: HandshakeFailure
+      readonly message: string
+    }
+
+/** How a handshake rejection is handled: refresh and retry once, give up, or back off. */
+export type HandshakeFailure = 'auth' | 'fatal' | 'error'
 
 export type EmitCommand =
   | { readonly type: 'emit'; readonly event: 'state'; readonly next: Phase; readonly prev: Phase; readonly reason: string; readonly cause: Cause }
@@ -236,6 +268,8 @@ export type Command =
    * on the next socket.
    */
   | { readonly type: 'unconfirmed'; readonly id: number; readonly outcome: 'confirm' | 'report' | 'resend' }
+  /** Run the `handshake` option on open socket `id`; report its outcome as `handshake-done`/`-failed`. */
+  | { readonly type: 'handshake'; readonly id: number }
   | EmitCommand
 
 export const INITIAL_STATE: State = Object.freeze({
@@ -253,6 +287,8 @@ export const INITIAL_STATE: State = Object.freeze({
   pingBuffered: 0,
   pingReceived: 0,
   rtt: undefined,
+  handshaking: false,
+  authRetried: false,
 })
 
 /** The legal edges between phases: a property test checks that no transition leaves this table. */

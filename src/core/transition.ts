@@ -7,6 +7,7 @@
 import { backoffDelay } from './backoff.js'
 import { CLIENT_CLOSE, retryAfterMs, TRY_AGAIN_LATER } from './close-codes.js'
 import { confirmationDue } from './delivery.js'
+import { refreshDue, startHandshake } from './handshake.js'
 import { ONLINE_JITTER, PROBE_TIMEOUT, SLEEP_THRESHOLD, type HeartbeatPolicy, type Policy } from './policy.js'
 import type { Cause, CloseInfo, Command, ErrorCode, GiveUpReason, Input, Phase, State, TimerName } from './state.js'
 
@@ -39,9 +40,12 @@ export function transition(state: State, input: Input, policy: Policy): Result {
     case 'close':
       return onUserClose(state, input.code, input.reason, policy)
     case 'socket-open':
-      return input.id === state.socket && state.phase === 'connecting'
-        ? onOpen(state, policy, input.random)
-        : [state, NOTHING]
+      if (input.id !== state.socket || state.phase !== 'connecting' || state.handshaking) return [state, NOTHING]
+      return policy.handshakeTimeout === undefined ? onOpen(state, policy, input.random) : startHandshake(state, policy.handshakeTimeout)
+    case 'handshake-done':
+      return input.id === state.socket && state.handshaking ? onOpen({ ...state, handshaking: false }, policy, input.random) : [state, NOTHING]
+    case 'handshake-failed':
+      return input.id === state.socket && state.handshaking ? onHandshakeFailed(state, input, policy) : [state, NOTHING]
     case 'socket-close':
       return onSocketClose(state, input, policy)
     case 'socket-error':
@@ -93,7 +97,7 @@ function startAttempt(state: State, reason: string, cause: Cause, before: Comman
     lastSocket: id,
     retryAt: 0,
     pingAt: 0,
-    pingDeadline: 0,
+    pingDeadline: 0, handshaking: false,
   }
   return [
     next,
@@ -120,7 +124,8 @@ function isEffect(command: Command): boolean {
  * that never opened has no close frame of its own to report: it is 1006 (abnormal).
  */
 function abandon(state: State, code: number, reason: string, policy: Policy): Command[] {
-  const reported = state.phase === 'open' ? code : 1006
+  // a socket in its handshake opened too: its close frame carries the code
+  const reported = state.phase === 'open' || state.handshaking ? code : 1006
   return [
     // only an open socket was written to
     ...(state.phase === 'open' ? unconfirmed(state, state.socket, false, policy) : []),
@@ -178,6 +183,9 @@ function onOpen(state: State, policy: Policy, random: number): Result {
   const resetNow = settle && backoff.resetAfter === 0
   const commands: Command[] = [{ type: 'clear-timer', name: 'connect' }]
   if (settle && !resetNow) commands.push({ type: 'set-timer', name: 'stable', ms: backoff.resetAfter })
+  // the refresh retry is due again only after a connection that stays up: one the server closes at
+  // once for expired credentials must not become a loop of immediate retries
+  else if (state.authRetried) commands.push({ type: 'set-timer', name: 'stable', ms: Math.max(backoff.resetAfter, backoff.initialDelay) })
   if (heartbeat) commands.push({ type: 'set-timer', name: 'heartbeat', ms: heartbeat.interval })
   if (idleTimeout !== undefined) commands.push({ type: 'set-timer', name: 'idle', ms: idleTimeout })
   if (maxLifetime !== undefined) {
@@ -239,7 +247,7 @@ function fail(
     prevDelay: delay,
     retryAt: at + delay,
     pingAt: 0,
-    pingDeadline: 0,
+    pingDeadline: 0, handshaking: false,
   }
   return [
     next,
@@ -262,7 +270,7 @@ function giveUp(
   cause: Cause,
   before: Command[],
 ): Result {
-  const next: State = { ...state, phase: 'closed', socket: 0, retryAt: 0, pingAt: 0, pingDeadline: 0 }
+  const next: State = { ...state, phase: 'closed', socket: 0, retryAt: 0, pingAt: 0, pingDeadline: 0, handshaking: false }
   return [
     next,
     [
@@ -275,6 +283,29 @@ function giveUp(
       stateEvent('closed', state.phase, `${why}; giving up (${reason})`, cause),
     ],
   ]
+}
+
+// ── the handshake gate ───────────────────────────────────────────────────────────────────────────
+
+/**
+ * The handshake rejected. `kind: 'fatal'`: give up, with its message; `'auth'`: the providers are
+ * asked again and one attempt is made at once (then the normal backoff); anything else: back off.
+ * The socket is closed either way (it opened: a close frame says why).
+ */
+function onHandshakeFailed(state: State, input: Extract<Input, { type: 'handshake-failed' }>, policy: Policy): Result {
+  const { kind, message, at, random } = input
+  const before = [
+    ...abandon(state, CLIENT_CLOSE.handshakeFailed, 'handshake failed', policy),
+    errorEvent('HANDSHAKE_FAILED', `handshake failed: ${message}`),
+  ]
+  if (kind === 'fatal') return giveUp(state, 'handshake', undefined, 'handshake failed (fatal)', 'handshake-failed', before)
+  if (kind === 'auth' && refreshDue(state, undefined, policy)) return refreshAndRetry(state, 'handshake failed (auth); refreshing credentials', before, policy)
+  return fail(state, at, random, policy, undefined, 'handshake failed', 'handshake-failed', before)
+}
+
+/** The one immediate retry with fresh credentials: it counts as a failed attempt. */
+function refreshAndRetry(state: State, reason: string, before: Command[], policy: Policy): Result {
+  return startAttempt({ ...state, attempt: state.attempt + 1, authRetried: true }, reason, 'auth-refresh', before, policy)
 }
 
 // ── the outbound queue ───────────────────────────────────────────────────────────────────────────
@@ -355,7 +386,7 @@ function onUserClose(state: State, code: number, reason: string, policy: Policy)
     commands.push(...abandon(state, code, reason, policy))
   }
   commands.push(...dropQueue())
-  const next: State = { ...closed, phase: 'closed', socket: 0, retryAt: 0, pingAt: 0, pingDeadline: 0 }
+  const next: State = { ...closed, phase: 'closed', socket: 0, retryAt: 0, pingAt: 0, pingDeadline: 0, handshaking: false }
   return [next, [...commands.filter(isEffect), ...commands.filter(isEmit), stateEvent('closed', state.phase, 'close()', 'user-close')]]
 }
 
@@ -369,6 +400,12 @@ function onSocketClose(state: State, input: Extract<Input, { type: 'socket-close
     return [{ ...state, closing: 0, closingReported: false }, commands]
   }
   if (id !== state.socket || (state.phase !== 'open' && state.phase !== 'connecting')) return [state, NOTHING]
+  if (refreshDue(state, close, policy)) {
+    return refreshAndRetry(state, `closed ${close.code}; refreshing credentials`, [
+      ...(state.phase === 'open' ? unconfirmed(state, id, close.wasClean, policy) : []),
+      { type: 'emit', event: 'close', close },
+    ], policy)
+  }
   return fail(state, at, random, policy, close, `closed ${close.code}${close.reason ? ` ${close.reason}` : ''}`, 'socket-close', [
     ...(state.phase === 'open' ? unconfirmed(state, id, close.wasClean, policy) : []),
     { type: 'emit', event: 'close', close },
@@ -401,6 +438,12 @@ function onTimer(state: State, input: Extract<Input, { type: 'timer' }>, policy:
       return state.phase === 'idle' ? startAttempt(state, 'connect', 'start', [], policy) : [state, NOTHING]
     case 'connect':
       if (state.phase !== 'connecting') return [state, NOTHING]
+      if (state.handshaking) {
+        return fail(state, at, random, policy, undefined, 'handshake timeout', 'handshake-timeout', [
+          ...abandon(state, CLIENT_CLOSE.handshakeFailed, 'handshake timeout', policy),
+          errorEvent('HANDSHAKE_TIMEOUT', `the handshake did not settle within handshakeTimeout (${policy.handshakeTimeout} ms)`),
+        ])
+      }
       return fail(state, at, random, policy, undefined, 'connect timeout', 'connect-timeout', [
         ...abandon(state, CLIENT_CLOSE.normal, 'connect timeout', policy),
         errorEvent('CONNECT_TIMEOUT', `no connection within connectTimeout (${policy.connectTimeout} ms)`),
@@ -408,7 +451,7 @@ function onTimer(state: State, input: Extract<Input, { type: 'timer' }>, policy:
     case 'retry':
       return state.phase === 'backoff' ? startAttempt(state, 'retry', 'retry', [], policy) : [state, NOTHING]
     case 'stable':
-      return state.phase === 'open' ? [{ ...state, attempt: 0, prevDelay: 0 }, NOTHING] : [state, NOTHING]
+      return state.phase === 'open' ? [{ ...state, attempt: 0, prevDelay: 0, authRetried: false }, NOTHING] : [state, NOTHING]
     case 'heartbeat':
       return state.phase === 'open' ? onHeartbeatTimer(state, input, policy) : [state, NOTHING]
     case 'idle':
@@ -585,7 +628,7 @@ function onSignal(state: State, input: Extract<Input, { type: 'signal' }>, polic
 
 /** In backoff with no retry timer: nothing happens until `online` (or the user) says so. */
 function waitForOnline(state: State, prev: Phase, before: Command[]): Result {
-  const next: State = { ...state, phase: 'backoff', socket: 0, retryAt: 0, pingAt: 0, pingDeadline: 0 }
+  const next: State = { ...state, phase: 'backoff', socket: 0, retryAt: 0, pingAt: 0, pingDeadline: 0, handshaking: false }
   return [
     next,
     [

@@ -21,6 +21,7 @@ const EXPECTED = {
   url: 'a string, a URL or a function returning one',
   protocols: 'a string or an array of strings',
   redactParams: 'an array of non-empty strings',
+  closeCodes: 'an array of close codes (whole numbers in 1000–4999)',
   data: 'a string, ArrayBuffer, ArrayBufferView or Blob',
   ms: 'a finite number of ms >= 0',
   positiveMs: 'a finite number of ms > 0',

@@ -8,6 +8,7 @@ import type { Jitter } from '../core/policy.js'
 import type { Data, Overflow } from '../core/queue.js'
 import type { CloseInfo } from '../core/state.js'
 import type { Clock, SessionOption, WebSocketConstructor } from '../ports.js'
+import type { HandshakeOption } from '../runtime/handshake.js'
 
 type MaybePromise<T> = T | Promise<T>
 export type UrlOption = string | URL | (() => MaybePromise<string | URL>)
@@ -96,6 +97,23 @@ export interface SocketOptions {
   idleTimeout?: number
   /** Rebuild the connection after this many ms (±10 %). @default undefined (never) */
   maxLifetime?: number
+  /**
+   * Runs after each socket opens and before `'open'` fires and the queue is written (README,
+   * "Handshake"): `async ({ socket, attempt, signal }) => …`, where `socket.send()` and
+   * `socket.receive()` talk on the new connection. Resolve: open. Reject with an error whose own
+   * `kind` is `'auth'`: the url/protocols providers are called again and one attempt is made at
+   * once, then the normal backoff; `'fatal'`: give up (`'giveup'` reason `'handshake'`); anything
+   * else: back off. @default undefined (none)
+   */
+  handshake?: HandshakeOption
+  /** ms the `handshake` may take before the attempt fails with `HANDSHAKE_TIMEOUT` (and backs off). @default 10000 */
+  handshakeTimeout?: number
+  /**
+   * Close codes by which a server says the credentials expired: when `url` or `protocols` is a
+   * provider, such a close refreshes them and retries once at once (then the normal backoff, and
+   * `shouldReconnect` judges the code). Without a provider they are ordinary closes. @default [4001, 4401, 1008]
+   */
+  authCloseCodes?: readonly number[]
   /** The WebSocket constructor. Required in `lifeline-ws/core`. @default the adapter's (the global WebSocket; Node: `ws`) */
   WebSocket?: WebSocketConstructor
   /** Timers and the clock. Required in `lifeline-ws/core`. @default the adapter's (setTimeout, clearTimeout, Date.now, performance.now) */
@@ -169,6 +187,9 @@ export const DEFAULTS = /* @__PURE__ */ Object.freeze({
   confirmDelay: 20,
   idleTimeout: undefined,
   maxLifetime: undefined,
+  handshake: undefined,
+  handshakeTimeout: 10_000,
+  authCloseCodes: /* @__PURE__ */ Object.freeze([4001, 4401, 1008]) as readonly number[],
   wsOptions: undefined,
   proxy: 'env',
   redactParams: /* @__PURE__ */ Object.freeze([]) as readonly string[],

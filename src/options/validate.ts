@@ -8,6 +8,7 @@ import { CLOSE_TIMEOUT, type BackoffPolicy, type DeliveryPolicy, type HeartbeatP
 import type { Data, QueuePolicy } from '../core/queue.js'
 import type { CloseInfo } from '../core/state.js'
 import type { Clock, SessionOption, WebSocketConstructor } from '../ports.js'
+import type { HandshakeOption } from '../runtime/handshake.js'
 import { intern, keyOf } from './intern.js'
 import * as text from './messages.dev.js'
 import { memberOf, ownOnly, tagOf } from './read.js'
@@ -34,6 +35,8 @@ export interface Resolved {
   readonly redactParams: readonly string[]
   /** lifeline-ws/session's, when asked for: createSocket makes the socket's session from it. */
   readonly session: SessionOption | undefined
+  /** Run on every opened socket before 'open' (policy.handshakeTimeout bounds it). */
+  readonly handshake: HandshakeOption | undefined
 }
 
 const TIMER_KEYS = ['setTimeout', 'clearTimeout', 'now']
@@ -83,6 +86,11 @@ export function resolveOptions(options: SocketOptions, defaults: Partial<SocketO
   const delivery = resolveDelivery(merged.delivery, merged.confirmDelay, heartbeat)
   const idleTimeout = optionalDuration('idleTimeout', merged.idleTimeout)
   const maxLifetime = optionalDuration('maxLifetime', merged.maxLifetime)
+  const handshake = merged.handshake === undefined ? undefined : checkFunction('handshake', merged.handshake)
+  const handshakeTimeout = duration('handshakeTimeout', orDefault(merged.handshakeTimeout, DEFAULTS.handshakeTimeout), true)
+  // expired credentials are only worth a retry when the next attempt asks a provider for new ones
+  const authCloseCodes = checkCloseCodes('authCloseCodes', merged.authCloseCodes)
+  const refreshable = typeof url === 'function' || typeof protocols === 'function'
 
   const policy: Policy = share('policy', {
     connectTimeout,
@@ -93,6 +101,8 @@ export function resolveOptions(options: SocketOptions, defaults: Partial<SocketO
     shouldReconnect: guardPredicate(shouldReconnect),
     closeTimeout: heartbeat?.timeout ?? CLOSE_TIMEOUT,
     delivery,
+    handshakeTimeout: handshake ? handshakeTimeout : undefined,
+    authCloseCodes: refreshable ? authCloseCodes : NO_CODES,
   })
   const resolved: Resolved = {
     policy,
@@ -110,10 +120,11 @@ export function resolveOptions(options: SocketOptions, defaults: Partial<SocketO
     debug,
     redactParams,
     session,
+    handshake,
   }
   // shared only when it holds nothing that belongs to one socket (a provider, ws options,
   // a logger): the cache must not keep those alive
-  const perSocket = typeof url !== 'string' || typeof protocols === 'function' || wsOptions || debug || typeof pingMessage === 'object' || session
+  const perSocket = typeof url !== 'string' || typeof protocols === 'function' || wsOptions || debug || typeof pingMessage === 'object' || session || handshake
   if (perSocket) return Object.freeze(resolved)
   // protocols by content, so equal lists given as different arrays still share
   const key = ['resolved', url, JSON.stringify(protocols), JSON.stringify(redactParams), lazy, binaryType, pingMessage, policy, queue, WebSocket, timer, random, isPong]
@@ -206,6 +217,17 @@ function checkUrlOption(url: unknown, redactParams: readonly string[]): UrlOptio
     return url as UrlOption
   }
   throw new TypeError(text.mustBe('url', url, 'url'))
+}
+
+const NO_CODES: readonly number[] = /* @__PURE__ */ Object.freeze([])
+
+/** A list of close codes a server may send (1000–4999); the default list when undefined. */
+function checkCloseCodes(name: string, value: unknown): readonly number[] {
+  if (value === undefined) return DEFAULTS.authCloseCodes
+  if (!Array.isArray(value) || !value.every((code) => Number.isInteger(code) && code >= 1000 && code <= 4999)) {
+    throw new TypeError(text.mustBe(name, value, 'closeCodes'))
+  }
+  return Object.freeze([...value] as number[])
 }
 
 function checkRedactParams(value: unknown): readonly string[] {

@@ -72,6 +72,8 @@ export class Driver extends Link implements TimerOwner {
         return this.confirm(command.position)
       case 'unconfirmed':
         return this.endWrites(command.id, command.outcome)
+      case 'handshake':
+        return this.handshake(command.id)
     }
   }
 

@@ -324,6 +324,8 @@ class Monitor {
       case 'reconnect':
         return { cause, code: closeCode }
       case 'socket-close':
+      // from 'open' only a server's close code for expired credentials does this
+      case 'auth-refresh':
         return { cause: 'close', code: closeCode }
       default:
         return { cause: 'error', code: pendingError }
