@@ -138,7 +138,8 @@ export type Input =
   | { readonly type: 'reconnect'; readonly at: number }
   /** `close(code, reason)`: final. */
   | { readonly type: 'close'; readonly at: number; readonly code: number; readonly reason: string }
-  | { readonly type: 'socket-open'; readonly id: number; readonly at: number; readonly random: number }
+  /** `resumed`: the connection continues a lifeline.v1 session, so intents are not sent again. */
+  | { readonly type: 'socket-open'; readonly id: number; readonly at: number; readonly random: number; readonly resumed?: boolean }
   | {
       readonly type: 'socket-close'
       readonly id: number
@@ -203,7 +204,7 @@ export type Input =
     }
   | { readonly type: 'signal'; readonly signal: EnvSignal; readonly at: number; readonly random: number }
   /** The `handshake` on socket `id` resolved. */
-  | { readonly type: 'handshake-done'; readonly id: number; readonly at: number; readonly random: number }
+  | { readonly type: 'handshake-done'; readonly id: number; readonly at: number; readonly random: number; readonly resumed?: boolean }
   /** It rejected: `kind` is the error's own `kind` when 'auth' or 'fatal', else 'error'. */
   | {
       readonly type: 'handshake-failed'
@@ -268,6 +269,8 @@ export type Command =
    * on the next socket.
    */
   | { readonly type: 'unconfirmed'; readonly id: number; readonly outcome: 'confirm' | 'report' | 'resend' }
+  /** Write every registered intent (`socket.intent()`) on socket `id`, in registration order. */
+  | { readonly type: 'intents'; readonly id: number }
   /** Run the `handshake` option on open socket `id`; report its outcome as `handshake-done`/`-failed`. */
   | { readonly type: 'handshake'; readonly id: number }
   | EmitCommand

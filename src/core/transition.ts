@@ -41,9 +41,9 @@ export function transition(state: State, input: Input, policy: Policy): Result {
       return onUserClose(state, input.code, input.reason, policy)
     case 'socket-open':
       if (input.id !== state.socket || state.phase !== 'connecting' || state.handshaking) return [state, NOTHING]
-      return policy.handshakeTimeout === undefined ? onOpen(state, policy, input.random) : startHandshake(state, policy.handshakeTimeout)
+      return policy.handshakeTimeout === undefined ? onOpen(state, policy, input.random, input.resumed) : startHandshake(state, policy.handshakeTimeout)
     case 'handshake-done':
-      return input.id === state.socket && state.handshaking ? onOpen({ ...state, handshaking: false }, policy, input.random) : [state, NOTHING]
+      return input.id === state.socket && state.handshaking ? onOpen({ ...state, handshaking: false }, policy, input.random, input.resumed) : [state, NOTHING]
     case 'handshake-failed':
       return input.id === state.socket && state.handshaking ? onHandshakeFailed(state, input, policy) : [state, NOTHING]
     case 'socket-close':
@@ -177,7 +177,11 @@ function endClosing(state: State, why: string, policy: Policy): Command[] {
   return commands
 }
 
-function onOpen(state: State, policy: Policy, random: number): Result {
+/**
+ * The connection is open (after the handshake, if any): the intents go first, unless a session
+ * resumed (the server still holds them), then the queue, then 'open'.
+ */
+function onOpen(state: State, policy: Policy, random: number, resumed = false): Result {
   const { backoff, heartbeat, idleTimeout, maxLifetime } = policy
   const settle = state.attempt > 0 || state.prevDelay > 0
   const resetNow = settle && backoff.resetAfter === 0
@@ -192,6 +196,7 @@ function onOpen(state: State, policy: Policy, random: number): Result {
     // ±10 % so that a fleet connected at one moment does not rebuild at one moment
     commands.push({ type: 'set-timer', name: 'lifetime', ms: maxLifetime * (0.9 + 0.2 * random) })
   }
+  if (!resumed) commands.push({ type: 'intents', id: state.socket })
   commands.push(...flush(state.socket), stateEvent('open', 'connecting', 'open', 'open'), {
     type: 'emit',
     event: 'open',

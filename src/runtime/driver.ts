@@ -12,6 +12,7 @@ import type { Command, EmitCommand, Input, State } from '../core/state.js'
 import type { Resolved } from '../options/validate.js'
 import type { Clock } from '../ports.js'
 import { openSocket } from './attempt.js'
+import { intentData, Intents, type IntentMessage } from './intents.js'
 import { Link } from './link.js'
 import type { EventSink } from './mailbox.js'
 import type { HeartbeatKind } from './monitor.js'
@@ -24,6 +25,8 @@ export type { DebugLogger } from './debug-log.js'
 
 export class Driver extends Link implements TimerOwner {
   readonly #timers: TimerTable
+  /** `socket.intent()`'s registrations, made at the first. */
+  #intents: Intents | undefined = undefined
 
   constructor(options: Resolved, sink: EventSink, timerHost: TimerHostFor) {
     super(options, sink)
@@ -74,7 +77,22 @@ export class Driver extends Link implements TimerOwner {
         return this.endWrites(command.id, command.outcome)
       case 'handshake':
         return this.handshake(command.id)
+      case 'intents':
+        return this.#intents?.each(
+          (data) => this.writeNow(command.id, data),
+          (message) => this.raise({ type: 'emit', event: 'error', code: 'SEND_FAILED', message }),
+        )
     }
+  }
+
+  /** Register an intent; one registered while open is also sent now (through the queue's order). */
+  intent(key: string, message: IntentMessage): () => void {
+    const remove = (this.#intents ??= new Intents()).add(key, message)
+    if (this.state.phase === 'open') {
+      const data = intentData(key, message, (text) => this.raise({ type: 'emit', event: 'error', code: 'SEND_FAILED', message: text }))
+      if (data !== undefined) this.send(data)
+    }
+    return remove
   }
 
   /** Called by the timer table when one of this socket's timers falls due: with the facts the core judges by. */

@@ -32,6 +32,8 @@ export abstract class Link extends Outbound implements SocketListener, AttemptHo
   protected lastMessage = 0
   #lastUrl: string
   readonly #messagePings: boolean
+  /** Whether the session (the `session` option) resumed at the last open; set by the socket that has one. */
+  sessionResumed: (() => boolean) | undefined = undefined
   /** The `handshake` running on the live socket, if any: it takes the inbound messages meanwhile. */
   #handshake: HandshakeRun | undefined = undefined
 
@@ -115,7 +117,7 @@ export abstract class Link extends Outbound implements SocketListener, AttemptHo
     const id = this.#idOf(ws)
     if (id === 0) return
     if (id === this.state.socket) this.lastInbound = this.lastMessage = this.options.timer.now()
-    this.dispatch({ type: 'socket-open', id })
+    this.dispatch({ type: 'socket-open', id, resumed: this.sessionResumed?.() ?? false })
   }
 
   socketClosed(ws: WebSocketLike, event: { code: number; reason: string; wasClean: boolean }): void {
@@ -191,7 +193,7 @@ export abstract class Link extends Outbound implements SocketListener, AttemptHo
     const left = run.finish()
     // the watchdogs judge the open connection from its start, not from the socket's open
     this.lastInbound = this.lastMessage = this.options.timer.now()
-    this.dispatch({ type: 'handshake-done', id: run.id })
+    this.dispatch({ type: 'handshake-done', id: run.id, resumed: this.sessionResumed?.() ?? false })
     for (const data of left) if (this.#wsId === run.id && this.state.phase === 'open') this.raiseMessage(data)
   }
 

@@ -162,6 +162,13 @@ export abstract class Outbound extends Mailbox {
     }
   }
 
+  /** Write `data` on socket `id` now, ahead of the queue (the intents); a throw is reported, as any write's. */
+  protected writeNow(id: number, data: Data): void {
+    const ws = this.socketOf(id)
+    if (ws && ws.readyState === OPEN) this.#write(ws, data, undefined, NaN, false)
+    else this.raise({ type: 'emit', event: 'drop', data, reason: 'closed' })
+  }
+
   /** The core's `expire-queue`. */
   protected expire(): void {
     const before = this.queue.length

@@ -72,6 +72,12 @@ export interface LifelineSocket {
   close(code?: number, reason?: string): void
   /** Feed an environment signal (adapters do this for you in browsers and workers). */
   signal(signal: EnvSignal): void
+  /**
+   * Register what every new connection must say again (subscribe, join): written after the
+   * handshake and before the queue, in registration order, except when a session resumed. The same
+   * key replaces; registered while open, it is also sent now. Returns the function that removes it.
+   */
+  intent(key: string, message: Data | (() => Data)): () => void
 }
 
 const EVENT_NAMES: readonly SocketEventName[] = ['state', 'open', 'message', 'close', 'error', 'reconnecting', 'drop', 'giveup']
@@ -117,6 +123,7 @@ class LifelineSocketImpl implements LifelineSocket, EventSink, WithInternals {
     })
     this.#session = session
     this.#driver = new Driver(session ? Object.freeze({ ...resolved, WebSocket: session.WebSocket }) : resolved, this, timerHost)
+    if (session) this.#driver.sessionResumed = () => session.resumed
     if (attachSignals) this.#releaseOnClose = attachSignals((name) => this.signal(name))
     if (!resolved.lazy) this.#driver.dispatch({ type: 'start' })
   }
@@ -200,6 +207,12 @@ class LifelineSocketImpl implements LifelineSocket, EventSink, WithInternals {
       throw new TypeError(`signal(name): expected one of ${SIGNALS.join(', ')}, got ${describe(name)}`)
     }
     this.#driver.dispatch({ type: 'signal', signal: name })
+  }
+
+  intent(key: string, message: Data | (() => Data)): () => void {
+    if (typeof key !== 'string') throw new TypeError(`intent(key, message): key must be a string, got ${describe(key)}`)
+    if (typeof message !== 'function') checkData('intent(key, message): message', message)
+    return this.#driver.intent(key, message)
   }
 
   /** For the optional entries (see internals.ts): not public API. */
