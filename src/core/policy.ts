@@ -52,6 +52,17 @@ export interface Policy {
    * there is nothing to refresh (no url/protocols provider).
    */
   readonly authCloseCodes?: readonly number[] | undefined
+  /** Long outages; undefined: never suspended (suspendAfter Infinity). */
+  readonly suspend?: SuspendPolicy | undefined
+}
+
+export interface SuspendPolicy {
+  /** ms of failing to connect after which the socket is suspended. */
+  readonly after: number
+  /** The retry delay while suspended (±25 %). */
+  readonly delay: number
+  /** What happens to queued messages (and later sends) while suspended. */
+  readonly queue: 'keep' | 'drop'
 }
 
 /** The close handshake deadline when there is no heartbeat timeout to reuse. */

@@ -117,6 +117,10 @@ export interface State {
    * connection stays up (the 'stable' timer), so expired credentials never loop.
    */
   readonly authRetried: boolean
+  /** When the current outage began (the first failure since the last open); 0 while none. */
+  readonly downSince: number
+  /** Down for suspendAfter: retries wait suspendedDelay (see suspend.ts). */
+  readonly suspended: boolean
 }
 
 export type Input =
@@ -224,6 +228,8 @@ export type EmitCommand =
   | { readonly type: 'emit'; readonly event: 'close'; readonly close: CloseInfo }
   | { readonly type: 'emit'; readonly event: 'error'; readonly code: ErrorCode; readonly message: string }
   | { readonly type: 'emit'; readonly event: 'reconnecting'; readonly attempt: number; readonly delay: number }
+  /** Down for suspendAfter (since `since`): retries slow to suspendedDelay until an open, `online`, `visible` or reconnect(). */
+  | { readonly type: 'emit'; readonly event: 'suspended'; readonly since: number }
   | {
       readonly type: 'emit'
       readonly event: 'giveup'
@@ -260,7 +266,7 @@ export type Command =
    * Report every queued message as dropped with reason `'closed'` and empty the queue; messages
    * waiting to be written again go first, reason `'unconfirmed'` (send order).
    */
-  | { readonly type: 'drop-queue' }
+  | { readonly type: 'drop-queue'; readonly reason?: 'suspended' }
   /** A pong answered the ping at `position` (see the 'pong' input): what it confirms is settled. */
   | { readonly type: 'confirm'; readonly position: number | undefined }
   /**
@@ -292,6 +298,8 @@ export const INITIAL_STATE: State = Object.freeze({
   rtt: undefined,
   handshaking: false,
   authRetried: false,
+  downSince: 0,
+  suspended: false,
 })
 
 /** The legal edges between phases: a property test checks that no transition leaves this table. */

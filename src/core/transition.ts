@@ -8,6 +8,7 @@ import { backoffDelay } from './backoff.js'
 import { CLIENT_CLOSE, retryAfterMs, TRY_AGAIN_LATER } from './close-codes.js'
 import { confirmationDue } from './delivery.js'
 import { refreshDue, startHandshake } from './handshake.js'
+import { isSuspended, resume, suspendedDelay } from './suspend.js'
 import { ONLINE_JITTER, PROBE_TIMEOUT, SLEEP_THRESHOLD, type HeartbeatPolicy, type Policy } from './policy.js'
 import type { Cause, CloseInfo, Command, ErrorCode, GiveUpReason, Input, Phase, State, TimerName } from './state.js'
 
@@ -36,7 +37,7 @@ export function transition(state: State, input: Input, policy: Policy): Result {
     case 'dequeued':
       return state.phase === 'closed' ? [state, NOTHING] : [state, [ttlTimer(input.at, input.expires)]]
     case 'reconnect':
-      return onReconnect(state, policy)
+      return onReconnect(resume(state, input.at), policy)
     case 'close':
       return onUserClose(state, input.code, input.reason, policy)
     case 'socket-open':
@@ -206,6 +207,8 @@ function onOpen(state: State, policy: Policy, random: number, resumed = false): 
     phase: 'open',
     pingAt: 0,
     pingDeadline: 0,
+    downSince: 0,
+    suspended: false,
     ...(resetNow ? { attempt: 0, prevDelay: 0 } : {}),
   }
   return [next, commands]
@@ -243,9 +246,21 @@ function fail(
     const hinted = retryAfterMs(close.reason)
     if (hinted !== undefined) delay = Math.max(delay, Math.min(backoff.maxDelay, hinted))
   }
+  // a long outage: retries slow down (the queue kept or dropped, per suspendedQueue)
+  const downSince = state.downSince || at
+  const suspended = isSuspended(state, at, policy.suspend)
+  if (suspended) delay = Math.max(delay, suspendedDelay(policy.suspend!, random))
+  const suspending: Command[] = []
+  const announce: Command[] = []
+  if (suspended && !state.suspended) {
+    if (policy.suspend!.queue === 'drop') suspending.push(...dropQueue('suspended'))
+    announce.push({ type: 'emit', event: 'suspended', since: downSince })
+  }
   const nextAttempt = n + 1
   const next: State = {
     ...state,
+    downSince,
+    suspended,
     phase: 'backoff',
     socket: 0,
     attempt: nextAttempt,
@@ -260,8 +275,10 @@ function fail(
       ...leave(prev),
       ...before.filter(isEffect),
       { type: 'set-timer', name: 'retry', ms: delay },
+      ...suspending,
       ...before.filter(isEmit),
       stateEvent('backoff', prev, why, cause),
+      ...announce,
       { type: 'emit', event: 'reconnecting', attempt: nextAttempt, delay },
     ],
   ]
@@ -337,8 +354,10 @@ function onQueued(state: State, at: number, expires: number, policy: Policy): Re
     }
     case 'open':
       return [state, [ttlTimer(at, expires), ...flush(state.socket)]]
-    case 'connecting':
     case 'backoff':
+      if (state.suspended && policy.suspend?.queue === 'drop') return [state, dropQueue('suspended')]
+      return [state, [ttlTimer(at, expires)]]
+    case 'connecting':
       return [state, [ttlTimer(at, expires)]]
     case 'closed':
       return [state, NOTHING]
@@ -354,9 +373,9 @@ function ttlTimer(at: number, expires: number): Command {
   return expires === Infinity ? { type: 'clear-timer', name: 'ttl' } : { type: 'set-timer', name: 'ttl', ms: Math.max(0, expires - at) }
 }
 
-/** Closed for good: nothing queued will ever go out. */
-function dropQueue(): Command[] {
-  return [{ type: 'clear-timer', name: 'ttl' }, { type: 'drop-queue' }]
+/** Closed for good (or suspended with suspendedQueue 'drop'): nothing queued will go out. */
+function dropQueue(reason?: 'suspended'): Command[] {
+  return [{ type: 'clear-timer', name: 'ttl' }, reason ? { type: 'drop-queue', reason } : { type: 'drop-queue' }]
 }
 
 // ── user calls ───────────────────────────────────────────────────────────────────────────────────
@@ -620,12 +639,12 @@ function onSignal(state: State, input: Extract<Input, { type: 'signal' }>, polic
       return [next, NOTHING]
     }
     case 'online':
-      return skipWait({ ...state, online: true }, at, random)
+      return skipWait(resume({ ...state, online: true }, at), at, random)
     case 'visible':
       // a signal carries no traffic readings: the probe gets no credit for draining uploads or
       // arriving bytes
       if (state.phase === 'open') return probe(state, at, 0, Infinity, policy, false)
-      return state.online ? skipWait(state, at, random) : [state, NOTHING]
+      return state.online ? skipWait(resume(state, at), at, random) : [state, NOTHING]
     case 'hidden':
       return [state, NOTHING]
   }

@@ -25,6 +25,7 @@ const EXPECTED = {
   data: 'a string, ArrayBuffer, ArrayBufferView or Blob',
   ms: 'a finite number of ms >= 0',
   positiveMs: 'a finite number of ms > 0',
+  positiveMsOrInfinity: 'a number of ms > 0 or Infinity',
   factor: 'a finite number >= 1',
   count: 'a whole number >= 0',
   countOrInfinity: 'a whole number >= 0 or Infinity',

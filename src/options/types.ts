@@ -114,6 +114,20 @@ export interface SocketOptions {
    * `shouldReconnect` judges the code). Without a provider they are ordinary closes. @default [4001, 4401, 1008]
    */
   authCloseCodes?: readonly number[]
+  /**
+   * ms of failing to connect (from the first failure since the last open) after which the socket
+   * is suspended (README, "Long outages"): a `'suspended'` event, and retries every
+   * `suspendedDelay` until a connection opens or `online`, `visible` or `reconnect()` ends it.
+   * `Infinity`: never. @default 120000
+   */
+  suspendAfter?: number
+  /** ms between retries while suspended (±25 %). @default 30000 */
+  suspendedDelay?: number
+  /**
+   * Queued messages while suspended: `'keep'` them for the next connection, or `'drop'` them (and
+   * every later `send()` until the suspension ends) with reason `'suspended'`. @default 'keep'
+   */
+  suspendedQueue?: 'keep' | 'drop'
   /** The WebSocket constructor. Required in `lifeline-ws/core`. @default the adapter's (the global WebSocket; Node: `ws`) */
   WebSocket?: WebSocketConstructor
   /** Timers and the clock. Required in `lifeline-ws/core`. @default the adapter's (setTimeout, clearTimeout, Date.now, performance.now) */
@@ -190,6 +204,9 @@ export const DEFAULTS = /* @__PURE__ */ Object.freeze({
   handshake: undefined,
   handshakeTimeout: 10_000,
   authCloseCodes: /* @__PURE__ */ Object.freeze([4001, 4401, 1008]) as readonly number[],
+  suspendAfter: 120_000,
+  suspendedDelay: 30_000,
+  suspendedQueue: 'keep',
   wsOptions: undefined,
   proxy: 'env',
   redactParams: /* @__PURE__ */ Object.freeze([]) as readonly string[],

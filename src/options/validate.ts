@@ -4,7 +4,7 @@
  * SyntaxError naming the option and the value it got (the texts are in messages.dev.ts).
  */
 import { kindOf, viewParts } from '../core/data.js'
-import { CLOSE_TIMEOUT, type BackoffPolicy, type DeliveryPolicy, type HeartbeatPolicy, type Policy } from '../core/policy.js'
+import { CLOSE_TIMEOUT, type BackoffPolicy, type DeliveryPolicy, type HeartbeatPolicy, type Policy, type SuspendPolicy } from '../core/policy.js'
 import type { Data, QueuePolicy } from '../core/queue.js'
 import type { CloseInfo } from '../core/state.js'
 import type { Clock, SessionOption, WebSocketConstructor } from '../ports.js'
@@ -91,6 +91,7 @@ export function resolveOptions(options: SocketOptions, defaults: Partial<SocketO
   // expired credentials are only worth a retry when the next attempt asks a provider for new ones
   const authCloseCodes = checkCloseCodes('authCloseCodes', merged.authCloseCodes)
   const refreshable = typeof url === 'function' || typeof protocols === 'function'
+  const suspend = resolveSuspend(merged.suspendAfter, merged.suspendedDelay, merged.suspendedQueue)
 
   const policy: Policy = share('policy', {
     connectTimeout,
@@ -103,6 +104,7 @@ export function resolveOptions(options: SocketOptions, defaults: Partial<SocketO
     delivery,
     handshakeTimeout: handshake ? handshakeTimeout : undefined,
     authCloseCodes: refreshable ? authCloseCodes : NO_CODES,
+    suspend,
   })
   const resolved: Resolved = {
     policy,
@@ -180,6 +182,15 @@ function resolveHeartbeat(
     pingMessage: message,
     isPong,
   }
+}
+
+/** Long outages: undefined when suspendAfter is Infinity (never suspended). */
+function resolveSuspend(after: unknown, delay: unknown, queue: unknown): SuspendPolicy | undefined {
+  const suspendAfter = number('suspendAfter', orDefault(after, DEFAULTS.suspendAfter))
+  if (!(suspendAfter > 0)) throw new RangeError(text.mustBe('suspendAfter', suspendAfter, 'positiveMsOrInfinity'))
+  const suspendedDelay = duration('suspendedDelay', orDefault(delay, DEFAULTS.suspendedDelay), true)
+  const suspendedQueue = oneOf('suspendedQueue', orDefault(queue, DEFAULTS.suspendedQueue), ['keep', 'drop'])
+  return suspendAfter === Infinity ? undefined : share('suspend', { after: suspendAfter, delay: suspendedDelay, queue: suspendedQueue })
 }
 
 /** Confirmation of written messages: checked always, in force only with a heartbeat to ping with. */

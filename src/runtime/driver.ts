@@ -70,7 +70,7 @@ export class Driver extends Link implements TimerOwner {
       case 'expire-queue':
         return this.expire()
       case 'drop-queue':
-        return this.dropAll()
+        return this.dropAll(command.reason)
       case 'confirm':
         return this.confirm(command.position)
       case 'unconfirmed':

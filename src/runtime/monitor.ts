@@ -237,7 +237,7 @@ class Monitor {
         this.#pendingClose = event.close
         return
       case 'drop':
-        ;(this.#dropped ??= { overflow: 0, ttl: 0, closed: 0, error: 0, unconfirmed: 0 })[event.reason]++
+        ;(this.#dropped ??= { overflow: 0, ttl: 0, closed: 0, error: 0, unconfirmed: 0, suspended: 0 })[event.reason]++
         return
     }
   }
@@ -290,7 +290,7 @@ class Monitor {
       bytesOut: this.#bytesOut,
       queued,
       queueHighWater: highWater,
-      dropped: { overflow: 0, ttl: 0, closed: 0, error: 0, unconfirmed: 0, ...this.#dropped },
+      dropped: { overflow: 0, ttl: 0, closed: 0, error: 0, unconfirmed: 0, suspended: 0, ...this.#dropped },
       rtt: { last: this.#rttLast, min: this.#rttMin, avg: rttSamples ? this.#rttSum / rttSamples : null, max: this.#rttMax, samples: rttSamples },
       delivery,
       // the socket's totals (what the driver holds), not since this monitor began

@@ -176,10 +176,10 @@ export abstract class Outbound extends Mailbox {
     this.#dequeued(before)
   }
 
-  /** The core's `drop-queue`: what waits to be written again (older), then the queue. */
-  protected dropAll(): void {
+  /** The core's `drop-queue`: what waits to be written again (older), then the queue ('closed', or 'suspended'). */
+  protected dropAll(reason: 'closed' | 'suspended' = 'closed'): void {
     if (this.#held) for (const entry of this.#held.takeWaiting()) this.#drop(entry, 'unconfirmed')
-    for (const entry of this.queue.drain()) this.#drop(entry, 'closed')
+    for (const entry of this.queue.drain()) this.#drop(entry, reason)
   }
 
   /** Tell the core when messages left the queue: its ttl timer follows the oldest one left. */

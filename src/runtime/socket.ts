@@ -36,6 +36,11 @@ export interface SocketEvents {
   close: (close: CloseInfo) => void
   error: (error: LifelineError) => void
   reconnecting: (info: { attempt: number; delay: number }) => void
+  /**
+   * Down for `suspendAfter` (since `since`, clock ms): retries slow to `suspendedDelay` until a
+   * connection opens, or `online`, `visible` or reconnect() ends it.
+   */
+  suspended: (info: { since: number }) => void
   /** A message passed to `send()` that was not delivered, and why. */
   drop: (info: { data: Data; reason: DropReason }) => void
   giveup: (info: { reason: GiveUpReason; attempt: number; close: CloseInfo | undefined }) => void
@@ -80,7 +85,7 @@ export interface LifelineSocket {
   intent(key: string, message: Data | (() => Data)): () => void
 }
 
-const EVENT_NAMES: readonly SocketEventName[] = ['state', 'open', 'message', 'close', 'error', 'reconnecting', 'drop', 'giveup']
+const EVENT_NAMES: readonly SocketEventName[] = ['state', 'open', 'message', 'close', 'error', 'reconnecting', 'suspended', 'drop', 'giveup']
 const SIGNALS: readonly EnvSignal[] = ['online', 'offline', 'visible', 'hidden']
 
 /** Hooks an adapter may attach for the socket's lifetime (environment listeners); returns cleanup. */
@@ -280,6 +285,8 @@ function argumentsOf(event: DriverEvent, driver: Driver, session: SessionPort | 
       return [new LifelineError(event.code, event.message)]
     case 'reconnecting':
       return [{ attempt: event.attempt, delay: event.delay }]
+    case 'suspended':
+      return [{ since: event.since }]
     case 'drop':
       return [{ data: event.data, reason: event.reason }]
     case 'giveup':
