@@ -52,6 +52,8 @@ export interface Policy {
    * there is nothing to refresh (no url/protocols provider).
    */
   readonly authCloseCodes?: readonly number[] | undefined
+  /** How many URLs `url` lists (undefined: one). */
+  readonly endpoints?: number | undefined
   /** Long outages; undefined: never suspended (suspendAfter Infinity). */
   readonly suspend?: SuspendPolicy | undefined
 }

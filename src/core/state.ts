@@ -117,6 +117,8 @@ export interface State {
    * connection stays up (the 'stable' timer), so expired credentials never loop.
    */
   readonly authRetried: boolean
+  /** Which of the listed URLs the current or next attempt uses (0 with a single URL). */
+  readonly endpoint: number
   /** When the current outage began (the first failure since the last open); 0 while none. */
   readonly downSince: number
   /** Down for suspendAfter: retries wait suspendedDelay (see suspend.ts). */
@@ -298,6 +300,7 @@ export const INITIAL_STATE: State = Object.freeze({
   rtt: undefined,
   handshaking: false,
   authRetried: false,
+  endpoint: 0,
   downSince: 0,
   suspended: false,
 })

@@ -7,6 +7,7 @@
 import { backoffDelay } from './backoff.js'
 import { CLIENT_CLOSE, retryAfterMs, TRY_AGAIN_LATER } from './close-codes.js'
 import { confirmationDue } from './delivery.js'
+import { nextEndpoint } from './endpoints.js'
 import { refreshDue, startHandshake } from './handshake.js'
 import { isSuspended, resume, suspendedDelay } from './suspend.js'
 import { ONLINE_JITTER, PROBE_TIMEOUT, SLEEP_THRESHOLD, type HeartbeatPolicy, type Policy } from './policy.js'
@@ -261,6 +262,7 @@ function fail(
     ...state,
     downSince,
     suspended,
+    endpoint: nextEndpoint(state, policy),
     phase: 'backoff',
     socket: 0,
     attempt: nextAttempt,

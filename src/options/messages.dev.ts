@@ -19,6 +19,8 @@ const EXPECTED = {
   timer: 'an object with setTimeout, clearTimeout and now (lifeline-ws/core has no default)',
   random: 'a function returning a number in [0, 1)',
   url: 'a string, a URL or a function returning one',
+  urlList: 'a non-empty list of strings or URLs',
+  urlEntry: 'a string or a URL',
   protocols: 'a string or an array of strings',
   redactParams: 'an array of non-empty strings',
   closeCodes: 'an array of close codes (whole numbers in 1000–4999)',

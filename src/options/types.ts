@@ -11,7 +11,7 @@ import type { Clock, SessionOption, WebSocketConstructor } from '../ports.js'
 import type { HandshakeOption } from '../runtime/handshake.js'
 
 type MaybePromise<T> = T | Promise<T>
-export type UrlOption = string | URL | (() => MaybePromise<string | URL>)
+export type UrlOption = string | URL | readonly (string | URL)[] | (() => MaybePromise<string | URL>)
 export type ProtocolsOption = string | string[] | (() => MaybePromise<string | string[] | undefined>)
 
 export interface BackoffOptions {
@@ -61,7 +61,11 @@ export interface HeartbeatOptions {
 }
 
 export interface SocketOptions {
-  /** Where to connect: a ws/wss/http/https URL, or a function called before every attempt. */
+  /**
+   * Where to connect: a ws/wss/http/https URL, a list of them (attempts rotate through the list
+   * with the backoff; one that works is kept until it fails: README, "Endpoints"), or a function
+   * called before every attempt.
+   */
   url: UrlOption
   /** Subprotocols to offer, or a function called before every attempt. @default undefined */
   protocols?: ProtocolsOption

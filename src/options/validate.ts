@@ -105,6 +105,7 @@ export function resolveOptions(options: SocketOptions, defaults: Partial<SocketO
     handshakeTimeout: handshake ? handshakeTimeout : undefined,
     authCloseCodes: refreshable ? authCloseCodes : NO_CODES,
     suspend,
+    endpoints: Array.isArray(url) ? url.length : undefined,
   })
   const resolved: Resolved = {
     policy,
@@ -223,6 +224,15 @@ function oneOf<T extends string>(name: string, value: unknown, choices: readonly
 
 function checkUrlOption(url: unknown, redactParams: readonly string[]): UrlOption {
   if (typeof url === 'function') return url as UrlOption
+  if (Array.isArray(url)) {
+    if (url.length === 0) throw new TypeError(text.mustBe('url', url, 'urlList'))
+    url.forEach((entry: unknown, i) => {
+      if (typeof entry !== 'string' && !isUrl(entry)) throw new TypeError(text.mustBe(`url[${i}]`, entry, 'urlEntry'))
+      normaliseUrl(entry, `url[${i}]`, redactParams)
+    })
+    // a copy: the caller may change its array
+    return Object.freeze([...url]) as readonly (string | URL)[]
+  }
   if (typeof url === 'string' || isUrl(url)) {
     normaliseUrl(url, 'url', redactParams)
     return url as UrlOption

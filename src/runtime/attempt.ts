@@ -22,13 +22,14 @@ export interface AttemptHost {
   attemptStarted(id: number, ws: WebSocketLike): void
 }
 
-export function openSocket(options: Resolved, host: AttemptHost, id: number): void {
+/** `endpoint`: which URL of a list (the core's choice). */
+export function openSocket(options: Resolved, host: AttemptHost, id: number, endpoint: number): void {
   const { url: urlOption, protocols: protocolsOption, redactParams } = options
   let url: unknown
   let protocols: unknown
   let pending: boolean
   try {
-    url = typeof urlOption === 'function' ? urlOption() : urlOption
+    url = typeof urlOption === 'function' ? urlOption() : isList(urlOption) ? urlOption[endpoint % urlOption.length] : urlOption
     protocols = typeof protocolsOption === 'function' ? protocolsOption() : protocolsOption
     // inside the try: reading `then` of what a provider returned may throw too
     pending = isThenable(url) || isThenable(protocols)
@@ -83,6 +84,10 @@ function isConfigError(error: unknown): boolean {
   } catch {
     return false
   }
+}
+
+function isList(url: Resolved['url']): url is readonly (string | URL)[] {
+  return Array.isArray(url)
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

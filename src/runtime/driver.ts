@@ -56,7 +56,7 @@ export class Driver extends Link implements TimerOwner {
   protected run(command: Exclude<Command, EmitCommand>): void {
     switch (command.type) {
       case 'open-socket':
-        return openSocket(this.options, this, command.id)
+        return openSocket(this.options, this, command.id, this.state.endpoint)
       case 'close-socket':
         return this.closeSocket(command.id, command.code, command.reason, command.hard, command.keepListening)
       case 'set-timer':

@@ -42,7 +42,8 @@ export abstract class Link extends Outbound implements SocketListener, AttemptHo
     this.#type = options.binaryType
     this.#messagePings = options.policy.heartbeat?.mode === 'message'
     // known from the start when the URL is fixed (a provider's is known at the first attempt)
-    this.#lastUrl = typeof options.url === 'function' ? '' : redactUrl(normaliseUrl(options.url, 'url', options.redactParams), options.redactParams)
+    const first = Array.isArray(options.url) ? (options.url as readonly (string | URL)[])[0]! : options.url
+    this.#lastUrl = typeof first === 'function' ? '' : redactUrl(normaliseUrl(first as string | URL, 'url', options.redactParams), options.redactParams)
   }
 
   /** The live socket's negotiated subprotocol and extensions ('' when none). */

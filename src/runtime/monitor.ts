@@ -28,6 +28,8 @@ export interface Disconnect {
   code: number | string | null
   /** Attempts made to recover. */
   attempts: number
+  /** The URL of the connection that was lost (redacted): which endpoint, when `url` lists several. */
+  url: string
 }
 
 /** How a socket checks its link: protocol ping frames, an app-level message, or not at all. */
@@ -106,7 +108,7 @@ export function monitor(socket: LifelineSocket, options: MonitorOptions = {}): S
   if (options === null || typeof options !== 'object') throw new TypeError(`monitor(socket, options): options must be an object, got ${describe(options)}`)
   const historySize = checkHistorySize(Object.prototype.hasOwnProperty.call(options, 'historySize') ? options.historySize : undefined, 'monitor(socket, { historySize }): historySize')
   const driver = driverOf(socket, 'monitor(socket)')
-  const counter = new Monitor(driver.clock, historySize, driver.state.phase)
+  const counter = new Monitor(driver.clock, historySize, driver.state.phase, () => driver.url)
   let all = watching.get(driver)
   if (!all) {
     watching.set(driver, (all = new Monitors()))
@@ -212,9 +214,16 @@ class Monitor {
 
   readonly #clock: Clock
   readonly #historySize: number
+  /** The socket's current URL (redacted): the endpoint a disconnect lost. */
+  readonly #url: () => string
+  /** Read at each open: by the time a disconnect is seen, the next attempt may have set the socket's. */
+  #openUrl = ''
 
-  constructor(clock: Clock, historySize: number, state: Phase) {
+  constructor(clock: Clock, historySize: number, state: Phase, url: () => string) {
     this.#clock = clock
+    this.#url = url
+    // attached to a socket already open: its connection's URL
+    this.#openUrl = url()
     this.#historySize = historySize
     this.#state = state
     this.#since = this.#now()
@@ -345,13 +354,14 @@ class Monitor {
     }
     if (prev === 'open' && next !== 'open') {
       this.#disconnects++
-      const current: Disconnect = { start: t, end: null, duration: null, ...this.#causeOf(cause), attempts: next === 'connecting' ? 1 : 0 }
+      const current: Disconnect = { start: t, end: null, duration: null, ...this.#causeOf(cause), attempts: next === 'connecting' ? 1 : 0, url: this.#openUrl }
       this.#current = current
       const log = (this.#log ??= [])
       log.push(current)
       if (log.length > this.#historySize) log.shift()
     }
     if (next === 'open') {
+      this.#openUrl = this.#url()
       this.#opens++
       this.#attemptsSinceOpen = 0
       const current = this.#current
