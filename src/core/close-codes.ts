@@ -41,4 +41,6 @@ export const CLIENT_CLOSE = Object.freeze({
   heartbeatTimeout: 4000,
   idleTimeout: 4001,
   offline: 4002,
+  /** The `handshake` option failed or timed out. */
+  handshakeFailed: 4003,
 })

@@ -45,6 +45,26 @@ export interface Policy {
    * (a dead link never answers; Node's ws would otherwise wait 30 s). heartbeat.timeout, or 5 s.
    */
   readonly closeTimeout: number
+  /** The `handshake` option's deadline in ms; undefined: no handshake (open is open). */
+  readonly handshakeTimeout?: number | undefined
+  /**
+   * Close codes that mean "credentials expired": refreshed and retried once at once. Empty when
+   * there is nothing to refresh (no url/protocols provider).
+   */
+  readonly authCloseCodes?: readonly number[] | undefined
+  /** How many URLs `url` lists (undefined: one). */
+  readonly endpoints?: number | undefined
+  /** Long outages; undefined: never suspended (suspendAfter Infinity). */
+  readonly suspend?: SuspendPolicy | undefined
+}
+
+export interface SuspendPolicy {
+  /** ms of failing to connect after which the socket is suspended. */
+  readonly after: number
+  /** The retry delay while suspended (±25 %). */
+  readonly delay: number
+  /** What happens to queued messages (and later sends) while suspended. */
+  readonly queue: 'keep' | 'drop'
 }
 
 /** The close handshake deadline when there is no heartbeat timeout to reuse. */

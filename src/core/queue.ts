@@ -22,7 +22,7 @@ export interface QueuePolicy {
  * Why a message was not sent, or not known to have arrived (what the caller reports): 'unconfirmed'
  * is a message written to a socket that died before it was confirmed (delivery: 'report').
  */
-export type DropReason = 'overflow' | 'ttl' | 'closed' | 'error' | 'unconfirmed'
+export type DropReason = 'overflow' | 'ttl' | 'closed' | 'error' | 'unconfirmed' | 'suspended'
 
 export interface Entry {
   readonly data: Data

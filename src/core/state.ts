@@ -22,9 +22,10 @@ export interface CloseInfo {
 
 /**
  * Why the socket gave up for good: retries exhausted, a close code that says stop, or a WebSocket
- * constructor that refused the configuration (every attempt would fail the same way).
+ * constructor that refused the configuration (every attempt would fail the same way), or a
+ * `handshake` that rejected with `kind: 'fatal'`.
  */
-export type GiveUpReason = 'max-retries' | 'close-code' | 'config'
+export type GiveUpReason = 'max-retries' | 'close-code' | 'config' | 'handshake'
 
 /** Stable codes carried by `'error'` events. */
 export type ErrorCode =
@@ -42,6 +43,10 @@ export type ErrorCode =
   | 'CLOSED'
   /** Promise APIs: the socket gave up (retries exhausted, or a close code that stops). */
   | 'GIVEN_UP'
+  /** The `handshake` option rejected (its message says why). */
+  | 'HANDSHAKE_FAILED'
+  /** The `handshake` option did not settle within handshakeTimeout. */
+  | 'HANDSHAKE_TIMEOUT'
 
 /**
  * Why the phase changed, as a code to branch on (the `state` event's 4th argument; its 3rd is the
@@ -53,6 +58,9 @@ export type ErrorCode =
  * 'offline': the environment said so; 'lifetime': maxLifetime; 'drain': the server moved the
  * session's connection (a lifeline.v1 DRAIN); 'user-close': close(); 'freeze' and 'resume': the
  * page left (pagehide, frozen) and came back.
+ * 'handshake-failed', 'handshake-timeout': the `handshake` option rejected or took too long;
+ * 'auth-refresh': the one immediate retry with fresh credentials (a handshake rejected with
+ * `kind: 'auth'`, or a close code in `authCloseCodes`).
  */
 export type Cause =
   | 'start'
@@ -73,6 +81,9 @@ export type Cause =
   /** The page left (pagehide, or frozen): the socket was released; 'resume' reconnects. */
   | 'freeze'
   | 'resume'
+  | 'handshake-failed'
+  | 'handshake-timeout'
+  | 'auth-refresh'
 
 /**
  * 'freeze': the page is leaving or being frozen (pagehide, the back/forward cache, a frozen
@@ -113,6 +124,19 @@ export interface State {
   readonly pingReceived: number
   /** Round trip of the last answered ping in ms, or undefined before the first. */
   readonly rtt: number | undefined
+  /** The live socket opened and the `handshake` option runs on it (the phase is still 'connecting'). */
+  readonly handshaking: boolean
+  /**
+   * The one immediate retry with fresh credentials was made in this failure streak; cleared once a
+   * connection stays up (the 'stable' timer), so expired credentials never loop.
+   */
+  readonly authRetried: boolean
+  /** Which of the listed URLs the current or next attempt uses (0 with a single URL). */
+  readonly endpoint: number
+  /** When the current outage began (the first failure since the last open); 0 while none. */
+  readonly downSince: number
+  /** Down for suspendAfter: retries wait suspendedDelay (see suspend.ts). */
+  readonly suspended: boolean
 }
 
 export type Input =
@@ -134,7 +158,8 @@ export type Input =
   | { readonly type: 'reconnect'; readonly at: number }
   /** `close(code, reason)`: final. */
   | { readonly type: 'close'; readonly at: number; readonly code: number; readonly reason: string }
-  | { readonly type: 'socket-open'; readonly id: number; readonly at: number; readonly random: number }
+  /** `resumed`: the connection continues a lifeline.v1 session, so intents are not sent again. */
+  | { readonly type: 'socket-open'; readonly id: number; readonly at: number; readonly random: number; readonly resumed?: boolean }
   | {
       readonly type: 'socket-close'
       readonly id: number
@@ -217,6 +242,20 @@ export type Input =
       readonly lastMessage: number
     }
   | { readonly type: 'signal'; readonly signal: EnvSignal; readonly at: number; readonly random: number }
+  /** The `handshake` on socket `id` resolved. */
+  | { readonly type: 'handshake-done'; readonly id: number; readonly at: number; readonly random: number; readonly resumed?: boolean }
+  /** It rejected: `kind` is the error's own `kind` when 'auth' or 'fatal', else 'error'. */
+  | {
+      readonly type: 'handshake-failed'
+      readonly id: number
+      readonly at: number
+      readonly random: number
+      readonly kind: HandshakeFailure
+      readonly message: string
+    }
+
+/** How a handshake rejection is handled: refresh and retry once, give up, or back off. */
+export type HandshakeFailure = 'auth' | 'fatal' | 'error'
 
 export type EmitCommand =
   | { readonly type: 'emit'; readonly event: 'state'; readonly next: Phase; readonly prev: Phase; readonly reason: string; readonly cause: Cause }
@@ -224,6 +263,8 @@ export type EmitCommand =
   | { readonly type: 'emit'; readonly event: 'close'; readonly close: CloseInfo }
   | { readonly type: 'emit'; readonly event: 'error'; readonly code: ErrorCode; readonly message: string }
   | { readonly type: 'emit'; readonly event: 'reconnecting'; readonly attempt: number; readonly delay: number }
+  /** Down for suspendAfter (since `since`): retries slow to suspendedDelay until an open, `online`, `visible` or reconnect(). */
+  | { readonly type: 'emit'; readonly event: 'suspended'; readonly since: number }
   | {
       readonly type: 'emit'
       readonly event: 'giveup'
@@ -260,7 +301,7 @@ export type Command =
    * Report every queued message as dropped with reason `'closed'` and empty the queue; messages
    * waiting to be written again go first, reason `'unconfirmed'` (send order).
    */
-  | { readonly type: 'drop-queue' }
+  | { readonly type: 'drop-queue'; readonly reason?: 'suspended' }
   /** A pong answered the ping at `position` (see the 'pong' input): what it confirms is settled. */
   | { readonly type: 'confirm'; readonly position: number | undefined }
   /**
@@ -269,6 +310,10 @@ export type Command =
    * on the next socket.
    */
   | { readonly type: 'unconfirmed'; readonly id: number; readonly outcome: 'confirm' | 'report' | 'resend' }
+  /** Write every registered intent (`socket.intent()`) on socket `id`, in registration order. */
+  | { readonly type: 'intents'; readonly id: number }
+  /** Run the `handshake` option on open socket `id`; report its outcome as `handshake-done`/`-failed`. */
+  | { readonly type: 'handshake'; readonly id: number }
   | EmitCommand
 
 export const INITIAL_STATE: State = Object.freeze({
@@ -287,6 +332,11 @@ export const INITIAL_STATE: State = Object.freeze({
   pingBuffered: 0,
   pingReceived: 0,
   rtt: undefined,
+  handshaking: false,
+  authRetried: false,
+  endpoint: 0,
+  downSince: 0,
+  suspended: false,
 })
 
 /** The legal edges between phases: a property test checks that no transition leaves this table. */

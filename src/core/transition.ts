@@ -7,6 +7,9 @@
 import { backoffDelay } from './backoff.js'
 import { CLIENT_CLOSE, retryAfterMs, TRY_AGAIN_LATER } from './close-codes.js'
 import { confirmationDue } from './delivery.js'
+import { nextEndpoint } from './endpoints.js'
+import { refreshDue, startHandshake } from './handshake.js'
+import { isSuspended, resume, suspendedDelay } from './suspend.js'
 import { ONLINE_JITTER, PROBE_TIMEOUT, SLEEP_THRESHOLD, type HeartbeatPolicy, type Policy } from './policy.js'
 import type { Cause, CloseInfo, Command, ErrorCode, GiveUpReason, Input, Phase, State, TimerName } from './state.js'
 
@@ -35,13 +38,16 @@ export function transition(state: State, input: Input, policy: Policy): Result {
     case 'dequeued':
       return state.phase === 'closed' ? [state, NOTHING] : [state, [ttlTimer(input.at, input.expires)]]
     case 'reconnect':
-      return onReconnect(state, policy)
+      return onReconnect(resume(state, input.at), policy)
     case 'close':
       return onUserClose(state, input.code, input.reason, policy)
     case 'socket-open':
-      return input.id === state.socket && state.phase === 'connecting'
-        ? onOpen(state, policy, input.random)
-        : [state, NOTHING]
+      if (input.id !== state.socket || state.phase !== 'connecting' || state.handshaking) return [state, NOTHING]
+      return policy.handshakeTimeout === undefined ? onOpen(state, policy, input.random, input.resumed) : startHandshake(state, policy.handshakeTimeout)
+    case 'handshake-done':
+      return input.id === state.socket && state.handshaking ? onOpen({ ...state, handshaking: false }, policy, input.random, input.resumed) : [state, NOTHING]
+    case 'handshake-failed':
+      return input.id === state.socket && state.handshaking ? onHandshakeFailed(state, input, policy) : [state, NOTHING]
     case 'socket-close':
       return onSocketClose(state, input, policy)
     case 'socket-error':
@@ -100,7 +106,7 @@ function startAttempt(state: State, reason: string, cause: Cause, before: Comman
     lastSocket: id,
     retryAt: 0,
     pingAt: 0,
-    pingDeadline: 0,
+    pingDeadline: 0, handshaking: false,
   }
   return [
     next,
@@ -127,7 +133,8 @@ function isEffect(command: Command): boolean {
  * that never opened has no close frame of its own to report: it is 1006 (abnormal).
  */
 function abandon(state: State, code: number, reason: string, policy: Policy): Command[] {
-  const reported = state.phase === 'open' ? code : 1006
+  // a socket in its handshake opened too: its close frame carries the code
+  const reported = state.phase === 'open' || state.handshaking ? code : 1006
   return [
     // only an open socket was written to
     ...(state.phase === 'open' ? unconfirmed(state, state.socket, false, policy) : []),
@@ -179,18 +186,26 @@ function endClosing(state: State, why: string, policy: Policy): Command[] {
   return commands
 }
 
-function onOpen(state: State, policy: Policy, random: number): Result {
+/**
+ * The connection is open (after the handshake, if any): the intents go first, unless a session
+ * resumed (the server still holds them), then the queue, then 'open'.
+ */
+function onOpen(state: State, policy: Policy, random: number, resumed = false): Result {
   const { backoff, heartbeat, idleTimeout, maxLifetime } = policy
   const settle = state.attempt > 0 || state.prevDelay > 0
   const resetNow = settle && backoff.resetAfter === 0
   const commands: Command[] = [{ type: 'clear-timer', name: 'connect' }]
   if (settle && !resetNow) commands.push({ type: 'set-timer', name: 'stable', ms: backoff.resetAfter })
+  // the refresh retry is due again only after a connection that stays up: one the server closes at
+  // once for expired credentials must not become a loop of immediate retries
+  else if (state.authRetried) commands.push({ type: 'set-timer', name: 'stable', ms: Math.max(backoff.resetAfter, backoff.initialDelay) })
   if (heartbeat) commands.push({ type: 'set-timer', name: 'heartbeat', ms: heartbeat.interval })
   if (idleTimeout !== undefined) commands.push({ type: 'set-timer', name: 'idle', ms: idleTimeout })
   if (maxLifetime !== undefined) {
     // ±10 % so that a fleet connected at one moment does not rebuild at one moment
     commands.push({ type: 'set-timer', name: 'lifetime', ms: maxLifetime * (0.9 + 0.2 * random) })
   }
+  if (!resumed) commands.push({ type: 'intents', id: state.socket })
   commands.push(...flush(state.socket), stateEvent('open', 'connecting', 'open', 'open'), {
     type: 'emit',
     event: 'open',
@@ -200,6 +215,8 @@ function onOpen(state: State, policy: Policy, random: number): Result {
     phase: 'open',
     pingAt: 0,
     pingDeadline: 0,
+    downSince: 0,
+    suspended: false,
     ...(resetNow ? { attempt: 0, prevDelay: 0 } : {}),
   }
   return [next, commands]
@@ -237,16 +254,29 @@ function fail(
     const hinted = retryAfterMs(close.reason)
     if (hinted !== undefined) delay = Math.max(delay, Math.min(backoff.maxDelay, hinted))
   }
+  // a long outage: retries slow down (the queue kept or dropped, per suspendedQueue)
+  const downSince = state.downSince || at
+  const suspended = isSuspended(state, at, policy.suspend)
+  if (suspended) delay = Math.max(delay, suspendedDelay(policy.suspend!, random))
+  const suspending: Command[] = []
+  const announce: Command[] = []
+  if (suspended && !state.suspended) {
+    if (policy.suspend!.queue === 'drop') suspending.push(...dropQueue('suspended'))
+    announce.push({ type: 'emit', event: 'suspended', since: downSince })
+  }
   const nextAttempt = n + 1
   const next: State = {
     ...state,
+    downSince,
+    suspended,
+    endpoint: nextEndpoint(state, policy),
     phase: 'backoff',
     socket: 0,
     attempt: nextAttempt,
     prevDelay: delay,
     retryAt: at + delay,
     pingAt: 0,
-    pingDeadline: 0,
+    pingDeadline: 0, handshaking: false,
   }
   return [
     next,
@@ -254,8 +284,10 @@ function fail(
       ...leave(prev),
       ...before.filter(isEffect),
       { type: 'set-timer', name: 'retry', ms: delay },
+      ...suspending,
       ...before.filter(isEmit),
       stateEvent('backoff', prev, why, cause),
+      ...announce,
       { type: 'emit', event: 'reconnecting', attempt: nextAttempt, delay },
     ],
   ]
@@ -269,7 +301,7 @@ function giveUp(
   cause: Cause,
   before: Command[],
 ): Result {
-  const next: State = { ...state, phase: 'closed', socket: 0, retryAt: 0, pingAt: 0, pingDeadline: 0 }
+  const next: State = { ...state, phase: 'closed', socket: 0, retryAt: 0, pingAt: 0, pingDeadline: 0, handshaking: false }
   return [
     next,
     [
@@ -282,6 +314,29 @@ function giveUp(
       stateEvent('closed', state.phase, `${why}; giving up (${reason})`, cause),
     ],
   ]
+}
+
+// ── the handshake gate ───────────────────────────────────────────────────────────────────────────
+
+/**
+ * The handshake rejected. `kind: 'fatal'`: give up, with its message; `'auth'`: the providers are
+ * asked again and one attempt is made at once (then the normal backoff); anything else: back off.
+ * The socket is closed either way (it opened: a close frame says why).
+ */
+function onHandshakeFailed(state: State, input: Extract<Input, { type: 'handshake-failed' }>, policy: Policy): Result {
+  const { kind, message, at, random } = input
+  const before = [
+    ...abandon(state, CLIENT_CLOSE.handshakeFailed, 'handshake failed', policy),
+    errorEvent('HANDSHAKE_FAILED', `handshake failed: ${message}`),
+  ]
+  if (kind === 'fatal') return giveUp(state, 'handshake', undefined, 'handshake failed (fatal)', 'handshake-failed', before)
+  if (kind === 'auth' && refreshDue(state, undefined, policy)) return refreshAndRetry(state, 'handshake failed (auth); refreshing credentials', before, policy)
+  return fail(state, at, random, policy, undefined, 'handshake failed', 'handshake-failed', before)
+}
+
+/** The one immediate retry with fresh credentials: it counts as a failed attempt. */
+function refreshAndRetry(state: State, reason: string, before: Command[], policy: Policy): Result {
+  return startAttempt({ ...state, attempt: state.attempt + 1, authRetried: true }, reason, 'auth-refresh', before, policy)
 }
 
 // ── the outbound queue ───────────────────────────────────────────────────────────────────────────
@@ -308,8 +363,10 @@ function onQueued(state: State, at: number, expires: number, policy: Policy): Re
     }
     case 'open':
       return [state, [ttlTimer(at, expires), ...flush(state.socket)]]
-    case 'connecting':
     case 'backoff':
+      if (state.suspended && policy.suspend?.queue === 'drop') return [state, dropQueue('suspended')]
+      return [state, [ttlTimer(at, expires)]]
+    case 'connecting':
       return [state, [ttlTimer(at, expires)]]
     case 'closed':
       return [state, NOTHING]
@@ -325,9 +382,9 @@ function ttlTimer(at: number, expires: number): Command {
   return expires === Infinity ? { type: 'clear-timer', name: 'ttl' } : { type: 'set-timer', name: 'ttl', ms: Math.max(0, expires - at) }
 }
 
-/** Closed for good: nothing queued will ever go out. */
-function dropQueue(): Command[] {
-  return [{ type: 'clear-timer', name: 'ttl' }, { type: 'drop-queue' }]
+/** Closed for good (or suspended with suspendedQueue 'drop'): nothing queued will go out. */
+function dropQueue(reason?: 'suspended'): Command[] {
+  return [{ type: 'clear-timer', name: 'ttl' }, reason ? { type: 'drop-queue', reason } : { type: 'drop-queue' }]
 }
 
 // ── user calls ───────────────────────────────────────────────────────────────────────────────────
@@ -372,7 +429,7 @@ function onUserClose(state: State, code: number, reason: string, policy: Policy)
     commands.push(...abandon(state, code, reason, policy))
   }
   commands.push(...dropQueue())
-  const next: State = { ...closed, phase: 'closed', socket: 0, retryAt: 0, pingAt: 0, pingDeadline: 0 }
+  const next: State = { ...closed, phase: 'closed', socket: 0, retryAt: 0, pingAt: 0, pingDeadline: 0, handshaking: false }
   return [next, [...commands.filter(isEffect), ...commands.filter(isEmit), stateEvent('closed', state.phase, 'close()', 'user-close')]]
 }
 
@@ -386,6 +443,12 @@ function onSocketClose(state: State, input: Extract<Input, { type: 'socket-close
     return [{ ...state, closing: 0, closingReported: false }, commands]
   }
   if (id !== state.socket || (state.phase !== 'open' && state.phase !== 'connecting')) return [state, NOTHING]
+  if (refreshDue(state, close, policy)) {
+    return refreshAndRetry(state, `closed ${close.code}; refreshing credentials`, [
+      ...(state.phase === 'open' ? unconfirmed(state, id, close.wasClean, policy) : []),
+      { type: 'emit', event: 'close', close },
+    ], policy)
+  }
   return fail(state, at, random, policy, close, `closed ${close.code}${close.reason ? ` ${close.reason}` : ''}`, 'socket-close', [
     ...(state.phase === 'open' ? unconfirmed(state, id, close.wasClean, policy) : []),
     { type: 'emit', event: 'close', close },
@@ -418,6 +481,12 @@ function onTimer(state: State, input: Extract<Input, { type: 'timer' }>, policy:
       return state.phase === 'idle' ? startAttempt(state, 'connect', 'start', [], policy) : [state, NOTHING]
     case 'connect':
       if (state.phase !== 'connecting') return [state, NOTHING]
+      if (state.handshaking) {
+        return fail(state, at, random, policy, undefined, 'handshake timeout', 'handshake-timeout', [
+          ...abandon(state, CLIENT_CLOSE.handshakeFailed, 'handshake timeout', policy),
+          errorEvent('HANDSHAKE_TIMEOUT', `the handshake did not settle within handshakeTimeout (${policy.handshakeTimeout} ms)`),
+        ])
+      }
       return fail(state, at, random, policy, undefined, 'connect timeout', 'connect-timeout', [
         ...abandon(state, CLIENT_CLOSE.normal, 'connect timeout', policy),
         errorEvent('CONNECT_TIMEOUT', `no connection within connectTimeout (${policy.connectTimeout} ms)`),
@@ -425,7 +494,7 @@ function onTimer(state: State, input: Extract<Input, { type: 'timer' }>, policy:
     case 'retry':
       return state.phase === 'backoff' ? startAttempt(state, 'retry', 'retry', [], policy) : [state, NOTHING]
     case 'stable':
-      return state.phase === 'open' ? [{ ...state, attempt: 0, prevDelay: 0 }, NOTHING] : [state, NOTHING]
+      return state.phase === 'open' ? [{ ...state, attempt: 0, prevDelay: 0, authRetried: false }, NOTHING] : [state, NOTHING]
     case 'heartbeat':
       return state.phase === 'open' ? onHeartbeatTimer(state, input, policy) : [state, NOTHING]
     case 'idle':
@@ -597,12 +666,12 @@ function onSignal(state: State, input: Extract<Input, { type: 'signal' }>, polic
       return [next, NOTHING]
     }
     case 'online':
-      return skipWait({ ...state, online: true }, at, random)
+      return skipWait(resume({ ...state, online: true }, at), at, random)
     case 'visible':
       // a signal carries no traffic readings: the probe gets no credit for draining uploads or
       // arriving bytes
       if (state.phase === 'open') return probe(state, at, 0, Infinity, policy, false)
-      return state.online ? skipWait(state, at, random) : [state, NOTHING]
+      return state.online ? skipWait(resume(state, at), at, random) : [state, NOTHING]
     case 'hidden':
       return [state, NOTHING]
     case 'freeze':
@@ -640,7 +709,7 @@ function onFreeze(state: State, policy: Policy): Result {
 
 /** In backoff with no retry timer: nothing happens until `online` (or the user) says so. */
 function waitForOnline(state: State, prev: Phase, before: Command[]): Result {
-  const next: State = { ...state, phase: 'backoff', socket: 0, retryAt: 0, pingAt: 0, pingDeadline: 0 }
+  const next: State = { ...state, phase: 'backoff', socket: 0, retryAt: 0, pingAt: 0, pingDeadline: 0, handshaking: false }
   return [
     next,
     [

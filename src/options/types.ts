@@ -8,9 +8,10 @@ import type { Jitter } from '../core/policy.js'
 import type { Data, Overflow } from '../core/queue.js'
 import type { CloseInfo } from '../core/state.js'
 import type { Clock, SessionOption, SessionOptions, WebSocketConstructor } from '../ports.js'
+import type { HandshakeOption } from '../runtime/handshake.js'
 
 type MaybePromise<T> = T | Promise<T>
-export type UrlOption = string | URL | (() => MaybePromise<string | URL>)
+export type UrlOption = string | URL | readonly (string | URL)[] | (() => MaybePromise<string | URL>)
 export type ProtocolsOption = string | string[] | (() => MaybePromise<string | string[] | undefined>)
 
 export interface BackoffOptions {
@@ -60,7 +61,11 @@ export interface HeartbeatOptions {
 }
 
 export interface SocketOptions {
-  /** Where to connect: a ws/wss/http/https URL, or a function called before every attempt. */
+  /**
+   * Where to connect: a ws/wss/http/https URL, a list of them (attempts rotate through the list
+   * with the backoff; one that works is kept until it fails: README, "Endpoints"), or a function
+   * called before every attempt.
+   */
   url: UrlOption
   /** Subprotocols to offer, or a function called before every attempt. @default undefined */
   protocols?: ProtocolsOption
@@ -102,6 +107,37 @@ export interface SocketOptions {
   idleTimeout?: number
   /** Rebuild the connection after this many ms (±10 %). @default undefined (never) */
   maxLifetime?: number
+  /**
+   * Runs after each socket opens and before `'open'` fires and the queue is written (README,
+   * "Handshake"): `async ({ socket, attempt, signal }) => …`, where `socket.send()` and
+   * `socket.receive()` talk on the new connection. Resolve: open. Reject with an error whose own
+   * `kind` is `'auth'`: the url/protocols providers are called again and one attempt is made at
+   * once, then the normal backoff; `'fatal'`: give up (`'giveup'` reason `'handshake'`); anything
+   * else: back off. @default undefined (none)
+   */
+  handshake?: HandshakeOption
+  /** ms the `handshake` may take before the attempt fails with `HANDSHAKE_TIMEOUT` (and backs off). @default 10000 */
+  handshakeTimeout?: number
+  /**
+   * Close codes by which a server says the credentials expired: when `url` or `protocols` is a
+   * provider, such a close refreshes them and retries once at once (then the normal backoff, and
+   * `shouldReconnect` judges the code). Without a provider they are ordinary closes. @default [4001, 4401, 1008]
+   */
+  authCloseCodes?: readonly number[]
+  /**
+   * ms of failing to connect (from the first failure since the last open) after which the socket
+   * is suspended (README, "Long outages"): a `'suspended'` event, and retries every
+   * `suspendedDelay` until a connection opens or `online`, `visible` or `reconnect()` ends it.
+   * `Infinity`: never. @default 120000
+   */
+  suspendAfter?: number
+  /** ms between retries while suspended (±25 %). @default 30000 */
+  suspendedDelay?: number
+  /**
+   * Queued messages while suspended: `'keep'` them for the next connection, or `'drop'` them (and
+   * every later `send()` until the suspension ends) with reason `'suspended'`. @default 'keep'
+   */
+  suspendedQueue?: 'keep' | 'drop'
   /** The WebSocket constructor. Required in `lifeline-ws/core`. @default the adapter's (the global WebSocket; Node: `ws`) */
   WebSocket?: WebSocketConstructor
   /** Timers and the clock. Required in `lifeline-ws/core`. @default the adapter's (setTimeout, clearTimeout, Date.now, performance.now) */
@@ -176,6 +212,12 @@ export const DEFAULTS = /* @__PURE__ */ Object.freeze({
   confirmDelay: 20,
   idleTimeout: undefined,
   maxLifetime: undefined,
+  handshake: undefined,
+  handshakeTimeout: 10_000,
+  authCloseCodes: /* @__PURE__ */ Object.freeze([4001, 4401, 1008]) as readonly number[],
+  suspendAfter: 120_000,
+  suspendedDelay: 30_000,
+  suspendedQueue: 'keep',
   wsOptions: undefined,
   proxy: 'env',
   redactParams: /* @__PURE__ */ Object.freeze([]) as readonly string[],

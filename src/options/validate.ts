@@ -4,10 +4,11 @@
  * SyntaxError naming the option and the value it got (the texts are in messages.dev.ts).
  */
 import { kindOf, viewParts } from '../core/data.js'
-import { CLOSE_TIMEOUT, type BackoffPolicy, type DeliveryPolicy, type HeartbeatPolicy, type Policy } from '../core/policy.js'
+import { CLOSE_TIMEOUT, type BackoffPolicy, type DeliveryPolicy, type HeartbeatPolicy, type Policy, type SuspendPolicy } from '../core/policy.js'
 import type { Data, QueuePolicy } from '../core/queue.js'
 import type { CloseInfo } from '../core/state.js'
 import type { Clock, SessionOption, SessionOptions, WebSocketConstructor } from '../ports.js'
+import type { HandshakeOption } from '../runtime/handshake.js'
 import { intern, keyOf } from './intern.js'
 import * as text from './messages.dev.js'
 import { hasMember, memberOf, ownOnly, tagOf } from './read.js'
@@ -41,6 +42,8 @@ export interface Resolved {
   readonly sessionDelivery?: 'report' | 'resend'
   /** The socket's session code is still loading (`session: true`): what an attempt waits for (the driver's copy only). */
   readonly sessionReady?: () => PromiseLike<void> | undefined
+  /** Run on every opened socket before 'open' (policy.handshakeTimeout bounds it). */
+  readonly handshake: HandshakeOption | undefined
 }
 
 const TIMER_KEYS = ['setTimeout', 'clearTimeout', 'now']
@@ -93,6 +96,12 @@ export function resolveOptions(options: SocketOptions, defaults: Partial<SocketO
   const delivery = resolveDelivery(merged.delivery, merged.confirmDelay, heartbeat)
   const idleTimeout = optionalDuration('idleTimeout', merged.idleTimeout)
   const maxLifetime = optionalDuration('maxLifetime', merged.maxLifetime)
+  const handshake = merged.handshake === undefined ? undefined : checkFunction('handshake', merged.handshake)
+  const handshakeTimeout = duration('handshakeTimeout', orDefault(merged.handshakeTimeout, DEFAULTS.handshakeTimeout), true)
+  // expired credentials are only worth a retry when the next attempt asks a provider for new ones
+  const authCloseCodes = checkCloseCodes('authCloseCodes', merged.authCloseCodes)
+  const refreshable = typeof url === 'function' || typeof protocols === 'function'
+  const suspend = resolveSuspend(merged.suspendAfter, merged.suspendedDelay, merged.suspendedQueue)
 
   const policy: Policy = share('policy', {
     connectTimeout,
@@ -103,6 +112,10 @@ export function resolveOptions(options: SocketOptions, defaults: Partial<SocketO
     shouldReconnect: guardPredicate(shouldReconnect),
     closeTimeout: heartbeat?.timeout ?? CLOSE_TIMEOUT,
     delivery,
+    handshakeTimeout: handshake ? handshakeTimeout : undefined,
+    authCloseCodes: refreshable ? authCloseCodes : NO_CODES,
+    suspend,
+    endpoints: Array.isArray(url) ? url.length : undefined,
   })
   const resolved: Resolved = {
     policy,
@@ -121,10 +134,11 @@ export function resolveOptions(options: SocketOptions, defaults: Partial<SocketO
     redactParams,
     session,
     sessionDelivery: session ? oneOf('delivery', orDefault(merged.delivery, DEFAULTS.delivery), ['report', 'resend'] as const) : undefined,
+    handshake,
   }
   // shared only when it holds nothing that belongs to one socket (a provider, ws options,
   // a logger): the cache must not keep those alive
-  const perSocket = typeof url !== 'string' || typeof protocols === 'function' || wsOptions || debug || typeof pingMessage === 'object' || session
+  const perSocket = typeof url !== 'string' || typeof protocols === 'function' || wsOptions || debug || typeof pingMessage === 'object' || session || handshake
   if (perSocket) return Object.freeze(resolved)
   // protocols by content, so equal lists given as different arrays still share
   const key = ['resolved', url, JSON.stringify(protocols), JSON.stringify(redactParams), lazy, binaryType, pingMessage, policy, queue, WebSocket, timer, random, isPong]
@@ -193,6 +207,15 @@ function resolveSession(value: unknown): Resolved['session'] {
   return { fallback: oneOf('session.fallback', options.fallback, ['fail', 'plain']) }
 }
 
+/** Long outages: undefined when suspendAfter is Infinity (never suspended). */
+function resolveSuspend(after: unknown, delay: unknown, queue: unknown): SuspendPolicy | undefined {
+  const suspendAfter = number('suspendAfter', orDefault(after, DEFAULTS.suspendAfter))
+  if (!(suspendAfter > 0)) throw new RangeError(text.mustBe('suspendAfter', suspendAfter, 'positiveMsOrInfinity'))
+  const suspendedDelay = duration('suspendedDelay', orDefault(delay, DEFAULTS.suspendedDelay), true)
+  const suspendedQueue = oneOf('suspendedQueue', orDefault(queue, DEFAULTS.suspendedQueue), ['keep', 'drop'])
+  return suspendAfter === Infinity ? undefined : share('suspend', { after: suspendAfter, delay: suspendedDelay, queue: suspendedQueue })
+}
+
 /** Confirmation of written messages: checked always, in force only with a heartbeat to ping with. */
 function resolveDelivery(mode: unknown, confirmDelay: unknown, heartbeat: HeartbeatPolicy | undefined): DeliveryPolicy | undefined {
   const checkedMode = oneOf('delivery', orDefault(mode, DEFAULTS.delivery), ['report', 'resend'])
@@ -223,11 +246,31 @@ function oneOf<T extends string>(name: string, value: unknown, choices: readonly
 
 function checkUrlOption(url: unknown, redactParams: readonly string[]): UrlOption {
   if (typeof url === 'function') return url as UrlOption
+  if (Array.isArray(url)) {
+    if (url.length === 0) throw new TypeError(text.mustBe('url', url, 'urlList'))
+    url.forEach((entry: unknown, i) => {
+      if (typeof entry !== 'string' && !isUrl(entry)) throw new TypeError(text.mustBe(`url[${i}]`, entry, 'urlEntry'))
+      normaliseUrl(entry, `url[${i}]`, redactParams)
+    })
+    // a copy: the caller may change its array
+    return Object.freeze([...url]) as readonly (string | URL)[]
+  }
   if (typeof url === 'string' || isUrl(url)) {
     normaliseUrl(url, 'url', redactParams)
     return url as UrlOption
   }
   throw new TypeError(text.mustBe('url', url, 'url'))
+}
+
+const NO_CODES: readonly number[] = /* @__PURE__ */ Object.freeze([])
+
+/** A list of close codes a server may send (1000–4999); the default list when undefined. */
+function checkCloseCodes(name: string, value: unknown): readonly number[] {
+  if (value === undefined) return DEFAULTS.authCloseCodes
+  if (!Array.isArray(value) || !value.every((code) => Number.isInteger(code) && code >= 1000 && code <= 4999)) {
+    throw new TypeError(text.mustBe(name, value, 'closeCodes'))
+  }
+  return Object.freeze([...value] as number[])
 }
 
 function checkRedactParams(value: unknown): readonly string[] {

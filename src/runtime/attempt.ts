@@ -22,13 +22,14 @@ export interface AttemptHost {
   attemptStarted(id: number, ws: WebSocketLike): void
 }
 
-export function openSocket(options: Resolved, host: AttemptHost, id: number): void {
+/** `endpoint`: which URL of a list (the core's choice). */
+export function openSocket(options: Resolved, host: AttemptHost, id: number, endpoint: number): void {
   const { url: urlOption, protocols: protocolsOption, redactParams } = options
   // `session: true`: nothing connects before the session code is loaded
   const loading = options.sessionReady?.()
   if (loading) {
     loading.then(
-      () => host.isCurrent(id) && openSocket(options, host, id),
+      () => host.isCurrent(id) && openSocket(options, host, id, endpoint),
       (error: unknown) => {
         if (host.isCurrent(id)) host.attemptFailed(id, 'SESSION_LOAD', `lifeline-ws/session did not load: ${errorText(error, redactParams)}`)
       },
@@ -39,7 +40,7 @@ export function openSocket(options: Resolved, host: AttemptHost, id: number): vo
   let protocols: unknown
   let pending: boolean
   try {
-    url = typeof urlOption === 'function' ? urlOption() : urlOption
+    url = typeof urlOption === 'function' ? urlOption() : isList(urlOption) ? urlOption[endpoint % urlOption.length] : urlOption
     protocols = typeof protocolsOption === 'function' ? protocolsOption() : protocolsOption
     // inside the try: reading `then` of what a provider returned may throw too
     pending = isThenable(url) || isThenable(protocols)
@@ -103,6 +104,10 @@ function namesItsOption(error: unknown): boolean {
   } catch {
     return false
   }
+}
+
+function isList(url: Resolved['url']): url is readonly (string | URL)[] {
+  return Array.isArray(url)
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

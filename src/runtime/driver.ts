@@ -13,6 +13,7 @@ import { pingOverdue } from '../core/transition.js'
 import type { Resolved } from '../options/validate.js'
 import type { Clock } from '../ports.js'
 import { openSocket } from './attempt.js'
+import { intentData, Intents, type IntentMessage } from './intents.js'
 import { Link } from './link.js'
 import type { EventSink } from './mailbox.js'
 import type { HeartbeatKind } from './monitor.js'
@@ -25,6 +26,8 @@ export type { DebugLogger } from './debug-log.js'
 
 export class Driver extends Link implements TimerOwner {
   readonly #timers: TimerTable
+  /** `socket.intent()`'s registrations, made at the first. */
+  #intents: Intents | undefined = undefined
 
   constructor(options: Resolved, sink: EventSink, timerHost: TimerHostFor) {
     super(options, sink)
@@ -54,7 +57,7 @@ export class Driver extends Link implements TimerOwner {
   protected run(command: Exclude<Command, EmitCommand>): void {
     switch (command.type) {
       case 'open-socket':
-        return openSocket(this.options, this, command.id)
+        return openSocket(this.options, this, command.id, this.state.endpoint)
       case 'close-socket':
         return this.closeSocket(command.id, command.code, command.reason, command.hard, command.keepListening)
       case 'set-timer':
@@ -68,12 +71,29 @@ export class Driver extends Link implements TimerOwner {
       case 'expire-queue':
         return this.expire()
       case 'drop-queue':
-        return this.dropAll()
+        return this.dropAll(command.reason)
       case 'confirm':
         return this.confirm(command.position)
       case 'unconfirmed':
         return this.endWrites(command.id, command.outcome)
+      case 'handshake':
+        return this.handshake(command.id)
+      case 'intents':
+        return this.#intents?.each(
+          (data) => this.writeNow(command.id, data),
+          (message) => this.raise({ type: 'emit', event: 'error', code: 'SEND_FAILED', message }),
+        )
     }
+  }
+
+  /** Register an intent; one registered while open is also sent now (through the queue's order). */
+  intent(key: string, message: IntentMessage): () => void {
+    const remove = (this.#intents ??= new Intents()).add(key, message)
+    if (this.state.phase === 'open') {
+      const data = intentData(key, message, (text) => this.raise({ type: 'emit', event: 'error', code: 'SEND_FAILED', message: text }))
+      if (data !== undefined) this.send(data)
+    }
+    return remove
   }
 
   /** Called by the timer table when one of this socket's timers falls due: with the facts the core judges by. */

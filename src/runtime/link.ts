@@ -4,17 +4,18 @@
  * inbound messages go to the listeners. Carries out the core's commands on sockets: close, ping.
  * What an attempt makes (attempt.ts) lands here.
  */
-import type { ErrorCode } from '../core/state.js'
+import type { ErrorCode, HandshakeFailure } from '../core/state.js'
 import { normaliseUrl, redactUrl } from '../options/url.js'
 import type { Resolved } from '../options/validate.js'
 import type { AttemptHost } from './attempt.js'
 import { errorText } from './errors.js'
+import { HandshakeRun, type HandshakeHost } from './handshake.js'
 import type { EventSink } from './mailbox.js'
 import { Outbound } from './outbound.js'
 import { OPEN, type WebSocketLike } from '../ports.js'
 import { forget, listen, type SocketListener } from './socket-events.js'
 
-export abstract class Link extends Outbound implements SocketListener, AttemptHost {
+export abstract class Link extends Outbound implements SocketListener, AttemptHost, HandshakeHost {
   /** Set on every new socket, and on the live one when changed. */
   #type: string
   /** The socket of the core's current attempt (`state.socket`), and its id. */
@@ -31,13 +32,18 @@ export abstract class Link extends Outbound implements SocketListener, AttemptHo
   protected lastMessage = 0
   #lastUrl: string
   readonly #messagePings: boolean
+  /** Whether the session (the `session` option) resumed at the last open; set by the socket that has one. */
+  sessionResumed: (() => boolean) | undefined = undefined
+  /** The `handshake` running on the live socket, if any: it takes the inbound messages meanwhile. */
+  #handshake: HandshakeRun | undefined = undefined
 
   constructor(options: Resolved, sink: EventSink) {
     super(options, sink)
     this.#type = options.binaryType
     this.#messagePings = options.policy.heartbeat?.mode === 'message'
     // known from the start when the URL is fixed (a provider's is known at the first attempt)
-    this.#lastUrl = typeof options.url === 'function' ? '' : redactUrl(normaliseUrl(options.url, 'url', options.redactParams), options.redactParams)
+    const first = Array.isArray(options.url) ? (options.url as readonly (string | URL)[])[0]! : options.url
+    this.#lastUrl = typeof first === 'function' ? '' : redactUrl(normaliseUrl(first as string | URL, 'url', options.redactParams), options.redactParams)
   }
 
   /** The live socket's negotiated subprotocol and extensions ('' when none). */
@@ -112,7 +118,7 @@ export abstract class Link extends Outbound implements SocketListener, AttemptHo
     const id = this.#idOf(ws)
     if (id === 0) return
     if (id === this.state.socket) this.lastInbound = this.lastMessage = this.options.timer.now()
-    this.dispatch({ type: 'socket-open', id })
+    this.dispatch({ type: 'socket-open', id, resumed: this.sessionResumed?.() ?? false })
   }
 
   socketClosed(ws: WebSocketLike, event: { code: number; reason: string; wasClean: boolean }): void {
@@ -152,6 +158,7 @@ export abstract class Link extends Outbound implements SocketListener, AttemptHo
   socketMessage(ws: WebSocketLike, data: unknown): void {
     // a socket in a graceful close, or a stale one, delivers nothing
     if (ws !== this.#ws || this.#wsId !== this.state.socket) return
+    if (this.#handshake !== undefined) return this.#handshake.deliver(data)
     if (this.#messagePings && this.#isPong(data)) {
       this.lastInbound = this.options.timer.now()
       // an app-level answer carries no position: answers come in order, so it answers the oldest ping
@@ -178,7 +185,35 @@ export abstract class Link extends Outbound implements SocketListener, AttemptHo
     }
   }
 
+  // ── the handshake (handshake.ts) ───────────────────────────────────────────────────────────────
+  /** The core's `handshake`: run the option on open socket `id`. */
+  protected handshake(id: number): void {
+    const ws = this.socketOf(id)
+    const handshake = this.options.handshake
+    if (!ws || !handshake) return
+    const run = (this.#handshake = new HandshakeRun(ws, id))
+    run.start(handshake, this.state.attempt, this, this.options.redactParams)
+  }
+
+  handshakeSettled(run: HandshakeRun, failure?: HandshakeFailure, message?: string): void {
+    if (run !== this.#handshake) return // abandoned meanwhile: the core has moved on
+    if (failure) return this.dispatch({ type: 'handshake-failed', id: run.id, kind: failure, message: message ?? '' })
+    this.#handshake = undefined
+    const left = run.finish()
+    // the watchdogs judge the open connection from its start, not from the socket's open
+    this.lastInbound = this.lastMessage = this.options.timer.now()
+    this.dispatch({ type: 'handshake-done', id: run.id, resumed: this.sessionResumed?.() ?? false })
+    for (const data of left) if (this.#wsId === run.id && this.state.phase === 'open') this.raiseMessage(data)
+  }
+
+  #endHandshake(id: number, why: string): void {
+    if (this.#handshake?.id !== id) return
+    this.#handshake.abort(why)
+    this.#handshake = undefined
+  }
+
   #forget(ws: WebSocketLike): void {
+    if (this.#ws === ws) this.#endHandshake(this.#wsId, 'socket closed')
     if (this.#ws === ws) {
       this.#ws = undefined
       this.#wsId = 0
@@ -193,6 +228,7 @@ export abstract class Link extends Outbound implements SocketListener, AttemptHo
   protected closeSocket(id: number, code: number, reason: string, hard: boolean, keepListening: boolean): void {
     const ws = this.#wsId === id ? this.#ws : this.#closingId === id ? this.#closing : undefined
     if (!ws) return
+    this.#endHandshake(id, reason)
     if (!keepListening) this.#forget(ws)
     else if (ws === this.#ws) {
       this.parkWrites(id)

@@ -28,6 +28,8 @@ export interface Disconnect {
   code: number | string | null
   /** Attempts made to recover. */
   attempts: number
+  /** The URL of the connection that was lost (redacted): which endpoint, when `url` lists several. */
+  url: string
 }
 
 /** How a socket checks its link: protocol ping frames, an app-level message, or not at all. */
@@ -106,7 +108,7 @@ export function monitor(socket: LifelineSocket, options: MonitorOptions = {}): S
   if (options === null || typeof options !== 'object') throw new TypeError(`monitor(socket, options): options must be an object, got ${describe(options)}`)
   const historySize = checkHistorySize(Object.prototype.hasOwnProperty.call(options, 'historySize') ? options.historySize : undefined, 'monitor(socket, { historySize }): historySize')
   const driver = driverOf(socket, 'monitor(socket)')
-  const counter = new Monitor(driver.clock, historySize, driver.state.phase)
+  const counter = new Monitor(driver.clock, historySize, driver.state.phase, () => driver.url)
   let all = watching.get(driver)
   if (!all) {
     watching.set(driver, (all = new Monitors()))
@@ -212,9 +214,16 @@ class Monitor {
 
   readonly #clock: Clock
   readonly #historySize: number
+  /** The socket's current URL (redacted): the endpoint a disconnect lost. */
+  readonly #url: () => string
+  /** Read at each open: by the time a disconnect is seen, the next attempt may have set the socket's. */
+  #openUrl = ''
 
-  constructor(clock: Clock, historySize: number, state: Phase) {
+  constructor(clock: Clock, historySize: number, state: Phase, url: () => string) {
     this.#clock = clock
+    this.#url = url
+    // attached to a socket already open: its connection's URL
+    this.#openUrl = url()
     this.#historySize = historySize
     this.#state = state
     this.#since = this.#now()
@@ -237,7 +246,7 @@ class Monitor {
         this.#pendingClose = event.close
         return
       case 'drop':
-        ;(this.#dropped ??= { overflow: 0, ttl: 0, closed: 0, error: 0, unconfirmed: 0 })[event.reason]++
+        ;(this.#dropped ??= { overflow: 0, ttl: 0, closed: 0, error: 0, unconfirmed: 0, suspended: 0 })[event.reason]++
         return
     }
   }
@@ -290,7 +299,7 @@ class Monitor {
       bytesOut: this.#bytesOut,
       queued,
       queueHighWater: highWater,
-      dropped: { overflow: 0, ttl: 0, closed: 0, error: 0, unconfirmed: 0, ...this.#dropped },
+      dropped: { overflow: 0, ttl: 0, closed: 0, error: 0, unconfirmed: 0, suspended: 0, ...this.#dropped },
       rtt: { last: this.#rttLast, min: this.#rttMin, avg: rttSamples ? this.#rttSum / rttSamples : null, max: this.#rttMax, samples: rttSamples },
       delivery,
       // the socket's totals (what the driver holds), not since this monitor began
@@ -325,6 +334,8 @@ class Monitor {
         return { cause, code: closeCode }
       case 'socket-close':
       case 'drain':
+      // from 'open' only a server's close code for expired credentials does this
+      case 'auth-refresh':
         return { cause: 'close', code: closeCode }
       default:
         return { cause: 'error', code: pendingError }
@@ -344,13 +355,14 @@ class Monitor {
     }
     if (prev === 'open' && next !== 'open') {
       this.#disconnects++
-      const current: Disconnect = { start: t, end: null, duration: null, ...this.#causeOf(cause), attempts: next === 'connecting' ? 1 : 0 }
+      const current: Disconnect = { start: t, end: null, duration: null, ...this.#causeOf(cause), attempts: next === 'connecting' ? 1 : 0, url: this.#openUrl }
       this.#current = current
       const log = (this.#log ??= [])
       log.push(current)
       if (log.length > this.#historySize) log.shift()
     }
     if (next === 'open') {
+      this.#openUrl = this.#url()
       this.#opens++
       this.#attemptsSinceOpen = 0
       const current = this.#current

@@ -166,6 +166,13 @@ export abstract class Outbound extends Mailbox {
     }
   }
 
+  /** Write `data` on socket `id` now, ahead of the queue (the intents); a throw is reported, as any write's. */
+  protected writeNow(id: number, data: Data): void {
+    const ws = this.socketOf(id)
+    if (ws && ws.readyState === OPEN) this.#write(ws, data, undefined, NaN, false)
+    else this.raise({ type: 'emit', event: 'drop', data, reason: 'closed' })
+  }
+
   /** The core's `expire-queue`. */
   protected expire(): void {
     const before = this.queue.length
@@ -173,10 +180,10 @@ export abstract class Outbound extends Mailbox {
     this.#dequeued(before)
   }
 
-  /** The core's `drop-queue`: what waits to be written again (older), then the queue. */
-  protected dropAll(): void {
+  /** The core's `drop-queue`: what waits to be written again (older), then the queue ('closed', or 'suspended'). */
+  protected dropAll(reason: 'closed' | 'suspended' = 'closed'): void {
     if (this.#held) for (const entry of this.#held.takeWaiting()) this.#drop(entry, 'unconfirmed')
-    for (const entry of this.queue.drain()) this.#drop(entry, 'closed')
+    for (const entry of this.queue.drain()) this.#drop(entry, reason)
   }
 
   /** Tell the core when messages left the queue: its ttl timer follows the oldest one left. */

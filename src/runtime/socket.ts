@@ -37,6 +37,11 @@ export interface SocketEvents {
   close: (close: CloseInfo) => void
   error: (error: LifelineError) => void
   reconnecting: (info: { attempt: number; delay: number }) => void
+  /**
+   * Down for `suspendAfter` (since `since`, clock ms): retries slow to `suspendedDelay` until a
+   * connection opens, or `online`, `visible` or reconnect() ends it.
+   */
+  suspended: (info: { since: number }) => void
   /** A message passed to `send()` that was not delivered, and why. */
   drop: (info: { data: Data; reason: DropReason }) => void
   giveup: (info: { reason: GiveUpReason; attempt: number; close: CloseInfo | undefined }) => void
@@ -73,9 +78,15 @@ export interface LifelineSocket {
   close(code?: number, reason?: string): void
   /** Feed an environment signal (adapters do this for you in browsers and workers). */
   signal(signal: EnvSignal): void
+  /**
+   * Register what every new connection must say again (subscribe, join): written after the
+   * handshake and before the queue, in registration order, except when a session resumed. The same
+   * key replaces; registered while open, it is also sent now. Returns the function that removes it.
+   */
+  intent(key: string, message: Data | (() => Data)): () => void
 }
 
-const EVENT_NAMES: readonly SocketEventName[] = ['state', 'open', 'message', 'close', 'error', 'reconnecting', 'drop', 'giveup']
+const EVENT_NAMES: readonly SocketEventName[] = ['state', 'open', 'message', 'close', 'error', 'reconnecting', 'suspended', 'drop', 'giveup']
 const SIGNALS: readonly EnvSignal[] = ['online', 'offline', 'visible', 'hidden', 'freeze', 'resume']
 
 /** Hooks an adapter may attach for the socket's lifetime (environment listeners); returns cleanup. */
@@ -122,6 +133,7 @@ class LifelineSocketImpl implements LifelineSocket, EventSink, WithInternals {
     this.#session = session
     const sessionReady = session?.ready?.bind(session)
     this.#driver = new Driver(session ? Object.freeze({ ...resolved, WebSocket: session.WebSocket, sessionReady }) : resolved, this, timerHost)
+    if (session) this.#driver.sessionResumed = () => session.resumed
     if (attachSignals) this.#releaseOnClose = attachSignals((name) => this.signal(name))
     if (!resolved.lazy) this.#driver.dispatch({ type: 'start' })
   }
@@ -207,6 +219,12 @@ class LifelineSocketImpl implements LifelineSocket, EventSink, WithInternals {
     this.#driver.signal(name)
   }
 
+  intent(key: string, message: Data | (() => Data)): () => void {
+    if (typeof key !== 'string') throw new TypeError(`intent(key, message): key must be a string, got ${describe(key)}`)
+    if (typeof message !== 'function') checkData('intent(key, message): message', message)
+    return this.#driver.intent(key, message)
+  }
+
   /** For the optional entries (see internals.ts): not public API. */
   _internals(observer?: SocketObserver): Driver {
     if (observer) this.#driver.observer = this.#observer = observer
@@ -272,6 +290,8 @@ function argumentsOf(event: DriverEvent, driver: Driver, session: SessionPort | 
       return [new LifelineError(event.code, event.message)]
     case 'reconnecting':
       return [{ attempt: event.attempt, delay: event.delay }]
+    case 'suspended':
+      return [{ since: event.since }]
     case 'drop':
       return [{ data: event.data, reason: event.reason }]
     case 'giveup':

@@ -27,7 +27,7 @@ const PHASE_TIMERS: Record<Phase, TimerName[]> = {
 
 type Step =
   | { kind: 'user'; type: 'start' | 'connect' | 'reconnect' | 'close' }
-  | { kind: 'socket'; type: 'open' | 'close' | 'error' | 'failed' | 'pong' | 'written'; stale: boolean; code: number; reason: string; clean: boolean; position: number | undefined }
+  | { kind: 'socket'; type: 'open' | 'close' | 'error' | 'failed' | 'pong' | 'written' | 'handshake-done' | 'handshake-failed'; stale: boolean; code: number; reason: string; clean: boolean; position: number | undefined; failure: 'auth' | 'fatal' | 'error' }
   | { kind: 'timer'; name: TimerName; late: number; buffered: number; received: number; quietFor: number; messageQuietFor: number; unpingedFor: number | undefined; pingsOut: number }
   | { kind: 'signal'; signal: 'online' | 'offline' | 'visible' | 'hidden' }
   | { kind: 'queue'; type: 'queued' | 'dequeued'; expiresIn: number }
@@ -36,11 +36,12 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constant('user' as const), type: fc.constantFrom('start' as const, 'connect' as const, 'reconnect' as const, 'close' as const) }),
   fc.record({
     kind: fc.constant('socket' as const),
-    type: fc.constantFrom('open' as const, 'close' as const, 'error' as const, 'failed' as const, 'pong' as const, 'written' as const),
+    type: fc.constantFrom('open' as const, 'close' as const, 'error' as const, 'failed' as const, 'pong' as const, 'written' as const, 'handshake-done' as const, 'handshake-failed' as const),
+    failure: fc.constantFrom('auth' as const, 'fatal' as const, 'error' as const),
     stale: fc.boolean(),
     clean: fc.boolean(),
     position: fc.option(fc.nat(20), { nil: undefined }),
-    code: fc.constantFrom(1000, 1001, 1006, 1008, 1011, 1012, 1013, 4000),
+    code: fc.constantFrom(1000, 1001, 1006, 1008, 1011, 1012, 1013, 4000, 4401),
     reason: fc.constantFrom('', 'retry-after=2', 'bye'),
   }),
   fc.record({
@@ -70,6 +71,11 @@ const policyArb: fc.Arbitrary<Policy> = fc
     delivery: fc.option(fc.record({ mode: fc.constantFrom('report' as const, 'resend' as const), confirmDelay: fc.nat(100) }), { nil: undefined }),
     idleTimeout: fc.option(fc.integer({ min: 1, max: 60_000 }), { nil: undefined }),
     maxLifetime: fc.option(fc.integer({ min: 1, max: 600_000 }), { nil: undefined }),
+    // issue 18: the handshake gate, expired credentials, long outages, endpoints
+    handshakeTimeout: fc.option(fc.integer({ min: 1, max: 20_000 }), { nil: undefined }),
+    refreshable: fc.boolean(),
+    suspend: fc.option(fc.record({ after: fc.integer({ min: 1, max: 5_000 }), delay: fc.integer({ min: 1, max: 60_000 }), queue: fc.constantFrom('keep' as const, 'drop' as const) }), { nil: undefined }),
+    endpoints: fc.option(fc.integer({ min: 2, max: 4 }), { nil: undefined }),
   })
   .map((p) => ({
     ...POLICY,
@@ -79,6 +85,10 @@ const policyArb: fc.Arbitrary<Policy> = fc
     delivery: p.heartbeat ? p.delivery : undefined,
     idleTimeout: p.idleTimeout,
     maxLifetime: p.maxLifetime,
+    handshakeTimeout: p.handshakeTimeout,
+    authCloseCodes: p.refreshable ? [4401, 1008] : [],
+    suspend: p.suspend,
+    endpoints: p.endpoints,
   }))
 
 describe('pure core invariants', () => {
@@ -126,6 +136,10 @@ describe('pure core invariants', () => {
                           ? { type: 'attempt-failed', id, at, random, code: 'URL_PROVIDER', message: 'x' }
                           : s.type === 'written'
                             ? { type: 'written', id, at }
+                            : s.type === 'handshake-done'
+                              ? { type: 'handshake-done', id, at, random }
+                              : s.type === 'handshake-failed'
+                                ? { type: 'handshake-failed', id, at, random, kind: s.failure, message: 'x' }
                             : { type: 'pong', id, at, position: s.position, unpingedSince: s.position === undefined ? undefined : at - 10 }
           // a timer only fires if it is set, as with the real driver
           if (input.type === 'timer' && !timers.has(input.name)) return
@@ -147,9 +161,11 @@ describe('pure core invariants', () => {
             if (c.type === 'clear-timer') timers.delete(c.name)
             if (c.type === 'emit' && c.event === 'reconnecting') {
               expect(c.delay).toBeGreaterThanOrEqual(0)
-              expect(c.delay).toBeLessThanOrEqual(policy.backoff.maxDelay)
+              // suspended: suspendedDelay ±25 % (or a longer backoff delay)
+              const ceiling = next.suspended ? Math.max(policy.backoff.maxDelay, policy.suspend!.delay * 1.25) : policy.backoff.maxDelay
+              expect(c.delay).toBeLessThanOrEqual(ceiling)
               const hinted = input.type === 'socket-close' && ([1012, 1013].includes(input.close.code) || input.close.reason.includes('retry-after'))
-              if (!hinted && input.type !== 'signal' && policy.backoff.jitter !== 'decorrelated') {
+              if (!hinted && !next.suspended && input.type !== 'signal' && policy.backoff.jitter !== 'decorrelated') {
                 const { min, max } = delayBounds(c.attempt - 1, policy.backoff)
                 expect(c.delay).toBeGreaterThanOrEqual(min - 1e-9)
                 expect(c.delay).toBeLessThanOrEqual(max + 1e-9)
@@ -173,6 +189,15 @@ describe('pure core invariants', () => {
           if (state.closing !== 0) expect(state.closing).not.toBe(state.socket)
           // after 'closed' the only timer left is the close-handshake deadline, while a socket is closing
           if (state.phase === 'closed') expect([...timers].filter((t) => t !== 'closing' || state.closing === 0)).toEqual([])
+          // issue 18: a handshake runs only on the live connecting socket, and only with a handshake policy;
+          // an open connection is never suspended; the endpoint is always one of the list
+          if (state.handshaking) expect(state.phase === 'connecting' && state.socket !== 0 && policy.handshakeTimeout !== undefined).toBe(true)
+          if (state.phase === 'open') expect([state.suspended, state.downSince]).toEqual([false, 0])
+          if (state.suspended) expect(state.downSince).toBeGreaterThan(0)
+          expect(state.endpoint).toBeGreaterThanOrEqual(0)
+          expect(state.endpoint).toBeLessThan(policy.endpoints ?? 1)
+          // the immediate refresh retry: at most one per failure streak (set until the stable timer)
+          if (commands.some((c) => c.type === 'emit' && c.event === 'state' && c.cause === 'auth-refresh')) expect(before.authRetried).toBe(false)
         })
       }),
       { numRuns: 500 },

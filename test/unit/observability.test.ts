@@ -90,10 +90,10 @@ describe('monitor(socket).history()', () => {
     h.server.accept()
     h.socket.close() // user
     expect(h.monitor.history()).toEqual([
-      { start: T0 + 5_000, end: T0 + 8_000, duration: 3_000, cause: 'close', code: 1011, attempts: 2 },
+      { start: T0 + 5_000, end: T0 + 8_000, duration: 3_000, cause: 'close', code: 1011, attempts: 2, url: 'ws://example.test/socket' },
       // the heartbeat noticed the silence 1 s + 1 s after the open; the retry waited 4 s (attempt 2)
-      { start: T0 + 10_000, end: T0 + 15_000, duration: 5_000, cause: 'heartbeat', code: 'HEARTBEAT_TIMEOUT', attempts: 1 },
-      { start: T0 + 15_000, end: null, duration: null, cause: 'user', code: null, attempts: 0 },
+      { start: T0 + 10_000, end: T0 + 15_000, duration: 5_000, cause: 'heartbeat', code: 'HEARTBEAT_TIMEOUT', attempts: 1, url: 'ws://example.test/socket' },
+      { start: T0 + 15_000, end: null, duration: null, cause: 'user', code: null, attempts: 0, url: 'ws://example.test/socket' },
     ])
   })
 
@@ -252,7 +252,7 @@ describe('the optional entries attach to a socket from outside', () => {
     socket.send('x')
     server.close(4000)
     expect(watch.stats()).toMatchObject({ state: 'backoff', attempts: { total: 1, sinceOpen: 0 }, opens: 1, disconnects: 1, messagesOut: 1, bytesOut: 1 })
-    expect(watch.history()).toEqual([{ start: T0, end: null, duration: null, cause: 'close', code: 4000, attempts: 0 }])
+    expect(watch.history()).toEqual([{ start: T0, end: null, duration: null, cause: 'close', code: 4000, attempts: 0, url: 'ws://example.test/socket' }])
   })
 
   it('monitor() called later counts from then on, from the state the socket is in', () => {
@@ -267,7 +267,7 @@ describe('the optional entries attach to a socket from outside', () => {
     clock.advance(500)
     server.close(4001)
     expect(watch.stats()).toMatchObject({ state: 'backoff', totalUptime: 500, opens: 0, disconnects: 1, messagesOut: 1 })
-    expect(watch.history()).toEqual([{ start: T0 + 1_500, end: null, duration: null, cause: 'close', code: 4001, attempts: 0 }])
+    expect(watch.history()).toEqual([{ start: T0 + 1_500, end: null, duration: null, cause: 'close', code: 4001, attempts: 0, url: 'ws://example.test/socket' }])
   })
 
   it('several monitors of one socket count independently, each with its own historySize', () => {

@@ -51,6 +51,16 @@ const CASES: Array<[string, Record<string, unknown>, ErrorConstructor, string]> 
   ['core without timer', { ...ok, timer: undefined }, TypeError, 'timer must be an object with setTimeout, clearTimeout and now (lifeline-ws/core has no default), got undefined'],
   ['timer missing now', { ...ok, timer: { setTimeout, clearTimeout } }, TypeError, 'timer.now must be a function, got undefined'],
   ['random not a function', { ...ok, random: 0.4 }, TypeError, 'random must be a function returning a number in [0, 1), got number 0.4'],
+  ['handshake not a function', { ...ok, handshake: 'auth' }, TypeError, 'handshake must be a function, got string "auth"'],
+  ['handshakeTimeout 0', { ...ok, handshakeTimeout: 0 }, RangeError, 'handshakeTimeout must be a finite number of ms > 0, got number 0'],
+  ['handshakeTimeout as a string', { ...ok, handshakeTimeout: '5s' }, TypeError, 'handshakeTimeout must be a number, got string "5s"'],
+  ['authCloseCodes not an array', { ...ok, authCloseCodes: 4401 }, TypeError, 'authCloseCodes must be an array of close codes (whole numbers in 1000–4999), got number 4401'],
+  ['authCloseCodes with a code out of range', { ...ok, authCloseCodes: [4401, 999] }, TypeError, 'authCloseCodes must be an array of close codes (whole numbers in 1000–4999), got array of length 2'],
+  ['suspendAfter 0', { ...ok, suspendAfter: 0 }, RangeError, 'suspendAfter must be a number of ms > 0 or Infinity, got number 0'],
+  ['suspendAfter NaN', { ...ok, suspendAfter: NaN }, RangeError, 'suspendAfter must be a number of ms > 0 or Infinity, got number NaN'],
+  ['suspendAfter as a string', { ...ok, suspendAfter: '2m' }, TypeError, 'suspendAfter must be a number, got string "2m"'],
+  ['suspendedDelay Infinity', { ...ok, suspendedDelay: Infinity }, RangeError, 'suspendedDelay must be a finite number of ms > 0, got number Infinity'],
+  ['unknown suspendedQueue', { ...ok, suspendedQueue: 'hold' }, TypeError, 'suspendedQueue must be "keep" or "drop", got string "hold"'],
 ]
 
 describe('createSocket: bad options', () => {
@@ -100,7 +110,7 @@ describe('method arguments', () => {
 
   it('on() with an unknown event or a non-function listener is a TypeError', () => {
     expect(() => socket.on('opne' as never, (() => {}) as never)).toThrow(
-      new TypeError('on(event): unknown event string "opne"; expected one of state, open, message, close, error, reconnecting, drop, giveup'),
+      new TypeError('on(event): unknown event string "opne"; expected one of state, open, message, close, error, reconnecting, suspended, drop, giveup'),
     )
     expect(() => socket.on('open', 'fn' as never)).toThrow(new TypeError('on("open", listener): listener must be a function, got string "fn"'))
   })
