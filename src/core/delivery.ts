@@ -56,8 +56,9 @@ export class DeliveryWindow {
   private head = 0
   /** Position of the last confirmed write (0: none yet): the message at `head` has position base + 1. */
   private base = 0
-  /** Positions of the pings sent and not yet answered, oldest first. */
+  /** Positions of the pings sent and not yet answered, oldest first, and when each was sent. */
   private pings: number[] = []
+  private pingTimes: number[] = []
   /** Messages of abandoned sockets to write first on the next one ('resend'), oldest first. */
   private resend: (Written | undefined)[] = []
   private resendHead = 0
@@ -102,9 +103,25 @@ export class DeliveryWindow {
     this.unpingedSince ??= now
   }
 
-  /** A ping was written after everything recorded so far. Returns its position (a pong may echo it). */
-  ping(): number {
+  /**
+   * When writes on this socket began to wait for a ping's answer: the later of the oldest
+   * unanswered ping and the oldest unconfirmed write. Undefined when no write waits on a ping
+   * (the core times the answer from here: inbound data does not stand in for it).
+   */
+  get awaitingSince(): number | undefined {
+    if (this.pings.length === 0 || this.written === this.base) return undefined
+    return Math.max(this.pingTimes[0]!, this.held[this.head + 3] as number)
+  }
+
+  /** When the oldest unanswered ping was sent (the next pong answers it); undefined when none is. */
+  get pingedAt(): number | undefined {
+    return this.pingTimes[0]
+  }
+
+  /** A ping was written at `now`, after everything recorded so far. Returns its position (a pong may echo it). */
+  ping(now: number): number {
     this.pings.push(this.written)
+    this.pingTimes.push(now)
     this.unpingedSince = undefined
     return this.written
   }
@@ -121,6 +138,7 @@ export class DeliveryWindow {
     if (index < 0) return
     const upTo = pings[index]!
     pings.splice(0, index + 1)
+    this.pingTimes.splice(0, index + 1)
     this.retire(upTo, (settle, at, data, bytes) => {
       this.confirmed++
       this.bytes -= bytes
@@ -252,6 +270,7 @@ export class DeliveryWindow {
     this.base = 0
     this.written = 0
     this.pings = []
+    this.pingTimes = []
     this.unpingedSince = undefined
   }
 }

@@ -89,6 +89,8 @@ export class Driver extends Link implements TimerOwner {
     const held = this.held
     const unpingedSince = held?.unpingedSince
     const pingsOut = held?.outstanding ?? 0
-    this.dispatch({ type: 'timer', name: slot, late, buffered, received, lastInbound, lastMessage, unpingedSince, pingsOut })
+    const awaitingSince = held?.awaitingSince
+    const pingedAt = held?.pingedAt
+    this.dispatch({ type: 'timer', name: slot, late, buffered, received, lastInbound, lastMessage, unpingedSince, pingsOut, awaitingSince, pingedAt })
   }
 }
