@@ -202,6 +202,16 @@ export class DeliveryWindow {
     return entries
   }
 
+  /**
+   * A message found written only after its socket was abandoned (a write callback that came late:
+   * it was never recorded there): kept to write again, after what that socket left to resend.
+   */
+  resendLate(entry: Written): void {
+    this.resend.push(entry)
+    this.bytes += entry.bytes
+    this.abandoned++
+  }
+
   /** The next message to write again, oldest first; write it, then record() it like any other. */
   nextResend(): Written | undefined {
     const entry = this.resend[this.resendHead]

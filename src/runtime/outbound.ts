@@ -237,8 +237,7 @@ export abstract class Outbound extends Mailbox {
       else {
         this.observer?.written(data)
         if (!this.#delivery) settle?.()
-        // written to a socket that is no longer the live one: nothing will confirm it there
-        else if (ws !== this.live()) this.#drop({ data, settle }, 'unconfirmed')
+        else if (ws !== this.live()) this.#writtenTooLate(data, settle, bytes, owned)
         else this.#record(data, settle, bytes, owned)
       }
     }
@@ -249,6 +248,19 @@ export abstract class Outbound extends Mailbox {
       return false
     }
     return true
+  }
+
+  /**
+   * Written to a socket that is no longer the live one: nothing will confirm it there. 'resend'
+   * writes it again like the rest of that socket's unconfirmed writes (first on the next socket, or
+   * at once on a live one); 'report', or a socket closed for good, reports it.
+   */
+  #writtenTooLate(data: Data, settle: Entry['settle'], bytes: number, owned: boolean): void {
+    if (this.#delivery!.mode !== 'resend' || this.state.phase === 'closed') return this.#drop({ data, settle }, 'unconfirmed')
+    const kept = owned ? data : copyOf(data)
+    this.windowForWrites()!.resendLate({ data: kept, bytes: bytes === bytes ? bytes : byteSize(data), settle, at: this.options.timer.now() })
+    // it waits like a queued message: the core writes it out if the socket is open
+    this.dispatch({ type: 'queued', expires: this.queue.nextExpiry() ?? Infinity })
   }
 
   #sendFailed(data: Data, settle: Entry['settle'], error: unknown): void {

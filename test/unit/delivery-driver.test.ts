@@ -159,6 +159,67 @@ describe('delivery through the driver', () => {
     expect(h.monitor.stats()).toMatchObject({ confirmed: 1, held: { messages: 0 } })
   })
 
+  describe("a write whose callback comes after its socket was replaced (Node ws: a Blob, and what follows one)", () => {
+    /** The latest socket reports its writes only when the test says so, as `ws` does for a Blob it reads first. */
+    function withCallbacks(delivery: 'report' | 'resend') {
+      const h = harness({ heartbeat: HEARTBEAT, confirmDelay: 20, delivery, backoff: { initialDelay: 100, jitter: 'none' } }, { pingFrames: true })
+      h.server.accept()
+      const ws = h.server.last
+      const callbacks: ((error?: unknown) => void)[] = []
+      Object.assign(ws, {
+        sendWithCallback(data: unknown, callback: (error?: unknown) => void) {
+          ws.send(data)
+          callbacks.push(callback)
+        },
+      })
+      const blob = new Blob(['b'])
+      const sent = sendAsync(h.socket, blob).then(
+        () => 'confirmed',
+        (error: { reason?: string }) => error.reason,
+      )
+      h.server.drop() // the connection dies before ws reports the Blob written
+      return { h, callbacks, blob, sent }
+    }
+
+    it("'resend': it is written again on the next connection, not reported", async () => {
+      const { h, callbacks, blob, sent } = withCallbacks('resend')
+      callbacks[0]!() // written (to the socket that died)
+      expect(h.of('drop')).toEqual([])
+      h.clock.advance(100)
+      h.server.accept()
+      expect(h.server.last.sent).toEqual([blob])
+      h.clock.advance(20)
+      expect(await sent).toBe('confirmed')
+      expect(h.monitor.stats()).toMatchObject({ unconfirmed: 1, resent: 1, confirmed: 1, held: { messages: 0, bytes: 0 } })
+    })
+
+    it("'resend': a callback that comes once the next connection is open writes it there at once", async () => {
+      const { h, callbacks, blob, sent } = withCallbacks('resend')
+      h.clock.advance(100)
+      h.server.accept()
+      callbacks[0]!()
+      expect(h.server.last.sent).toEqual([blob])
+      h.clock.advance(20)
+      expect(await sent).toBe('confirmed')
+    })
+
+    it("'resend', closed for good before the callback: reported 'unconfirmed' (no next connection will come)", async () => {
+      const { h, callbacks, blob, sent } = withCallbacks('resend')
+      h.socket.close()
+      callbacks[0]!()
+      expect(h.of('drop')).toEqual([[{ data: blob, reason: 'unconfirmed' }]])
+      expect(await sent).toBe('unconfirmed')
+      expect(h.monitor.stats().held).toEqual({ messages: 0, bytes: 0 })
+    })
+
+    it("'report': reported 'unconfirmed' (the server may or may not have read it)", async () => {
+      const { h, callbacks, blob, sent } = withCallbacks('report')
+      callbacks[0]!()
+      expect(h.of('drop')).toEqual([[{ data: blob, reason: 'unconfirmed' }]])
+      expect(await sent).toBe('unconfirmed')
+    })
+  })
+
   it('a clean close confirms everything written, also with no ping answered', async () => {
     const h = harness({ heartbeat: HEARTBEAT, confirmDelay: 1_000 }, { pingFrames: true })
     h.server.accept()
