@@ -128,7 +128,8 @@ export abstract class Outbound extends Mailbox {
 
   /** The core's `confirm`: a pong answered the ping at `position`; settle what it confirms. */
   protected confirm(position: number | undefined): void {
-    this.#held?.pong(position, this.#confirmed())
+    // one by one only what someone is told of: a settle callback, or the observer's latency
+    this.#held?.pong(position, this.#confirmed(), this.observer !== undefined)
   }
 
   /** The core's `unconfirmed`: socket `id` ended; its unconfirmed writes are confirmed, reported or kept to resend. */
@@ -153,11 +154,14 @@ export abstract class Outbound extends Mailbox {
     this.#parkedSocket = id
   }
 
-  /** Settles confirmed messages, and tells the observer how long each took (from now, read once). */
+  /**
+   * Settles confirmed messages, and tells the observer how long each took (from now, read once; a
+   * message written before it was attached was not timed).
+   */
   #confirmed(): EachWritten {
     const now = this.options.timer.now()
     return (settle, at) => {
-      this.observer?.confirmed(now - at)
+      if (at === at) this.observer?.confirmed(now - at)
       settle?.()
     }
   }
@@ -209,7 +213,10 @@ export abstract class Outbound extends Mailbox {
     const held = this.windowForWrites()!
     const first = held.unpingedSince === undefined
     const kept = owned || this.#delivery!.mode === 'report' ? data : copyOf(data)
-    held.record(kept, bytes === bytes ? bytes : byteSize(data), settle, this.options.timer.now())
+    // the clock is read for the burst's first write (the ping is due from it) and for the observer's
+    // latency, not per write otherwise
+    const at = first || this.observer !== undefined ? this.options.timer.now() : undefined
+    held.record(kept, bytes === bytes ? bytes : byteSize(data), settle, at)
     if (first) this.dispatch({ type: 'written', id: this.state.socket })
   }
 
