@@ -39,16 +39,18 @@ const BUDGETS: Record<string, number> = {
   // shared members keep their names) added ~430 B
   // issue 14 (every message confirmed, reported or resent: the delivery window, the confirmation
   // ping, the `delivery`/`confirmDelay` options) took it from 12,315 to 13,931 B; sessions' hooks
-  // in the socket 14,076 B; the window's flat, allocation-free storage 14,190 B (issue 13's target
-  // is 7,000 B: see the README's Benchmarks)
-  'browser: createSocket': 14_300,
+  // in the socket 14,076 B; the window's flat, allocation-free storage 14,190 B; the confirmation
+  // ping's own deadline (a link failed one way), late write callbacks resent, and the send path
+  // that reads no clock per write: 14,600 B (issue 13's target is 7,000 B: see the README's Benchmarks)
+  'browser: createSocket': 14_700,
   // the drop-in keeps stats() and history(), so it imports the monitor (and closeOn for `signal`);
   // issue 14: 15,510 -> 17,379 B (entry 15,614 -> 17,495 B); sessions' hooks and the window's
-  // flat storage: 17,632 B (entry 17,744 B)
-  'browser: ReconnectingWebSocket': 17_850,
-  'browser (whole entry)': 17_950,
-  // issue 14's decisions (the confirm timer, pong positions, how each socket's end settles its writes): 3,362 -> 3,731 B
-  'core: transition': 3_800,
+  // flat storage: 17,632 B (entry 17,744 B); the same three as createSocket's: 18,035 B (entry 18,147 B)
+  'browser: ReconnectingWebSocket': 18_150,
+  'browser (whole entry)': 18_250,
+  // issue 14's decisions (the confirm timer, pong positions, how each socket's end settles its writes): 3,362 -> 3,731 B;
+  // the confirmation ping's own deadline (inbound data no longer stands in for its answer): 3,838 B
+  'core: transition': 3_900,
   'testing (whole entry)': 1_650,
   // the issue's ceiling: 1,002 B after issue 13's core part, 946 B since react makes sockets with
   // the browser entry's createSocket and its option errors use the short production messages
