@@ -75,7 +75,11 @@ export function viewParts(view: ArrayBufferView): unknown[] {
   return (typedArrayTag.call(view) === undefined ? dataViewParts : typedArrayParts).map((get) => get.call(view))
 }
 
+/** Any UTF-16 unit that takes more than one byte in UTF-8: a native scan is cheaper than the loop below. */
+const NOT_ASCII = /[^\0-\x7f]/
+
 function utf8Length(text: string): number {
+  if (!NOT_ASCII.test(text)) return text.length
   let bytes = text.length
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)

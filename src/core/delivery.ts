@@ -18,7 +18,10 @@ export interface Written {
   readonly data: Data
   readonly bytes: number
   readonly settle: Entry['settle']
-  /** When it was written (ms on the injected clock): confirmation latency runs from here. */
+  /**
+   * When it was written (ms on the injected clock): confirmation latency runs from here. NaN when
+   * it was not timed (nothing observed latency when it was written: the clock is not read per write).
+   */
   readonly at: number
 }
 
@@ -56,8 +59,13 @@ export class DeliveryWindow {
   private head = 0
   /** Position of the last confirmed write (0: none yet): the message at `head` has position base + 1. */
   private base = 0
-  /** Positions of the pings sent and not yet answered, oldest first. */
+  /**
+   * Positions of the pings sent and not yet answered, oldest first; when each was sent; and when the
+   * first write it covers was made (NaN: it covers none). The writes need no time of their own.
+   */
   private pings: number[] = []
+  private pingTimes: number[] = []
+  private pingCovers: number[] = []
   /** Messages of abandoned sockets to write first on the next one ('resend'), oldest first. */
   private resend: (Written | undefined)[] = []
   private resendHead = 0
@@ -89,22 +97,45 @@ export class DeliveryWindow {
     return this.pings.length
   }
 
-  /** A message was written to the socket at `now`. */
-  record(data: Data, bytes: number, settle: Entry['settle'], now: number): void {
+  /**
+   * A message was written to the socket at `at`: undefined when not timed (a number kept per write
+   * would be a heap allocation each), but the first write no ping covers (unpingedSince undefined)
+   * must be timed: the confirmation ping is due from it.
+   */
+  record(data: Data, bytes: number, settle: Entry['settle'], at: number | undefined): void {
     const held = this.held
     const slot = this.end()
     held[slot] = data
     held[slot + 1] = bytes
     held[slot + 2] = settle
-    held[slot + 3] = now
+    held[slot + 3] = at
     this.written++
     this.bytes += bytes
-    this.unpingedSince ??= now
+    this.unpingedSince ??= at
   }
 
-  /** A ping was written after everything recorded so far. Returns its position (a pong may echo it). */
-  ping(): number {
+  /**
+   * When writes on this socket began to wait for a ping's answer: the later of the oldest
+   * unanswered ping and the oldest unconfirmed write. Undefined when no write waits on a ping
+   * (the core times the answer from here: inbound data does not stand in for it).
+   */
+  get awaitingSince(): number | undefined {
+    if (this.pings.length === 0 || this.written === this.base) return undefined
+    // the oldest unconfirmed write is the first one an outstanding ping covers, else one no ping covers yet
+    const covers = this.pingCovers.find((at) => at === at) ?? this.unpingedSince!
+    return Math.max(this.pingTimes[0]!, covers)
+  }
+
+  /** When the oldest unanswered ping was sent (the next pong answers it); undefined when none is. */
+  get pingedAt(): number | undefined {
+    return this.pingTimes[0]
+  }
+
+  /** A ping was written at `now`, after everything recorded so far. Returns its position (a pong may echo it). */
+  ping(now: number): number {
     this.pings.push(this.written)
+    this.pingTimes.push(now)
+    this.pingCovers.push(this.unpingedSince ?? NaN)
     this.unpingedSince = undefined
     return this.written
   }
@@ -113,19 +144,19 @@ export class DeliveryWindow {
    * A pong arrived. Pongs answer pings in order, so it answers the oldest outstanding one; where the
    * pong echoes the position its ping carried, that ping (a peer may answer only the latest of
    * several, RFC 6455 5.5.3). An echo of no outstanding ping, or a pong with none outstanding,
-   * confirms nothing. Calls `each` with the confirmed messages, oldest first.
+   * confirms nothing. Calls `each` with the confirmed messages, oldest first (`all` false: only
+   * those with a settle callback; nothing else needs telling one by one).
    */
-  pong(position: number | undefined, each: EachWritten): void {
+  pong(position: number | undefined, each: EachWritten, all = true): void {
     const pings = this.pings
     const index = position === undefined ? (pings.length > 0 ? 0 : -1) : pings.indexOf(position)
     if (index < 0) return
     const upTo = pings[index]!
     pings.splice(0, index + 1)
-    this.retire(upTo, (settle, at, data, bytes) => {
-      this.confirmed++
-      this.bytes -= bytes
-      each(settle, at, data, bytes)
-    })
+    this.pingTimes.splice(0, index + 1)
+    this.pingCovers.splice(0, index + 1)
+    this.confirmed += upTo - this.base
+    this.bytes -= this.retire(upTo, each, all)
   }
 
   /** Both close frames went through: every write on this socket was read. */
@@ -184,6 +215,16 @@ export class DeliveryWindow {
     return entries
   }
 
+  /**
+   * A message found written only after its socket was abandoned (a write callback that came late:
+   * it was never recorded there): kept to write again, after what that socket left to resend.
+   */
+  resendLate(entry: Written): void {
+    this.resend.push(entry)
+    this.bytes += entry.bytes
+    this.abandoned++
+  }
+
   /** The next message to write again, oldest first; write it, then record() it like any other. */
   nextResend(): Written | undefined {
     const entry = this.resend[this.resendHead]
@@ -221,23 +262,35 @@ export class DeliveryWindow {
   /** Every unconfirmed write on this socket, oldest first, removed (bytes still counted; the caller resets). */
   private take(): Written[] {
     const all: Written[] = []
-    this.retire(this.written, (settle, at, data, bytes) => all.push({ data, bytes, settle, at }))
+    this.retire(this.written, (settle, at, data, bytes) => all.push({ data, bytes, settle, at }), true)
     return all
   }
 
-  /** Remove the writes up to position `upTo`, oldest first, handing each to `each` once it is gone. */
-  private retire(upTo: number, each: EachWritten): void {
+  /**
+   * Remove the writes up to position `upTo`, oldest first, handing each to `each` (`all` false:
+   * only those with a settle callback). Returns their bytes.
+   */
+  private retire(upTo: number, each: EachWritten, all: boolean): number {
     const held = this.held
     const from = this.head
-    for (; this.base < upTo; this.base++, this.head += 4) each(held[this.head + 2] as Entry['settle'], held[this.head + 3] as number, held[this.head] as Data, held[this.head + 1] as number)
+    let bytes = 0
+    for (let slot = from, end = from + (upTo - this.base) * 4; slot < end; slot += 4) {
+      const size = held[slot + 1] as number
+      bytes += size
+      const settle = held[slot + 2] as Entry['settle']
+      if (all || settle !== undefined) each(settle, (held[slot + 3] as number | undefined) ?? NaN, held[slot] as Data, size)
+    }
+    this.head = from + (upTo - this.base) * 4
+    this.base = upTo
     held.fill(undefined, from, this.head)
     const end = this.end()
     // all confirmed: start again at 0 (a burst's long array goes); else now and then move the
     // unconfirmed to the front, so that the array does not grow with what was written
     if (this.head === end) this.held = held.length > 4096 ? [] : held
-    else if (this.head < 256 || this.head * 2 < end) return
+    else if (this.head < 256 || this.head * 2 < end) return bytes
     else held.copyWithin(0, this.head, end).fill(undefined, end - this.head, end)
     this.head = 0
+    return bytes
   }
 
   /** The slot after the last unconfirmed write. */
@@ -252,6 +305,8 @@ export class DeliveryWindow {
     this.base = 0
     this.written = 0
     this.pings = []
+    this.pingTimes = []
+    this.pingCovers = []
     this.unpingedSince = undefined
   }
 }

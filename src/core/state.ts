@@ -188,7 +188,8 @@ export type Input =
    * A heartbeat answer (protocol pong frame, or a message isPong() accepts) on a socket. `position`:
    * the write position its ping carried, echoed by a pong frame (undefined for an app-level answer:
    * it answers the oldest ping; NaN for a payload that is no position: it confirms nothing).
-   * `unpingedSince`: when the oldest write no ping covers was made (undefined: none).
+   * `unpingedSince`: when the oldest write no ping covers was made (undefined: none). `pingsOut`:
+   * pings unanswered before this pong (more than one: some may stay unanswered after it).
    */
   | {
       readonly type: 'pong'
@@ -196,6 +197,7 @@ export type Input =
       readonly at: number
       readonly position?: number | undefined
       readonly unpingedSince?: number | undefined
+      readonly pingsOut?: number | undefined
     }
   /**
    * A write on the live socket began a burst no ping covers yet (sent once per burst, only while
@@ -226,6 +228,12 @@ export type Input =
       /** Confirmation readings: when the oldest write no ping covers was made, and pings unanswered. */
       readonly unpingedSince?: number | undefined
       readonly pingsOut?: number
+      /**
+       * When writes began to wait for an unanswered ping (the later of that ping and the oldest
+       * unconfirmed write; undefined: no write waits on one), and when the oldest unanswered ping was sent.
+       */
+      readonly awaitingSince?: number | undefined
+      readonly pingedAt?: number | undefined
     }
   /**
    * Something happened (a send(), inbound data, a signal) after the outstanding ping's deadline,
@@ -240,6 +248,10 @@ export type Input =
       readonly received: number
       readonly lastInbound: number
       readonly lastMessage: number
+      readonly unpingedSince?: number | undefined
+      readonly pingsOut?: number
+      readonly awaitingSince?: number | undefined
+      readonly pingedAt?: number | undefined
     }
   | { readonly type: 'signal'; readonly signal: EnvSignal; readonly at: number; readonly random: number }
   /** The `handshake` on socket `id` resolved. */

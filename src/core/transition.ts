@@ -462,8 +462,11 @@ function onPong(state: State, input: Extract<Input, { type: 'pong' }>, policy: P
   // the answered ping's position says which writes it confirms (frames are ordered); writes made
   // since that ping get their own confirmation ping, once no other is outstanding
   const commands: Command[] = delivery ? [{ type: 'confirm', position: input.position }] : []
-  if (delivery && unpingedSince !== undefined) {
-    commands.push({ type: 'set-timer', name: 'confirm', ms: Math.max(0, unpingedSince + delivery.confirmDelay - at) })
+  // a ping may stay unanswered after this pong (several were out, or it echoed no position): the
+  // confirm timer then watches it, as the heartbeat no longer does
+  const pingsLeft = (input.pingsOut ?? 0) > 1 || Number.isNaN(input.position)
+  if (delivery && (unpingedSince !== undefined || pingsLeft)) {
+    commands.push({ type: 'set-timer', name: 'confirm', ms: Math.max(0, (unpingedSince ?? at) + delivery.confirmDelay - at) })
   }
   if (state.pingAt === 0 || !policy.heartbeat) return [state, commands.length > 0 ? commands : NOTHING]
   // answered: measure, and re-arm so an idle link wakes once per interval, not twice
@@ -534,11 +537,16 @@ function onHeartbeatTimer(state: State, input: Extract<Input, { type: 'timer' }>
   if (late >= SLEEP_THRESHOLD) return probe(state, at, buffered, received, policy, true)
 
   if (state.pingAt > 0) {
-    if (lastInbound >= state.pingAt) {
+    // Writes waiting for this ping's answer need that answer: data from a server that no longer
+    // reads (a link failed one way) must not hold them forever, so for them it proves nothing.
+    if (lastInbound >= state.pingAt && input.awaitingSince === undefined) {
       // data arrived after the ping: alive. Wait out the rest of a quiet interval from that data.
       return schedulePing({ ...state, pingAt: 0, pingDeadline: 0 }, at, lastInbound, buffered, received, heartbeat)
     }
-    if (at >= state.pingDeadline && (buffered < state.pingBuffered || received > state.pingReceived)) {
+    // bytes arriving count only while no message completed since the ping: one large message
+    // still arriving, which the answer waits behind; a stream of messages does not extend it
+    const arriving = received > state.pingReceived && lastInbound < state.pingAt
+    if (at >= state.pingDeadline && (buffered < state.pingBuffered || arriving)) {
       // The ping waits behind an upload that is still draining (the peer is acknowledging bytes),
       // or its answer behind a large message still arriving (bytes came in since the ping, where
       // the runtime shows them: Node): the link lives. Give the ping a fresh deadline from here
@@ -599,7 +607,16 @@ function schedulePing(
 function onConfirmTimer(state: State, input: Extract<Input, { type: 'timer' }>, policy: Policy): Result {
   const { delivery, heartbeat } = policy
   if (!delivery || !heartbeat) return [state, NOTHING]
-  const { at } = input
+  const { at, awaitingSince } = input
+  if (state.pingAt === 0 && awaitingSince !== undefined) {
+    // Writes wait for a ping the heartbeat no longer watches (data stood in for its answer before
+    // they were written, or an older ping's answer ended the watch): watch it again. Its answer is
+    // due heartbeat.timeout after they began to wait, and the heartbeat judges it like any ping.
+    const pingAt = input.pingedAt ?? awaitingSince
+    const pingDeadline = awaitingSince + heartbeat.timeout
+    const next: State = { ...state, pingAt, pingDeadline, pingBuffered: input.buffered, pingReceived: input.received }
+    return [next, [{ type: 'set-timer', name: 'heartbeat', ms: Math.max(0, pingDeadline - at) }]]
+  }
   const due = confirmationDue(input.unpingedSince, input.pingsOut ?? 0, delivery.confirmDelay)
   if (due === undefined) return [state, NOTHING]
   if (due > at) return [state, [{ type: 'set-timer', name: 'confirm', ms: due - at }]]

@@ -19,6 +19,9 @@ import type { EventSink } from './mailbox.js'
 import type { HeartbeatKind } from './monitor.js'
 import { TimerTable, type TimerHostFor, type TimerOwner, type TimerSlot } from './timers.js'
 
+/** The live socket's traffic and confirmation readings, as the core's 'timer' and 'overdue' inputs carry them. */
+type Readings = Omit<Extract<Input, { type: 'overdue' }>, 'type' | 'at' | 'random'>
+
 export type { DropReason } from '../core/queue.js'
 export type { DriverEvent, EventSink, PartialInput } from './mailbox.js'
 export type { Observer } from './outbound.js'
@@ -98,10 +101,7 @@ export class Driver extends Link implements TimerOwner {
 
   /** Called by the timer table when one of this socket's timers falls due: with the facts the core judges by. */
   timerFired(slot: TimerSlot, late: number): void {
-    const held = this.held
-    const unpingedSince = held?.unpingedSince
-    const pingsOut = held?.outstanding ?? 0
-    this.dispatch({ type: 'timer', name: slot, late, ...this.#readings(), unpingedSince, pingsOut })
+    this.dispatch({ type: 'timer', name: slot, late, ...this.#readings() })
   }
 
   /**
@@ -120,13 +120,23 @@ export class Driver extends Link implements TimerOwner {
   }
 
   /** The live socket's traffic readings the heartbeat judges by (see the core's 'timer' input). */
-  #readings(): { buffered: number; received: number; lastInbound: number; lastMessage: number } {
+  #readings(): Readings {
     const now = this.options.timer.now()
     // the wall clock was set back
     if (this.lastInbound > now) this.lastInbound = now
     if (this.lastMessage > now) this.lastMessage = now
     const ws = this.live()
     const lastMessage = this.lastMessage
-    return { buffered: ws?.bufferedAmount ?? 0, received: ws?.bytesRead ?? 0, lastInbound: Math.max(this.lastInbound, lastMessage), lastMessage }
+    const held = this.held
+    return {
+      buffered: ws?.bufferedAmount ?? 0,
+      received: ws?.bytesRead ?? 0,
+      lastInbound: Math.max(this.lastInbound, lastMessage),
+      lastMessage,
+      unpingedSince: held?.unpingedSince,
+      pingsOut: held?.outstanding ?? 0,
+      awaitingSince: held?.awaitingSince,
+      pingedAt: held?.pingedAt,
+    }
   }
 }

@@ -146,7 +146,8 @@ export abstract class Link extends Outbound implements SocketListener, AttemptHo
     if (id === 0 || id !== this.state.socket) return
     this.lastInbound = this.options.timer.now()
     const text = payload === undefined || payload === null ? '' : String(payload)
-    this.dispatch({ type: 'pong', id, position: /^\d+$/.test(text) ? Number(text) : NaN, unpingedSince: this.held?.unpingedSince })
+    const held = this.held
+    this.dispatch({ type: 'pong', id, position: /^\d+$/.test(text) ? Number(text) : NaN, unpingedSince: held?.unpingedSince, pingsOut: held?.outstanding })
   }
 
   socketPing(ws: WebSocketLike): void {
@@ -162,7 +163,8 @@ export abstract class Link extends Outbound implements SocketListener, AttemptHo
     if (this.#messagePings && this.#isPong(data)) {
       this.lastInbound = this.options.timer.now()
       // an app-level answer carries no position: answers come in order, so it answers the oldest ping
-      this.dispatch({ type: 'pong', id: this.#wsId, unpingedSince: this.held?.unpingedSince })
+      const held = this.held
+      this.dispatch({ type: 'pong', id: this.#wsId, unpingedSince: held?.unpingedSince, pingsOut: held?.outstanding })
       return
     }
     this.lastMessage = this.options.timer.now()
@@ -263,7 +265,7 @@ export abstract class Link extends Outbound implements SocketListener, AttemptHo
         const message = this.options.pingMessage
         ws.send(typeof message === 'function' ? message() : message)
       }
-      held?.ping()
+      held?.ping(this.options.timer.now())
     } catch (error) {
       // an unanswered ping is exactly what the heartbeat timeout detects; just say why
       this.raise({ type: 'emit', event: 'error', code: 'SOCKET_ERROR', message: `ping failed: ${errorText(error, this.options.redactParams)}` })

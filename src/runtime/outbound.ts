@@ -132,7 +132,8 @@ export abstract class Outbound extends Mailbox {
 
   /** The core's `confirm`: a pong answered the ping at `position`; settle what it confirms. */
   protected confirm(position: number | undefined): void {
-    this.#held?.pong(position, this.#confirmed())
+    // one by one only what someone is told of: a settle callback, or the observer's latency
+    this.#held?.pong(position, this.#confirmed(), this.observer !== undefined)
   }
 
   /** The core's `unconfirmed`: socket `id` ended; its unconfirmed writes are confirmed, reported or kept to resend. */
@@ -157,11 +158,14 @@ export abstract class Outbound extends Mailbox {
     this.#parkedSocket = id
   }
 
-  /** Settles confirmed messages, and tells the observer how long each took (from now, read once). */
+  /**
+   * Settles confirmed messages, and tells the observer how long each took (from now, read once; a
+   * message written before it was attached was not timed).
+   */
   #confirmed(): EachWritten {
     const now = this.options.timer.now()
     return (settle, at) => {
-      this.observer?.confirmed(now - at)
+      if (at === at) this.observer?.confirmed(now - at)
       settle?.()
     }
   }
@@ -224,7 +228,10 @@ export abstract class Outbound extends Mailbox {
     const held = this.windowForWrites()!
     const first = held.unpingedSince === undefined
     const kept = owned || this.#delivery!.mode === 'report' ? data : copyOf(data)
-    held.record(kept, bytes === bytes ? bytes : byteSize(data), settle, this.options.timer.now())
+    // the clock is read for the burst's first write (the ping is due from it) and for the observer's
+    // latency, not per write otherwise
+    const at = first || this.observer !== undefined ? this.options.timer.now() : undefined
+    held.record(kept, bytes === bytes ? bytes : byteSize(data), settle, at)
     if (first) this.dispatch({ type: 'written', id: this.state.socket })
   }
 
@@ -252,8 +259,7 @@ export abstract class Outbound extends Mailbox {
       else {
         this.observer?.written(data)
         if (!this.#delivery) settle?.()
-        // written to a socket that is no longer the live one: nothing will confirm it there
-        else if (ws !== this.live()) this.#drop({ data, settle }, 'unconfirmed')
+        else if (ws !== this.live()) this.#writtenTooLate(data, settle, bytes, owned)
         else this.#record(data, settle, bytes, owned)
       }
     }
@@ -264,6 +270,19 @@ export abstract class Outbound extends Mailbox {
       return false
     }
     return true
+  }
+
+  /**
+   * Written to a socket that is no longer the live one: nothing will confirm it there. 'resend'
+   * writes it again like the rest of that socket's unconfirmed writes (first on the next socket, or
+   * at once on a live one); 'report', or a socket closed for good, reports it.
+   */
+  #writtenTooLate(data: Data, settle: Entry['settle'], bytes: number, owned: boolean): void {
+    if (this.#delivery!.mode !== 'resend' || this.state.phase === 'closed') return this.#drop({ data, settle }, 'unconfirmed')
+    const kept = owned ? data : copyOf(data)
+    this.windowForWrites()!.resendLate({ data: kept, bytes: bytes === bytes ? bytes : byteSize(data), settle, at: this.options.timer.now() })
+    // it waits like a queued message: the core writes it out if the socket is open
+    this.dispatch({ type: 'queued', expires: this.queue.nextExpiry() ?? Infinity })
   }
 
   #sendFailed(data: Data, settle: Entry['settle'], error: unknown): void {

@@ -2,13 +2,15 @@
  * Issue 14 over a real network: lifeline-ws (Node entry) → fault proxy → a counting `ws` server on
  * 127.0.0.1, at 1,000 and 4,000 messages/s, through a kill (FIN, no close frame), a reset (RST), a
  * silence (half-open), a one-way drop each way and a graceful restart (1012, then the listener
- * restarts). Every message is numbered and sent with sendAsync(); the server counts what it reads
+ * restarts); and a drop towards the server while the server keeps pushing (inbound data must not
+ * stand in for the confirmation ping's answer: the drop is healed only once the client gave up on
+ * that connection, so a client that waits forever fails the test). Every message is numbered and sent with sendAsync(); the server counts what it reads
  * per connection, and the account (test/support/delivery-account.mjs) checks:
  * - 'report': no silent loss (every message read or reported), never a duplicate;
  * - 'resend': no loss and no 'unconfirmed' report, duplicates only among resent messages;
  * - both: every message confirmed or dropped, once; a confirmed one was read; order kept within each connection.
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest'
 import type { LifelineSocket } from '../../src/index.node.js'
 import { sendAsync } from '../../src/index.promises.js'
 import { startCountingServer, type CountingServer } from '../support/counting-server.js'
@@ -19,7 +21,7 @@ import { waitFor } from '../support/wait.js'
 
 afterEach(cleanup)
 
-type Fault = 'kill' | 'reset' | 'silence' | 'drop up' | 'drop down' | 'graceful restart'
+type Fault = 'kill' | 'reset' | 'silence' | 'drop up' | 'drop down' | 'drop up, server pushing' | 'graceful restart'
 
 const SENDING_MS = 1_200
 const FAULT_AT_MS = 300
@@ -38,6 +40,7 @@ async function inflict(fault: Fault, counting: CountingServer, proxy: FaultProxy
       proxy.silence()
       return () => proxy.heal()
     case 'drop up':
+    case 'drop up, server pushing':
       proxy.drop('up')
       return () => proxy.heal()
     case 'drop down':
@@ -65,6 +68,11 @@ async function run(mode: 'report' | 'resend', rate: number, fault: Fault) {
     queue: { maxMessages: 50_000, maxBytes: 50_000_000 },
   })
   await rec.waitFor('open', 2_000)
+  const pushing = fault === 'drop up, server pushing'
+  // the server pushes every 50 ms, well within the heartbeat interval: the link is never quiet
+  const pusher = pushing ? setInterval(() => counting.server.clients.forEach((ws) => ws.send('tick')), 50) : undefined
+  onTestFinished(() => clearInterval(pusher))
+  const gaveUp = () => rec.of('error').some(([error]) => error.code === 'HEARTBEAT_TIMEOUT')
   const confirmed: number[] = []
   const dropped: [number, string][] = []
   let sent = 0
@@ -89,7 +97,7 @@ async function run(mode: 'report' | 'resend', rate: number, fault: Fault) {
         faulted = true
         void inflict(fault, counting, proxy).then((h) => (heal = h))
       }
-      if (!healed && elapsed >= HEAL_AT_MS && heal) {
+      if (!healed && elapsed >= HEAL_AT_MS && heal && (!pushing || gaveUp())) {
         healed = true
         heal()
       }
@@ -99,6 +107,9 @@ async function run(mode: 'report' | 'resend', rate: number, fault: Fault) {
       }
     }, 10)
   })
+  if (pushing) {
+    await waitFor(gaveUp, 3_000, 'the client to give up on the connection whose pings go unanswered', { describe: () => rec.dump() })
+  }
   if (heal && !healed) heal()
   // every message settles: confirmed, or reported
   await waitFor(() => confirmed.length + dropped.length === sent, 8_000, 'every message confirmed or dropped', {
@@ -111,7 +122,7 @@ async function run(mode: 'report' | 'resend', rate: number, fault: Fault) {
   return { result, stats: monitor.stats(), connections: counting.record().connections.length }
 }
 
-const FAULTS: Fault[] = ['kill', 'reset', 'silence', 'drop up', 'drop down', 'graceful restart']
+const FAULTS: Fault[] = ['kill', 'reset', 'silence', 'drop up', 'drop down', 'drop up, server pushing', 'graceful restart']
 
 describe.each(['report', 'resend'] as const)("delivery: '%s' over a real network", (mode) => {
   describe.each([1_000, 4_000])('%i messages/s', (rate) => {

@@ -6,10 +6,23 @@
 import { describe, expect, it } from 'vitest'
 import { createSocket } from '../../src/index.core.js'
 import { sendAsync } from '../../src/index.promises.js'
-import { createFakeServer, createVirtualClock } from '../../src/index.testing.js'
+import { createFakeServer, createVirtualClock, type VirtualClock } from '../../src/index.testing.js'
 import { harness } from '../helpers/harness.js'
 
 const HEARTBEAT = { interval: 1_000, timeout: 500 }
+
+/** The server pushing: `tick` every `ms` on the virtual clock, until stopped. */
+function every(clock: VirtualClock, ms: number, tick: () => void): { stop(): void } {
+  let handle: unknown
+  const next = (): void => {
+    handle = clock.setTimeout(() => {
+      tick()
+      next()
+    }, ms)
+  }
+  next()
+  return { stop: () => clock.clearTimeout(handle) }
+}
 
 describe('delivery through the driver', () => {
   it('sendAsync() resolves when a ping written after the message is answered, not at the write', async () => {
@@ -71,6 +84,140 @@ describe('delivery through the driver', () => {
     h.clock.advance(20)
     await first
     expect(h.monitor.stats()).toMatchObject({ resent: 2, unconfirmed: 2, confirmed: 3, held: { messages: 0 } })
+  })
+
+  it.each(['report', 'resend'] as const)(
+    "'%s': a one-way failure towards the server while it keeps pushing: the confirmation ping's answer is due timeout after it was sent, inbound data does not stand in for it",
+    async (delivery) => {
+      const h = harness({ heartbeat: HEARTBEAT, confirmDelay: 20, delivery }, { pingFrames: true })
+      h.server.accept()
+      const ws = h.server.last
+      // client → server lost: pings go unanswered, writes never arrive; server → client still flows
+      ws.ping = () => void ws.pings++
+      const ticker = every(h.clock, 100, () => ws.deliver('tick'))
+      const sent = sendAsync(h.socket, 'a').catch((error: unknown) => error)
+      h.clock.advance(20) // the confirmation ping
+      expect(ws.pings).toBe(1)
+      h.clock.advance(499)
+      expect(h.socket.state).toBe('open')
+      h.clock.advance(1) // 500 ms after the ping, with data arriving all along
+      ticker.stop()
+      expect(h.of('error').map(([e]) => (e as { code: string }).code)).toEqual(['HEARTBEAT_TIMEOUT'])
+      expect(h.of('close')[0]).toEqual([{ code: 4000, reason: 'heartbeat timeout', wasClean: false }])
+      if (delivery === 'report') {
+        expect(h.of('drop')).toEqual([[{ data: 'a', reason: 'unconfirmed' }]])
+        expect(await sent).toMatchObject({ code: 'DROPPED', reason: 'unconfirmed' })
+      } else {
+        expect(h.of('drop')).toEqual([])
+        h.clock.advance(3_000)
+        h.server.accept()
+        expect(h.server.last.sent).toEqual(['a'])
+        h.clock.advance(20)
+        expect(await sent).toBeUndefined()
+      }
+    },
+  )
+
+  it('a heartbeat ping left unanswered while data arrives holds up a later write no longer than timeout from the write (its answer is due)', () => {
+    const h = harness({ heartbeat: HEARTBEAT, confirmDelay: 20 }, { pingFrames: true })
+    h.server.accept()
+    const ws = h.server.last
+    ws.ping = () => void ws.pings++
+    h.clock.advance(1_000) // a quiet interval: the heartbeat pings (nothing written yet)
+    expect(ws.pings).toBe(1)
+    const ticker = every(h.clock, 100, () => ws.deliver('tick'))
+    h.clock.advance(2_000) // data stands in for that ping's answer: nothing is at stake, the link stays
+    expect(h.socket.state).toBe('open')
+    h.socket.send('a') // waits behind that ping's answer: no ping of its own until it comes
+    h.clock.advance(499)
+    expect(h.of('drop')).toEqual([])
+    h.clock.advance(1)
+    ticker.stop()
+    expect(h.of('drop')).toEqual([[{ data: 'a', reason: 'unconfirmed' }]])
+    expect(h.of('error').map(([e]) => (e as { code: string }).code)).toEqual(['HEARTBEAT_TIMEOUT'])
+  })
+
+  it("a confirmation ping whose answer waits behind one large message still arriving keeps the link (issue 12's download credit), then confirms", async () => {
+    const h = harness({ heartbeat: HEARTBEAT, confirmDelay: 20 }, { pingFrames: true })
+    h.server.accept()
+    const ws = h.server.last
+    const answer = ws.ping!
+    ws.ping = () => void ws.pings++ // the pong waits behind the large frame on its way in
+    ws.bytesRead = 0
+    const sent = sendAsync(h.socket, 'a')
+    h.clock.advance(20)
+    for (let step = 0; step < 6; step++) {
+      ws.bytesRead += 100_000 // one large message arriving; none completes
+      h.clock.advance(250)
+    }
+    expect(h.socket.state).toBe('open')
+    ws.deliver('large') // it completes, and right behind it the pong
+    ws.emitFrame('pong', '1')
+    ws.ping = answer
+    await sent
+    expect(h.of('error')).toEqual([])
+    expect(h.monitor.stats()).toMatchObject({ confirmed: 1, held: { messages: 0 } })
+  })
+
+  describe("a write whose callback comes after its socket was replaced (Node ws: a Blob, and what follows one)", () => {
+    /** The latest socket reports its writes only when the test says so, as `ws` does for a Blob it reads first. */
+    function withCallbacks(delivery: 'report' | 'resend') {
+      const h = harness({ heartbeat: HEARTBEAT, confirmDelay: 20, delivery, backoff: { initialDelay: 100, jitter: 'none' } }, { pingFrames: true })
+      h.server.accept()
+      const ws = h.server.last
+      const callbacks: ((error?: unknown) => void)[] = []
+      Object.assign(ws, {
+        sendWithCallback(data: unknown, callback: (error?: unknown) => void) {
+          ws.send(data)
+          callbacks.push(callback)
+        },
+      })
+      const blob = new Blob(['b'])
+      const sent = sendAsync(h.socket, blob).then(
+        () => 'confirmed',
+        (error: { reason?: string }) => error.reason,
+      )
+      h.server.drop() // the connection dies before ws reports the Blob written
+      return { h, callbacks, blob, sent }
+    }
+
+    it("'resend': it is written again on the next connection, not reported", async () => {
+      const { h, callbacks, blob, sent } = withCallbacks('resend')
+      callbacks[0]!() // written (to the socket that died)
+      expect(h.of('drop')).toEqual([])
+      h.clock.advance(100)
+      h.server.accept()
+      expect(h.server.last.sent).toEqual([blob])
+      h.clock.advance(20)
+      expect(await sent).toBe('confirmed')
+      expect(h.monitor.stats()).toMatchObject({ unconfirmed: 1, resent: 1, confirmed: 1, held: { messages: 0, bytes: 0 } })
+    })
+
+    it("'resend': a callback that comes once the next connection is open writes it there at once", async () => {
+      const { h, callbacks, blob, sent } = withCallbacks('resend')
+      h.clock.advance(100)
+      h.server.accept()
+      callbacks[0]!()
+      expect(h.server.last.sent).toEqual([blob])
+      h.clock.advance(20)
+      expect(await sent).toBe('confirmed')
+    })
+
+    it("'resend', closed for good before the callback: reported 'unconfirmed' (no next connection will come)", async () => {
+      const { h, callbacks, blob, sent } = withCallbacks('resend')
+      h.socket.close()
+      callbacks[0]!()
+      expect(h.of('drop')).toEqual([[{ data: blob, reason: 'unconfirmed' }]])
+      expect(await sent).toBe('unconfirmed')
+      expect(h.monitor.stats().held).toEqual({ messages: 0, bytes: 0 })
+    })
+
+    it("'report': reported 'unconfirmed' (the server may or may not have read it)", async () => {
+      const { h, callbacks, blob, sent } = withCallbacks('report')
+      callbacks[0]!()
+      expect(h.of('drop')).toEqual([[{ data: blob, reason: 'unconfirmed' }]])
+      expect(await sent).toBe('unconfirmed')
+    })
   })
 
   it('a clean close confirms everything written, also with no ping answered', async () => {

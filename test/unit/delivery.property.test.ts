@@ -152,7 +152,7 @@ function run(delivery: Delivery, ops: readonly Op[], dts: readonly number[]): Re
       }
       case 'ping':
         if (!live) break
-        expect(window.ping()).toBe(window.written)
+        expect(window.ping(now)).toBe(window.written)
         live.items.push({ kind: 'ping', position: window.written, answered: false })
         unpingedSince = undefined
         clientPings.push(window.written)

@@ -25,7 +25,7 @@ function windowWith(...names: string[]): DeliveryWindow {
 describe('DeliveryWindow: what a pong confirms', () => {
   it('an answered ping confirms every write before it and none after', () => {
     const window = windowWith('a', 'b')
-    expect(window.ping()).toBe(2)
+    expect(window.ping(0)).toBe(2)
     window.record('c', 1, undefined, 5)
     expect(data(pong(window))).toEqual(['a', 'b'])
     expect(window.length).toBe(1)
@@ -35,9 +35,9 @@ describe('DeliveryWindow: what a pong confirms', () => {
 
   it('pongs answer pings in order: the first pong confirms up to the first ping only', () => {
     const window = windowWith('a')
-    window.ping()
+    window.ping(0)
     window.record('b', 1, undefined, 1)
-    window.ping()
+    window.ping(0)
     expect(data(pong(window))).toEqual(['a'])
     expect(data(pong(window))).toEqual(['b'])
     expect(window.outstanding).toBe(0)
@@ -51,8 +51,8 @@ describe('DeliveryWindow: what a pong confirms', () => {
 
   it('a ping with no write since the last confirms nothing new, and keeps the pong count in step', () => {
     const window = windowWith('a')
-    window.ping()
-    window.ping()
+    window.ping(0)
+    window.ping(0)
     window.record('b', 1, undefined, 2)
     expect(data(pong(window))).toEqual(['a'])
     expect(pong(window)).toEqual([]) // answers the second ping, sent before 'b'
@@ -61,9 +61,9 @@ describe('DeliveryWindow: what a pong confirms', () => {
 
   it('a pong echoing its ping position confirms up to that ping and retires the older pings (a peer may answer only the latest)', () => {
     const window = windowWith('a')
-    const first = window.ping()
+    const first = window.ping(0)
     window.record('b', 1, undefined, 1)
-    const second = window.ping()
+    const second = window.ping(0)
     window.record('c', 1, undefined, 2)
     expect([first, second]).toEqual([1, 2])
     expect(data(pong(window, second))).toEqual(['a', 'b'])
@@ -73,27 +73,40 @@ describe('DeliveryWindow: what a pong confirms', () => {
 
   it('a pong echoing a position no outstanding ping has confirms nothing (a forged or stale echo cannot over-confirm)', () => {
     const window = windowWith('a', 'b')
-    window.ping()
+    window.ping(0)
     expect(pong(window, 7)).toEqual([])
     expect(pong(window, 0)).toEqual([])
     expect(window.outstanding).toBe(1)
     expect(window.length).toBe(2)
   })
 
+  it('awaitingSince: from the later of the oldest unanswered ping and the oldest unconfirmed write; none while no write waits on a ping', () => {
+    const window = new DeliveryWindow()
+    window.ping(10) // an idle heartbeat ping: no write waits on it
+    expect([window.awaitingSince, window.pingedAt]).toEqual([undefined, 10])
+    window.record('a', 1, undefined, 30) // written after it: waits on it from its write
+    expect(window.awaitingSince).toBe(30)
+    window.ping(40)
+    expect(pong(window)).toEqual([]) // answers the ping at 10: 'a' now waits on the one at 40
+    expect([window.awaitingSince, window.pingedAt]).toEqual([40, 40])
+    expect(data(pong(window))).toEqual(['a'])
+    expect([window.awaitingSince, window.pingedAt]).toEqual([undefined, undefined])
+  })
+
   it('a clean close confirms every write on the socket, and positions start again', () => {
     const window = windowWith('a', 'b')
-    window.ping()
+    window.ping(0)
     expect(data(window.closedCleanly())).toEqual(['a', 'b'])
     expect([window.length, window.bytes, window.outstanding, window.written]).toEqual([0, 0, 0, 0])
     window.record('c', 1, undefined, 9)
-    expect(window.ping()).toBe(1)
+    expect(window.ping(0)).toBe(1)
   })
 
   it('keeps each message with its settle callback, bytes and write time (the latency sample runs from it)', () => {
     const settle = (): void => {}
     const window = new DeliveryWindow()
     window.record('x', 3, settle, 40)
-    window.ping()
+    window.ping(0)
     expect(pong(window)).toEqual([{ data: 'x', bytes: 3, settle, at: 40 }])
   })
 })
@@ -101,7 +114,7 @@ describe('DeliveryWindow: what a pong confirms', () => {
 describe('DeliveryWindow: an abandoned socket', () => {
   it("'report' returns the unconfirmed messages in send order, keeps nothing, and never resends", () => {
     const window = windowWith('a', 'b', 'c')
-    window.ping()
+    window.ping(0)
     window.record('d', 1, undefined, 3)
     expect(data(pong(window))).toEqual(['a', 'b', 'c'])
     window.record('e', 1, undefined, 4)
@@ -121,7 +134,7 @@ describe('DeliveryWindow: an abandoned socket', () => {
     window.record(second.data, second.bytes, second.settle, 10)
     expect(window.nextResend()).toBeUndefined()
     expect([window.length, window.bytes, window.resent]).toEqual([2, 2, 2])
-    window.ping()
+    window.ping(0)
     expect(data(pong(window))).toEqual(['a', 'b'])
   })
 
@@ -148,7 +161,7 @@ describe('DeliveryWindow: an abandoned socket', () => {
     for (let i = 0; i < 1_000; i++) {
       window.record(new Uint8Array(1), 1, undefined, i)
       // each pong answers the ping of five writes earlier: the array never empties, so slots must be cleared one by one
-      if (i % 10 === 9) window.ping()
+      if (i % 10 === 9) window.ping(0)
       if (i % 10 === 4) gone.push(...data(pong(window)))
     }
     const reachable = (): Set<unknown> => {
@@ -175,7 +188,7 @@ describe('DeliveryWindow: an abandoned socket', () => {
       window.record('m', 1, undefined, i)
       // the ring: 4 slots a message
       largest = Math.max(largest, (window as unknown as { held: unknown[] }).held.length / 4)
-      if (i % 7 === 6) window.ping()
+      if (i % 7 === 6) window.ping(0)
       if (i % 50 === 49) while (window.outstanding > 1) pong(window)
     }
     expect(largest).toBeLessThan(200)
@@ -222,7 +235,7 @@ describe('the confirmation ping: one per burst, none on an idle link', () => {
     window.record('a', 1, undefined, 100)
     window.record('b', 1, undefined, 104)
     expect(confirmationDue(window.unpingedSince, window.outstanding, 10)).toBe(110)
-    window.ping()
+    window.ping(0)
     window.record('c', 1, undefined, 111)
     expect(confirmationDue(window.unpingedSince, window.outstanding, 10)).toBeUndefined()
     pong(window)
@@ -232,7 +245,7 @@ describe('the confirmation ping: one per burst, none on an idle link', () => {
 
   it('a heartbeat ping covers the writes before it like any other', () => {
     const window = windowWith('a')
-    window.ping()
+    window.ping(0)
     expect(window.unpingedSince).toBeUndefined()
     expect(data(pong(window))).toEqual(['a'])
   })

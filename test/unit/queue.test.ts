@@ -82,7 +82,7 @@ describe('OutboundQueue (data structure)', () => {
     expect(q.push('bb', 0).accepted).toBe(false) // 4 + 5 + 2 bytes > 10
     expect(q.push('b', 0).accepted).toBe(true)
     expect(q.push('', 0).accepted).toBe(false) // 1 held + 2 queued: no room for a third message
-    held.ping()
+    held.ping(0)
     held.pong(undefined, () => {})
     expect(q.push('', 0).accepted).toBe(true) // confirmed: the room is back
   })
