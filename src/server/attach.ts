@@ -99,7 +99,13 @@ export function attachSessions(wss: WebSocketServer, options?: SessionServerOpti
     ? shared
         .start(hub.owner, {
           posted: (id) => sessions.get(id)?.posted(),
-          release: (id) => sessions.get(id)?.release(),
+          // a session this node no longer holds in memory but the store still names it for (it let
+          // go while Redis was away): clear the owner, fenced by the script, so the resume can claim it
+          release: (id) => {
+            const session = sessions.get(id)
+            if (session) session.release()
+            else quietly(() => shared.release(id, hub.owner))
+          },
           error: (error) => reportError(error),
         })
         .catch((error: unknown) => reportError(error))

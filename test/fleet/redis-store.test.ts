@@ -22,14 +22,16 @@ interface Node {
   got: Array<{ id: string; data: unknown; redelivered: boolean }>
   errors: unknown[]
   all: Session[]
+  store: ReturnType<typeof redisStore>
 }
 
 /** An in-process server with a redisStore whose app echoes each message once the echo is durable. */
 async function node(leaseTtl = 1_000, commandTimeout = 500): Promise<Node> {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 })
   await new Promise<void>((resolve) => wss.once('listening', resolve))
-  const sessions = attachSessions(wss, { store: redisStore({ url: fleet.redis.url, leaseTtl, commandTimeout }), ackDelay: 10 })
-  const n: Node = { url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`, sessions, got: [], errors: [], all: [] }
+  const store = redisStore({ url: fleet.redis.url, leaseTtl, commandTimeout })
+  const sessions = attachSessions(wss, { store, ackDelay: 10 })
+  const n: Node = { url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`, sessions, got: [], errors: [], all: [], store }
   sessions.on('error', (error) => void n.errors.push(error))
   sessions.on('session', (session) => {
     n.all.push(session)
@@ -172,6 +174,48 @@ describe('redisStore', () => {
     expect(c.received.length - echoes.length).toBeLessThanOrEqual(repeats.length)
     expect(b.errors).toEqual([])
   }, 30_000)
+
+  it('Redis restarting under a connected session: its writes are retried until Redis is back; the session stays on its node, nothing handled twice', async () => {
+    const a = await node()
+    const c = client(a.url)
+    await c.connect()
+    c.send('m1')
+    await waitFor(() => c.received.length === 1 && c.outbound.acked === 1, 5_000, 'm1 echoed and acknowledged')
+    await fleet.redis.down()
+    const before = a.store.commands
+    c.send('m2')
+    // the 'started' write for m2 failed at least once (commandTimeout 500 ms) and was tried again
+    await waitFor(() => a.store.commands >= before + 2, 5_000, 'a store write retried while Redis is down')
+    await fleet.redis.up()
+    await waitFor(() => c.received.length === 2 && c.outbound.acked === 2, 10_000, 'm2 echoed and acknowledged once Redis is back', {
+      describe: () => `received ${JSON.stringify(c.received)}, acked ${c.outbound.acked}, closes ${JSON.stringify(c.closes)}`,
+    })
+    expect({ got: a.got.map((g) => [g.data, g.redelivered]), received: c.received, closes: c.closes, opens: c.opens, end: a.all[0]!.endReason }).toEqual({
+      got: [['m1', false], ['m2', false]],
+      received: ['echo:m1', 'echo:m2'],
+      closes: [],
+      opens: [false],
+      end: undefined,
+    })
+  }, 20_000)
+
+  it('a node that dropped a session the store still names it the holder of (its give-up lost with Redis): a resume elsewhere gets it let go, not refused until the deadline', async () => {
+    const [a, b] = [await node(), await node()]
+    const c = client(a.url)
+    await c.connect()
+    c.send('m1')
+    await waitFor(() => c.received.length === 1 && c.outbound.acked === 1, 5_000, 'm1 echoed and acknowledged')
+    // what a node that gave the session up while Redis was unreachable is left with: nothing in memory
+    ;(a.all[0] as unknown as { end(reason: string): void }).end('moved')
+    c.url = b.url
+    const started = Date.now()
+    expect((await c.connect(5_000)).resumed).toBe(true)
+    // answered by the release, not by the HELLO deadline (helloTimeout, 10 s)
+    expect(Date.now() - started).toBeLessThan(5_000)
+    c.send('m2')
+    await waitFor(() => c.received.length === 2, 5_000, 'm2 echoed by B')
+    expect(b.got.map((g) => [g.data, g.redelivered])).toEqual([['m2', false]])
+  })
 
   it('a node started while Redis is down (still connecting): a resume is answered, with a new session and an error event, not left hanging', async () => {
     // nothing listens on this port: node-redis's connect() keeps retrying, as it does while Redis restarts
