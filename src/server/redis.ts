@@ -29,14 +29,14 @@ export interface RedisStoreOptions {
   leaseTtl?: number
 }
 
-const OWNER_CHECK = `if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return redis.error_reply('MOVED') end`
+const OWNER_CHECK = `if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return redis.error_reply('FENCED not the holder of this session') end`
 const EXPIRE = `redis.call('PEXPIRE', KEYS[1], ARGV[2]) redis.call('PEXPIRE', KEYS[2], ARGV[2])`
 
 const SCRIPTS = {
   // ARGV: owner, ttl, secret, protocol
   create: `redis.call('DEL', KEYS[2]) redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'secret', ARGV[3], 'protocol', ARGV[4], 'last', 0, 'acked', 0, 'started', 0, 'handled', 0) redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1`,
   // ARGV: _, ttl, message, notify (1/0), channel prefix, id
-  append: `if redis.call('EXISTS', KEYS[1]) == 0 then return redis.error_reply('MOVED') end
+  append: `if redis.call('EXISTS', KEYS[1]) == 0 then return redis.error_reply('FENCED not the holder of this session') end
     local seq = redis.call('HINCRBY', KEYS[1], 'last', 1) redis.call('RPUSH', KEYS[2], ARGV[3]) ${EXPIRE}
     if ARGV[4] == '1' then local owner = redis.call('HGET', KEYS[1], 'owner') if owner ~= '' then redis.call('PUBLISH', ARGV[5] .. owner, 'p ' .. ARGV[6]) end end
     return seq`,
@@ -49,7 +49,7 @@ const SCRIPTS = {
     elseif count > tonumber(redis.call('HGET', KEYS[1], ARGV[3])) then redis.call('HSET', KEYS[1], ARGV[3], count) end
     ${EXPIRE} return 1`,
   // ARGV: owner, ttl
-  touch: `${OWNER_CHECK} ${EXPIRE} return 1`,
+  touch: `${OWNER_CHECK} ${EXPIRE} return tonumber(redis.call('HGET', KEYS[1], 'last'))`,
   // ARGV: owner, ttl, lease key prefix. Returns nil, 'busy', or the record's fields then the messages
   claim: `if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
     local holder = redis.call('HGET', KEYS[1], 'owner')
@@ -126,8 +126,10 @@ export function redisStore(options: RedisStoreOptions = {}): SharedSessionStore 
       throw translate(error, id)
     }
   }
+  // a script's refusal: its own error code (Redis 7 prefixes a bare word with ERR, and MOVED is
+  // Redis Cluster's redirection): this node does not hold the session, or it no longer exists
   function translate(error: unknown, id: string): unknown {
-    return error instanceof Error && error.message === 'MOVED' ? new SessionMovedError(id) : error
+    return error instanceof Error && error.message.startsWith('FENCED') ? new SessionMovedError(id) : error
   }
 
   return {
@@ -227,7 +229,7 @@ export function redisStore(options: RedisStoreOptions = {}): SharedSessionStore 
       await run('progress', id, [me, String(ttl), field, String(count)])
     },
     async touch(id, me, ttl) {
-      await run('touch', id, [me, String(ttl)])
+      return Number(await run('touch', id, [me, String(ttl)]))
     },
     async delete(id, me) {
       await run('delete', id, [me])

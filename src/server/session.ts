@@ -109,6 +109,17 @@ function reasonText(text: string): string {
   return text.length > 120 ? `${text.slice(0, 117)}...` : text
 }
 
+/** What send() takes, as a message; bad data throws naming `where`. */
+export function messageOf(data: unknown, maxMessageBytes: number, where: string): Message {
+  let message: Message
+  if (typeof data === 'string') message = { payload: Buffer.from(data, 'utf8'), binary: false }
+  else if (data instanceof ArrayBuffer) message = { payload: Buffer.from(new Uint8Array(data)), binary: true }
+  else if (ArrayBuffer.isView(data)) message = { payload: Buffer.from(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)), binary: true }
+  else throw new TypeError(`${where}: data must be a string, ArrayBuffer or ArrayBufferView, got ${data === null ? 'null' : typeof data}`)
+  if (message.payload.length > maxMessageBytes) throw new RangeError(`${where}: ${message.payload.length} bytes is over maxMessageBytes (${maxMessageBytes})`)
+  return message
+}
+
 function toData(message: Message): SessionData {
   const bytes = Buffer.from(message.payload.buffer, message.payload.byteOffset, message.payload.length)
   return message.binary ? bytes : bytes.toString('utf8')
@@ -179,13 +190,11 @@ export class ServerSession implements Session {
 
   send(data: string | ArrayBuffer | ArrayBufferView): Promise<void> {
     if (this.ended) throw new Error(`session.send(): session ${this.id} has ended (${this.ended})`)
-    let message: Message
-    if (typeof data === 'string') message = { payload: Buffer.from(data, 'utf8'), binary: false }
-    else if (data instanceof ArrayBuffer) message = { payload: Buffer.from(new Uint8Array(data)), binary: true }
-    else if (ArrayBuffer.isView(data)) message = { payload: Buffer.from(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)), binary: true }
-    else throw new TypeError(`session.send(data): data must be a string, ArrayBuffer or ArrayBufferView, got ${data === null ? 'null' : typeof data}`)
-    const max = this.hub.options.maxMessageBytes
-    if (message.payload.length > max) throw new RangeError(`session.send(data): ${message.payload.length} bytes is over maxMessageBytes (${max})`)
+    return this.sendMessage(messageOf(data, this.hub.options.maxMessageBytes, 'session.send(data)'))
+  }
+
+  /** send() of a message already checked (sessions.send() of a session held here). */
+  sendMessage(message: Message): Promise<void> {
     const store = this.durable
     if (store) {
       const stored = store.append(this.id, message, this.hub.options.resumeWindow, false)
@@ -462,7 +471,13 @@ export class ServerSession implements Session {
   /** Keep a connected session's stored state alive past the resume window. */
   private touch(): void {
     const store = this.durable
-    if (store) void this.persist(() => store.touch(this.id, this.hub.owner, this.hub.options.resumeWindow)).catch((error: unknown) => this.storeFailed(error))
+    if (!store) return
+    // the touch also says how many outbound messages are stored: a post from another node whose
+    // notification was lost (pub/sub is fire-and-forget) is picked up here, within a heartbeat
+    void this.persist(() => store.touch(this.id, this.hub.owner, this.hub.options.resumeWindow)).then(
+      (last) => void (last > this.out.last && this.arrived(Infinity)),
+      (error: unknown) => this.storeFailed(error),
+    )
   }
 
   private deliver(message: Message, seq: number): void {

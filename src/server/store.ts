@@ -89,8 +89,8 @@ export interface SharedSessionStore {
   /** The outbound messages from sequence number `from` on. */
   fetch(id: string, from: number): Promise<Message[]>
   progress(id: string, owner: string, field: 'started' | 'handled' | 'acked', count: number, ttl: number): Promise<void>
-  /** Keep a connected session's record alive for another `ttl`. */
-  touch(id: string, owner: string, ttl: number): Promise<void>
+  /** Keep a connected session's record alive for another `ttl`; resolves with how many outbound messages are stored (numbered) so far. */
+  touch(id: string, owner: string, ttl: number): Promise<number>
   delete(id: string, owner: string): Promise<void>
 }
 

@@ -217,6 +217,38 @@ describe('redisStore', () => {
     expect(b.got.map((g) => [g.data, g.redelivered])).toEqual([['m2', false]])
   })
 
+  it('sessions.send(id) reaches a session exactly once, in order, whether its client is on this node, on another, or on none', async () => {
+    // a generous commandTimeout: a slow start on a loaded machine is an error event, not what this is about
+    const [a, b] = [await node(1_000, 2_000), await node(1_000, 2_000)]
+    const c = client(a.url)
+    await c.connect()
+    await waitFor(() => a.all.length === 1, 5_000, 'the session on A')
+    const id = a.all[0]!.id
+    // on this node, and from another node while the client is on A: interleaved, each awaited as durable
+    for (let i = 1; i <= 20; i++) await (i % 2 ? a : b).sessions.send(id, `s${i}`)
+    await waitFor(() => c.received.length === 20, 5_000, '20 messages at the client', { describe: () => JSON.stringify(c.received) })
+    // on none: the client away, posted from B
+    c.kill()
+    await waitFor(() => !a.all[0]!.connected, 5_000, 'A to see the client gone')
+    await b.sessions.send(id, 's21')
+    await b.sessions.send(id, new Uint8Array([1, 2, 3]))
+    // the client comes back on B: B takes the session over with both
+    c.url = b.url
+    expect((await c.connect(5_000)).resumed).toBe(true)
+    await a.sessions.send(id, 's23') // A no longer holds it: through the store to B
+    await waitFor(() => c.received.length === 23 && c.outbound.acked === 0, 5_000, 'every message once at the client', { describe: () => JSON.stringify(c.received) })
+    expect(c.received).toEqual([...Array.from({ length: 21 }, (_, i) => `s${i + 1}`), Buffer.from([1, 2, 3]), 's23'])
+    expect([...a.errors, ...b.errors]).toEqual([])
+  })
+
+  it('sessions.send(): an unknown session rejects saying so; bad arguments throw naming them', async () => {
+    const a = await node()
+    await expect(a.sessions.send('AAAAAAAAAAAAAAAAAAAAAA', 'x')).rejects.toThrow('sessions.send(): no session AAAAAAAAAAAAAAAAAAAAAA (ended, expired, or never existed)')
+    expect(() => a.sessions.send(1 as unknown as string, 'x')).toThrow(new TypeError('sessions.send(id, data): id must be a string, got number'))
+    expect(() => a.sessions.send('id', {} as unknown as string)).toThrow(new TypeError('sessions.send(id, data): data must be a string, ArrayBuffer or ArrayBufferView, got object'))
+    expect(() => a.sessions.send('id', 'x'.repeat(2 << 20))).toThrow(new RangeError('sessions.send(id, data): 2097152 bytes is over maxMessageBytes (1048576)'))
+  })
+
   it('a node started while Redis is down (still connecting): a resume is answered, with a new session and an error event, not left hanging', async () => {
     // nothing listens on this port: node-redis's connect() keeps retrying, as it does while Redis restarts
     const down = `redis://127.0.0.1:${await freePort()}`
