@@ -7,7 +7,9 @@
  *                   acked (outbound), started and handled (inbound)
  *   <prefix>{id}:o  list: the outbound messages after `acked`, oldest first (1 byte text/binary + payload)
  * Both expire `ttl` (the resume window) after the last write; a connected session is touched on each
- * heartbeat. Each node keeps <prefix>node:<owner> alive (its lease) and listens on that channel for
+ * heartbeat. Each script touches only these two keys, which share the hash tag `{id}`: on Redis
+ * Cluster every script runs on the one shard that owns the session (the prefix must not itself
+ * contain `{`, or it becomes the tag and every session lands in one slot). Each node keeps <prefix>node:<owner> alive (its lease) and listens on that channel for
  * posts ("p <id>") and release requests ("r <id>").
  *
  * Every write is one Lua script (one round trip, atomic); the owner check in it fences a node that
@@ -32,7 +34,12 @@ export interface RedisStoreOptions {
 const OWNER_CHECK = `if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return redis.error_reply('FENCED not the holder of this session') end`
 const EXPIRE = `redis.call('PEXPIRE', KEYS[1], ARGV[2]) redis.call('PEXPIRE', KEYS[2], ARGV[2])`
 
-const SCRIPTS = {
+/**
+ * Every script touches only the keys it is given (KEYS), all of one session and so of one hash slot
+ * (`{id}`): Redis Cluster runs each on the shard that owns the session. Exported for the test that checks it.
+ * @internal
+ */
+export const SCRIPTS = {
   // ARGV: owner, ttl, secret, protocol
   create: `redis.call('DEL', KEYS[2]) redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'secret', ARGV[3], 'protocol', ARGV[4], 'last', 0, 'acked', 0, 'started', 0, 'handled', 0) redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1`,
   // ARGV: _, ttl, message, notify (1/0), channel prefix, id
@@ -50,10 +57,12 @@ const SCRIPTS = {
     ${EXPIRE} return 1`,
   // ARGV: owner, ttl
   touch: `${OWNER_CHECK} ${EXPIRE} return tonumber(redis.call('HGET', KEYS[1], 'last'))`,
-  // ARGV: owner, ttl, lease key prefix. Returns nil, 'busy', or the record's fields then the messages
+  // ARGV: owner, ttl, the holder the caller found dead (or ''). Returns nil; the holder's id when another
+  // node holds it (its lease is another key, in another slot: the caller checks it, then claims again
+  // naming that holder, so a holder that changed meanwhile is not overridden); or the fields then the messages
   claim: `if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
     local holder = redis.call('HGET', KEYS[1], 'owner')
-    if holder ~= '' and holder ~= ARGV[1] and redis.call('EXISTS', ARGV[3] .. holder) == 1 then return 'busy' end
+    if holder ~= '' and holder ~= ARGV[1] and holder ~= ARGV[3] then return holder end
     redis.call('HSET', KEYS[1], 'owner', ARGV[1]) ${EXPIRE}
     local m = redis.call('HMGET', KEYS[1], 'secret', 'protocol', 'acked', 'started', 'handled')
     return {m, redis.call('LRANGE', KEYS[2], 0, -1)}`,
@@ -194,9 +203,19 @@ export function redisStore(options: RedisStoreOptions = {}): SharedSessionStore 
       return secret ?? undefined
     },
     async claim(id, me, ttl) {
-      const reply = (await run('claim', id, [me, String(ttl), `${prefix}node:`])) as null | Buffer | [Buffer[], Buffer[]]
+      let dead = ''
+      let reply: null | Buffer | [Buffer[], Buffer[]]
+      for (;;) {
+        reply = (await run('claim', id, [me, String(ttl), dead])) as null | Buffer | [Buffer[], Buffer[]]
+        if (!Buffer.isBuffer(reply)) break
+        // another node holds it: live (its lease key exists) means busy; else claim again, naming it
+        const holder = reply.toString()
+        commands++
+        const live = await client.sendCommand<number>(['EXISTS', `${prefix}node:${holder}`], { timeout: commandTimeout })
+        if (live === 1) return 'busy'
+        dead = holder
+      }
       if (reply === null) return undefined
-      if (Buffer.isBuffer(reply)) return 'busy'
       const [[secret, protocol, acked, started, handled], messages] = reply
       const record: SharedRecord = {
         secret: secret!,
