@@ -11,7 +11,7 @@ export type Got = [number, string, string, boolean]
 
 export interface FleetNode {
   child: ChildProcess
-  send(m: { drain: number } | { stop: true } | { post: [string, string] }): void
+  send(m: { drain: number } | { stop: true }): void
 }
 
 export async function startNode(
