@@ -42,8 +42,15 @@ const EXPIRE = `redis.call('PEXPIRE', KEYS[1], ARGV[2]) redis.call('PEXPIRE', KE
 export const SCRIPTS = {
   // ARGV: owner, ttl, secret, protocol
   create: `redis.call('DEL', KEYS[2]) redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'secret', ARGV[3], 'protocol', ARGV[4], 'last', 0, 'acked', 0, 'started', 0, 'handled', 0) redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1`,
-  // ARGV: _, ttl, message, notify (1/0), channel prefix, id
+  // ARGV: _, ttl, message, notify (1/0), channel prefix, id, writer id ('' for none), its append number.
+  // Per writer, appends apply once and in order (field w:<writer>): 0 for a repeat, RETRY for a gap
   append: `if redis.call('EXISTS', KEYS[1]) == 0 then return redis.error_reply('FENCED not the holder of this session') end
+    if ARGV[7] ~= '' then
+      local w = 'w:' .. ARGV[7] local done = tonumber(redis.call('HGET', KEYS[1], w) or '0') local n = tonumber(ARGV[8])
+      if n <= done then return 0 end
+      if n > done + 1 then return redis.error_reply('RETRY an earlier append of this writer is missing') end
+      redis.call('HSET', KEYS[1], w, n)
+    end
     local seq = redis.call('HINCRBY', KEYS[1], 'last', 1) redis.call('RPUSH', KEYS[2], ARGV[3]) ${EXPIRE}
     if ARGV[4] == '1' then local owner = redis.call('HGET', KEYS[1], 'owner') if owner ~= '' then redis.call('PUBLISH', ARGV[5] .. owner, 'p ' .. ARGV[6]) end end
     return seq`,
@@ -237,8 +244,8 @@ export function redisStore(options: RedisStoreOptions = {}): SharedSessionStore 
     async release(id, me) {
       await run('release', id, [me])
     },
-    async append(id, message, ttl, notify) {
-      return Number(await run('append', id, ['', String(ttl), encodeMessage(message), notify ? '1' : '0', `${prefix}node:`, id]))
+    async append(id, message, ttl, notify, writer) {
+      return Number(await run('append', id, ['', String(ttl), encodeMessage(message), notify ? '1' : '0', `${prefix}node:`, id, writer?.id ?? '', String(writer?.n ?? 0)]))
     },
     async fetch(id, from) {
       const reply = (await run('fetch', id, [String(from)])) as Buffer[]

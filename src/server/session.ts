@@ -3,6 +3,7 @@
  * is on now (if any), heartbeats, coalesced acks, and its end. The hub (attach.ts) creates sessions
  * and hands them connections after the HELLO.
  */
+import { randomBytes } from 'node:crypto'
 import type { WebSocket } from 'ws'
 import {
   CLOSE,
@@ -152,6 +153,9 @@ export class ServerSession implements Session {
   private handledWrite = false
   private ackedStored = 0
   private ackedWrite = false
+  /** This session object's appends: its writer id in the store (one per node and claim) and how many it issued. */
+  private readonly writer: string
+  private appends = 0
   /** Outbound fetches and appends, applied in sequence order. */
   private outChain: Promise<void> = Promise.resolve()
   /** Inbound messages handed to the handlers and not yet settled. */
@@ -166,6 +170,7 @@ export class ServerSession implements Session {
     private readonly hub: Hub,
   ) {
     this.in = new Inbound(hub.options.maxUnacked, hub.options.maxMessageBytes)
+    this.writer = `${hub.owner}.${randomBytes(6).toString('base64url')}`
   }
 
   get connected(): boolean {
@@ -197,11 +202,12 @@ export class ServerSession implements Session {
   sendMessage(message: Message): Promise<void> {
     const store = this.durable
     if (store) {
-      const stored = store.append(this.id, message, this.hub.options.resumeWindow, false)
-      // an append whose outcome is unknown (Redis restarting): the promise rejects, and the session
-      // reads back from the store whatever did get stored, so nothing stored is left unsent
+      // numbered per writer, so retrying an append whose outcome is unknown (Redis restarting)
+      // stores it once; 0: an earlier try had stored it (read back from the list)
+      const writer = { id: this.writer, n: ++this.appends }
+      const stored = this.persist(() => store.append(this.id, message, this.hub.options.resumeWindow, false, writer))
       stored.then(
-        (seq) => this.arrived(seq, message),
+        (seq) => this.arrived(seq === 0 ? Infinity : seq, message),
         (error: unknown) => (error instanceof SessionMovedError ? this.storeFailed(error) : this.arrived(Infinity)),
       )
       return stored.then(() => undefined)

@@ -78,7 +78,8 @@ const notDurableError = (e: unknown): boolean => /session store unavailable: ses
 
 describe('redisStore', () => {
   it('a session resumes on another server: the first lets go after storing how far it got; nothing lost, nothing twice, nothing flagged', async () => {
-    const [a, b] = [await node(), await node()]
+    // a generous commandTimeout: a slow start on a loaded machine is an error event, not what this is about
+    const [a, b] = [await node(1_000, 2_000), await node(1_000, 2_000)]
     const c = client(a.url)
     await c.connect()
     for (let i = 1; i <= 20; i++) c.send(`m${i}`)
@@ -197,6 +198,25 @@ describe('redisStore', () => {
       opens: [false],
       end: undefined,
     })
+  }, 20_000)
+
+  it('session.send() while Redis restarts: the append is retried until Redis is back, resolves, and reaches the client once', async () => {
+    const a = await node()
+    const c = client(a.url)
+    await c.connect()
+    await waitFor(() => a.all.length === 1, 5_000, 'the session on A')
+    await fleet.redis.down()
+    const before = a.store.commands
+    const sent = a.all[0]!.send('while down')
+    const settled = sent.then(() => 'resolved', (error: unknown) => `rejected: ${(error as Error).message}`)
+    // the first try timed out (commandTimeout 500 ms) and was tried again
+    await waitFor(() => a.store.commands >= before + 2, 5_000, 'the append retried while Redis is down')
+    await fleet.redis.up()
+    expect(await settled).toBe('resolved')
+    await waitFor(() => c.received.length === 1, 5_000, 'the message at the client')
+    a.all[0]!.send('after')
+    await waitFor(() => c.received.length === 2, 5_000, 'the next message at the client')
+    expect(c.received).toEqual(['while down', 'after'])
   }, 20_000)
 
   it('a node that dropped a session the store still names it the holder of (its give-up lost with Redis): a resume elsewhere gets it let go, not refused until the deadline', async () => {
