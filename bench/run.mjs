@@ -4,7 +4,7 @@
 // bench/results.json (with date, Node version and cores). Benchmarks print figures; nothing fails
 // on a figure.
 //
-//   parts: send receive memory (+ cpu) liveness bundle herd (+ herd-real) flap delivery session
+//   parts: send receive memory (+ cpu) liveness bundle herd (+ herd-real) flap delivery session redis-store
 //          (cpu and herd-real also run alone); ab (the A/B of the memory tricks) only when named
 //   --rounds N   rounds/trials per figure (default 5)
 //   --fresh      recompute the herd simulation even if bench/.out has it for this exact build
@@ -35,11 +35,12 @@ const GROUPS = {
   ab: ['ab-memory'],
   delivery: ['delivery'],
   session: ['session'],
+  'redis-store': ['redis-store'],
 }
-const ORDER = ['send', 'receive', 'delivery', 'session', 'memory', 'cpu', 'liveness', 'bundle', 'herd', 'herd-real', 'flap', 'ab-memory']
+const ORDER = ['send', 'receive', 'delivery', 'session', 'redis-store', 'memory', 'cpu', 'liveness', 'bundle', 'herd', 'herd-real', 'flap', 'ab-memory']
 /** Run only when named: the A/B of the memory tricks re-measures design choices, not the product. */
 const ON_REQUEST = new Set(['ab-memory'])
-const EXCLUSIVE = new Set(['send', 'receive', 'delivery', 'session'])
+const EXCLUSIVE = new Set(['send', 'receive', 'delivery', 'session', 'redis-store'])
 
 const argv = process.argv.slice(2)
 const flag = (name) => argv.includes(name)

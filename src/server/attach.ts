@@ -8,8 +8,8 @@ import type { IncomingMessage } from 'node:http'
 import type { WebSocket, WebSocketServer } from 'ws'
 import { CLOSE, decodeFrame, ProtocolError, SUBPROTOCOL } from '../protocol/codec.js'
 import { resolveServerOptions, type ResolvedOptions, type SessionServerOptions } from './options.js'
-import { ServerSession, type Hub, type Session, type SessionEndReason } from './session.js'
-import { isShared, memoryStore, type SessionStore, type SharedRecord, type SharedSessionStore } from './store.js'
+import { messageOf, ServerSession, type Hub, type Session, type SessionEndReason } from './session.js'
+import { isShared, memoryStore, SessionMovedError, type SessionStore, type SharedRecord, type SharedSessionStore } from './store.js'
 
 export interface DrainOptions {
   /** Clients reconnect at a random moment within this many ms; at `within` + 1 s the rest are closed with 1012. @default 10_000 */
@@ -26,6 +26,20 @@ export interface SessionServer {
   on<E extends keyof SessionServerEvents>(event: E, listener: SessionServerEvents[E]): () => void
   /** Sessions alive: connected or within their resume window. */
   readonly size: number
+  /**
+   * Send to session `id` wherever its client is: connected to this server (`session.send()`), to
+   * another node of the fleet, or to none (within the resume window). With a shared store the
+   * message is appended to the session's stored outbound list, which numbers it once (one Lua
+   * script); the node holding the session is woken by Redis pub/sub and reads it from the list, a
+   * node that resumes the session later finds it there. The list, not the notification, carries
+   * the message: a lost notification only delays it until that node's next heartbeat. So it
+   * reaches the client exactly once, in the order the store numbered it.
+   * Resolves once the message is durable (stored; held by this process for a session held here
+   * with the in-memory store). Rejects when no such session exists (ended, expired, never
+   * existed, or held by another process with the in-memory store) or the store could not confirm
+   * the write (the message may or may not arrive). Bad data throws as `session.send()` does.
+   */
+  send(id: string, data: string | ArrayBuffer | ArrayBufferView): Promise<void>
   /**
    * Tell every connected session client to move to a new connection (each at a random moment
    * within `within`), for a deploy: nothing is lost, the clients resume. Resolves once every one
@@ -99,7 +113,13 @@ export function attachSessions(wss: WebSocketServer, options?: SessionServerOpti
     ? shared
         .start(hub.owner, {
           posted: (id) => sessions.get(id)?.posted(),
-          release: (id) => sessions.get(id)?.release(),
+          // a session this node no longer holds in memory but the store still names it for (it let
+          // go while Redis was away): clear the owner, fenced by the script, so the resume can claim it
+          release: (id) => {
+            const session = sessions.get(id)
+            if (session) session.release()
+            else quietly(() => shared.release(id, hub.owner))
+          },
           error: (error) => reportError(error),
         })
         .catch((error: unknown) => reportError(error))
@@ -305,6 +325,22 @@ export function attachSessions(wss: WebSocketServer, options?: SessionServerOpti
     },
     get size() {
       return sessions.size
+    },
+    send(id, data) {
+      if (typeof id !== 'string') throw new TypeError(`sessions.send(id, data): id must be a string, got ${id === null ? 'null' : typeof id}`)
+      const message = messageOf(data, resolved.maxMessageBytes, 'sessions.send(id, data)')
+      const local = sessions.get(id)
+      if (local) return local.sendMessage(message)
+      const gone = (): Error => new Error(`sessions.send(): no session ${id} (ended, expired, or never existed${shared ? '' : '; the in-memory store reaches no other server'})`)
+      if (!shared) return Promise.reject(gone())
+      return started
+        .then(() => shared.append(id, message, resolved.resumeWindow, true))
+        .then(
+          () => undefined,
+          (error: unknown) => {
+            throw error instanceof SessionMovedError ? gone() : error
+          },
+        )
     },
     drain(drainOptions = {}) {
       const within = Object.prototype.hasOwnProperty.call(drainOptions, 'within') ? drainOptions.within : 10_000

@@ -7,7 +7,9 @@
  *                   acked (outbound), started and handled (inbound)
  *   <prefix>{id}:o  list: the outbound messages after `acked`, oldest first (1 byte text/binary + payload)
  * Both expire `ttl` (the resume window) after the last write; a connected session is touched on each
- * heartbeat. Each node keeps <prefix>node:<owner> alive (its lease) and listens on that channel for
+ * heartbeat. Each script touches only these two keys, which share the hash tag `{id}`: on Redis
+ * Cluster every script runs on the one shard that owns the session (the prefix must not itself
+ * contain `{`, or it becomes the tag and every session lands in one slot). Each node keeps <prefix>node:<owner> alive (its lease) and listens on that channel for
  * posts ("p <id>") and release requests ("r <id>").
  *
  * Every write is one Lua script (one round trip, atomic); the owner check in it fences a node that
@@ -29,14 +31,26 @@ export interface RedisStoreOptions {
   leaseTtl?: number
 }
 
-const OWNER_CHECK = `if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return redis.error_reply('MOVED') end`
+const OWNER_CHECK = `if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return redis.error_reply('FENCED not the holder of this session') end`
 const EXPIRE = `redis.call('PEXPIRE', KEYS[1], ARGV[2]) redis.call('PEXPIRE', KEYS[2], ARGV[2])`
 
-const SCRIPTS = {
+/**
+ * Every script touches only the keys it is given (KEYS), all of one session and so of one hash slot
+ * (`{id}`): Redis Cluster runs each on the shard that owns the session. Exported for the test that checks it.
+ * @internal
+ */
+export const SCRIPTS = {
   // ARGV: owner, ttl, secret, protocol
   create: `redis.call('DEL', KEYS[2]) redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'secret', ARGV[3], 'protocol', ARGV[4], 'last', 0, 'acked', 0, 'started', 0, 'handled', 0) redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1`,
-  // ARGV: _, ttl, message, notify (1/0), channel prefix, id
-  append: `if redis.call('EXISTS', KEYS[1]) == 0 then return redis.error_reply('MOVED') end
+  // ARGV: _, ttl, message, notify (1/0), channel prefix, id, writer id ('' for none), its append number.
+  // Per writer, appends apply once and in order (field w:<writer>): 0 for a repeat, RETRY for a gap
+  append: `if redis.call('EXISTS', KEYS[1]) == 0 then return redis.error_reply('FENCED not the holder of this session') end
+    if ARGV[7] ~= '' then
+      local w = 'w:' .. ARGV[7] local done = tonumber(redis.call('HGET', KEYS[1], w) or '0') local n = tonumber(ARGV[8])
+      if n <= done then return 0 end
+      if n > done + 1 then return redis.error_reply('RETRY an earlier append of this writer is missing') end
+      redis.call('HSET', KEYS[1], w, n)
+    end
     local seq = redis.call('HINCRBY', KEYS[1], 'last', 1) redis.call('RPUSH', KEYS[2], ARGV[3]) ${EXPIRE}
     if ARGV[4] == '1' then local owner = redis.call('HGET', KEYS[1], 'owner') if owner ~= '' then redis.call('PUBLISH', ARGV[5] .. owner, 'p ' .. ARGV[6]) end end
     return seq`,
@@ -49,11 +63,13 @@ const SCRIPTS = {
     elseif count > tonumber(redis.call('HGET', KEYS[1], ARGV[3])) then redis.call('HSET', KEYS[1], ARGV[3], count) end
     ${EXPIRE} return 1`,
   // ARGV: owner, ttl
-  touch: `${OWNER_CHECK} ${EXPIRE} return 1`,
-  // ARGV: owner, ttl, lease key prefix. Returns nil, 'busy', or the record's fields then the messages
+  touch: `${OWNER_CHECK} ${EXPIRE} return tonumber(redis.call('HGET', KEYS[1], 'last'))`,
+  // ARGV: owner, ttl, the holder the caller found dead (or ''). Returns nil; the holder's id when another
+  // node holds it (its lease is another key, in another slot: the caller checks it, then claims again
+  // naming that holder, so a holder that changed meanwhile is not overridden); or the fields then the messages
   claim: `if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
     local holder = redis.call('HGET', KEYS[1], 'owner')
-    if holder ~= '' and holder ~= ARGV[1] and redis.call('EXISTS', ARGV[3] .. holder) == 1 then return 'busy' end
+    if holder ~= '' and holder ~= ARGV[1] and holder ~= ARGV[3] then return holder end
     redis.call('HSET', KEYS[1], 'owner', ARGV[1]) ${EXPIRE}
     local m = redis.call('HMGET', KEYS[1], 'secret', 'protocol', 'acked', 'started', 'handled')
     return {m, redis.call('LRANGE', KEYS[2], 0, -1)}`,
@@ -126,8 +142,10 @@ export function redisStore(options: RedisStoreOptions = {}): SharedSessionStore 
       throw translate(error, id)
     }
   }
+  // a script's refusal: its own error code (Redis 7 prefixes a bare word with ERR, and MOVED is
+  // Redis Cluster's redirection): this node does not hold the session, or it no longer exists
   function translate(error: unknown, id: string): unknown {
-    return error instanceof Error && error.message === 'MOVED' ? new SessionMovedError(id) : error
+    return error instanceof Error && error.message.startsWith('FENCED') ? new SessionMovedError(id) : error
   }
 
   return {
@@ -192,9 +210,19 @@ export function redisStore(options: RedisStoreOptions = {}): SharedSessionStore 
       return secret ?? undefined
     },
     async claim(id, me, ttl) {
-      const reply = (await run('claim', id, [me, String(ttl), `${prefix}node:`])) as null | Buffer | [Buffer[], Buffer[]]
+      let dead = ''
+      let reply: null | Buffer | [Buffer[], Buffer[]]
+      for (;;) {
+        reply = (await run('claim', id, [me, String(ttl), dead])) as null | Buffer | [Buffer[], Buffer[]]
+        if (!Buffer.isBuffer(reply)) break
+        // another node holds it: live (its lease key exists) means busy; else claim again, naming it
+        const holder = reply.toString()
+        commands++
+        const live = await client.sendCommand<number>(['EXISTS', `${prefix}node:${holder}`], { timeout: commandTimeout })
+        if (live === 1) return 'busy'
+        dead = holder
+      }
       if (reply === null) return undefined
-      if (Buffer.isBuffer(reply)) return 'busy'
       const [[secret, protocol, acked, started, handled], messages] = reply
       const record: SharedRecord = {
         secret: secret!,
@@ -216,8 +244,8 @@ export function redisStore(options: RedisStoreOptions = {}): SharedSessionStore 
     async release(id, me) {
       await run('release', id, [me])
     },
-    async append(id, message, ttl, notify) {
-      return Number(await run('append', id, ['', String(ttl), encodeMessage(message), notify ? '1' : '0', `${prefix}node:`, id]))
+    async append(id, message, ttl, notify, writer) {
+      return Number(await run('append', id, ['', String(ttl), encodeMessage(message), notify ? '1' : '0', `${prefix}node:`, id, writer?.id ?? '', String(writer?.n ?? 0)]))
     },
     async fetch(id, from) {
       const reply = (await run('fetch', id, [String(from)])) as Buffer[]
@@ -227,7 +255,7 @@ export function redisStore(options: RedisStoreOptions = {}): SharedSessionStore 
       await run('progress', id, [me, String(ttl), field, String(count)])
     },
     async touch(id, me, ttl) {
-      await run('touch', id, [me, String(ttl)])
+      return Number(await run('touch', id, [me, String(ttl)]))
     },
     async delete(id, me) {
       await run('delete', id, [me])

@@ -3,6 +3,7 @@
  * is on now (if any), heartbeats, coalesced acks, and its end. The hub (attach.ts) creates sessions
  * and hands them connections after the HELLO.
  */
+import { randomBytes } from 'node:crypto'
 import type { WebSocket } from 'ws'
 import {
   CLOSE,
@@ -98,12 +99,26 @@ export interface Hub {
 /** How long a session being released waits for the handlers already running before it lets go anyway. */
 const RELEASE_WAIT = 2_000
 
+/** How long a session retries a failed store write (Redis restarting) before it gives the session up. */
+const STORE_RETRY_FOR = 5_000
+
 /** Frames waiting in the socket beyond this, the session stops writing until they are flushed. */
 const HIGH_WATER = 64 * 1024
 
 /** A close reason is at most 123 bytes. */
 function reasonText(text: string): string {
   return text.length > 120 ? `${text.slice(0, 117)}...` : text
+}
+
+/** What send() takes, as a message; bad data throws naming `where`. */
+export function messageOf(data: unknown, maxMessageBytes: number, where: string): Message {
+  let message: Message
+  if (typeof data === 'string') message = { payload: Buffer.from(data, 'utf8'), binary: false }
+  else if (data instanceof ArrayBuffer) message = { payload: Buffer.from(new Uint8Array(data)), binary: true }
+  else if (ArrayBuffer.isView(data)) message = { payload: Buffer.from(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)), binary: true }
+  else throw new TypeError(`${where}: data must be a string, ArrayBuffer or ArrayBufferView, got ${data === null ? 'null' : typeof data}`)
+  if (message.payload.length > maxMessageBytes) throw new RangeError(`${where}: ${message.payload.length} bytes is over maxMessageBytes (${maxMessageBytes})`)
+  return message
 }
 
 function toData(message: Message): SessionData {
@@ -138,6 +153,9 @@ export class ServerSession implements Session {
   private handledWrite = false
   private ackedStored = 0
   private ackedWrite = false
+  /** This session object's appends: its writer id in the store (one per node and claim) and how many it issued. */
+  private readonly writer: string
+  private appends = 0
   /** Outbound fetches and appends, applied in sequence order. */
   private outChain: Promise<void> = Promise.resolve()
   /** Inbound messages handed to the handlers and not yet settled. */
@@ -152,6 +170,7 @@ export class ServerSession implements Session {
     private readonly hub: Hub,
   ) {
     this.in = new Inbound(hub.options.maxUnacked, hub.options.maxMessageBytes)
+    this.writer = `${hub.owner}.${randomBytes(6).toString('base64url')}`
   }
 
   get connected(): boolean {
@@ -176,17 +195,21 @@ export class ServerSession implements Session {
 
   send(data: string | ArrayBuffer | ArrayBufferView): Promise<void> {
     if (this.ended) throw new Error(`session.send(): session ${this.id} has ended (${this.ended})`)
-    let message: Message
-    if (typeof data === 'string') message = { payload: Buffer.from(data, 'utf8'), binary: false }
-    else if (data instanceof ArrayBuffer) message = { payload: Buffer.from(new Uint8Array(data)), binary: true }
-    else if (ArrayBuffer.isView(data)) message = { payload: Buffer.from(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)), binary: true }
-    else throw new TypeError(`session.send(data): data must be a string, ArrayBuffer or ArrayBufferView, got ${data === null ? 'null' : typeof data}`)
-    const max = this.hub.options.maxMessageBytes
-    if (message.payload.length > max) throw new RangeError(`session.send(data): ${message.payload.length} bytes is over maxMessageBytes (${max})`)
+    return this.sendMessage(messageOf(data, this.hub.options.maxMessageBytes, 'session.send(data)'))
+  }
+
+  /** send() of a message already checked (sessions.send() of a session held here). */
+  sendMessage(message: Message): Promise<void> {
     const store = this.durable
     if (store) {
-      const stored = store.append(this.id, message, this.hub.options.resumeWindow, false)
-      stored.then((seq) => this.arrived(seq, message), (error: unknown) => this.storeFailed(error))
+      // numbered per writer, so retrying an append whose outcome is unknown (Redis restarting)
+      // stores it once; 0: an earlier try had stored it (read back from the list)
+      const writer = { id: this.writer, n: ++this.appends }
+      const stored = this.persist(() => store.append(this.id, message, this.hub.options.resumeWindow, false, writer))
+      stored.then(
+        (seq) => this.arrived(seq === 0 ? Infinity : seq, message),
+        (error: unknown) => (error instanceof SessionMovedError ? this.storeFailed(error) : this.arrived(Infinity)),
+      )
       return stored.then(() => undefined)
     }
     this.accept(message)
@@ -205,7 +228,7 @@ export class ServerSession implements Session {
     this.outChain = this.outChain.then(async () => {
       if (this.ended || seq <= this.out.last) return
       if (message && seq === this.out.last + 1) return this.accept(message)
-      const missing = await store.fetch(this.id, this.out.last + 1)
+      const missing = await this.persist(() => store.fetch(this.id, this.out.last + 1))
       if (this.ended) return
       for (const m of missing) this.accept(m)
     }).catch((error: unknown) => this.storeFailed(error))
@@ -309,8 +332,12 @@ export class ServerSession implements Session {
       clearTimeout(timer)
       this.onIdle = undefined
       if (this.ended) return
-      void store.progress(this.id, this.hub.owner, 'handled', this.in.handled, this.hub.options.resumeWindow).catch(() => {})
-      void store.release(this.id, this.hub.owner).catch(() => {})
+      const handled = this.in.handled
+      // in this order: the next node must read how far the handlers got once it can claim
+      void this.persist(() => store.progress(this.id, this.hub.owner, 'handled', handled, this.hub.options.resumeWindow), false)
+        .catch(() => {})
+        .then(() => this.persist(() => store.release(this.id, this.hub.owner), false))
+        .catch(() => {})
       this.end('moved')
     }
     const timer = setTimeout(letGo, RELEASE_WAIT)
@@ -323,11 +350,34 @@ export class ServerSession implements Session {
     if (this.onIdle && this.handling === 0 && !this.startedWrite) this.onIdle()
   }
 
-  /** The shared store failed or fenced this node off: forget the session here; its stored state stays. */
+  /**
+   * Run an idempotent store operation (a progress write, a touch, a read), again after a failure
+   * other than being fenced off (Redis restarting: node-redis queues it until it reconnects), for up
+   * to STORE_RETRY_FOR ms. Riding a short outage out keeps the session here: giving it up at the
+   * first failure would make the next node run again, flagged, handlers whose receipt was not stored.
+   */
+  private persist<T>(operation: () => Promise<T>, whileLive = true): Promise<T> {
+    const deadline = Date.now() + STORE_RETRY_FOR
+    const attempt = (delay: number): Promise<T> =>
+      operation().catch((error: unknown) => {
+        if (error instanceof SessionMovedError || (whileLive && this.ended) || Date.now() + delay > deadline) throw error
+        return new Promise<void>((resolve) => setTimeout(resolve, delay)).then(() => attempt(Math.min(delay * 2, 500)))
+      })
+    return attempt(50)
+  }
+
+  /**
+   * The shared store fenced this node off: forget the session here. Or a write failed (Redis
+   * restarting): its outcome is unknown, so this node stops and gives the session up as on a
+   * release (how far the handlers got, then the owner cleared; node-redis sends both once Redis is
+   * back), and the client's resume claims it afresh from what the store really holds. Without the
+   * release the store would still name this live node as the holder, and every resume would wait on it.
+   */
   private storeFailed(error: unknown): void {
     if (this.ended) return
-    if (!(error instanceof SessionMovedError)) this.hub.error(error, this)
-    this.end('moved', CLOSE.restart, error instanceof SessionMovedError ? 'session moved to another server' : 'session store unavailable: reconnect')
+    if (error instanceof SessionMovedError) return this.end('moved', CLOSE.restart, 'session moved to another server')
+    this.hub.error(error, this)
+    this.release(CLOSE.restart, 'session store unavailable: reconnect')
   }
 
   /** A session from a record another server wrote: received = handled, everything before acknowledged. */
@@ -397,7 +447,7 @@ export class ServerSession implements Session {
     if (this.startedWrite || this.waiting.length === 0) return
     this.startedWrite = true
     const upTo = this.waiting[this.waiting.length - 1]!.seq
-    store.progress(this.id, this.hub.owner, 'started', upTo, this.hub.options.resumeWindow).then(
+    this.persist(() => store.progress(this.id, this.hub.owner, 'started', upTo, this.hub.options.resumeWindow)).then(
       () => {
         this.startedWrite = false
         if (this.ended) return
@@ -418,7 +468,7 @@ export class ServerSession implements Session {
     if (!store || this.ackedWrite || this.out.acked <= this.ackedStored) return
     this.ackedWrite = true
     const count = this.out.acked
-    store.progress(this.id, this.hub.owner, 'acked', count, this.hub.options.resumeWindow).then(
+    this.persist(() => store.progress(this.id, this.hub.owner, 'acked', count, this.hub.options.resumeWindow)).then(
       () => {
         this.ackedWrite = false
         this.ackedStored = count
@@ -430,7 +480,14 @@ export class ServerSession implements Session {
 
   /** Keep a connected session's stored state alive past the resume window. */
   private touch(): void {
-    void this.durable?.touch(this.id, this.hub.owner, this.hub.options.resumeWindow).catch((error: unknown) => this.storeFailed(error))
+    const store = this.durable
+    if (!store) return
+    // the touch also says how many outbound messages are stored: a post from another node whose
+    // notification was lost (pub/sub is fire-and-forget) is picked up here, within a heartbeat
+    void this.persist(() => store.touch(this.id, this.hub.owner, this.hub.options.resumeWindow)).then(
+      (last) => void (last > this.out.last && this.arrived(Infinity)),
+      (error: unknown) => this.storeFailed(error),
+    )
   }
 
   private deliver(data: SessionData, seq: number): void {
@@ -476,7 +533,7 @@ export class ServerSession implements Session {
     if (this.handledWrite) return
     this.handledWrite = true
     const ws = this.ws
-    store.progress(this.id, this.hub.owner, 'handled', count, this.hub.options.resumeWindow).then(
+    this.persist(() => store.progress(this.id, this.hub.owner, 'handled', count, this.hub.options.resumeWindow)).then(
       () => {
         this.handledWrite = false
         if (this.ended || ws !== this.ws) return

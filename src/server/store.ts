@@ -84,13 +84,18 @@ export interface SharedSessionStore {
   requestRelease(id: string): Promise<void>
   /** Give the session up (after this node's earlier writes, which the store applies in order). */
   release(id: string, owner: string): Promise<void>
-  /** Store an outbound message; resolves with its sequence number. `notify`: tell the holding node. */
-  append(id: string, message: Message, ttl: number, notify: boolean): Promise<number>
+  /**
+   * Store an outbound message; resolves with its sequence number. `notify`: tell the holding node.
+   * `writer`: the holder's appends numbered 1, 2, … per writer id, which makes a retry safe: an
+   * append already applied resolves with 0 (read the list to see it), one ahead of a missing
+   * earlier one fails (retry it after that one).
+   */
+  append(id: string, message: Message, ttl: number, notify: boolean, writer?: { id: string; n: number }): Promise<number>
   /** The outbound messages from sequence number `from` on. */
   fetch(id: string, from: number): Promise<Message[]>
   progress(id: string, owner: string, field: 'started' | 'handled' | 'acked', count: number, ttl: number): Promise<void>
-  /** Keep a connected session's record alive for another `ttl`. */
-  touch(id: string, owner: string, ttl: number): Promise<void>
+  /** Keep a connected session's record alive for another `ttl`; resolves with how many outbound messages are stored (numbered) so far. */
+  touch(id: string, owner: string, ttl: number): Promise<number>
   delete(id: string, owner: string): Promise<void>
 }
 

@@ -5,42 +5,14 @@
  * and restarted on its port, and another drains. Counted at both ends: nothing lost, nothing out of
  * order in either direction, and a message handled twice only ever flagged `redelivered`.
  */
-import { fork, type ChildProcess } from 'node:child_process'
 import { expect, it } from 'vitest'
+import { startNode, type Got } from '../support/fleet-node.js'
 import { startHaproxy } from '../support/haproxy.js'
 import { freePort, useRedisForFile } from '../support/redis.js'
 import { SessionClient } from '../support/session-client.js'
 import { waitFor } from '../support/wait.js'
 
 const { fleet, cleanups } = useRedisForFile()
-
-/** What every node's handler got, in the order each node reported it: [node, session, data, redelivered]. */
-type Got = [number, string, string, boolean]
-
-interface FleetNode {
-  child: ChildProcess
-  send(m: { drain: number } | { stop: true }): void
-}
-
-async function startNode(index: number, port: number, got: Got[], errors: string[]): Promise<FleetNode> {
-  const child = fork(new URL('./session-node.mjs', import.meta.url).pathname, [String(port), fleet.redis.url, '600'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-  cleanups.push(() => void child.kill('SIGKILL'))
-  child.on('message', (m: { got?: [string, string, boolean]; error?: string }) => {
-    if (m.got) got.push([index, ...m.got])
-    if (m.error) errors.push(m.error)
-  })
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`node ${index} not ready within 10 s`)), 10_000)
-    child.on('message', (m: { ready?: boolean }) => {
-      if (m.ready) {
-        clearTimeout(timer)
-        resolve()
-      }
-    })
-    child.once('exit', (code) => reject(new Error(`node ${index} exited (${code})`)))
-  })
-  return { child, send: (m) => void (child.connected && child.send(m)) }
-}
 
 /** Reconnect (through the balancer) whenever the connection drops, as the product's client would. */
 function keepConnected(c: SessionClient): void {
@@ -63,7 +35,7 @@ it('haproxy round-robin over 3 nodes, one SIGKILLed and restarted, one drained: 
   const got: Got[] = []
   const errors: string[] = []
   const ports = [await freePort(), await freePort(), await freePort()]
-  const nodes = await Promise.all(ports.map((port, i) => startNode(i, port, got, errors)))
+  const nodes = await Promise.all(ports.map((port, i) => startNode(i, port, fleet.redis.url, { got, errors, cleanups })))
   const proxy = await startHaproxy(ports)
   cleanups.push(() => proxy.stop())
 
@@ -85,7 +57,7 @@ it('haproxy round-robin over 3 nodes, one SIGKILLed and restarted, one drained: 
   await waitFor(() => sent >= 15, 5_000, '1.5 s of traffic')
   nodes[0]!.child.kill('SIGKILL')
   await waitFor(() => sent >= 25, 5_000, '1 s more traffic without node 0')
-  nodes[0] = await startNode(0, ports[0]!, got, errors)
+  nodes[0] = await startNode(0, ports[0]!, fleet.redis.url, { got, errors, cleanups })
   nodes[1]!.send({ drain: 500 })
   await waitFor(() => sent === PER_CLIENT, 10_000, 'all messages sent')
   const echoes = (c: SessionClient): string[] => c.received.map(String).filter((r, i, all) => all.indexOf(r) === i)
