@@ -1,9 +1,8 @@
 /**
  * createSocket: validate the options, start a driver, and expose the public object with typed
- * events (nanoevents). Misuse throws synchronously; everything that goes wrong at run time is an
+ * events. Misuse throws synchronously; everything that goes wrong at run time is an
  * event.
  */
-import { createNanoEvents, type Emitter } from 'nanoevents'
 import { isUserCloseCode } from '../core/close-codes.js'
 import type { Data } from '../core/queue.js'
 import type { Cause, CloseInfo, EnvSignal, GiveUpReason, Phase } from '../core/state.js'
@@ -76,6 +75,7 @@ export interface LifelineSocket {
 
 const EVENT_NAMES: readonly SocketEventName[] = ['state', 'open', 'message', 'close', 'error', 'reconnecting', 'drop', 'giveup']
 const SIGNALS: readonly EnvSignal[] = ['online', 'offline', 'visible', 'hidden']
+const NONE: readonly unknown[] = []
 
 /** Hooks an adapter may attach for the socket's lifetime (environment listeners); returns cleanup. */
 export type AttachSignals = (signal: (name: EnvSignal) => void) => () => void
@@ -102,8 +102,12 @@ class LifelineSocketImpl implements LifelineSocket, EventSink, WithInternals {
   readonly #driver: Driver
   /** lifeline-ws/monitor's, once attached: told every event but 'message' (the driver tells it those). */
   #observer: SocketObserver | undefined = undefined
-  /** Made at the first subscription: a socket nobody listens to needs no emitter. */
-  #emitter: Emitter<SocketEvents> | undefined = undefined
+  /**
+   * Listeners by event, made at the first subscription (a socket nobody listens to needs none).
+   * Each list is replaced, never changed in place: delivery iterates one without a copy, and a list
+   * made by concat() has no spare capacity (a push() reserves room for 17, ~120 B per event per socket).
+   */
+  #listeners: { [E in SocketEventName]?: SocketEvents[E][] } | undefined = undefined
   /** The environment listeners' cleanup, run once the socket is closed for good. */
   #releaseOnClose: (() => void) | undefined = undefined
   /** The lifeline.v1 session (the `session` option): it makes the driver's sockets, and outlives each. */
@@ -167,7 +171,12 @@ class LifelineSocketImpl implements LifelineSocket, EventSink, WithInternals {
     if (typeof listener !== 'function') {
       throw new TypeError(`on("${event}", listener): listener must be a function, got ${describe(listener)}`)
     }
-    return (this.#emitter ??= createNanoEvents<SocketEvents>()).on(event, listener)
+    const all: Record<string, unknown[] | undefined> = (this.#listeners ??= {})
+    all[event] = (all[event] ?? NONE).concat(listener)
+    return () => {
+      const list = all[event]
+      if (list) all[event] = NONE.concat(list.filter((other) => other !== listener))
+    }
   }
 
   send(data: Data): boolean {
@@ -215,12 +224,12 @@ class LifelineSocketImpl implements LifelineSocket, EventSink, WithInternals {
       this.#releaseOnClose()
       this.#releaseOnClose = undefined
     }
-    const listeners = this.#emitter?.events[event.event]
+    const listeners = this.#listeners?.[event.event]
     if (listeners && listeners.length > 0) deliver(listeners as ((...args: unknown[]) => void)[], event, this.#driver, this.#session)
   }
 
   receiveMessage(data: unknown): void {
-    const listeners = this.#emitter?.events.message
+    const listeners = this.#listeners?.message
     if (listeners) deliverMessage(listeners as ((data: unknown) => void)[], data)
   }
 }
@@ -230,7 +239,7 @@ class LifelineSocketImpl implements LifelineSocket, EventSink, WithInternals {
  * EventTarget reports it), so it surfaces without leaving the socket half-updated.
  */
 function deliver(listeners: ((...args: unknown[]) => void)[], event: DriverEvent, driver: Driver, session: SessionPort | undefined): void {
-  // nanoevents replaces the array on unbind, so iterating this one is safe without a copy
+  // on() and its unsubscribe replace the array, so iterating this one is safe without a copy
   if (event.event === 'message') return deliverMessage(listeners, event.data)
   const args = argumentsOf(event, driver, session)
   for (let i = 0, n = listeners.length; i < n; i++) {
