@@ -6,7 +6,7 @@
 import { isUserCloseCode } from '../core/close-codes.js'
 import type { Data } from '../core/queue.js'
 import type { Cause, CloseInfo, EnvSignal, GiveUpReason, Phase } from '../core/state.js'
-import { describe } from '../options/messages.dev.js'
+import * as text from '../options/messages.dev.js'
 import type { SocketOptions } from '../options/types.js'
 import { checkData, resolveOptions, type Resolved } from '../options/validate.js'
 import { Driver, type DriverEvent, type DropReason, type EventSink } from './driver.js'
@@ -159,17 +159,17 @@ class LifelineSocketImpl implements LifelineSocket, EventSink, WithInternals {
 
   set binaryType(value) {
     if (value !== 'arraybuffer' && value !== 'blob' && value !== 'nodebuffer') {
-      throw new TypeError(`binaryType must be "arraybuffer", "blob" or "nodebuffer", got ${describe(value)}`)
+      throw new TypeError(text.mustBeOneOf('binaryType', value, ['arraybuffer', 'blob', 'nodebuffer']))
     }
     this.#driver.binaryType = value
   }
 
   on<E extends SocketEventName>(event: E, listener: SocketEvents[E]): () => void {
     if (!EVENT_NAMES.includes(event)) {
-      throw new TypeError(`on(event): unknown event ${describe(event)}; expected one of ${EVENT_NAMES.join(', ')}`)
+      throw new TypeError(text.unknownEvent(event, EVENT_NAMES))
     }
     if (typeof listener !== 'function') {
-      throw new TypeError(`on("${event}", listener): listener must be a function, got ${describe(listener)}`)
+      throw new TypeError(text.mustBe(`on("${event}", listener): listener`, listener, 'function'))
     }
     const all: Record<string, unknown[] | undefined> = (this.#listeners ??= {})
     all[event] = (all[event] ?? NONE).concat(listener)
@@ -194,11 +194,11 @@ class LifelineSocketImpl implements LifelineSocket, EventSink, WithInternals {
 
   close(code = 1000, reason = ''): void {
     if (typeof code !== 'number' || !isUserCloseCode(code)) {
-      throw new RangeError(`close(code): code must be 1000 or an integer in 3000–4999, got ${describe(code)}`)
+      throw new RangeError(text.mustBe('close(code): code', code, 'closeCode'))
     }
-    if (typeof reason !== 'string') throw new TypeError(`close(code, reason): reason must be a string, got ${describe(reason)}`)
+    if (typeof reason !== 'string') throw new TypeError(text.mustBe('close(code, reason): reason', reason, 'string'))
     if (new TextEncoder().encode(reason).length > 123) {
-      throw new SyntaxError(`close(code, reason): reason must be at most 123 UTF-8 bytes, got ${describe(reason)}`)
+      throw new SyntaxError(text.mustBe('close(code, reason): reason', reason, 'closeReason'))
     }
     this.#session?.end()
     this.#driver.dispatch({ type: 'close', code, reason })
@@ -206,7 +206,7 @@ class LifelineSocketImpl implements LifelineSocket, EventSink, WithInternals {
 
   signal(name: EnvSignal): void {
     if (!SIGNALS.includes(name)) {
-      throw new TypeError(`signal(name): expected one of ${SIGNALS.join(', ')}, got ${describe(name)}`)
+      throw new TypeError(text.unknownSignal(name, SIGNALS))
     }
     this.#driver.dispatch({ type: 'signal', signal: name })
   }
