@@ -8,10 +8,12 @@ import type { Data } from '../core/queue.js'
 import type { Cause, CloseInfo, EnvSignal, GiveUpReason, Phase } from '../core/state.js'
 import * as text from '../options/messages.dev.js'
 import type { SocketOptions } from '../options/types.js'
-import { checkData, resolveOptions, type Resolved } from '../options/validate.js'
+import { freezeOnly, type Share } from '../options/intern.js'
+import { checkData, resolveWith, type Resolved } from '../options/validate.js'
 import { Driver, type DriverEvent, type DropReason, type EventSink } from './driver.js'
 import { LifelineError } from './errors.js'
 import type { SocketObserver, WithInternals } from './internals.js'
+import { subscribe, type ListenerLists } from './listeners.js'
 import type { SessionPort } from '../ports.js'
 import { ownTimer, type TimerHostFor } from './timers.js'
 
@@ -75,22 +77,24 @@ export interface LifelineSocket {
 
 const EVENT_NAMES: readonly SocketEventName[] = ['state', 'open', 'message', 'close', 'error', 'reconnecting', 'drop', 'giveup']
 const SIGNALS: readonly EnvSignal[] = ['online', 'offline', 'visible', 'hidden']
-const NONE: readonly unknown[] = []
 
 /** Hooks an adapter may attach for the socket's lifetime (environment listeners); returns cleanup. */
 export type AttachSignals = (signal: (name: EnvSignal) => void) => () => void
 
 /**
- * What an entry point passes: the ports it fills in, the environment signals it attaches, and how
- * sockets keep their timers (`sharedTimers` where many sockets share a process, else `ownTimer`).
+ * What an entry point passes: the ports it fills in, the environment signals it attaches, how
+ * sockets keep their timers (`sharedTimers` where many sockets share a process, else `ownTimer`)
+ * and whether sockets with equal options share their policy objects (`shareEqual` where many
+ * sockets share a process, else `freezeOnly`: see intern.ts).
  */
 export function createSocket(
   options: SocketOptions,
   defaults: Partial<SocketOptions> = {},
   attachSignals?: AttachSignals,
   timerHost: TimerHostFor = ownTimer,
+  share: Share = freezeOnly,
 ): LifelineSocket {
-  return new LifelineSocketImpl(resolveOptions(options, defaults), attachSignals, timerHost)
+  return new LifelineSocketImpl(resolveWith(options, defaults, share), attachSignals, timerHost)
 }
 
 /**
@@ -102,11 +106,7 @@ class LifelineSocketImpl implements LifelineSocket, EventSink, WithInternals {
   readonly #driver: Driver
   /** lifeline-ws/monitor's, once attached: told every event but 'message' (the driver tells it those). */
   #observer: SocketObserver | undefined = undefined
-  /**
-   * Listeners by event, made at the first subscription (a socket nobody listens to needs none).
-   * Each list is replaced, never changed in place: delivery iterates one without a copy, and a list
-   * made by concat() has no spare capacity (a push() reserves room for 17, ~120 B per event per socket).
-   */
+  /** Listeners by event (listeners.ts), made at the first subscription: a socket nobody listens to needs none. */
   #listeners: { [E in SocketEventName]?: SocketEvents[E][] } | undefined = undefined
   /** The environment listeners' cleanup, run once the socket is closed for good. */
   #releaseOnClose: (() => void) | undefined = undefined
@@ -171,12 +171,7 @@ class LifelineSocketImpl implements LifelineSocket, EventSink, WithInternals {
     if (typeof listener !== 'function') {
       throw new TypeError(text.mustBe(`on("${event}", listener): listener`, listener, 'function'))
     }
-    const all: Record<string, unknown[] | undefined> = (this.#listeners ??= {})
-    all[event] = (all[event] ?? NONE).concat(listener)
-    return () => {
-      const list = all[event]
-      if (list) all[event] = NONE.concat(list.filter((other) => other !== listener))
-    }
+    return subscribe((this.#listeners ??= {}) as ListenerLists, event, listener)
   }
 
   send(data: Data): boolean {
@@ -239,7 +234,7 @@ class LifelineSocketImpl implements LifelineSocket, EventSink, WithInternals {
  * EventTarget reports it), so it surfaces without leaving the socket half-updated.
  */
 function deliver(listeners: ((...args: unknown[]) => void)[], event: DriverEvent, driver: Driver, session: SessionPort | undefined): void {
-  // on() and its unsubscribe replace the array, so iterating this one is safe without a copy
+  // on() and its unsubscribe replace the array (listeners.ts), so iterating this one is safe without a copy
   if (event.event === 'message') return deliverMessage(listeners, event.data)
   const args = argumentsOf(event, driver, session)
   for (let i = 0, n = listeners.length; i < n; i++) {

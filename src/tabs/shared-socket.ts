@@ -12,7 +12,6 @@
  * sent while no tab leads is lost (a message written just before its leader vanished may arrive
  * twice). Events, state and stats() of the leader's socket are mirrored to followers.
  */
-import { createNanoEvents } from 'nanoevents'
 import { attachBrowserSignals, browserDefaults } from '../adapters/browser.js'
 import type { Data, DropReason } from '../core/queue.js'
 import type { EnvSignal, Phase } from '../core/state.js'
@@ -22,6 +21,7 @@ import { LifelineError, type ErrorCode } from '../runtime/errors.js'
 import type { Disconnect, monitor as monitorOf, Stats } from '../runtime/monitor.js'
 import type { WithInternals } from '../runtime/internals.js'
 import { createSocket, type LifelineSocket, type SocketEventName, type SocketEvents } from '../runtime/socket.js'
+import { subscribe, type ListenerLists } from '../runtime/listeners.js'
 import { connectionName, splitOptions } from '../split-options.js'
 import { mustBe } from './messages.dev.js'
 
@@ -161,8 +161,11 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
   }
   real.close()
 
-  const emitter = createNanoEvents<SocketEvents>()
-  const emit = emitter.emit.bind(emitter) as (event: SocketEventName, ...args: unknown[]) => void
+  const listeners: ListenerLists = {}
+  const emit = (event: SocketEventName, ...args: unknown[]): void => {
+    // the list of now: on() and its unsubscribe replace it
+    for (const listener of (listeners[event] ?? []) as ((...args: unknown[]) => void)[]) listener(...args)
+  }
   const channel: Channel = direct ?? new BroadcastChannel(name)
   /** This tab's name on the channel: random, it only has to differ from the other tabs'. */
   const me = String(Math.random())
@@ -351,7 +354,7 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
     on(event, listener) {
       // the socket's own checks and messages: subscribe to it and let go at once
       real.on(event, listener)()
-      return emitter.on(event, listener)
+      return subscribe(listeners, event, listener)
     },
     send(data) {
       checkData('send(data): data', data)

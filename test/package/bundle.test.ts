@@ -159,12 +159,6 @@ describe('no Node-only code for browsers and workers', () => {
     const graph = await build({ entryPoints: [join(ROOT, 'src/index.server.ts')], bundle: true, write: false, metafile: true, platform: 'node', external: ['ws'], logLevel: 'silent' })
     expect(Object.keys(graph.metafile.inputs).some((p) => p.includes('src/server/'))).toBe(true)
   })
-
-  it('nanoevents is bundled (it is ESM-only) in every build', () => {
-    for (const name of ['index.mjs', 'index.cjs', 'browser.cjs', 'core.cjs']) {
-      expect(read(withChunks(join(DIST, name)))).not.toMatch(/["']nanoevents["']/)
-    }
-  })
 })
 
 describe('size, minified + gzip -9', () => {
