@@ -15,7 +15,6 @@
  * messages.dev.ts (src/options, src/react, src/tabs) to its messages.prod.ts twin. Only the Node
  * entry reads process.env (the proxy environment), so an ESM file runs in a browser without a bundler.
  *
- * `nanoevents` is bundled: it is ESM-only, so the CommonJS build could not require() it on Node 20.
  * `ws` and `isomorphic-ws` stay external (they are dependencies, reached only from the Node and server entries);
  * so does `react`, an optional peer dependency imported only by the react entry.
  */
@@ -61,7 +60,6 @@ const BOTH = {
   target: TARGET,
   // neutral: nothing Node-specific is assumed; the only import left unbundled is isomorphic-ws
   platform: 'neutral',
-  noExternal: ['nanoevents'],
   external: ['ws', 'isomorphic-ws', 'react', 'redis'],
 } satisfies Options
 

@@ -3,6 +3,7 @@
  * Also exports the pure state machine for simulations and tests.
  */
 import type { SocketOptions } from './options/types.js'
+import { shareEqual } from './options/intern.js'
 import { sharedTimers } from './runtime/scheduler.js'
 import { createSocket as createWithPorts, type LifelineSocket } from './runtime/socket.js'
 import { defineReconnectingWebSocket } from './compat/reconnecting-websocket.js'
@@ -19,7 +20,7 @@ export type { HerdOptions, HerdResult } from './sim/herd.js'
 
 /** Create a socket from explicit ports: `WebSocket`, `timer` and `random` are required. */
 export function createSocket(options: SocketOptions): LifelineSocket {
-  return createWithPorts(options, {}, undefined, sharedTimers)
+  return createWithPorts(options, {}, undefined, sharedTimers, shareEqual)
 }
 
 /** The WHATWG WebSocket interface over a lifeline socket: a drop-in for reconnecting-websocket and partysocket. */

@@ -2,6 +2,7 @@
 import { nodeDefaults } from './adapters/node.js'
 import { withProxy } from './adapters/node-proxy.js'
 import type { SocketOptions } from './options/types.js'
+import { shareEqual } from './options/intern.js'
 import { sharedTimers } from './runtime/scheduler.js'
 import { createSocket as createWithPorts, type LifelineSocket } from './runtime/socket.js'
 import { defineReconnectingWebSocket } from './compat/reconnecting-websocket.js'
@@ -13,7 +14,7 @@ export function createSocket(options: SocketOptions): LifelineSocket {
   // the proxy wraps the built-in ws class (checked here: only Node reads the option)
   const proxy = options !== null && typeof options === 'object' && Object.prototype.hasOwnProperty.call(options, 'proxy') ? options.proxy : undefined
   const defaults = proxy === false ? nodeDefaults : { ...nodeDefaults, WebSocket: withProxy(nodeDefaults.WebSocket!, proxy) }
-  return createWithPorts(options, defaults, undefined, sharedTimers)
+  return createWithPorts(options, defaults, undefined, sharedTimers, shareEqual)
 }
 
 /** The WHATWG WebSocket interface over a lifeline socket: a drop-in for reconnecting-websocket and partysocket. */

@@ -19,7 +19,6 @@ interface WsInternals {
 }
 
 type Handler = ((event: any) => void) | null
-type WsEvent = 'open' | 'close' | 'error' | 'message'
 
 /**
  * `ws`, adjusted where plain `ws` costs a lifeline socket memory or loses information:
@@ -31,6 +30,9 @@ type WsEvent = 'open' | 'close' | 'error' | 'message'
  *   socket, and an event with the same fields.
  * - `onpong`/`onping`: protocol pong and ping frames as handlers of the same shape, so the driver
  *   listens to every runtime's socket one way.
+ * - The handlers are called from `emit()`, not through EventEmitter listeners: `ws` keeps its
+ *   listeners in a dictionary-mode object, which six event names grow by ~300 B per socket, and a
+ *   message skips that table's lookup. Other listeners (none from the driver) still get their events.
  * - The close code is the one `ws` sent: when `ws` fails a connection itself for a protocol error
  *   (1002, 1009…) it sends that code but reports 1006 locally, with the sent code on the error.
  * - `bytesRead`: what the TCP socket has read, so that a large message still arriving counts as
@@ -48,13 +50,15 @@ class NodeWebSocket extends (WebSocket as unknown as new (...args: any[]) => Eve
   #onclose: Handler = null
   #onerror: Handler = null
   #onmessage: Handler = null
+  #onpong: Handler = null
+  #onping: Handler = null
 
   get onopen(): Handler {
     return this.#onopen
   }
 
   set onopen(handler: Handler) {
-    this.#onopen = this.#attach('open', NodeWebSocket.#open, this.#onopen, handler)
+    this.#onopen = handlerOrNull(handler)
   }
 
   get onclose(): Handler {
@@ -62,7 +66,7 @@ class NodeWebSocket extends (WebSocket as unknown as new (...args: any[]) => Eve
   }
 
   set onclose(handler: Handler) {
-    this.#onclose = this.#attach('close', NodeWebSocket.#close, this.#onclose, handler)
+    this.#onclose = handlerOrNull(handler)
   }
 
   get onerror(): Handler {
@@ -70,7 +74,7 @@ class NodeWebSocket extends (WebSocket as unknown as new (...args: any[]) => Eve
   }
 
   set onerror(handler: Handler) {
-    this.#onerror = this.#attach('error', NodeWebSocket.#error, this.#onerror, handler)
+    this.#onerror = handlerOrNull(handler)
   }
 
   get onmessage(): Handler {
@@ -78,65 +82,61 @@ class NodeWebSocket extends (WebSocket as unknown as new (...args: any[]) => Eve
   }
 
   set onmessage(handler: Handler) {
-    this.#onmessage = this.#attach('message', NodeWebSocket.#message, this.#onmessage, handler)
+    this.#onmessage = handlerOrNull(handler)
   }
 
-  // Frames are rare: their handlers are ws's own listeners (called with `this` = the socket), so
-  // they cost no field on every socket
   get onpong(): Handler {
-    return this.#frameHandler('pong')
+    return this.#onpong
   }
 
   set onpong(handler: Handler) {
-    this.#setFrameHandler('pong', handler)
+    this.#onpong = handlerOrNull(handler)
   }
 
   get onping(): Handler {
-    return this.#frameHandler('ping')
+    return this.#onping
   }
 
   set onping(handler: Handler) {
-    this.#setFrameHandler('ping', handler)
+    this.#onping = handlerOrNull(handler)
   }
 
-  #frameHandler(type: 'pong' | 'ping'): Handler {
-    return (this.listeners(type)[0] as Handler | undefined) ?? null
+  /**
+   * Every event `ws` tells its socket comes through here: the handler set for it is called first
+   * (`ws`'s arguments as a handler's event), then EventEmitter's listeners if there are any. An
+   * 'error' with a handler counts as listened to, as it did when the handler was a listener.
+   */
+  override emit(type: string, a?: unknown, b?: unknown): boolean {
+    const handled =
+      type === 'message' ? this.#message(a as Buffer, b as boolean)
+      : type === 'pong' ? call(this.#onpong, this, a)
+      : type === 'ping' ? call(this.#onping, this, a)
+      : type === 'open' ? call(this.#onopen, this, { type: 'open', target: this })
+      : type === 'close' ? this.#close(a as number, b as Buffer)
+      : type === 'error' ? this.#error(a as Error)
+      : false
+    if (handled && (this._eventsCount === 0 || this.listenerCount(type) === 0)) return true
+    // eslint-disable-next-line prefer-rest-params -- every argument, as ws passed them
+    return (super.emit as (...args: unknown[]) => boolean).apply(this, arguments as unknown as unknown[]) || handled
   }
 
-  #setFrameHandler(type: 'pong' | 'ping', handler: Handler): void {
-    this.removeAllListeners(type) // only the driver listens to these sockets
-    if (typeof handler === 'function') this.on(type, handler)
-  }
-
-  /** Listen with the shared listener while a handler is set; stop when it is cleared. */
-  #attach(type: WsEvent, listener: (...args: any[]) => void, previous: Handler, handler: Handler): Handler {
-    const next = typeof handler === 'function' ? handler : null
-    if (next && !previous) this.on(type, listener)
-    else if (!next && previous) this.removeListener(type, listener)
-    return next
-  }
-
-  static #open(this: NodeWebSocket): void {
-    this.#onopen?.call(this, { type: 'open', target: this })
-  }
-
-  static #close(this: NodeWebSocket, code: number, reason: Buffer): void {
+  #close(code: number, reason: Buffer): boolean {
     const internals = this as unknown as { _closeFrameReceived?: boolean; _closeFrameSent?: boolean }
     const wasClean = internals._closeFrameReceived === undefined ? code !== 1006 : Boolean(internals._closeFrameReceived && internals._closeFrameSent)
     const sent = SENT_CODES.get(this)
     const reported = code === 1006 && sent !== undefined ? sent : code
-    this.#onclose?.call(this, { type: 'close', target: this, code: reported, reason: String(reason ?? ''), wasClean })
+    return call(this.#onclose, this, { type: 'close', target: this, code: reported, reason: String(reason ?? ''), wasClean })
   }
 
-  static #error(this: NodeWebSocket, error: Error): void {
+  #error(error: Error): boolean {
     const sent = statusCodeOf(error)
     if (sent !== undefined) SENT_CODES.set(this, sent)
-    this.#onerror?.call(this, { type: 'error', target: this, error, message: error?.message })
+    return call(this.#onerror, this, { type: 'error', target: this, error, message: error?.message })
   }
 
-  static #message(this: NodeWebSocket, data: Buffer, isBinary: boolean): void {
+  #message(data: Buffer, isBinary: boolean): boolean {
     const handler = this.#onmessage
-    if (handler === null) return
+    if (handler === null) return false
     const event = MESSAGE_EVENT
     event.target = this
     event.data = isBinary ? data : data.toString()
@@ -144,6 +144,7 @@ class NodeWebSocket extends (WebSocket as unknown as new (...args: any[]) => Eve
     // not in a finally: this is the receive hot path; a throwing handler leaves one message held
     // here until the next one arrives
     event.target = event.data = undefined
+    return true
   }
 
   /**
@@ -202,10 +203,9 @@ class NodeWebSocket extends (WebSocket as unknown as new (...args: any[]) => Eve
 }
 
 interface EventEmitterLike {
-  on(type: string, listener: (...args: any[]) => void): unknown
-  removeListener(type: string, listener: (...args: any[]) => void): unknown
-  removeAllListeners(type: string): unknown
-  listeners(type: string): unknown[]
+  emit(type: string, ...args: unknown[]): boolean
+  listenerCount(type: string): number
+  readonly _eventsCount: number
   readonly readyState: number
   terminate(): void
 }
@@ -227,6 +227,17 @@ function statusCodeOf(error: unknown): number | undefined {
     if (symbol.description === 'status-code' && typeof value === 'number') return value
   }
   return undefined
+}
+
+function handlerOrNull(handler: Handler): Handler {
+  return typeof handler === 'function' ? handler : null
+}
+
+/** Calls `handler` (if set) as a WebSocket calls its handlers; whether there was one. */
+function call(handler: Handler, socket: NodeWebSocket, event: unknown): boolean {
+  if (handler === null) return false
+  handler.call(socket, event)
+  return true
 }
 
 const MESSAGE_EVENT: { type: 'message'; target: unknown; data: unknown } = { type: 'message', target: undefined, data: undefined }

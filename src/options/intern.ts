@@ -33,3 +33,15 @@ function keyPart(value: unknown): string {
 }
 const ids = new WeakMap<object, number>()
 let nextId = 1
+
+/**
+ * How resolveOptions makes an option set's objects, all frozen: `shareEqual` hands back the equal
+ * one an earlier socket made (Node, lifeline-ws/core and workers, where a process may hold
+ * thousands of sockets); `freezeOnly` (browsers: a page has a socket or two) keeps the cache out of
+ * the bundle. `key` is what makes two objects equal: primitives by value, the rest by identity.
+ */
+export type Share = <T extends object>(key: readonly unknown[], value: T) => T
+
+export const shareEqual: Share = (key, value) => intern(keyOf(key), () => value)
+
+export const freezeOnly: Share = (_key, value) => Object.freeze(value)

@@ -1,5 +1,5 @@
 /**
- * The text of every error and warning about options and data, in full: the option, what it must
+ * The text of every error and warning about options, data and the socket's methods' arguments, in full: the option, what it must
  * be, and the value it got. The production build swaps in messages.prod.ts (same exports, short
  * texts: the option and the value); the error classes are chosen by the callers, so they are the
  * same in both builds.
@@ -32,6 +32,9 @@ const EXPECTED = {
   count: 'a whole number >= 0',
   countOrInfinity: 'a whole number >= 0 or Infinity',
   session: "true, an object of session options ({ fallback }), false, or session() from 'lifeline-ws/session'",
+  string: 'a string',
+  closeCode: '1000 or an integer in 3000–4999',
+  closeReason: 'at most 123 UTF-8 bytes',
 }
 export type Expected = keyof typeof EXPECTED
 
@@ -45,6 +48,16 @@ export function mustBeOneOf(name: string, value: unknown, choices: readonly stri
   const quoted = choices.map((choice) => `"${choice}"`)
   const last = quoted.pop()
   return `${name} must be ${quoted.join(', ')} or ${last}, got ${describe(value)}`
+}
+
+/** on() with an event the socket does not have. */
+export function unknownEvent(value: unknown, names: readonly string[]): string {
+  return `on(event): unknown event ${describe(value)}; expected one of ${names.join(', ')}`
+}
+
+/** signal() with a name that is not an environment signal. */
+export function unknownSignal(value: unknown, names: readonly string[]): string {
+  return `signal(name): expected one of ${names.join(', ')}, got ${describe(value)}`
 }
 
 export function initialDelayTooSmall(value: unknown): string {

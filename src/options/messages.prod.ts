@@ -15,6 +15,14 @@ export function mustBeOneOf(name: string, value: unknown, _choices: readonly str
   return `${name}: ${describe(value)}`
 }
 
+export function unknownEvent(value: unknown, _names: readonly string[]): string {
+  return `on(event): ${describe(value)}`
+}
+
+export function unknownSignal(value: unknown, _names: readonly string[]): string {
+  return `signal(name): ${describe(value)}`
+}
+
 export function initialDelayTooSmall(value: unknown): string {
   return `backoff.initialDelay: ${describe(value)}`
 }

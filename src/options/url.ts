@@ -41,7 +41,15 @@ export function redactUrl(text: string, extraWords: readonly string[] = NONE): s
   if (url.search) url.search = url.search.replace(QUERY_PARAM, (all, sep: string, name: string) => (secret(name) ? `${sep}${name}=***` : all))
   // a fragment is never sent, but OAuth-style flows put tokens there: never show it
   if (url.hash) url.hash = '***'
-  return url.href
+  return sameText(url.href, text)
+}
+
+/**
+ * `text` itself when `href` spells it: a URL every socket was given then stays one string, not a
+ * copy per socket (10,000 sockets on one URL would otherwise hold 10,000 equal strings, twice).
+ */
+function sameText(href: string, text: string): string {
+  return href === text ? text : href
 }
 
 function isSecret(name: string, extraWords: readonly string[]): boolean {
@@ -80,5 +88,5 @@ export function normaliseUrl(value: string | URL, name: string, redactParams?: r
   if (scheme === 'http:') parsed.protocol = 'ws:'
   else if (scheme === 'https:') parsed.protocol = 'wss:'
   else if (scheme !== 'ws:' && scheme !== 'wss:') throw new SyntaxError(urlScheme(name, scheme, redactUrl(text, redactParams)))
-  return parsed.href
+  return sameText(parsed.href, text)
 }

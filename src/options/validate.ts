@@ -9,7 +9,7 @@ import type { Data, QueuePolicy } from '../core/queue.js'
 import type { CloseInfo } from '../core/state.js'
 import type { Clock, SessionOption, SessionOptions, WebSocketConstructor } from '../ports.js'
 import type { HandshakeOption } from '../runtime/handshake.js'
-import { intern, keyOf } from './intern.js'
+import { shareEqual, type Share } from './intern.js'
 import * as text from './messages.dev.js'
 import { hasMember, memberOf, ownOnly, tagOf } from './read.js'
 import { DEFAULTS, MIN_INITIAL_DELAY, type BackoffOptions, type HeartbeatOptions, type ProtocolsOption, type QueueOptions, type SocketOptions, type UrlOption } from './types.js'
@@ -48,8 +48,13 @@ export interface Resolved {
 
 const TIMER_KEYS = ['setTimeout', 'clearTimeout', 'now']
 
-/** Validate options and normalise them. Throws synchronously on the first bad value. */
+/** Validate options and normalise them, sharing equal policies between sockets (see intern.ts). Throws synchronously on the first bad value. */
 export function resolveOptions(options: SocketOptions, defaults: Partial<SocketOptions> = {}): Resolved {
+  return resolveWith(options, defaults, shareEqual)
+}
+
+/** resolveOptions, with the objects made by `share`. */
+export function resolveWith(options: SocketOptions, defaults: Partial<SocketOptions>, share: Share): Resolved {
   if (options === null || typeof options !== 'object') throw new TypeError(text.mustBe('options', options, 'options'))
   // every option's name: those with a default, and the ports the adapters fill in (listed here, not
   // at load time, so that a bundle without resolveOptions drops DEFAULTS)
@@ -68,8 +73,8 @@ export function resolveOptions(options: SocketOptions, defaults: Partial<SocketO
   if (typeof lazy !== 'boolean') throw new TypeError(text.mustBe('lazy', lazy, 'boolean'))
   const connectTimeout = duration('connectTimeout', orDefault(merged.connectTimeout, DEFAULTS.connectTimeout), true)
 
-  const backoff = resolveBackoff(merged.backoff)
-  const queue = resolveQueue(merged.queue)
+  const backoff = resolveBackoff(merged.backoff, share)
+  const queue = resolveQueue(merged.queue, share)
 
   const shouldReconnect = checkFunction('shouldReconnect', orDefault(merged.shouldReconnect, DEFAULTS.shouldReconnect))
   const binaryType = oneOf('binaryType', orDefault(merged.binaryType, DEFAULTS.binaryType), ['arraybuffer', 'blob', 'nodebuffer'])
@@ -92,8 +97,8 @@ export function resolveOptions(options: SocketOptions, defaults: Partial<SocketO
     typeof prototype === 'object' && prototype !== null && typeof memberOf(prototype, 'ping') === 'function' && hasMember(prototype, 'onpong')
   const session = resolveSession(merged.session)
   // a session's server leads the heartbeat (PING, and the client notices silence): no ping of our own, nothing to warn about
-  const { heartbeat, pingMessage, isPong } = session ? resolveHeartbeat(false, pingFrames) : resolveHeartbeat(merged.heartbeat, pingFrames)
-  const delivery = resolveDelivery(merged.delivery, merged.confirmDelay, heartbeat)
+  const { heartbeat, pingMessage, isPong } = session ? resolveHeartbeat(false, pingFrames, share) : resolveHeartbeat(merged.heartbeat, pingFrames, share)
+  const delivery = resolveDelivery(merged.delivery, merged.confirmDelay, heartbeat, share)
   const idleTimeout = optionalDuration('idleTimeout', merged.idleTimeout)
   const maxLifetime = optionalDuration('maxLifetime', merged.maxLifetime)
   const handshake = merged.handshake === undefined ? undefined : checkFunction('handshake', merged.handshake)
@@ -101,9 +106,9 @@ export function resolveOptions(options: SocketOptions, defaults: Partial<SocketO
   // expired credentials are only worth a retry when the next attempt asks a provider for new ones
   const authCloseCodes = checkCloseCodes('authCloseCodes', merged.authCloseCodes)
   const refreshable = typeof url === 'function' || typeof protocols === 'function'
-  const suspend = resolveSuspend(merged.suspendAfter, merged.suspendedDelay, merged.suspendedQueue)
+  const suspend = resolveSuspend(merged.suspendAfter, merged.suspendedDelay, merged.suspendedQueue, share)
 
-  const policy: Policy = share('policy', {
+  const policy: Policy = shareFields(share, 'policy', {
     connectTimeout,
     backoff,
     heartbeat,
@@ -141,11 +146,10 @@ export function resolveOptions(options: SocketOptions, defaults: Partial<SocketO
   const perSocket = typeof url !== 'string' || typeof protocols === 'function' || wsOptions || debug || typeof pingMessage === 'object' || session || handshake
   if (perSocket) return Object.freeze(resolved)
   // protocols by content, so equal lists given as different arrays still share
-  const key = ['resolved', url, JSON.stringify(protocols), JSON.stringify(redactParams), lazy, binaryType, pingMessage, policy, queue, WebSocket, timer, random, isPong]
-  return intern(keyOf(key), () => resolved)
+  return share(['resolved', url, JSON.stringify(protocols), JSON.stringify(redactParams), lazy, binaryType, pingMessage, policy, queue, WebSocket, timer, random, isPong], resolved)
 }
 
-function resolveBackoff(input: BackoffOptions | undefined): BackoffPolicy {
+function resolveBackoff(input: BackoffOptions | undefined, share: Share): BackoffPolicy {
   const b = optionGroup('backoff', input, DEFAULTS.backoff)
   const initialDelay = number('backoff.initialDelay', b.initialDelay)
   if (!Number.isFinite(initialDelay) || !(initialDelay >= MIN_INITIAL_DELAY)) {
@@ -158,21 +162,22 @@ function resolveBackoff(input: BackoffOptions | undefined): BackoffPolicy {
   const jitter = oneOf('backoff.jitter', b.jitter, ['spread', 'full', 'equal', 'none', 'decorrelated'])
   const maxRetries = count('backoff.maxRetries', b.maxRetries, 'countOrInfinity')
   const resetAfter = duration('backoff.resetAfter', b.resetAfter)
-  return share('backoff', { initialDelay, maxDelay, factor, jitter, maxRetries, resetAfter })
+  return shareFields(share, 'backoff', { initialDelay, maxDelay, factor, jitter, maxRetries, resetAfter })
 }
 
-function resolveQueue(input: QueueOptions | undefined): QueuePolicy {
+function resolveQueue(input: QueueOptions | undefined, share: Share): QueuePolicy {
   const q = optionGroup('queue', input, DEFAULTS.queue)
   const maxMessages = count('queue.maxMessages', q.maxMessages)
   const maxBytes = count('queue.maxBytes', q.maxBytes)
   const overflow = oneOf('queue.overflow', q.overflow, ['reject', 'drop-oldest'])
   const ttl = optionalDuration('queue.ttl', q.ttl)
-  return share('queue', { maxMessages, maxBytes, overflow, ttl })
+  return shareFields(share, 'queue', { maxMessages, maxBytes, overflow, ttl })
 }
 
 function resolveHeartbeat(
   input: HeartbeatOptions | false | undefined,
   pingFrames: boolean,
+  share: Share,
 ): { heartbeat: HeartbeatPolicy | undefined; pingMessage: Resolved['pingMessage']; isPong: Resolved['isPong'] } {
   if (input === false) return { heartbeat: undefined, pingMessage: undefined, isPong: DEFAULTS.heartbeat.isPong }
   const h: HeartbeatOptions = optionGroup('heartbeat', input, DEFAULTS.heartbeat, 'objectOrFalse')
@@ -190,7 +195,7 @@ function resolveHeartbeat(
   // that dies silently would go unnoticed, and nothing else would say so
   if (resolved === undefined) warnOnce('no-heartbeat', text.NO_HEARTBEAT_WARNING)
   return {
-    heartbeat: resolved ? share('heartbeat', { interval, timeout, mode: resolved }) : undefined,
+    heartbeat: resolved ? shareFields(share, 'heartbeat', { interval, timeout, mode: resolved }) : undefined,
     pingMessage: message,
     isPong,
   }
@@ -208,27 +213,24 @@ function resolveSession(value: unknown): Resolved['session'] {
 }
 
 /** Long outages: undefined when suspendAfter is Infinity (never suspended). */
-function resolveSuspend(after: unknown, delay: unknown, queue: unknown): SuspendPolicy | undefined {
+function resolveSuspend(after: unknown, delay: unknown, queue: unknown, share: Share): SuspendPolicy | undefined {
   const suspendAfter = number('suspendAfter', orDefault(after, DEFAULTS.suspendAfter))
   if (!(suspendAfter > 0)) throw new RangeError(text.mustBe('suspendAfter', suspendAfter, 'positiveMsOrInfinity'))
   const suspendedDelay = duration('suspendedDelay', orDefault(delay, DEFAULTS.suspendedDelay), true)
   const suspendedQueue = oneOf('suspendedQueue', orDefault(queue, DEFAULTS.suspendedQueue), ['keep', 'drop'])
-  return suspendAfter === Infinity ? undefined : share('suspend', { after: suspendAfter, delay: suspendedDelay, queue: suspendedQueue })
+  return suspendAfter === Infinity ? undefined : shareFields(share, 'suspend', { after: suspendAfter, delay: suspendedDelay, queue: suspendedQueue })
 }
 
 /** Confirmation of written messages: checked always, in force only with a heartbeat to ping with. */
-function resolveDelivery(mode: unknown, confirmDelay: unknown, heartbeat: HeartbeatPolicy | undefined): DeliveryPolicy | undefined {
+function resolveDelivery(mode: unknown, confirmDelay: unknown, heartbeat: HeartbeatPolicy | undefined, share: Share): DeliveryPolicy | undefined {
   const checkedMode = oneOf('delivery', orDefault(mode, DEFAULTS.delivery), ['report', 'resend'])
   const delay = duration('confirmDelay', orDefault(confirmDelay, DEFAULTS.confirmDelay))
-  return heartbeat ? share('delivery', { mode: checkedMode, confirmDelay: delay }) : undefined
+  return heartbeat ? shareFields(share, 'delivery', { mode: checkedMode, confirmDelay: delay }) : undefined
 }
 
-/**
- * The one frozen object with these fields' values, made now or by an earlier socket (see intern.ts).
- * The key is `kind` then the values in field order, objects and functions by identity.
- */
-function share<T extends object>(kind: string, fields: T): T {
-  return intern(keyOf([kind, ...Object.values(fields)]), () => fields)
+/** `fields` frozen, or the equal object an earlier socket made: the key is `kind` then the values in field order. */
+function shareFields<T extends object>(share: Share, kind: string, fields: T): T {
+  return share([kind, ...Object.values(fields)], fields)
 }
 
 // ── small checks ─────────────────────────────────────────────────────────────────────────────────

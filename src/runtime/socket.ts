@@ -1,18 +1,19 @@
 /**
  * createSocket: validate the options, start a driver, and expose the public object with typed
- * events (nanoevents). Misuse throws synchronously; everything that goes wrong at run time is an
+ * events. Misuse throws synchronously; everything that goes wrong at run time is an
  * event.
  */
-import { createNanoEvents, type Emitter } from 'nanoevents'
 import { isUserCloseCode } from '../core/close-codes.js'
 import type { Data } from '../core/queue.js'
 import type { Cause, CloseInfo, EnvSignal, GiveUpReason, Phase } from '../core/state.js'
-import { describe } from '../options/messages.dev.js'
+import * as text from '../options/messages.dev.js'
 import type { SocketOptions } from '../options/types.js'
-import { checkData, resolveOptions, type Resolved } from '../options/validate.js'
+import { freezeOnly, type Share } from '../options/intern.js'
+import { checkData, resolveWith, type Resolved } from '../options/validate.js'
 import { Driver, type DriverEvent, type DropReason, type EventSink } from './driver.js'
 import { LifelineError } from './errors.js'
 import type { SocketObserver, WithInternals } from './internals.js'
+import { callAll, reportListenerError, subscribe, type ListenerLists } from './listeners.js'
 import type { SessionPort } from '../ports.js'
 import { sessionOnDemand } from './session-on-demand.js'
 import { ownTimer, type TimerHostFor } from './timers.js'
@@ -93,16 +94,19 @@ const SIGNALS: readonly EnvSignal[] = ['online', 'offline', 'visible', 'hidden',
 export type AttachSignals = (signal: (name: EnvSignal) => void) => () => void
 
 /**
- * What an entry point passes: the ports it fills in, the environment signals it attaches, and how
- * sockets keep their timers (`sharedTimers` where many sockets share a process, else `ownTimer`).
+ * What an entry point passes: the ports it fills in, the environment signals it attaches, how
+ * sockets keep their timers (`sharedTimers` where many sockets share a process, else `ownTimer`)
+ * and whether sockets with equal options share their policy objects (`shareEqual` where many
+ * sockets share a process, else `freezeOnly`: see intern.ts).
  */
 export function createSocket(
   options: SocketOptions,
   defaults: Partial<SocketOptions> = {},
   attachSignals?: AttachSignals,
   timerHost: TimerHostFor = ownTimer,
+  share: Share = freezeOnly,
 ): LifelineSocket {
-  return new LifelineSocketImpl(resolveOptions(options, defaults), attachSignals, timerHost)
+  return new LifelineSocketImpl(resolveWith(options, defaults, share), attachSignals, timerHost)
 }
 
 /**
@@ -114,8 +118,8 @@ class LifelineSocketImpl implements LifelineSocket, EventSink, WithInternals {
   readonly #driver: Driver
   /** lifeline-ws/monitor's, once attached: told every event but 'message' (the driver tells it those). */
   #observer: SocketObserver | undefined = undefined
-  /** Made at the first subscription: a socket nobody listens to needs no emitter. */
-  #emitter: Emitter<SocketEvents> | undefined = undefined
+  /** Listeners by event (listeners.ts), made at the first subscription: a socket nobody listens to needs none. */
+  #listeners: { [E in SocketEventName]?: SocketEvents[E][] } | undefined = undefined
   /** The environment listeners' cleanup, run once the socket is closed for good. */
   #releaseOnClose: (() => void) | undefined = undefined
   /** The lifeline.v1 session (the `session` option): it makes the driver's sockets, and outlives each. */
@@ -172,19 +176,19 @@ class LifelineSocketImpl implements LifelineSocket, EventSink, WithInternals {
 
   set binaryType(value) {
     if (value !== 'arraybuffer' && value !== 'blob' && value !== 'nodebuffer') {
-      throw new TypeError(`binaryType must be "arraybuffer", "blob" or "nodebuffer", got ${describe(value)}`)
+      throw new TypeError(text.mustBeOneOf('binaryType', value, ['arraybuffer', 'blob', 'nodebuffer']))
     }
     this.#driver.binaryType = value
   }
 
   on<E extends SocketEventName>(event: E, listener: SocketEvents[E]): () => void {
     if (!EVENT_NAMES.includes(event)) {
-      throw new TypeError(`on(event): unknown event ${describe(event)}; expected one of ${EVENT_NAMES.join(', ')}`)
+      throw new TypeError(text.unknownEvent(event, EVENT_NAMES))
     }
     if (typeof listener !== 'function') {
-      throw new TypeError(`on("${event}", listener): listener must be a function, got ${describe(listener)}`)
+      throw new TypeError(text.mustBe(`on("${event}", listener): listener`, listener, 'function'))
     }
-    return (this.#emitter ??= createNanoEvents<SocketEvents>()).on(event, listener)
+    return subscribe((this.#listeners ??= {}) as ListenerLists, event, listener)
   }
 
   send(data: Data): boolean {
@@ -202,11 +206,11 @@ class LifelineSocketImpl implements LifelineSocket, EventSink, WithInternals {
 
   close(code = 1000, reason = ''): void {
     if (typeof code !== 'number' || !isUserCloseCode(code)) {
-      throw new RangeError(`close(code): code must be 1000 or an integer in 3000–4999, got ${describe(code)}`)
+      throw new RangeError(text.mustBe('close(code): code', code, 'closeCode'))
     }
-    if (typeof reason !== 'string') throw new TypeError(`close(code, reason): reason must be a string, got ${describe(reason)}`)
+    if (typeof reason !== 'string') throw new TypeError(text.mustBe('close(code, reason): reason', reason, 'string'))
     if (new TextEncoder().encode(reason).length > 123) {
-      throw new SyntaxError(`close(code, reason): reason must be at most 123 UTF-8 bytes, got ${describe(reason)}`)
+      throw new SyntaxError(text.mustBe('close(code, reason): reason', reason, 'closeReason'))
     }
     this.#session?.end()
     this.#driver.dispatch({ type: 'close', code, reason })
@@ -214,13 +218,13 @@ class LifelineSocketImpl implements LifelineSocket, EventSink, WithInternals {
 
   signal(name: EnvSignal): void {
     if (!SIGNALS.includes(name)) {
-      throw new TypeError(`signal(name): expected one of ${SIGNALS.join(', ')}, got ${describe(name)}`)
+      throw new TypeError(text.unknownSignal(name, SIGNALS))
     }
     this.#driver.signal(name)
   }
 
   intent(key: string, message: Data | (() => Data)): () => void {
-    if (typeof key !== 'string') throw new TypeError(`intent(key, message): key must be a string, got ${describe(key)}`)
+    if (typeof key !== 'string') throw new TypeError(text.mustBe('intent(key, message): key', key, 'string'))
     if (typeof message !== 'function') checkData('intent(key, message): message', message)
     return this.#driver.intent(key, message)
   }
@@ -238,31 +242,20 @@ class LifelineSocketImpl implements LifelineSocket, EventSink, WithInternals {
       this.#releaseOnClose()
       this.#releaseOnClose = undefined
     }
-    const listeners = this.#emitter?.events[event.event]
+    const listeners = this.#listeners?.[event.event]
     if (listeners && listeners.length > 0) deliver(listeners as ((...args: unknown[]) => void)[], event, this.#driver, this.#session)
   }
 
   receiveMessage(data: unknown): void {
-    const listeners = this.#emitter?.events.message
+    const listeners = this.#listeners?.message
     if (listeners) deliverMessage(listeners as ((data: unknown) => void)[], data)
   }
 }
 
-/**
- * Call every listener even if one throws; a thrown error is rethrown asynchronously (as a DOM
- * EventTarget reports it), so it surfaces without leaving the socket half-updated.
- */
+/** Every listener of the event (see callAll: one that throws does not stop the others). */
 function deliver(listeners: ((...args: unknown[]) => void)[], event: DriverEvent, driver: Driver, session: SessionPort | undefined): void {
-  // nanoevents replaces the array on unbind, so iterating this one is safe without a copy
   if (event.event === 'message') return deliverMessage(listeners, event.data)
-  const args = argumentsOf(event, driver, session)
-  for (let i = 0, n = listeners.length; i < n; i++) {
-    try {
-      listeners[i]!(...args)
-    } catch (error) {
-      reportListenerError(error)
-    }
-  }
+  callAll(listeners, argumentsOf(event, driver, session))
 }
 
 /** The hot path: no argument array, no event object. */
@@ -297,13 +290,4 @@ function argumentsOf(event: DriverEvent, driver: Driver, session: SessionPort | 
     case 'giveup':
       return [{ reason: event.reason, attempt: event.attempt, close: event.close }]
   }
-}
-
-function reportListenerError(error: unknown): void {
-  const report = (globalThis as { reportError?: (e: unknown) => void }).reportError
-  if (typeof report === 'function') report(error)
-  else
-    queueMicrotask(() => {
-      throw error
-    })
 }

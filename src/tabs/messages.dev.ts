@@ -18,3 +18,6 @@ export type Expected = keyof typeof EXPECTED
 export function mustBe(name: string, value: unknown, expected: Expected): string {
   return `${name} must be ${EXPECTED[expected]}, got ${describe(value)}`
 }
+
+/** What the debug option hears when this tab falls back to a socket of its own. */
+export const ALONE = 'tabs: no Web Locks or BroadcastChannel; one socket per tab'

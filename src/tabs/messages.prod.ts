@@ -7,3 +7,6 @@ import { mustBe as optionAndValue } from '../options/messages.dev.js'
 import type { mustBe as full } from './messages.dev.js'
 
 export const mustBe = optionAndValue as unknown as typeof full
+
+/** What the debug option hears when this tab falls back to a socket of its own. */
+export const ALONE = 'tabs: alone'

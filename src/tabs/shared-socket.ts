@@ -12,7 +12,6 @@
  * sent while no tab leads is lost (a message written just before its leader vanished may arrive
  * twice). Events, state and stats() of the leader's socket are mirrored to followers.
  */
-import { createNanoEvents } from 'nanoevents'
 import { attachBrowserSignals, browserDefaults } from '../adapters/browser.js'
 import type { Data, DropReason } from '../core/queue.js'
 import type { EnvSignal, Phase } from '../core/state.js'
@@ -22,8 +21,9 @@ import { LifelineError, type ErrorCode } from '../runtime/errors.js'
 import type { Disconnect, monitor as monitorOf, Stats } from '../runtime/monitor.js'
 import type { WithInternals } from '../runtime/internals.js'
 import { createSocket, type LifelineSocket, type SocketEventName, type SocketEvents } from '../runtime/socket.js'
+import { callAll, subscribe, type ListenerLists } from '../runtime/listeners.js'
 import { connectionName, splitOptions } from '../split-options.js'
-import { mustBe } from './messages.dev.js'
+import { ALONE, mustBe } from './messages.dev.js'
 
 export interface TabOptions {
   /** Names the connection across tabs (the lock and the BroadcastChannel). @default 'lifeline-ws ' + the url (and protocols); required when either is a function */
@@ -151,7 +151,7 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
   const direct = hub ?? (worker && SharedWorkerCtor ? new SharedWorkerCtor(worker, { type: 'module', name }).port : undefined)
   const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks!
   if (!direct && (typeof locks?.request !== 'function' || typeof BroadcastChannel !== 'function')) {
-    socketOptions.debug?.('tabs: no Web Locks or BroadcastChannel; one socket per tab', {})
+    socketOptions.debug?.(ALONE, {})
     if (!socketOptions.lazy) real.connect()
     // with the monitor option, its stats() and history() (own properties, so nothing inherited comes along)
     return Object.assign(real, watched, {
@@ -161,8 +161,8 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
   }
   real.close()
 
-  const emitter = createNanoEvents<SocketEvents>()
-  const emit = emitter.emit.bind(emitter) as (event: SocketEventName, ...args: unknown[]) => void
+  const listeners: ListenerLists = {}
+  const emit = (event: SocketEventName, ...args: unknown[]): void => callAll(listeners[event], args)
   const channel: Channel = direct ?? new BroadcastChannel(name)
   /** This tab's name on the channel: random, it only has to differ from the other tabs'. */
   const me = String(Math.random())
@@ -236,7 +236,9 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
     )
     mirror(real.state, 'this tab leads')
     announce()
-    deliverAll()
+    // every unreported message again, in order; over a copy: a write may settle (remove) entries as
+    // it goes, only ever its own or older ones (drop-oldest), so none not yet written
+    outbox.slice().forEach(deliver)
     if (!socketOptions.lazy) real.connect()
   }
 
@@ -271,10 +273,6 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
     if (leader === me) write(me, entry.q, entry.d)
     else if (leader) post({ t: 'send', to: leader, from: me, q: entry.q, d: entry.d })
   }
-  /** Every unreported message again, in order, to a new leader. A copy: a write may settle (remove) entries as it goes. */
-  const deliverAll = (): void => {
-    for (const entry of outbox.slice()) if (outbox.includes(entry)) deliver(entry)
-  }
   const enqueue = (data: Data, done?: Outgoing['settle']): boolean => {
     const entry: Outgoing = { q: ++seq, d: data, settle: done }
     const refused: DropReason | false = closed ? 'closed' : outbox.length >= queueLimit && 'overflow'
@@ -307,7 +305,7 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
     // a new leader only by its announcement: a deposed one may still post events before it notices
     if (m.t === 'lead' && m.id !== leader) {
       leader = m.id
-      deliverAll()
+      outbox.slice().forEach(deliver)
     }
     if (m.id !== leader) return
     clearTimeout(stealTimer)
@@ -355,7 +353,7 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
     on(event, listener) {
       // the socket's own checks and messages: subscribe to it and let go at once
       real.on(event, listener)()
-      return emitter.on(event, listener)
+      return subscribe(listeners, event, listener)
     },
     send(data) {
       checkData('send(data): data', data)

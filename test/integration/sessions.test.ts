@@ -564,7 +564,7 @@ describe('hostile clients: the rest of the list', () => {
       append: async () => ++appended,
       fetch: async () => [],
       progress: done,
-      touch: done,
+      touch: async () => 0,
       delete: done,
     }
     const s = await serve({ store })

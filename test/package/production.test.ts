@@ -90,6 +90,37 @@ describe('the production build keeps every check, with short messages', () => {
     expect(() => socket.send(Symbol('x') as never)).toThrow(new TypeError('send(data): data: Symbol(x)'))
     socket.close()
   })
+
+  /** A misuse of a socket's method, the class both builds throw, and the production message. */
+  const MISUSE: Array<[string, (socket: ReturnType<Core['createSocket']>) => void, string, string]> = [
+    ['close() with a reserved code', (s) => s.close(1001), 'RangeError', 'close(code): code: 1001'],
+    ['close() with a reason not a string', (s) => s.close(1000, 7 as never), 'TypeError', 'close(code, reason): reason: 7'],
+    ['close() with a reason too long', (s) => s.close(1000, 'x'.repeat(124)), 'SyntaxError', `close(code, reason): reason: "${'x'.repeat(57)}..."`],
+    ['on() an unknown event', (s) => s.on('opne' as never, (() => {}) as never), 'TypeError', 'on(event): "opne"'],
+    ['on() without a function', (s) => s.on('open', 'fn' as never), 'TypeError', 'on("open", listener): listener: "fn"'],
+    ['signal() an unknown name', (s) => s.signal('sleep' as never), 'TypeError', 'signal(name): "sleep"'],
+    ['binaryType set to a wrong value', (s) => (s.binaryType = 'text' as never), 'TypeError', 'binaryType: "text"'],
+  ]
+
+  it.each(MISUSE)('%s: the same error class, a short message', (_, misuse, errorClass, message) => {
+    const caught = (core: Core): Error => {
+      const socket = core.createSocket({ url: 'wss://x.test/live', ...ports, lazy: true, heartbeat: false })
+      try {
+        misuse(socket)
+      } catch (error) {
+        return error as Error
+      } finally {
+        socket.close()
+      }
+      throw new Error('nothing thrown')
+    }
+    const dev = caught(development)
+    const prod = caught(production)
+    expect(dev.message).toBe(caught(source).message)
+    expect([dev.constructor.name, prod.constructor.name]).toEqual([errorClass, errorClass])
+    expect(prod.message).toBe(message)
+    expect(prod.message.length).toBeLessThan(dev.message.length)
+  })
 })
 
 describe('the "production" export condition', () => {

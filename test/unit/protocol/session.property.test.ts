@@ -67,10 +67,11 @@ class World {
           const frame = me!.out.nextFrame(WINDOW, CHUNK)
           if (!frame) break
           this.links[s.side].push(frame)
-          // over the window only with a single message in flight (whole or begun)
+          // over the window only with a single message's bytes in flight (whole or begun); empty
+          // messages in flight hold no bytes, so they do not count (fast-check seed 754911994 found one)
           const written = me!.out.unacked().written
           const begun = me!.out.inflightBytes > written.reduce((sum, m) => sum + m.payload.length, 0) ? 1 : 0
-          if (me!.out.inflightBytes > WINDOW) expect(written.length + begun).toBe(1)
+          if (me!.out.inflightBytes > WINDOW) expect(written.filter((m) => m.payload.length > 0).length + begun).toBe(1)
         }
         break
       case 'deliver': {
