@@ -112,3 +112,25 @@ export type SessionOption = (host: SessionHost) => SessionPort
 
 /** readyState values (the WHATWG constants; `ws` uses the same numbers). */
 export const OPEN = 1
+
+// ── the `handshake` option's port (here, not in runtime/: options/ names its type) ──
+
+/** The socket a handshake talks on: the opened connection, before the queue and 'open'. */
+export interface HandshakeSocket {
+  /** Write to the connection now (what `send()` queued waits for the handshake). */
+  send(data: string | ArrayBufferLike | ArrayBufferView | Blob): void
+  /** The next inbound message; rejects with the abort reason when the attempt is abandoned. */
+  receive(): Promise<unknown>
+  /** The negotiated subprotocol ('' when none). */
+  readonly protocol: string
+}
+
+export interface HandshakeContext {
+  readonly socket: HandshakeSocket
+  /** Failed attempts since the last stable open (0 on a first connection). */
+  readonly attempt: number
+  /** Aborted when the attempt is abandoned: timeout, close, reconnect(), close(). */
+  readonly signal: AbortSignal
+}
+
+export type HandshakeOption = (context: HandshakeContext) => unknown

@@ -13,7 +13,7 @@ export type { Jitter } from './core/policy.js'
 export type { Clock, WebSocketLike, WebSocketConstructor } from './ports.js'
 export type { Stats, Disconnect, DisconnectCause } from './runtime/monitor.js'
 export type { MessageStream } from './runtime/stream.js'
-export type { HandshakeContext, HandshakeSocket, HandshakeOption } from './runtime/handshake.js'
+export type { HandshakeContext, HandshakeSocket, HandshakeOption } from './ports.js'
 export type {
   ReconnectingWebSocketOptions,
   PeerOptions,

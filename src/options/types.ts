@@ -7,8 +7,7 @@ import { defaultShouldReconnect } from '../core/close-codes.js'
 import type { Jitter } from '../core/policy.js'
 import type { Data, Overflow } from '../core/queue.js'
 import type { CloseInfo } from '../core/state.js'
-import type { Clock, SessionOption, SessionOptions, WebSocketConstructor } from '../ports.js'
-import type { HandshakeOption } from '../runtime/handshake.js'
+import type { Clock, HandshakeOption, SessionOption, SessionOptions, WebSocketConstructor } from '../ports.js'
 
 type MaybePromise<T> = T | Promise<T>
 export type UrlOption = string | URL | readonly (string | URL)[] | (() => MaybePromise<string | URL>)

@@ -8,28 +8,9 @@
 import type { Data } from '../core/queue.js'
 import type { HandshakeFailure } from '../core/state.js'
 import { checkData } from '../options/validate.js'
-import type { WebSocketLike } from '../ports.js'
+import type { HandshakeOption, HandshakeSocket, WebSocketLike } from '../ports.js'
 import { errorText } from './errors.js'
 
-/** The socket a handshake talks on: the opened connection, before the queue and 'open'. */
-export interface HandshakeSocket {
-  /** Write to the connection now (what `send()` queued waits for the handshake). */
-  send(data: Data): void
-  /** The next inbound message; rejects with the abort reason when the attempt is abandoned. */
-  receive(): Promise<unknown>
-  /** The negotiated subprotocol ('' when none). */
-  readonly protocol: string
-}
-
-export interface HandshakeContext {
-  readonly socket: HandshakeSocket
-  /** Failed attempts since the last stable open (0 on a first connection). */
-  readonly attempt: number
-  /** Aborted when the attempt is abandoned: timeout, close, reconnect(), close(). */
-  readonly signal: AbortSignal
-}
-
-export type HandshakeOption = (context: HandshakeContext) => unknown
 
 /** Who a handshake reports to (the driver). */
 export interface HandshakeHost {

@@ -90,10 +90,11 @@ describe('in Chromium', () => {
 
   const expected = {
     echo: 'hello',
-    listening: 4, // window: online, offline, pageshow; document: visibilitychange
+    listening: 7, // window: online, offline, pagehide, pageshow; document: visibilitychange, freeze, resume
     afterOffline: 'backoff',
     states: ['connecting', 'open', 'backoff', 'connecting', 'open', 'closed'],
-    signals: ['offline', 'online', 'visible'],
+    // a page restored from the back/forward cache resumes; a pageshow that is not a restore is no news
+    signals: ['offline', 'online', 'resume'],
     left: 0,
     final: 'closed',
   }

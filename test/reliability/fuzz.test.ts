@@ -200,7 +200,9 @@ function namedOption(message: string): { kind: 'option' | 'unknown' | 'options';
   const unknown = /^Unknown option ("(?:[^"\\]|\\.)*")(; did you mean "[^"]*"\?)?$/s.exec(message)
   if (unknown) return { kind: 'unknown', path: JSON.parse(unknown[1]!) as string }
   if (message.startsWith('options must be an object')) return { kind: 'options', path: '' }
-  const path = ALL_PATHS.find((p) => message.startsWith(`${p} `))
+  // a list's entry is named with its index (`url[1] must be …`): that names the option too
+  const text = message.replace(/^([\w.]+)\[\d+\] /, '$1 ')
+  const path = ALL_PATHS.find((p) => text.startsWith(`${p} `))
   return path ? { kind: 'option', path } : undefined
 }
 
@@ -548,7 +550,7 @@ describe('fuzz: sequences of calls and events in virtual time', () => {
           expect(stats.opens).toBe(opens)
           expect(stats.attempts.total).toBe(attempts)
           expect(stats.state).toBe(socket.state)
-          const droppedBy: Record<string, number> = { overflow: 0, ttl: 0, closed: 0, error: 0, unconfirmed: 0 }
+          const droppedBy: Record<string, number> = { overflow: 0, ttl: 0, closed: 0, error: 0, unconfirmed: 0, suspended: 0 }
           for (const reasons of dropped.values()) for (const r of reasons) droppedBy[r]!++
           expect(stats.dropped).toEqual(droppedBy)
           // durations and the ratio are sane while the clock only moved forward (see known-bugs)
