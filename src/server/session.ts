@@ -388,6 +388,9 @@ export class ServerSession implements Session {
     this.out.written = written
     const handled = record.inbound.handled
     Object.assign(this.in, { received: handled, handled, acked: handled })
+    // the old server's last ACK may not have left it: acknowledge again on the first connection, or a
+    // client whose window those messages fill could write nothing more, and no ACK would ever come
+    this.in.cut()
   }
 
   /** End the session for good; the client's connection (if any) is closed with `code`. */

@@ -394,6 +394,29 @@ describe('a shared store (the fleet path of issue 16, in one process)', () => {
     expect(b.got.get(moved.id)).toEqual(['to b'])
     expect(c.received).toEqual(['from a'])
   })
+
+  it('a session restored from the store acknowledges again what the old server handled: a client whose window those messages fill goes on', async () => {
+    const store = memoryStore()
+    // a never acknowledges (its ACK would come after 60 s); b's window holds the two messages a handled and no more
+    const a = await serve({ store, ackDelay: 60_000 })
+    const b = await serve({ store, maxUnacked: 16 })
+    const c = client(a.url)
+    await c.connect()
+    const first = a.all[0]!
+    c.send('message 1')
+    c.send('message 2')
+    await waitFor(() => a.got.get(first.id)!.length === 2, 2_000, 'a to handle both messages')
+    c.kill()
+    await waitFor(() => store.size === 1, 2_000, 'the record in the store')
+    c.url = b.url
+    expect((await c.connect()).received).toBe(2)
+    // the ACK a never sent comes from b; without it the client could write nothing more (18 bytes in flight, window 16)
+    await waitFor(() => c.outbound.acked === 2, 2_000, 'the acknowledgement of what a handled', { describe: () => `acked ${c.outbound.acked}` })
+    c.send('third')
+    const moved = b.all[0]!
+    await waitFor(() => b.got.get(moved.id)!.length === 1, 2_000, 'b to get the next message')
+    expect(b.got.get(moved.id)).toEqual(['third'])
+  })
 })
 
 describe('a shared store that stalls (Redis reconnecting)', () => {
