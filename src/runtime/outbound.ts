@@ -28,8 +28,12 @@ export interface Observer {
   confirmed(ms: number): void
 }
 
+/** What an idle socket's queue reads as: it has none (see Outbound.queue). */
+const NOTHING_QUEUED = Object.freeze({ length: 0, bytes: 0, highWater: 0 })
+
 export abstract class Outbound extends Mailbox {
-  readonly queue: OutboundQueue
+  /** The bounded queue, made when the first message waits in it: most sockets never queue one. */
+  #queue: OutboundQueue | undefined = undefined
   /** The one observer of the traffic (lifeline-ws/monitor's), or undefined for none. */
   observer: Observer | undefined = undefined
   /** Writes handed to the socket whose outcome its callback has yet to tell (see #writeAndWait). */
@@ -43,8 +47,12 @@ export abstract class Outbound extends Mailbox {
 
   constructor(options: Resolved, sink: EventSink) {
     super(options, sink)
-    this.queue = new OutboundQueue(options.queue)
     this.#delivery = options.policy.delivery
+  }
+
+  /** What waits in the queue (nothing, in a socket that never queued a message). */
+  get queue(): { readonly length: number; readonly bytes: number; readonly highWater: number } {
+    return this.#queue ?? NOTHING_QUEUED
   }
 
   /** The held of unconfirmed messages, if messages are confirmed and any was written or pinged for. */
@@ -55,7 +63,10 @@ export abstract class Outbound extends Mailbox {
   /** The held, made now if messages are confirmed; it counts against the queue's limits. */
   protected windowForWrites(): DeliveryWindow | undefined {
     if (!this.#delivery) return undefined
-    if (!this.#held) this.queue.beside = this.#held = new DeliveryWindow()
+    if (!this.#held) {
+      this.#held = new DeliveryWindow()
+      if (this.#queue) this.#queue.beside = this.#held
+    }
     return this.#held
   }
 
@@ -73,7 +84,8 @@ export abstract class Outbound extends Mailbox {
     this.checkDeadline()
     const held = this.#held
     // messages waiting to be written again go before this one, like queued ones
-    const route = routeSend(this.state.phase, held === undefined ? this.queue.length : this.queue.length + held.waiting)
+    const queued = this.queue
+    const route = routeSend(this.state.phase, held === undefined ? queued.length : queued.length + held.waiting)
     if (route === 'write') {
       // the hot path: straight to an open socket, no allocation (unconfirmed messages count
       // against the queue's limits: when they fill them, the queue decides, overflow included)
@@ -81,7 +93,7 @@ export abstract class Outbound extends Mailbox {
       if (ws && ws.readyState === OPEN) {
         if (held === undefined) return this.#write(ws, data, settle, NaN, false)
         const bytes = byteSize(data)
-        if (fitsBeside(this.queue.policy, this.queue, held, bytes)) return this.#write(ws, data, settle, bytes, false)
+        if (fitsBeside(this.options.queue, queued, held, bytes)) return this.#write(ws, data, settle, bytes, false)
       }
     } else if (route === 'drop') {
       this.raise({ type: 'emit', event: 'drop', data, reason: 'closed' })
@@ -97,7 +109,7 @@ export abstract class Outbound extends Mailbox {
   }
 
   #enqueue(data: Data, settle: Entry['settle']): boolean {
-    const queue = this.queue
+    const queue = (this.#queue ??= new OutboundQueue(this.options.queue, this.#held))
     const now = this.options.timer.now()
     // a message past its ttl is gone before a new one is counted against the limits
     for (const old of queue.expire(now)) this.#drop(old, 'ttl')
@@ -121,13 +133,14 @@ export abstract class Outbound extends Mailbox {
       const again = held.nextResend()!
       this.#write(ws, again.data, again.settle, again.bytes, true)
     }
-    const queue = this.queue
+    const queue = this.#queue
+    if (!queue) return
     const before = queue.length
     while (ws && queue.length > 0 && ws.readyState === OPEN) {
       const entry = queue.shift()!
       this.#write(ws, entry.data, entry.settle, entry.bytes, true)
     }
-    this.#dequeued(before)
+    this.#dequeued(queue, before)
   }
 
   /** The core's `confirm`: a pong answered the ping at `position`; settle what it confirms. */
@@ -179,20 +192,22 @@ export abstract class Outbound extends Mailbox {
 
   /** The core's `expire-queue`. */
   protected expire(): void {
-    const before = this.queue.length
-    for (const old of this.queue.expire(this.options.timer.now())) this.#drop(old, 'ttl')
-    this.#dequeued(before)
+    const queue = this.#queue
+    if (!queue) return
+    const before = queue.length
+    for (const old of queue.expire(this.options.timer.now())) this.#drop(old, 'ttl')
+    this.#dequeued(queue, before)
   }
 
   /** The core's `drop-queue`: what waits to be written again (older), then the queue ('closed', or 'suspended'). */
   protected dropAll(reason: 'closed' | 'suspended' = 'closed'): void {
     if (this.#held) for (const entry of this.#held.takeWaiting()) this.#drop(entry, 'unconfirmed')
-    for (const entry of this.queue.drain()) this.#drop(entry, reason)
+    if (this.#queue) for (const entry of this.#queue.drain()) this.#drop(entry, reason)
   }
 
   /** Tell the core when messages left the queue: its ttl timer follows the oldest one left. */
-  #dequeued(before: number): void {
-    if (this.queue.length !== before) this.dispatch({ type: 'dequeued', expires: this.queue.nextExpiry() ?? Infinity })
+  #dequeued(queue: OutboundQueue, before: number): void {
+    if (queue.length !== before) this.dispatch({ type: 'dequeued', expires: queue.nextExpiry() ?? Infinity })
   }
 
   /**
@@ -282,7 +297,7 @@ export abstract class Outbound extends Mailbox {
     const kept = owned ? data : copyOf(data)
     this.windowForWrites()!.resendLate({ data: kept, bytes: bytes === bytes ? bytes : byteSize(data), settle, at: this.options.timer.now() })
     // it waits like a queued message: the core writes it out if the socket is open
-    this.dispatch({ type: 'queued', expires: this.queue.nextExpiry() ?? Infinity })
+    this.dispatch({ type: 'queued', expires: this.#queue?.nextExpiry() ?? Infinity })
   }
 
   #sendFailed(data: Data, settle: Entry['settle'], error: unknown): void {
