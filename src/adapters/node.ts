@@ -108,43 +108,16 @@ class NodeWebSocket extends (WebSocket as unknown as new (...args: any[]) => Eve
    */
   override emit(type: string, a?: unknown, b?: unknown): boolean {
     const handled =
-      type === 'message' ? this.#message(a as Buffer, b as boolean)
+      type === 'message' ? reportMessage(this, this.#onmessage, a as Buffer, b as boolean)
       : type === 'pong' ? call(this.#onpong, this, a)
       : type === 'ping' ? call(this.#onping, this, a)
       : type === 'open' ? call(this.#onopen, this, { type: 'open', target: this })
-      : type === 'close' ? this.#close(a as number, b as Buffer)
-      : type === 'error' ? this.#error(a as Error)
+      : type === 'close' ? reportClose(this, this.#onclose, a as number, b as Buffer)
+      : type === 'error' ? reportError(this, this.#onerror, a as Error)
       : false
     if (handled && (this._eventsCount === 0 || this.listenerCount(type) === 0)) return true
     // eslint-disable-next-line prefer-rest-params -- every argument, as ws passed them
     return (super.emit as (...args: unknown[]) => boolean).apply(this, arguments as unknown as unknown[]) || handled
-  }
-
-  #close(code: number, reason: Buffer): boolean {
-    const internals = this as unknown as { _closeFrameReceived?: boolean; _closeFrameSent?: boolean }
-    const wasClean = internals._closeFrameReceived === undefined ? code !== 1006 : Boolean(internals._closeFrameReceived && internals._closeFrameSent)
-    const sent = SENT_CODES.get(this)
-    const reported = code === 1006 && sent !== undefined ? sent : code
-    return call(this.#onclose, this, { type: 'close', target: this, code: reported, reason: String(reason ?? ''), wasClean })
-  }
-
-  #error(error: Error): boolean {
-    const sent = statusCodeOf(error)
-    if (sent !== undefined) SENT_CODES.set(this, sent)
-    return call(this.#onerror, this, { type: 'error', target: this, error, message: error?.message })
-  }
-
-  #message(data: Buffer, isBinary: boolean): boolean {
-    const handler = this.#onmessage
-    if (handler === null) return false
-    const event = MESSAGE_EVENT
-    event.target = this
-    event.data = isBinary ? data : data.toString()
-    handler.call(this, event)
-    // not in a finally: this is the receive hot path; a throwing handler leaves one message held
-    // here until the next one arrives
-    event.target = event.data = undefined
-    return true
   }
 
   /**
@@ -241,6 +214,35 @@ function call(handler: Handler, socket: NodeWebSocket, event: unknown): boolean 
 }
 
 const MESSAGE_EVENT: { type: 'message'; target: unknown; data: unknown } = { type: 'message', target: undefined, data: undefined }
+
+// What emit() hands an event to: functions, not private methods (a class with private methods
+// carries a brand field on each of its thousands of sockets).
+
+function reportClose(socket: NodeWebSocket, handler: Handler, code: number, reason: Buffer): boolean {
+  const internals = socket as unknown as { _closeFrameReceived?: boolean; _closeFrameSent?: boolean }
+  const wasClean = internals._closeFrameReceived === undefined ? code !== 1006 : Boolean(internals._closeFrameReceived && internals._closeFrameSent)
+  const sent = SENT_CODES.get(socket)
+  const reported = code === 1006 && sent !== undefined ? sent : code
+  return call(handler, socket, { type: 'close', target: socket, code: reported, reason: String(reason ?? ''), wasClean })
+}
+
+function reportError(socket: NodeWebSocket, handler: Handler, error: Error): boolean {
+  const sent = statusCodeOf(error)
+  if (sent !== undefined) SENT_CODES.set(socket, sent)
+  return call(handler, socket, { type: 'error', target: socket, error, message: error?.message })
+}
+
+function reportMessage(socket: NodeWebSocket, handler: Handler, data: Buffer, isBinary: boolean): boolean {
+  if (handler === null) return false
+  const event = MESSAGE_EVENT
+  event.target = socket
+  event.data = isBinary ? data : data.toString()
+  handler.call(socket, event)
+  // not in a finally: this is the receive hot path; a throwing handler leaves one message held
+  // here until the next one arrives
+  event.target = event.data = undefined
+  return true
+}
 
 export const nodeDefaults: Partial<SocketOptions> = {
   WebSocket: NodeWebSocket as unknown as WebSocketConstructor,

@@ -32,6 +32,9 @@ export interface Entry {
   readonly settle: ((dropped?: DropReason) => void) | undefined
 }
 
+/** Nothing held beside the queue: one object for every queue. */
+const NOTHING_BESIDE = Object.freeze({ length: 0, bytes: 0 })
+
 export class OutboundQueue {
   /** Oldest first from `head`; slots before it are cleared, so a message left is no longer held. */
   private entries: (Entry | undefined)[] = []
@@ -44,7 +47,7 @@ export class OutboundQueue {
   /** `beside`: what else counts against the same limits (messages written and not yet confirmed). */
   constructor(
     readonly policy: QueuePolicy,
-    public beside: { readonly length: number; readonly bytes: number } = { length: 0, bytes: 0 },
+    public beside: { readonly length: number; readonly bytes: number } = NOTHING_BESIDE,
   ) {}
 
   get length(): number {

@@ -101,7 +101,7 @@ export class Driver extends Link implements TimerOwner {
 
   /** Called by the timer table when one of this socket's timers falls due: with the facts the core judges by. */
   timerFired(slot: TimerSlot, late: number): void {
-    this.dispatch({ type: 'timer', name: slot, late, ...this.#readings() })
+    this.dispatch({ type: 'timer', name: slot, late, ...this.readings() })
   }
 
   /**
@@ -110,7 +110,7 @@ export class Driver extends Link implements TimerOwner {
    * minute), and a dead link must not be written to on the strength of a late timer.
    */
   protected checkDeadline(): void {
-    if (this.state.pingAt !== 0 && pingOverdue(this.state, this.options.timer.now())) this.dispatch({ type: 'overdue', ...this.#readings() })
+    if (this.state.pingAt !== 0 && pingOverdue(this.state, this.options.timer.now())) this.dispatch({ type: 'overdue', ...this.readings() })
   }
 
   /** Feed an environment signal, the link judged first. */
@@ -120,7 +120,7 @@ export class Driver extends Link implements TimerOwner {
   }
 
   /** The live socket's traffic readings the heartbeat judges by (see the core's 'timer' input). */
-  #readings(): Readings {
+  private readings(): Readings {
     const now = this.options.timer.now()
     // the wall clock was set back
     if (this.lastInbound > now) this.lastInbound = now

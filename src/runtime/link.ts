@@ -102,7 +102,7 @@ export abstract class Link extends Outbound implements SocketListener, AttemptHo
       // a runtime that rejects this binaryType keeps its own default; the option was validated
     }
     // the core opens a socket only once the previous one is closed or handed over (at most one live)
-    if (this.#ws) this.#forget(this.#ws)
+    if (this.#ws) this.forgetSocket(this.#ws)
     this.#ws = ws
     this.#wsId = id
     listen(ws, this, this.options.policy.heartbeat?.mode === 'protocol')
@@ -110,39 +110,39 @@ export abstract class Link extends Outbound implements SocketListener, AttemptHo
 
   // ── socket events (socket-events.ts) ───────────────────────────────────────────────────────────
   /** The id of `ws` if it is a socket this driver listens to, else 0. */
-  #idOf(ws: WebSocketLike): number {
+  private idOf(ws: WebSocketLike): number {
     return ws === this.#ws ? this.#wsId : ws === this.#closing ? this.#closingId : 0
   }
 
   socketOpened(ws: WebSocketLike): void {
-    const id = this.#idOf(ws)
+    const id = this.idOf(ws)
     if (id === 0) return
     if (id === this.state.socket) this.lastInbound = this.lastMessage = this.options.timer.now()
     this.dispatch({ type: 'socket-open', id, resumed: this.sessionResumed?.() ?? false })
   }
 
   socketClosed(ws: WebSocketLike, event: { code: number; reason: string; wasClean: boolean }): void {
-    const id = this.#idOf(ws)
+    const id = this.idOf(ws)
     if (id === 0) return
-    this.#forget(ws)
+    this.forgetSocket(ws)
     this.dispatch({ type: 'socket-close', id, close: { code: event.code, reason: String(event.reason ?? ''), wasClean: Boolean(event.wasClean) } })
   }
 
   socketErrored(ws: WebSocketLike, event: { error?: unknown; message?: unknown } | undefined): void {
-    const id = this.#idOf(ws)
+    const id = this.idOf(ws)
     if (id === 0) return
     this.dispatch({ type: 'socket-error', id, message: errorText(event?.error ?? event?.message ?? 'WebSocket error', this.options.redactParams) })
   }
 
   /** The server asked `ws` to move (a session's DRAIN): the core hands it over and connects again at once. */
   socketMoved(ws: WebSocketLike): void {
-    const id = this.#idOf(ws)
+    const id = this.idOf(ws)
     if (id !== 0 && id === this.state.socket) this.dispatch({ type: 'socket-moved', id })
   }
 
   /** A pong frame; its payload is the write position its ping carried (anything else confirms nothing). */
   socketPong(ws: WebSocketLike, payload?: unknown): void {
-    const id = this.#idOf(ws)
+    const id = this.idOf(ws)
     if (id === 0 || id !== this.state.socket) return
     this.lastInbound = this.options.timer.now()
     const text = payload === undefined || payload === null ? '' : String(payload)
@@ -151,7 +151,7 @@ export abstract class Link extends Outbound implements SocketListener, AttemptHo
   }
 
   socketPing(ws: WebSocketLike): void {
-    const id = this.#idOf(ws)
+    const id = this.idOf(ws)
     if (id !== 0 && id === this.state.socket) this.lastInbound = this.options.timer.now()
   }
 
@@ -160,7 +160,7 @@ export abstract class Link extends Outbound implements SocketListener, AttemptHo
     // a socket in a graceful close, or a stale one, delivers nothing
     if (ws !== this.#ws || this.#wsId !== this.state.socket) return
     if (this.#handshake !== undefined) return this.#handshake.deliver(data)
-    if (this.#messagePings && this.#isPong(data)) {
+    if (this.#messagePings && this.isPong(data)) {
       this.lastInbound = this.options.timer.now()
       // an app-level answer carries no position: answers come in order, so it answers the oldest ping
       const held = this.held
@@ -178,7 +178,7 @@ export abstract class Link extends Outbound implements SocketListener, AttemptHo
    * The user's isPong, guarded: a throw must not escape into the socket's receiver (Node's `ws`
    * would crash the process). An error names the option, and the message is data.
    */
-  #isPong(data: unknown): boolean {
+  private isPong(data: unknown): boolean {
     try {
       return this.options.isPong(data)
     } catch (error) {
@@ -208,14 +208,14 @@ export abstract class Link extends Outbound implements SocketListener, AttemptHo
     for (const data of left) if (this.#wsId === run.id && this.state.phase === 'open') this.raiseMessage(data)
   }
 
-  #endHandshake(id: number, why: string): void {
+  private endHandshake(id: number, why: string): void {
     if (this.#handshake?.id !== id) return
     this.#handshake.abort(why)
     this.#handshake = undefined
   }
 
-  #forget(ws: WebSocketLike): void {
-    if (this.#ws === ws) this.#endHandshake(this.#wsId, 'socket closed')
+  private forgetSocket(ws: WebSocketLike): void {
+    if (this.#ws === ws) this.endHandshake(this.#wsId, 'socket closed')
     if (this.#ws === ws) {
       this.#ws = undefined
       this.#wsId = 0
@@ -230,8 +230,8 @@ export abstract class Link extends Outbound implements SocketListener, AttemptHo
   protected closeSocket(id: number, code: number, reason: string, hard: boolean, keepListening: boolean): void {
     const ws = this.#wsId === id ? this.#ws : this.#closingId === id ? this.#closing : undefined
     if (!ws) return
-    this.#endHandshake(id, reason)
-    if (!keepListening) this.#forget(ws)
+    this.endHandshake(id, reason)
+    if (!keepListening) this.forgetSocket(ws)
     else if (ws === this.#ws) {
       this.parkWrites(id)
       // no longer the live socket (the next attempt's may come), but its end is still awaited

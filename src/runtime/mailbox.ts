@@ -67,17 +67,17 @@ export abstract class Mailbox {
     }
     this.#busy |= RUNNING
     try {
-      this.#step(input as Input)
+      this.step(input as Input)
       const inputs = this.#inputs
-      if (inputs) for (let next = inputs.shift(); next; next = inputs.shift()) this.#step(next)
+      if (inputs) for (let next = inputs.shift(); next; next = inputs.shift()) this.step(next)
     } finally {
       this.#busy &= ~RUNNING
       this.#inputs = undefined
     }
-    this.#deliver()
+    this.deliver()
   }
 
-  #step(input: Input): void {
+  private step(input: Input): void {
     const prev = this.state
     const [next, commands] = transition(prev, input, this.options.policy)
     this.state = next
@@ -95,36 +95,36 @@ export abstract class Mailbox {
   }
 
   /** Nothing is being processed, delivered or rearranged, and nothing waits: an event may go out now. */
-  #canDeliverNow(): boolean {
+  private canDeliverNow(): boolean {
     return this.#busy === 0 && !this.#events?.length
   }
 
   /** Delivered at once unless something else is under way; then queued, in order. */
   protected raise(event: DriverEvent): void {
-    if (this.#canDeliverNow()) {
+    if (this.canDeliverNow()) {
       this.#busy |= DELIVERING
       try {
         this.sink.receive(event)
       } finally {
         this.#busy &= ~DELIVERING
       }
-      if (this.#events?.length) this.#deliver()
+      if (this.#events?.length) this.deliver()
       return
     }
     ;(this.#events ??= []).push(event)
-    if (!(this.#busy & (RUNNING | HOLDING))) this.#deliver()
+    if (!(this.#busy & (RUNNING | HOLDING))) this.deliver()
   }
 
   /** The receive hot path: the same as raise(), without building an event when nothing else is under way. */
   protected raiseMessage(data: unknown): void {
-    if (this.#canDeliverNow()) {
+    if (this.canDeliverNow()) {
       this.#busy |= DELIVERING
       try {
         this.sink.receiveMessage(data)
       } finally {
         this.#busy &= ~DELIVERING
       }
-      if (this.#events?.length) this.#deliver()
+      if (this.#events?.length) this.deliver()
     } else this.raise({ type: 'emit', event: 'message', data })
   }
 
@@ -135,10 +135,10 @@ export abstract class Mailbox {
 
   protected release(): void {
     this.#busy &= ~HOLDING
-    this.#deliver()
+    this.deliver()
   }
 
-  #deliver(): void {
+  private deliver(): void {
     const events = this.#events
     if (this.#busy & (DELIVERING | HOLDING) || !events) return
     this.#busy |= DELIVERING

@@ -28,11 +28,15 @@ export interface Observer {
   confirmed(ms: number): void
 }
 
+/** What an idle socket's queue reads as: it has none (see Outbound.queue). */
+const NOTHING_QUEUED = Object.freeze({ length: 0, bytes: 0, highWater: 0 })
+
 export abstract class Outbound extends Mailbox {
-  readonly queue: OutboundQueue
+  /** The bounded queue, made when the first message waits in it: most sockets never queue one. */
+  #queue: OutboundQueue | undefined = undefined
   /** The one observer of the traffic (lifeline-ws/monitor's), or undefined for none. */
   observer: Observer | undefined = undefined
-  /** Writes handed to the socket whose outcome its callback has yet to tell (see #writeAndWait). */
+  /** Writes handed to the socket whose outcome its callback has yet to tell (see writeAndWait). */
   #awaitingWrites = 0
   /** Whether written messages are confirmed (a heartbeat to ping with), and what happens to the unconfirmed. */
   readonly #delivery: DeliveryPolicy | undefined
@@ -43,8 +47,12 @@ export abstract class Outbound extends Mailbox {
 
   constructor(options: Resolved, sink: EventSink) {
     super(options, sink)
-    this.queue = new OutboundQueue(options.queue)
     this.#delivery = options.policy.delivery
+  }
+
+  /** What waits in the queue (nothing, in a socket that never queued a message). */
+  get queue(): { readonly length: number; readonly bytes: number; readonly highWater: number } {
+    return this.#queue ?? NOTHING_QUEUED
   }
 
   /** The held of unconfirmed messages, if messages are confirmed and any was written or pinged for. */
@@ -55,7 +63,10 @@ export abstract class Outbound extends Mailbox {
   /** The held, made now if messages are confirmed; it counts against the queue's limits. */
   protected windowForWrites(): DeliveryWindow | undefined {
     if (!this.#delivery) return undefined
-    if (!this.#held) this.queue.beside = this.#held = new DeliveryWindow()
+    if (!this.#held) {
+      this.#held = new DeliveryWindow()
+      if (this.#queue) this.#queue.beside = this.#held
+    }
     return this.#held
   }
 
@@ -73,15 +84,16 @@ export abstract class Outbound extends Mailbox {
     this.checkDeadline()
     const held = this.#held
     // messages waiting to be written again go before this one, like queued ones
-    const route = routeSend(this.state.phase, held === undefined ? this.queue.length : this.queue.length + held.waiting)
+    const queued = this.queue
+    const route = routeSend(this.state.phase, held === undefined ? queued.length : queued.length + held.waiting)
     if (route === 'write') {
       // the hot path: straight to an open socket, no allocation (unconfirmed messages count
       // against the queue's limits: when they fill them, the queue decides, overflow included)
       const ws = this.live()
       if (ws && ws.readyState === OPEN) {
-        if (held === undefined) return this.#write(ws, data, settle, NaN, false)
+        if (held === undefined) return this.write(ws, data, settle, NaN, false)
         const bytes = byteSize(data)
-        if (fitsBeside(this.queue.policy, this.queue, held, bytes)) return this.#write(ws, data, settle, bytes, false)
+        if (fitsBeside(this.options.queue, queued, held, bytes)) return this.write(ws, data, settle, bytes, false)
       }
     } else if (route === 'drop') {
       this.raise({ type: 'emit', event: 'drop', data, reason: 'closed' })
@@ -90,20 +102,20 @@ export abstract class Outbound extends Mailbox {
     }
     this.hold()
     try {
-      return this.#enqueue(data, settle)
+      return this.enqueue(data, settle)
     } finally {
       this.release()
     }
   }
 
-  #enqueue(data: Data, settle: Entry['settle']): boolean {
-    const queue = this.queue
+  private enqueue(data: Data, settle: Entry['settle']): boolean {
+    const queue = (this.#queue ??= new OutboundQueue(this.options.queue, this.#held))
     const now = this.options.timer.now()
     // a message past its ttl is gone before a new one is counted against the limits
-    for (const old of queue.expire(now)) this.#drop(old, 'ttl')
+    for (const old of queue.expire(now)) this.drop(old, 'ttl')
     // the queue keeps a copy of binary data, made only once it is sure to keep it
     const { accepted, evicted } = queue.push(data, now, byteSize(data), settle)
-    for (const old of evicted) this.#drop(old, 'overflow')
+    for (const old of evicted) this.drop(old, 'overflow')
     if (!accepted) {
       this.raise({ type: 'emit', event: 'drop', data, reason: 'overflow' })
       settle?.('overflow')
@@ -119,21 +131,22 @@ export abstract class Outbound extends Mailbox {
     const held = this.#held
     while (ws && held && held.waiting > 0 && ws.readyState === OPEN) {
       const again = held.nextResend()!
-      this.#write(ws, again.data, again.settle, again.bytes, true)
+      this.write(ws, again.data, again.settle, again.bytes, true)
     }
-    const queue = this.queue
+    const queue = this.#queue
+    if (!queue) return
     const before = queue.length
     while (ws && queue.length > 0 && ws.readyState === OPEN) {
       const entry = queue.shift()!
-      this.#write(ws, entry.data, entry.settle, entry.bytes, true)
+      this.write(ws, entry.data, entry.settle, entry.bytes, true)
     }
-    this.#dequeued(before)
+    this.dequeued(queue, before)
   }
 
   /** The core's `confirm`: a pong answered the ping at `position`; settle what it confirms. */
   protected confirm(position: number | undefined): void {
     // one by one only what someone is told of: a settle callback, or the observer's latency
-    this.#held?.pong(position, this.#confirmed(), this.observer !== undefined)
+    this.#held?.pong(position, this.confirmed(), this.observer !== undefined)
   }
 
   /** The core's `unconfirmed`: socket `id` ended; its unconfirmed writes are confirmed, reported or kept to resend. */
@@ -143,10 +156,10 @@ export abstract class Outbound extends Mailbox {
     const parked = id === this.#parkedSocket
     if (parked) this.#parkedSocket = 0
     const entries = held.settle(parked, outcome)
-    const confirmed = outcome === 'confirm' && this.#confirmed()
+    const confirmed = outcome === 'confirm' && this.confirmed()
     for (const entry of entries) {
       if (confirmed) confirmed(entry.settle, entry.at, entry.data, entry.bytes)
-      else this.#drop(entry, 'unconfirmed')
+      else this.drop(entry, 'unconfirmed')
     }
   }
 
@@ -162,7 +175,7 @@ export abstract class Outbound extends Mailbox {
    * Settles confirmed messages, and tells the observer how long each took (from now, read once; a
    * message written before it was attached was not timed).
    */
-  #confirmed(): EachWritten {
+  private confirmed(): EachWritten {
     const now = this.options.timer.now()
     return (settle, at) => {
       if (at === at) this.observer?.confirmed(now - at)
@@ -173,35 +186,37 @@ export abstract class Outbound extends Mailbox {
   /** Write `data` on socket `id` now, ahead of the queue (the intents); a throw is reported, as any write's. */
   protected writeNow(id: number, data: Data): void {
     const ws = this.socketOf(id)
-    if (ws && ws.readyState === OPEN) this.#write(ws, data, undefined, NaN, false)
+    if (ws && ws.readyState === OPEN) this.write(ws, data, undefined, NaN, false)
     else this.raise({ type: 'emit', event: 'drop', data, reason: 'closed' })
   }
 
   /** The core's `expire-queue`. */
   protected expire(): void {
-    const before = this.queue.length
-    for (const old of this.queue.expire(this.options.timer.now())) this.#drop(old, 'ttl')
-    this.#dequeued(before)
+    const queue = this.#queue
+    if (!queue) return
+    const before = queue.length
+    for (const old of queue.expire(this.options.timer.now())) this.drop(old, 'ttl')
+    this.dequeued(queue, before)
   }
 
   /** The core's `drop-queue`: what waits to be written again (older), then the queue ('closed', or 'suspended'). */
   protected dropAll(reason: 'closed' | 'suspended' = 'closed'): void {
-    if (this.#held) for (const entry of this.#held.takeWaiting()) this.#drop(entry, 'unconfirmed')
-    for (const entry of this.queue.drain()) this.#drop(entry, reason)
+    if (this.#held) for (const entry of this.#held.takeWaiting()) this.drop(entry, 'unconfirmed')
+    if (this.#queue) for (const entry of this.#queue.drain()) this.drop(entry, reason)
   }
 
   /** Tell the core when messages left the queue: its ttl timer follows the oldest one left. */
-  #dequeued(before: number): void {
-    if (this.queue.length !== before) this.dispatch({ type: 'dequeued', expires: this.queue.nextExpiry() ?? Infinity })
+  private dequeued(queue: OutboundQueue, before: number): void {
+    if (queue.length !== before) this.dispatch({ type: 'dequeued', expires: queue.nextExpiry() ?? Infinity })
   }
 
   /**
    * Hand one message to the socket. A throw is reported (error + drop), never lost silently.
    * `bytes`: its size when known (NaN: not yet), `owned`: a copy already (queued, or resent).
    */
-  #write(ws: WebSocketLike, data: Data, settle: Entry['settle'], bytes: number, owned: boolean): boolean {
+  private write(ws: WebSocketLike, data: Data, settle: Entry['settle'], bytes: number, owned: boolean): boolean {
     if (ws.sendWithCallback && (this.#awaitingWrites > 0 || (typeof data !== 'string' && kindOf(data) === 'blob'))) {
-      return this.#writeAndWait(ws, ws.sendWithCallback, data, settle, bytes, owned)
+      return this.writeAndWait(ws, ws.sendWithCallback, data, settle, bytes, owned)
     }
     // a session connection settles the message itself, when the server acknowledges it
     const settled = ws.sendSettled
@@ -209,12 +224,12 @@ export abstract class Outbound extends Mailbox {
       if (settled) settled.call(ws, data, settle)
       else ws.send(data)
     } catch (error) {
-      this.#sendFailed(data, settle, error)
+      this.sendFailed(data, settle, error)
       return false
     }
     this.observer?.written(data)
     if (settled) return true
-    if (this.#delivery) this.#record(data, settle, bytes, owned)
+    if (this.#delivery) this.record(data, settle, bytes, owned)
     else settle?.()
     return true
   }
@@ -224,7 +239,7 @@ export abstract class Outbound extends Mailbox {
    * burst tells the core, which times the confirmation ping. 'resend' keeps a copy of a caller's
    * binary data (it may reuse the buffer); 'report' only hands it back in a drop event.
    */
-  #record(data: Data, settle: Entry['settle'], bytes: number, owned: boolean): void {
+  private record(data: Data, settle: Entry['settle'], bytes: number, owned: boolean): void {
     const held = this.windowForWrites()!
     const first = held.unpingedSince === undefined
     const kept = owned || this.#delivery!.mode === 'report' ? data : copyOf(data)
@@ -241,7 +256,7 @@ export abstract class Outbound extends Mailbox {
    * Blob, and everything written while one is pending, goes out with a callback, and its fate is
    * reported when that tells it. `ws` keeps them in order.
    */
-  #writeAndWait(
+  private writeAndWait(
     ws: WebSocketLike,
     sendWithCallback: NonNullable<WebSocketLike['sendWithCallback']>,
     data: Data,
@@ -255,12 +270,12 @@ export abstract class Outbound extends Mailbox {
       if (!waiting) return // `ws` calls each callback once; guard anyway, a fate is told once
       waiting = false
       this.#awaitingWrites--
-      if (error) this.#sendFailed(data, settle, error)
+      if (error) this.sendFailed(data, settle, error)
       else {
         this.observer?.written(data)
         if (!this.#delivery) settle?.()
-        else if (ws !== this.live()) this.#writtenTooLate(data, settle, bytes, owned)
-        else this.#record(data, settle, bytes, owned)
+        else if (ws !== this.live()) this.writtenTooLate(data, settle, bytes, owned)
+        else this.record(data, settle, bytes, owned)
       }
     }
     try {
@@ -277,21 +292,21 @@ export abstract class Outbound extends Mailbox {
    * writes it again like the rest of that socket's unconfirmed writes (first on the next socket, or
    * at once on a live one); 'report', or a socket closed for good, reports it.
    */
-  #writtenTooLate(data: Data, settle: Entry['settle'], bytes: number, owned: boolean): void {
-    if (this.#delivery!.mode !== 'resend' || this.state.phase === 'closed') return this.#drop({ data, settle }, 'unconfirmed')
+  private writtenTooLate(data: Data, settle: Entry['settle'], bytes: number, owned: boolean): void {
+    if (this.#delivery!.mode !== 'resend' || this.state.phase === 'closed') return this.drop({ data, settle }, 'unconfirmed')
     const kept = owned ? data : copyOf(data)
     this.windowForWrites()!.resendLate({ data: kept, bytes: bytes === bytes ? bytes : byteSize(data), settle, at: this.options.timer.now() })
     // it waits like a queued message: the core writes it out if the socket is open
-    this.dispatch({ type: 'queued', expires: this.queue.nextExpiry() ?? Infinity })
+    this.dispatch({ type: 'queued', expires: this.#queue?.nextExpiry() ?? Infinity })
   }
 
-  #sendFailed(data: Data, settle: Entry['settle'], error: unknown): void {
+  private sendFailed(data: Data, settle: Entry['settle'], error: unknown): void {
     this.raise({ type: 'emit', event: 'error', code: 'SEND_FAILED', message: `send failed: ${errorText(error, this.options.redactParams)}` })
     this.raise({ type: 'emit', event: 'drop', data, reason: 'error' })
     settle?.('error')
   }
 
-  #drop(entry: Pick<Entry, 'data' | 'settle'>, reason: DropReason): void {
+  private drop(entry: Pick<Entry, 'data' | 'settle'>, reason: DropReason): void {
     this.raise({ type: 'emit', event: 'drop', data: entry.data, reason })
     entry.settle?.(reason)
   }

@@ -127,7 +127,7 @@ export class TimerTable implements Scheduled {
     dues[2 * i + 1] = wallDue
     // re-armed while firing: it waits for its new time, even "0 ms" (the next turn, as a port timer would)
     this.#firing &= ~(1 << i)
-    this.#rearm()
+    this.rearm()
   }
 
   clear(slot: TimerSlot): void {
@@ -136,10 +136,10 @@ export class TimerTable implements Scheduled {
     if (!dues || dues[2 * i] === Infinity) return
     dues[2 * i] = Infinity
     this.#firing &= ~(1 << i)
-    this.#rearm()
+    this.rearm()
   }
 
-  #rearm(): void {
+  private rearm(): void {
     const dues = this.#dues!
     let earliest = Infinity
     for (let i = 0; i < dues.length; i += 2) if (dues[i]! < earliest) earliest = dues[i]!
@@ -153,15 +153,15 @@ export class TimerTable implements Scheduled {
     this.due = Infinity
     for (let i = 0; i < SLOTS.length; i++) if (dues[2 * i]! <= now) this.#firing |= 1 << i
     try {
-      this.#fireDue(this.#host.now())
+      this.fireDue(this.#host.now())
     } finally {
       this.#firing = 0
-      this.#rearm()
+      this.rearm()
     }
   }
 
   /** Earliest first; slots due at the same time in their fixed order (TIMER_NAMES). */
-  #fireDue(wallNow: number): void {
+  private fireDue(wallNow: number): void {
     const dues = this.#dues!
     for (;;) {
       let next = -1
