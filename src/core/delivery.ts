@@ -8,7 +8,7 @@
  * Positions: the n-th message written on the current socket has position n; a ping records the
  * position of the last write before it. Positions start again at 0 on each socket.
  */
-import type { Data, Entry } from './queue.js'
+import { byteSize, type Data, type Entry } from './queue.js'
 
 /** What happens to unconfirmed messages when their socket is abandoned. */
 export type Delivery = 'report' | 'resend'
@@ -28,6 +28,8 @@ export interface Written {
 /** Told of a message leaving the delivery window, without an object for it (this runs for every message written). */
 export type EachWritten = (settle: Entry['settle'], at: number, data: Data, bytes: number) => void
 
+type Limits = { readonly maxMessages: number; readonly maxBytes: number }
+
 /** What holds messages against the queue's limits: its own length and bytes. */
 export interface Held {
   readonly length: number
@@ -35,8 +37,16 @@ export interface Held {
 }
 
 /** Whether one more message of `bytes` fits beside what the queue and the delivery record holds together. */
-export function fitsBeside(limits: { readonly maxMessages: number; readonly maxBytes: number }, queued: Held, held: Held, bytes: number): boolean {
+export function fitsBeside(limits: Limits, queued: Held, held: Held, bytes: number): boolean {
   return queued.length + held.length < limits.maxMessages && queued.bytes + held.bytes + bytes <= limits.maxBytes
+}
+
+/**
+ * Whether `text` fits even at 3 bytes per UTF-16 unit (UTF-8's most) and with the strings held not
+ * counted yet at as much: then it is recorded without counting its size (see DeliveryWindow.bytes).
+ */
+export function fitsUncounted(limits: Limits, queued: Held, held: DeliveryWindow, text: string): boolean {
+  return queued.length + held.length < limits.maxMessages && queued.bytes + held.bytesAtMost + 3 * text.length <= limits.maxBytes
 }
 
 /**
@@ -53,7 +63,8 @@ export class DeliveryWindow {
   /**
    * Unconfirmed writes on this socket, flat: data, bytes, settle, at (4 slots a message), the oldest
    * from slot `head`. No object per write, and slots are reused: once the array is long enough,
-   * recording and confirming allocate nothing. Slots of confirmed messages are cleared.
+   * recording and confirming allocate nothing. Slots of confirmed messages are cleared. The bytes of
+   * a string not counted yet are ~(its UTF-16 length), a negative number (see `bytes`).
    */
   private held: unknown[] = []
   private head = 0
@@ -73,14 +84,31 @@ export class DeliveryWindow {
   private parked: Written[] = []
   /** Position of the last write on this socket (0: none yet). */
   written = 0
-  /** Bytes held: unconfirmed and waiting to be resent. */
-  bytes = 0
+  /** Bytes of the messages held, but for the strings not counted yet. */
+  private counted = 0
+  /**
+   * Strings written and not counted yet, and their UTF-16 length: most are confirmed before anything
+   * reads the bytes held, and counting each one's UTF-8 size was most of what a write cost.
+   */
+  private uncounted = 0
+  private uncountedLength = 0
   /** When the oldest write that no ping covers was made; undefined when every write is covered. */
   unpingedSince: number | undefined = undefined
   /** Totals for stats(): confirmed, still unconfirmed when their socket was abandoned, written again. */
   confirmed = 0
   abandoned = 0
   resent = 0
+
+  /** Bytes held: unconfirmed and waiting to be resent (the strings not counted yet are counted now). */
+  get bytes(): number {
+    if (this.uncounted > 0) this.countAll()
+    return this.counted
+  }
+
+  /** At most this many bytes held, without counting: a UTF-16 unit is at most 3 bytes of UTF-8. */
+  get bytesAtMost(): number {
+    return this.counted + 3 * this.uncountedLength
+  }
 
   /** Messages held: unconfirmed on this socket plus those waiting to be resent. */
   get length(): number {
@@ -100,17 +128,23 @@ export class DeliveryWindow {
   /**
    * A message was written to the socket at `at`: undefined when not timed (a number kept per write
    * would be a heap allocation each), but the first write no ping covers (unpingedSince undefined)
-   * must be timed: the confirmation ping is due from it.
+   * must be timed: the confirmation ping is due from it. `bytes` NaN: not counted yet (a string is
+   * counted only when the bytes held are read, anything else now).
    */
   record(data: Data, bytes: number, settle: Entry['settle'], at: number | undefined): void {
     const held = this.held
     const slot = this.end()
     held[slot] = data
+    if (bytes === bytes) this.counted += bytes
+    else if (typeof data === 'string') {
+      this.uncounted++
+      this.uncountedLength += data.length
+      bytes = ~data.length
+    } else this.counted += bytes = byteSize(data)
     held[slot + 1] = bytes
     held[slot + 2] = settle
     held[slot + 3] = at
     this.written++
-    this.bytes += bytes
     this.unpingedSince ??= at
   }
 
@@ -156,14 +190,14 @@ export class DeliveryWindow {
     this.pingTimes.splice(0, index + 1)
     this.pingCovers.splice(0, index + 1)
     this.confirmed += upTo - this.base
-    this.bytes -= this.retire(upTo, each, all)
+    this.counted -= this.retire(upTo, each, all)
   }
 
   /** Both close frames went through: every write on this socket was read. */
   closedCleanly(): Written[] {
     const confirmed = this.take()
     this.confirmed += confirmed.length
-    for (const entry of confirmed) this.bytes -= entry.bytes
+    for (const entry of confirmed) this.counted -= entry.bytes
     this.reset()
     return confirmed
   }
@@ -178,7 +212,7 @@ export class DeliveryWindow {
     this.abandoned += lost.length
     this.reset()
     if (delivery === 'report') {
-      for (const entry of lost) this.bytes -= entry.bytes
+      for (const entry of lost) this.counted -= entry.bytes
       return lost
     }
     this.resend = [...lost, ...this.resend.slice(this.resendHead)]
@@ -211,7 +245,7 @@ export class DeliveryWindow {
     }
     if (outcome === 'confirm') this.confirmed += entries.length
     else this.abandoned += entries.length
-    for (const entry of entries) this.bytes -= entry.bytes
+    for (const entry of entries) this.counted -= entry.bytes
     return entries
   }
 
@@ -221,7 +255,7 @@ export class DeliveryWindow {
    */
   resendLate(entry: Written): void {
     this.resend.push(entry)
-    this.bytes += entry.bytes
+    this.counted += entry.bytes
     this.abandoned++
   }
 
@@ -234,7 +268,7 @@ export class DeliveryWindow {
       this.resend = []
       this.resendHead = 0
     }
-    this.bytes -= entry.bytes
+    this.counted -= entry.bytes
     this.resent++
     return entry
   }
@@ -244,7 +278,7 @@ export class DeliveryWindow {
     const all = this.resend.slice(this.resendHead) as Written[]
     this.resend = []
     this.resendHead = 0
-    for (const entry of all) this.bytes -= entry.bytes
+    for (const entry of all) this.counted -= entry.bytes
     return all
   }
 
@@ -255,31 +289,53 @@ export class DeliveryWindow {
     this.resend = []
     this.resendHead = 0
     this.reset()
-    this.bytes = 0
+    this.counted = 0
     return all
   }
 
   /** Every unconfirmed write on this socket, oldest first, removed (bytes still counted; the caller resets). */
   private take(): Written[] {
+    if (this.uncounted > 0) this.countAll()
     const all: Written[] = []
     this.retire(this.written, (settle, at, data, bytes) => all.push({ data, bytes, settle, at }), true)
     return all
   }
 
+  /** Count the strings not counted yet. */
+  private countAll(): void {
+    const held = this.held
+    for (let slot = this.head + 1, end = this.end(); slot < end; slot += 4) {
+      if ((held[slot] as number) < 0) this.counted += held[slot] = byteSize(held[slot - 1] as Data)
+    }
+    this.uncounted = 0
+    this.uncountedLength = 0
+  }
+
   /**
    * Remove the writes up to position `upTo`, oldest first, handing each to `each` (`all` false:
-   * only those with a settle callback). Returns their bytes.
+   * only those with a settle callback). Returns the bytes of those counted.
    */
   private retire(upTo: number, each: EachWritten, all: boolean): number {
     const held = this.held
     const from = this.head
     let bytes = 0
+    let uncounted = 0
+    let uncountedLength = 0
     for (let slot = from, end = from + (upTo - this.base) * 4; slot < end; slot += 4) {
       const size = held[slot + 1] as number
-      bytes += size
+      if (size >= 0) bytes += size
+      else {
+        uncounted++
+        uncountedLength += ~size
+      }
       const settle = held[slot + 2] as Entry['settle']
-      if (all || settle !== undefined) each(settle, (held[slot + 3] as number | undefined) ?? NaN, held[slot] as Data, size)
+      if (all || settle !== undefined) {
+        const data = held[slot] as Data
+        each(settle, (held[slot + 3] as number | undefined) ?? NaN, data, size >= 0 ? size : byteSize(data))
+      }
     }
+    this.uncounted -= uncounted
+    this.uncountedLength -= uncountedLength
     this.head = from + (upTo - this.base) * 4
     this.base = upTo
     held.fill(undefined, from, this.head)

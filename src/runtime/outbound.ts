@@ -6,7 +6,7 @@
  * with a heartbeat, confirmed: see core/delivery.ts), or dropped and why.
  */
 import { copyOf, kindOf } from '../core/data.js'
-import { DeliveryWindow, fitsBeside, type EachWritten } from '../core/delivery.js'
+import { DeliveryWindow, fitsBeside, fitsUncounted, type EachWritten } from '../core/delivery.js'
 import type { DeliveryPolicy } from '../core/policy.js'
 import { byteSize, OutboundQueue, type Data, type DropReason, type Entry } from '../core/queue.js'
 import { routeSend } from '../core/transition.js'
@@ -80,6 +80,8 @@ export abstract class Outbound extends Mailbox {
       const ws = this.live()
       if (ws && ws.readyState === OPEN) {
         if (held === undefined) return this.#write(ws, data, settle, NaN, false)
+        // a string that surely fits is not counted now: most are confirmed before anything reads the bytes held
+        if (typeof data === 'string' && fitsUncounted(this.queue.policy, this.queue, held, data)) return this.#write(ws, data, settle, NaN, false)
         const bytes = byteSize(data)
         if (fitsBeside(this.queue.policy, this.queue, held, bytes)) return this.#write(ws, data, settle, bytes, false)
       }
@@ -231,7 +233,8 @@ export abstract class Outbound extends Mailbox {
     // the clock is read for the burst's first write (the ping is due from it) and for the observer's
     // latency, not per write otherwise
     const at = first || this.observer !== undefined ? this.options.timer.now() : undefined
-    held.record(kept, bytes === bytes ? bytes : byteSize(data), settle, at)
+    // NaN: a string's size is counted when something reads the bytes held, else the window counts it
+    held.record(kept, bytes, settle, at)
     if (first) this.dispatch({ type: 'written', id: this.state.socket })
   }
 

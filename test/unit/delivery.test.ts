@@ -4,7 +4,7 @@
  * and when a confirmation ping is due. Pure: time is a number passed in.
  */
 import { describe, expect, it } from 'vitest'
-import { confirmationDue, DeliveryWindow, fitsBeside, type Written } from '../../src/core/delivery.js'
+import { confirmationDue, DeliveryWindow, fitsBeside, fitsUncounted, type Written } from '../../src/core/delivery.js'
 
 /** What a pong confirms, as entries: the window hands them to a callback one by one. */
 function pong(window: DeliveryWindow, position?: number): Written[] {
@@ -215,6 +215,57 @@ describe('shared limits: unconfirmed messages count against the queue', () => {
     const report = windowWith('a', 'b')
     report.abandon('report')
     expect(fitsBeside({ maxMessages: 2, maxBytes: 2 }, { length: 0, bytes: 0 }, report, 2)).toBe(true)
+  })
+})
+
+describe('strings written without counting their size', () => {
+  // UTF-16 units → UTF-8 bytes: 'a' 1 → 1, 'é' 1 → 2, '€' 1 → 3, '😀' 2 → 4
+  const mixed = 'aé€😀'
+
+  it('counts them when the bytes held are read, exactly; at most 3 bytes a UTF-16 unit until then', () => {
+    const window = new DeliveryWindow()
+    window.record(mixed, NaN, undefined, 0)
+    window.record('bc', 2, undefined, 1)
+    expect(window.bytesAtMost).toBe(5 * 3 + 2)
+    expect(window.bytes).toBe(10 + 2)
+    expect(window.bytesAtMost).toBe(12)
+  })
+
+  it('what a pong confirms leaves the counts whether it was counted or not', () => {
+    const window = new DeliveryWindow()
+    window.record(mixed, NaN, undefined, 0)
+    window.record('bc', 2, undefined, 1)
+    window.ping(2)
+    window.record('€€', NaN, undefined, 3)
+    expect(pong(window).map((entry) => entry.bytes)).toEqual([10, 2])
+    expect([window.length, window.bytesAtMost, window.bytes]).toEqual([1, 6, 6])
+  })
+
+  it('an abandoned socket hands them over with their bytes counted', () => {
+    for (const delivery of ['report', 'resend'] as const) {
+      const window = new DeliveryWindow()
+      window.record(mixed, NaN, undefined, 0)
+      window.record('', NaN, undefined, 1)
+      const reported = window.abandon(delivery)
+      if (delivery === 'report') expect([reported.map((entry) => entry.bytes), window.bytes, window.bytesAtMost]).toEqual([[10, 0], 0, 0])
+      else expect([window.nextResend()!.bytes, window.nextResend()!.bytes, window.bytes, window.bytesAtMost]).toEqual([10, 0, 0, 0])
+    }
+  })
+
+  it('binary data given without its size is counted at once', () => {
+    const window = new DeliveryWindow()
+    window.record(new Uint8Array(7), NaN, undefined, 0)
+    expect([window.bytesAtMost, window.bytes]).toEqual([7, 7])
+  })
+
+  it('fitsUncounted: only when the string fits even at 3 bytes a unit, beside the queue and what is held at most', () => {
+    const limits = { maxMessages: 3, maxBytes: 20 }
+    const window = new DeliveryWindow()
+    window.record(mixed, NaN, undefined, 0) // 10 bytes, at most 15
+    expect(fitsUncounted(limits, { length: 0, bytes: 0 }, window, 'a')).toBe(true) // 15 + 3
+    expect(fitsUncounted(limits, { length: 0, bytes: 3 }, window, 'a')).toBe(false) // 3 + 15 + 3 > 20, though 3 + 10 + 1 fits
+    expect(fitsBeside(limits, { length: 0, bytes: 3 }, window, 1)).toBe(true)
+    expect(fitsUncounted(limits, { length: 2, bytes: 0 }, window, '')).toBe(false) // the message count
   })
 })
 
