@@ -36,17 +36,12 @@ export interface Held {
   readonly bytes: number
 }
 
-/** Whether one more message of `bytes` fits beside what the queue and the delivery record holds together. */
-export function fitsBeside(limits: Limits, queued: Held, held: Held, bytes: number): boolean {
-  return queued.length + held.length < limits.maxMessages && queued.bytes + held.bytes + bytes <= limits.maxBytes
-}
-
 /**
- * Whether `text` fits even at 3 bytes per UTF-16 unit (UTF-8's most) and with the strings held not
- * counted yet at as much: then it is recorded without counting its size (see DeliveryWindow.bytes).
+ * Whether one more message of `bytes` fits beside what the queue and the delivery record holds
+ * together (`heldBytes`: the record's bytes, or at most as many: see DeliveryWindow.bytesAtMost).
  */
-export function fitsUncounted(limits: Limits, queued: Held, held: DeliveryWindow, text: string): boolean {
-  return queued.length + held.length < limits.maxMessages && queued.bytes + held.bytesAtMost + 3 * text.length <= limits.maxBytes
+export function fitsBeside(limits: Limits, queued: Held, held: Held, bytes: number, heldBytes = held.bytes): boolean {
+  return queued.length + held.length < limits.maxMessages && queued.bytes + heldBytes + bytes <= limits.maxBytes
 }
 
 /**
@@ -84,14 +79,14 @@ export class DeliveryWindow {
   private parked: Written[] = []
   /** Position of the last write on this socket (0: none yet). */
   written = 0
-  /** Bytes of the messages held, but for the strings not counted yet. */
-  private counted = 0
   /**
-   * Strings written and not counted yet, and their UTF-16 length: most are confirmed before anything
-   * reads the bytes held, and counting each one's UTF-8 size was most of what a write cost.
+   * At most this many bytes held: exact but for the strings not counted yet, at 3 bytes a UTF-16 unit
+   * (UTF-8's most). Most strings are confirmed before anything reads the bytes held, and counting
+   * each one's UTF-8 size was most of what a write cost.
    */
+  bytesAtMost = 0
+  /** Strings held and not counted yet. */
   private uncounted = 0
-  private uncountedLength = 0
   /** When the oldest write that no ping covers was made; undefined when every write is covered. */
   unpingedSince: number | undefined = undefined
   /** Totals for stats(): confirmed, still unconfirmed when their socket was abandoned, written again. */
@@ -102,12 +97,7 @@ export class DeliveryWindow {
   /** Bytes held: unconfirmed and waiting to be resent (the strings not counted yet are counted now). */
   get bytes(): number {
     if (this.uncounted > 0) this.countAll()
-    return this.counted
-  }
-
-  /** At most this many bytes held, without counting: a UTF-16 unit is at most 3 bytes of UTF-8. */
-  get bytesAtMost(): number {
-    return this.counted + 3 * this.uncountedLength
+    return this.bytesAtMost
   }
 
   /** Messages held: unconfirmed on this socket plus those waiting to be resent. */
@@ -135,12 +125,9 @@ export class DeliveryWindow {
     const held = this.held
     const slot = this.end()
     held[slot] = data
-    if (bytes === bytes) this.counted += bytes
-    else if (typeof data === 'string') {
-      this.uncounted++
-      this.uncountedLength += data.length
-      bytes = ~data.length
-    } else this.counted += bytes = byteSize(data)
+    if (bytes !== bytes) bytes = typeof data === 'string' ? ~data.length : byteSize(data)
+    if (bytes < 0) this.uncounted++
+    this.bytesAtMost += bytes < 0 ? 3 * ~bytes : bytes
     held[slot + 1] = bytes
     held[slot + 2] = settle
     held[slot + 3] = at
@@ -190,14 +177,14 @@ export class DeliveryWindow {
     this.pingTimes.splice(0, index + 1)
     this.pingCovers.splice(0, index + 1)
     this.confirmed += upTo - this.base
-    this.counted -= this.retire(upTo, each, all)
+    this.bytesAtMost -= this.retire(upTo, each, all)
   }
 
   /** Both close frames went through: every write on this socket was read. */
   closedCleanly(): Written[] {
     const confirmed = this.take()
     this.confirmed += confirmed.length
-    for (const entry of confirmed) this.counted -= entry.bytes
+    for (const entry of confirmed) this.bytesAtMost -= entry.bytes
     this.reset()
     return confirmed
   }
@@ -212,7 +199,7 @@ export class DeliveryWindow {
     this.abandoned += lost.length
     this.reset()
     if (delivery === 'report') {
-      for (const entry of lost) this.counted -= entry.bytes
+      for (const entry of lost) this.bytesAtMost -= entry.bytes
       return lost
     }
     this.resend = [...lost, ...this.resend.slice(this.resendHead)]
@@ -245,7 +232,7 @@ export class DeliveryWindow {
     }
     if (outcome === 'confirm') this.confirmed += entries.length
     else this.abandoned += entries.length
-    for (const entry of entries) this.counted -= entry.bytes
+    for (const entry of entries) this.bytesAtMost -= entry.bytes
     return entries
   }
 
@@ -255,7 +242,7 @@ export class DeliveryWindow {
    */
   resendLate(entry: Written): void {
     this.resend.push(entry)
-    this.counted += entry.bytes
+    this.bytesAtMost += entry.bytes
     this.abandoned++
   }
 
@@ -268,7 +255,7 @@ export class DeliveryWindow {
       this.resend = []
       this.resendHead = 0
     }
-    this.counted -= entry.bytes
+    this.bytesAtMost -= entry.bytes
     this.resent++
     return entry
   }
@@ -278,7 +265,7 @@ export class DeliveryWindow {
     const all = this.resend.slice(this.resendHead) as Written[]
     this.resend = []
     this.resendHead = 0
-    for (const entry of all) this.counted -= entry.bytes
+    for (const entry of all) this.bytesAtMost -= entry.bytes
     return all
   }
 
@@ -289,7 +276,7 @@ export class DeliveryWindow {
     this.resend = []
     this.resendHead = 0
     this.reset()
-    this.counted = 0
+    this.bytesAtMost = 0
     return all
   }
 
@@ -305,37 +292,30 @@ export class DeliveryWindow {
   private countAll(): void {
     const held = this.held
     for (let slot = this.head + 1, end = this.end(); slot < end; slot += 4) {
-      if ((held[slot] as number) < 0) this.counted += held[slot] = byteSize(held[slot - 1] as Data)
+      const size = held[slot] as number
+      if (size < 0) this.bytesAtMost += (held[slot] = byteSize(held[slot - 1] as Data)) - 3 * ~size
     }
     this.uncounted = 0
-    this.uncountedLength = 0
   }
 
   /**
    * Remove the writes up to position `upTo`, oldest first, handing each to `each` (`all` false:
-   * only those with a settle callback). Returns the bytes of those counted.
+   * only those with a settle callback). Returns their bytes at most (see bytesAtMost).
    */
   private retire(upTo: number, each: EachWritten, all: boolean): number {
     const held = this.held
     const from = this.head
     let bytes = 0
-    let uncounted = 0
-    let uncountedLength = 0
     for (let slot = from, end = from + (upTo - this.base) * 4; slot < end; slot += 4) {
       const size = held[slot + 1] as number
-      if (size >= 0) bytes += size
-      else {
-        uncounted++
-        uncountedLength += ~size
-      }
+      if (size < 0) this.uncounted--
+      bytes += size < 0 ? 3 * ~size : size
       const settle = held[slot + 2] as Entry['settle']
       if (all || settle !== undefined) {
         const data = held[slot] as Data
         each(settle, (held[slot + 3] as number | undefined) ?? NaN, data, size >= 0 ? size : byteSize(data))
       }
     }
-    this.uncounted -= uncounted
-    this.uncountedLength -= uncountedLength
     this.head = from + (upTo - this.base) * 4
     this.base = upTo
     held.fill(undefined, from, this.head)

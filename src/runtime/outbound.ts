@@ -6,7 +6,7 @@
  * with a heartbeat, confirmed: see core/delivery.ts), or dropped and why.
  */
 import { copyOf, kindOf } from '../core/data.js'
-import { DeliveryWindow, fitsBeside, fitsUncounted, type EachWritten } from '../core/delivery.js'
+import { DeliveryWindow, fitsBeside, type EachWritten } from '../core/delivery.js'
 import type { DeliveryPolicy } from '../core/policy.js'
 import { byteSize, OutboundQueue, type Data, type DropReason, type Entry } from '../core/queue.js'
 import { routeSend } from '../core/transition.js'
@@ -80,8 +80,11 @@ export abstract class Outbound extends Mailbox {
       const ws = this.live()
       if (ws && ws.readyState === OPEN) {
         if (held === undefined) return this.#write(ws, data, settle, NaN, false)
-        // a string that surely fits is not counted now: most are confirmed before anything reads the bytes held
-        if (typeof data === 'string' && fitsUncounted(this.queue.policy, this.queue, held, data)) return this.#write(ws, data, settle, NaN, false)
+        // a string that fits even at 3 bytes a UTF-16 unit (UTF-8's most), beside the strings held at as
+        // much, is not counted now: most are confirmed before anything reads the bytes held
+        if (typeof data === 'string' && fitsBeside(this.queue.policy, this.queue, held, 3 * data.length, held.bytesAtMost)) {
+          return this.#write(ws, data, settle, NaN, false)
+        }
         const bytes = byteSize(data)
         if (fitsBeside(this.queue.policy, this.queue, held, bytes)) return this.#write(ws, data, settle, bytes, false)
       }

@@ -4,7 +4,7 @@
  * and when a confirmation ping is due. Pure: time is a number passed in.
  */
 import { describe, expect, it } from 'vitest'
-import { confirmationDue, DeliveryWindow, fitsBeside, fitsUncounted, type Written } from '../../src/core/delivery.js'
+import { confirmationDue, DeliveryWindow, fitsBeside, type Written } from '../../src/core/delivery.js'
 
 /** What a pong confirms, as entries: the window hands them to a callback one by one. */
 function pong(window: DeliveryWindow, position?: number): Written[] {
@@ -258,14 +258,15 @@ describe('strings written without counting their size', () => {
     expect([window.bytesAtMost, window.bytes]).toEqual([7, 7])
   })
 
-  it('fitsUncounted: only when the string fits even at 3 bytes a unit, beside the queue and what is held at most', () => {
+  it('fitsBeside with what is held at most: a string fits uncounted only at 3 bytes a unit, beside the queue', () => {
     const limits = { maxMessages: 3, maxBytes: 20 }
     const window = new DeliveryWindow()
     window.record(mixed, NaN, undefined, 0) // 10 bytes, at most 15
-    expect(fitsUncounted(limits, { length: 0, bytes: 0 }, window, 'a')).toBe(true) // 15 + 3
-    expect(fitsUncounted(limits, { length: 0, bytes: 3 }, window, 'a')).toBe(false) // 3 + 15 + 3 > 20, though 3 + 10 + 1 fits
+    expect(fitsBeside(limits, { length: 0, bytes: 0 }, window, 3, window.bytesAtMost)).toBe(true) // 15 + 3
+    expect(fitsBeside(limits, { length: 0, bytes: 3 }, window, 3, window.bytesAtMost)).toBe(false) // 3 + 15 + 3 > 20, though 3 + 10 + 1 fits
+    expect(window.bytesAtMost).toBe(15) // not counted by the above
     expect(fitsBeside(limits, { length: 0, bytes: 3 }, window, 1)).toBe(true)
-    expect(fitsUncounted(limits, { length: 2, bytes: 0 }, window, '')).toBe(false) // the message count
+    expect(fitsBeside(limits, { length: 2, bytes: 0 }, window, 0, window.bytesAtMost)).toBe(false) // the message count
   })
 })
 
