@@ -8,7 +8,7 @@
  * Positions: the n-th message written on the current socket has position n; a ping records the
  * position of the last write before it. Positions start again at 0 on each socket.
  */
-import type { Data, Entry } from './queue.js'
+import { byteSize, type Data, type Entry } from './queue.js'
 
 /** What happens to unconfirmed messages when their socket is abandoned. */
 export type Delivery = 'report' | 'resend'
@@ -28,15 +28,20 @@ export interface Written {
 /** Told of a message leaving the delivery window, without an object for it (this runs for every message written). */
 export type EachWritten = (settle: Entry['settle'], at: number, data: Data, bytes: number) => void
 
+type Limits = { readonly maxMessages: number; readonly maxBytes: number }
+
 /** What holds messages against the queue's limits: its own length and bytes. */
 export interface Held {
   readonly length: number
   readonly bytes: number
 }
 
-/** Whether one more message of `bytes` fits beside what the queue and the delivery record holds together. */
-export function fitsBeside(limits: { readonly maxMessages: number; readonly maxBytes: number }, queued: Held, held: Held, bytes: number): boolean {
-  return queued.length + held.length < limits.maxMessages && queued.bytes + held.bytes + bytes <= limits.maxBytes
+/**
+ * Whether one more message of `bytes` fits beside what the queue and the delivery record holds
+ * together (`heldBytes`: the record's bytes, or at most as many: see DeliveryWindow.bytesAtMost).
+ */
+export function fitsBeside(limits: Limits, queued: Held, held: Held, bytes: number, heldBytes = held.bytes): boolean {
+  return queued.length + held.length < limits.maxMessages && queued.bytes + heldBytes + bytes <= limits.maxBytes
 }
 
 /**
@@ -53,7 +58,8 @@ export class DeliveryWindow {
   /**
    * Unconfirmed writes on this socket, flat: data, bytes, settle, at (4 slots a message), the oldest
    * from slot `head`. No object per write, and slots are reused: once the array is long enough,
-   * recording and confirming allocate nothing. Slots of confirmed messages are cleared.
+   * recording and confirming allocate nothing. Slots of confirmed messages are cleared. The bytes of
+   * a string not counted yet are ~(its UTF-16 length), a negative number (see `bytes`).
    */
   private held: unknown[] = []
   private head = 0
@@ -73,14 +79,26 @@ export class DeliveryWindow {
   private parked: Written[] = []
   /** Position of the last write on this socket (0: none yet). */
   written = 0
-  /** Bytes held: unconfirmed and waiting to be resent. */
-  bytes = 0
+  /**
+   * At most this many bytes held: exact but for the strings not counted yet, at 3 bytes a UTF-16 unit
+   * (UTF-8's most). Most strings are confirmed before anything reads the bytes held, and counting
+   * each one's UTF-8 size was most of what a write cost.
+   */
+  bytesAtMost = 0
+  /** Strings held and not counted yet. */
+  private uncounted = 0
   /** When the oldest write that no ping covers was made; undefined when every write is covered. */
   unpingedSince: number | undefined = undefined
   /** Totals for stats(): confirmed, still unconfirmed when their socket was abandoned, written again. */
   confirmed = 0
   abandoned = 0
   resent = 0
+
+  /** Bytes held: unconfirmed and waiting to be resent (the strings not counted yet are counted now). */
+  get bytes(): number {
+    if (this.uncounted > 0) this.countAll()
+    return this.bytesAtMost
+  }
 
   /** Messages held: unconfirmed on this socket plus those waiting to be resent. */
   get length(): number {
@@ -100,17 +118,20 @@ export class DeliveryWindow {
   /**
    * A message was written to the socket at `at`: undefined when not timed (a number kept per write
    * would be a heap allocation each), but the first write no ping covers (unpingedSince undefined)
-   * must be timed: the confirmation ping is due from it.
+   * must be timed: the confirmation ping is due from it. `bytes` NaN: not counted yet (a string is
+   * counted only when the bytes held are read, anything else now).
    */
   record(data: Data, bytes: number, settle: Entry['settle'], at: number | undefined): void {
     const held = this.held
     const slot = this.end()
     held[slot] = data
+    if (bytes !== bytes) bytes = typeof data === 'string' ? ~data.length : byteSize(data)
+    if (bytes < 0) this.uncounted++
+    this.bytesAtMost += bytes < 0 ? 3 * ~bytes : bytes
     held[slot + 1] = bytes
     held[slot + 2] = settle
     held[slot + 3] = at
     this.written++
-    this.bytes += bytes
     this.unpingedSince ??= at
   }
 
@@ -156,14 +177,14 @@ export class DeliveryWindow {
     this.pingTimes.splice(0, index + 1)
     this.pingCovers.splice(0, index + 1)
     this.confirmed += upTo - this.base
-    this.bytes -= this.retire(upTo, each, all)
+    this.bytesAtMost -= this.retire(upTo, each, all)
   }
 
   /** Both close frames went through: every write on this socket was read. */
   closedCleanly(): Written[] {
     const confirmed = this.take()
     this.confirmed += confirmed.length
-    for (const entry of confirmed) this.bytes -= entry.bytes
+    for (const entry of confirmed) this.bytesAtMost -= entry.bytes
     this.reset()
     return confirmed
   }
@@ -178,7 +199,7 @@ export class DeliveryWindow {
     this.abandoned += lost.length
     this.reset()
     if (delivery === 'report') {
-      for (const entry of lost) this.bytes -= entry.bytes
+      for (const entry of lost) this.bytesAtMost -= entry.bytes
       return lost
     }
     this.resend = [...lost, ...this.resend.slice(this.resendHead)]
@@ -211,7 +232,7 @@ export class DeliveryWindow {
     }
     if (outcome === 'confirm') this.confirmed += entries.length
     else this.abandoned += entries.length
-    for (const entry of entries) this.bytes -= entry.bytes
+    for (const entry of entries) this.bytesAtMost -= entry.bytes
     return entries
   }
 
@@ -221,7 +242,7 @@ export class DeliveryWindow {
    */
   resendLate(entry: Written): void {
     this.resend.push(entry)
-    this.bytes += entry.bytes
+    this.bytesAtMost += entry.bytes
     this.abandoned++
   }
 
@@ -234,7 +255,7 @@ export class DeliveryWindow {
       this.resend = []
       this.resendHead = 0
     }
-    this.bytes -= entry.bytes
+    this.bytesAtMost -= entry.bytes
     this.resent++
     return entry
   }
@@ -244,7 +265,7 @@ export class DeliveryWindow {
     const all = this.resend.slice(this.resendHead) as Written[]
     this.resend = []
     this.resendHead = 0
-    for (const entry of all) this.bytes -= entry.bytes
+    for (const entry of all) this.bytesAtMost -= entry.bytes
     return all
   }
 
@@ -255,20 +276,31 @@ export class DeliveryWindow {
     this.resend = []
     this.resendHead = 0
     this.reset()
-    this.bytes = 0
+    this.bytesAtMost = 0
     return all
   }
 
   /** Every unconfirmed write on this socket, oldest first, removed (bytes still counted; the caller resets). */
   private take(): Written[] {
+    if (this.uncounted > 0) this.countAll()
     const all: Written[] = []
     this.retire(this.written, (settle, at, data, bytes) => all.push({ data, bytes, settle, at }), true)
     return all
   }
 
+  /** Count the strings not counted yet. */
+  private countAll(): void {
+    const held = this.held
+    for (let slot = this.head + 1, end = this.end(); slot < end; slot += 4) {
+      const size = held[slot] as number
+      if (size < 0) this.bytesAtMost += (held[slot] = byteSize(held[slot - 1] as Data)) - 3 * ~size
+    }
+    this.uncounted = 0
+  }
+
   /**
    * Remove the writes up to position `upTo`, oldest first, handing each to `each` (`all` false:
-   * only those with a settle callback). Returns their bytes.
+   * only those with a settle callback). Returns their bytes at most (see bytesAtMost).
    */
   private retire(upTo: number, each: EachWritten, all: boolean): number {
     const held = this.held
@@ -276,9 +308,13 @@ export class DeliveryWindow {
     let bytes = 0
     for (let slot = from, end = from + (upTo - this.base) * 4; slot < end; slot += 4) {
       const size = held[slot + 1] as number
-      bytes += size
+      if (size < 0) this.uncounted--
+      bytes += size < 0 ? 3 * ~size : size
       const settle = held[slot + 2] as Entry['settle']
-      if (all || settle !== undefined) each(settle, (held[slot + 3] as number | undefined) ?? NaN, held[slot] as Data, size)
+      if (all || settle !== undefined) {
+        const data = held[slot] as Data
+        each(settle, (held[slot + 3] as number | undefined) ?? NaN, data, size >= 0 ? size : byteSize(data))
+      }
     }
     this.head = from + (upTo - this.base) * 4
     this.base = upTo

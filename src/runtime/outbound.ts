@@ -92,6 +92,11 @@ export abstract class Outbound extends Mailbox {
       const ws = this.live()
       if (ws && ws.readyState === OPEN) {
         if (held === undefined) return this.write(ws, data, settle, NaN, false)
+        // a string that fits even at 3 bytes a UTF-16 unit (UTF-8's most), beside the strings held at as
+        // much, is not counted now: most are confirmed before anything reads the bytes held
+        if (typeof data === 'string' && fitsBeside(this.options.queue, queued, held, 3 * data.length, held.bytesAtMost)) {
+          return this.write(ws, data, settle, NaN, false)
+        }
         const bytes = byteSize(data)
         if (fitsBeside(this.options.queue, queued, held, bytes)) return this.write(ws, data, settle, bytes, false)
       }
@@ -246,7 +251,8 @@ export abstract class Outbound extends Mailbox {
     // the clock is read for the burst's first write (the ping is due from it) and for the observer's
     // latency, not per write otherwise
     const at = first || this.observer !== undefined ? this.options.timer.now() : undefined
-    held.record(kept, bytes === bytes ? bytes : byteSize(data), settle, at)
+    // NaN: a string's size is counted when something reads the bytes held, else the window counts it
+    held.record(kept, bytes, settle, at)
     if (first) this.dispatch({ type: 'written', id: this.state.socket })
   }
 

@@ -218,6 +218,58 @@ describe('shared limits: unconfirmed messages count against the queue', () => {
   })
 })
 
+describe('strings written without counting their size', () => {
+  // UTF-16 units → UTF-8 bytes: 'a' 1 → 1, 'é' 1 → 2, '€' 1 → 3, '😀' 2 → 4
+  const mixed = 'aé€😀'
+
+  it('counts them when the bytes held are read, exactly; at most 3 bytes a UTF-16 unit until then', () => {
+    const window = new DeliveryWindow()
+    window.record(mixed, NaN, undefined, 0)
+    window.record('bc', 2, undefined, 1)
+    expect(window.bytesAtMost).toBe(5 * 3 + 2)
+    expect(window.bytes).toBe(10 + 2)
+    expect(window.bytesAtMost).toBe(12)
+  })
+
+  it('what a pong confirms leaves the counts whether it was counted or not', () => {
+    const window = new DeliveryWindow()
+    window.record(mixed, NaN, undefined, 0)
+    window.record('bc', 2, undefined, 1)
+    window.ping(2)
+    window.record('€€', NaN, undefined, 3)
+    expect(pong(window).map((entry) => entry.bytes)).toEqual([10, 2])
+    expect([window.length, window.bytesAtMost, window.bytes]).toEqual([1, 6, 6])
+  })
+
+  it('an abandoned socket hands them over with their bytes counted', () => {
+    for (const delivery of ['report', 'resend'] as const) {
+      const window = new DeliveryWindow()
+      window.record(mixed, NaN, undefined, 0)
+      window.record('', NaN, undefined, 1)
+      const reported = window.abandon(delivery)
+      if (delivery === 'report') expect([reported.map((entry) => entry.bytes), window.bytes, window.bytesAtMost]).toEqual([[10, 0], 0, 0])
+      else expect([window.nextResend()!.bytes, window.nextResend()!.bytes, window.bytes, window.bytesAtMost]).toEqual([10, 0, 0, 0])
+    }
+  })
+
+  it('binary data given without its size is counted at once', () => {
+    const window = new DeliveryWindow()
+    window.record(new Uint8Array(7), NaN, undefined, 0)
+    expect([window.bytesAtMost, window.bytes]).toEqual([7, 7])
+  })
+
+  it('fitsBeside with what is held at most: a string fits uncounted only at 3 bytes a unit, beside the queue', () => {
+    const limits = { maxMessages: 3, maxBytes: 20 }
+    const window = new DeliveryWindow()
+    window.record(mixed, NaN, undefined, 0) // 10 bytes, at most 15
+    expect(fitsBeside(limits, { length: 0, bytes: 0 }, window, 3, window.bytesAtMost)).toBe(true) // 15 + 3
+    expect(fitsBeside(limits, { length: 0, bytes: 3 }, window, 3, window.bytesAtMost)).toBe(false) // 3 + 15 + 3 > 20, though 3 + 10 + 1 fits
+    expect(window.bytesAtMost).toBe(15) // not counted by the above
+    expect(fitsBeside(limits, { length: 0, bytes: 3 }, window, 1)).toBe(true)
+    expect(fitsBeside(limits, { length: 2, bytes: 0 }, window, 0, window.bytesAtMost)).toBe(false) // the message count
+  })
+})
+
 describe('the confirmation ping: one per burst, none on an idle link', () => {
   it.each([
     // unpingedSince, outstanding pings, delay → due
