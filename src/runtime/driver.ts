@@ -27,8 +27,21 @@ export type { DriverEvent, EventSink, PartialInput } from './mailbox.js'
 export type { Observer } from './outbound.js'
 export type { DebugLogger } from './debug-log.js'
 
+/**
+ * Counts turns of the event loop, as far as send() needs them (see Driver.checkDeadline): one
+ * microtask, shared by every socket, ends the turn in which a send first read the clock.
+ */
+let turn = 0
+let turnEnding = false
+const endTurn = (): void => {
+  turn = (turn + 1) | 0
+  turnEnding = false
+}
+
 export class Driver extends Link implements TimerOwner {
   readonly #timers: TimerTable
+  /** The turn in which a send found the ping's deadline still ahead: later sends in it need not read the clock. */
+  #aheadIn = -1
   /** `socket.intent()`'s registrations, made at the first. */
   #intents: Intents | undefined = undefined
 
@@ -108,9 +121,19 @@ export class Driver extends Link implements TimerOwner {
    * Before a write, on inbound data and on a signal: if the ping's answer is overdue, the core
    * judges the link now. Its timer may not have run yet (hidden pages run timers about once a
    * minute), and a dead link must not be written to on the strength of a late timer.
+   *
+   * A send reads the clock once a turn of the event loop (`inSend`): every later send in the turn
+   * is written like the first. Nothing from the network is read within a turn (the pong may already
+   * wait unread), a throttled page's sends each come in a turn of their own, and the clock's boxed
+   * number was the one allocation a confirmed send made.
    */
-  protected checkDeadline(): void {
-    if (this.state.pingAt !== 0 && pingOverdue(this.state, this.options.timer.now())) this.dispatch({ type: 'overdue', ...this.readings() })
+  protected checkDeadline(inSend?: boolean): void {
+    if (this.state.pingAt === 0 || (inSend && this.#aheadIn === turn)) return
+    if (pingOverdue(this.state, this.options.timer.now())) return this.dispatch({ type: 'overdue', ...this.readings() })
+    if (!inSend) return
+    this.#aheadIn = turn
+    if (!turnEnding) queueMicrotask(endTurn)
+    turnEnding = true
   }
 
   /** Feed an environment signal, the link judged first. */

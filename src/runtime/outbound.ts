@@ -77,11 +77,11 @@ export abstract class Outbound extends Mailbox {
   protected abstract socketOf(id: number): WebSocketLike | undefined
 
   /** Judge the link now if its ping's answer is overdue (see Driver). */
-  protected abstract checkDeadline(): void
+  protected abstract checkDeadline(inSend?: boolean): void
 
   /** `settle` (optional) is told the message's fate: written, or dropped and why. */
   send(data: Data, settle?: Entry['settle']): boolean {
-    this.checkDeadline()
+    this.checkDeadline(true)
     const held = this.#held
     // messages waiting to be written again go before this one, like queued ones
     const queued = this.queue

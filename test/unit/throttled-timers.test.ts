@@ -51,6 +51,21 @@ describe('the heartbeat deadline is checked whenever anything happens', () => {
     expect(h.server.last.swallowed).toEqual(['ping', 'in time'])
   })
 
+  it('a send() reads the clock once a turn: a later one in the same turn is written, the first of the next turn abandons the link', async () => {
+    const h = pingOutstandingOnSilentLink()
+    expect(h.socket.send('in time')).toBe(true) // reads the clock: the deadline is 1 000 ms ahead
+    h.clock.throttle(30_000) // within this turn nothing from the network is read, and no timer runs
+    expect(h.socket.send('same turn')).toBe(true)
+    expect(h.socket.state).toBe('open')
+    expect(h.server.last.swallowed).toEqual(['ping', 'in time', 'same turn'])
+    await Promise.resolve() // the turn ends
+    expect(h.socket.send('next turn')).toBe(true)
+    expect(h.socket.state).toBe('backoff')
+    expect(h.server.sockets[0]!.swallowed).toEqual(['ping', 'in time', 'same turn'])
+    expect(h.of('state').at(-1)).toEqual(['backoff', 'open', 'heartbeat timeout', 'heartbeat-timeout'])
+    expect(h.socket.queued).toBe(1)
+  })
+
   it('data arriving after the deadline proves the link: no abandon, and a later send() is written', () => {
     const h = harness({ heartbeat: HB }, { answer: () => undefined }) // a server that never answers pings
     h.server.accept()
