@@ -3,6 +3,8 @@
 //   node --cpu-prof --cpu-prof-dir=bench/.out bench/profile.mjs delivery <on|off> [n]
 // or a lifeline.v1 session vs plain (issue 15), the loops of bench session, profiling the server process too:
 //   node --cpu-prof --cpu-prof-dir=bench/.out bench/profile.mjs session <send|receive> <on|off> [size] [n]
+// or N idle lifeline-ws sockets (or raw ws pinging from setInterval: the floor) with a heartbeat, for S seconds:
+//   node --cpu-prof --cpu-prof-dir=bench/.out bench/profile.mjs heartbeat <lifeline-ws|ws-ping> [n] [intervalMs] [seconds]
 // then summarise with: node bench/profile.mjs summary bench/.out/<file>.cpuprofile
 import { readFileSync } from 'node:fs'
 
@@ -32,6 +34,63 @@ if (mode === 'summary') {
   const m = await (a === 'receive' ? receiveRate : sendRate)(srv.url, withSession, n, size)
   console.log(`${a}, session ${b}, ${n} × ${size} B: ${m.rate.toFixed(0)} msgs/s, client CPU ${m.cpu.toFixed(0)} ns/msg (the server's profile is the other new file in bench/.out)`)
   await srv.exit()
+  process.exit(0)
+} else if (mode === 'heartbeat') {
+  const { createSocket } = await import('lifeline-ws')
+  const { WebSocket: WS } = await import('ws')
+  const { startServer } = await import('./lib/spawn.mjs')
+  const lib = a ?? 'lifeline-ws'
+  const n = Number(b ?? 2_000)
+  const interval = Number(c ?? 1_000)
+  const seconds = Number(process.argv[6] ?? 10)
+  const server = await startServer()
+  const url = `ws://127.0.0.1:${server.port}/idle`
+  let opened = 0
+  const onOpen = () => opened++
+  const sockets = []
+  for (let i = 0; i < n; i++) {
+    if (lib === 'ws-ping') {
+      const ws = new WS(url)
+      ws.onopen = onOpen
+      ws.on('pong', () => {})
+      const timer = setInterval(() => ws.readyState === 1 && ws.ping(), interval)
+      ws.on('close', () => clearInterval(timer))
+      sockets.push(ws)
+    } else {
+      const s = createSocket({ url, heartbeat: { interval } })
+      s.on('open', onOpen)
+      sockets.push(s)
+    }
+    if (i % 250 === 249) while (opened <= i - 250) await new Promise((r) => setTimeout(r, 2))
+  }
+  while (opened < n) await new Promise((r) => setTimeout(r, 2))
+  await new Promise((r) => setTimeout(r, interval))
+  let pings = 0
+  let bursts = 0
+  let lastPing = -Infinity
+  const ping = WS.prototype.ping
+  WS.prototype.ping = function (...args) {
+    pings++
+    // pings less than 0.2 ms apart count as one burst (one timer's)
+    const now = performance.now()
+    if (now - lastPing > 0.2) bursts++
+    lastPing = now
+    return ping.apply(this, args)
+  }
+  const { Socket } = await import('node:net')
+  let writes = 0
+  const write = Socket.prototype.write
+  Socket.prototype.write = function (...args) {
+    writes++
+    return write.apply(this, args)
+  }
+  const c0 = process.cpuUsage()
+  await new Promise((r) => setTimeout(r, seconds * 1000))
+  const cpu = process.cpuUsage(c0)
+  const us = cpu.user + cpu.system
+  console.log(`${lib}, ${n} idle sockets, heartbeat every ${interval} ms, ${seconds} s: ${pings} pings in ${bursts} bursts, ${writes} writes, ${(us / pings).toFixed(1)} µs per ping, ${(us / n / ((seconds * 1000) / interval)).toFixed(1)} µs per socket per interval`)
+  for (const s of sockets) s.close()
+  await server.exit()
   process.exit(0)
 } else if (mode === 'delivery') {
   const { createSocket } = await import('lifeline-ws')

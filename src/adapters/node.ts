@@ -121,6 +121,16 @@ class NodeWebSocket extends (WebSocket as unknown as new (...args: any[]) => Eve
   }
 
   /**
+   * A ping's payload (the driver's write position, a short string) goes to `ws` as a Buffer: `ws`
+   * masks a Buffer into the frame's own buffer and writes it at once, but a string as a second
+   * buffer, the two corked into a writev (a syscall that cost more than the rest of an idle
+   * socket's heartbeat).
+   */
+  override ping(data?: unknown, mask?: unknown, callback?: unknown): void {
+    super.ping(typeof data === 'string' ? Buffer.from(data) : data, mask, callback)
+  }
+
+  /**
    * `ws` reads a Blob asynchronously; when that fails (a file-backed Blob whose file changed) it
    * fails the Blob and every message queued behind it only through their callbacks. The driver
    * sends Blobs (and what follows one) through here to hear of it.
@@ -180,6 +190,7 @@ interface EventEmitterLike {
   listenerCount(type: string): number
   readonly _eventsCount: number
   readonly readyState: number
+  ping(data?: unknown, mask?: unknown, callback?: unknown): void
   terminate(): void
 }
 

@@ -173,9 +173,17 @@ export class DeliveryWindow {
     const index = position === undefined ? (pings.length > 0 ? 0 : -1) : pings.indexOf(position)
     if (index < 0) return
     const upTo = pings[index]!
-    pings.splice(0, index + 1)
-    this.pingTimes.splice(0, index + 1)
-    this.pingCovers.splice(0, index + 1)
+    // the usual case, the oldest answered: shift, which makes no array of what it removes
+    if (index === 0) {
+      pings.shift()
+      this.pingTimes.shift()
+      this.pingCovers.shift()
+    } else {
+      pings.splice(0, index + 1)
+      this.pingTimes.splice(0, index + 1)
+      this.pingCovers.splice(0, index + 1)
+    }
+    if (upTo === this.base) return
     this.confirmed += upTo - this.base
     this.bytesAtMost -= this.retire(upTo, each, all)
   }

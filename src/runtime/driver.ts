@@ -114,7 +114,7 @@ export class Driver extends Link implements TimerOwner {
 
   /** Called by the timer table when one of this socket's timers falls due: with the facts the core judges by. */
   timerFired(slot: TimerSlot, late: number): void {
-    this.dispatch({ type: 'timer', name: slot, late, ...this.readings() })
+    this.dispatch(this.withReadings({ type: 'timer', name: slot, late }))
   }
 
   /**
@@ -129,7 +129,7 @@ export class Driver extends Link implements TimerOwner {
    */
   protected checkDeadline(inSend?: boolean): void {
     if (this.state.pingAt === 0 || (inSend && this.#aheadIn === turn)) return
-    if (pingOverdue(this.state, this.options.timer.now())) return this.dispatch({ type: 'overdue', ...this.readings() })
+    if (pingOverdue(this.state, this.options.timer.now())) return this.dispatch(this.withReadings({ type: 'overdue' }))
     if (!inSend) return
     this.#aheadIn = turn
     if (!turnEnding) queueMicrotask(endTurn)
@@ -142,24 +142,26 @@ export class Driver extends Link implements TimerOwner {
     this.dispatch({ type: 'signal', signal })
   }
 
-  /** The live socket's traffic readings the heartbeat judges by (see the core's 'timer' input). */
-  private readings(): Readings {
+  /**
+   * The live socket's traffic readings the heartbeat judges by (see the core's 'timer' input),
+   * written onto the input itself: no object of readings and no copy of it per timer.
+   */
+  private withReadings<T extends object>(input: T): T & Readings {
     const now = this.options.timer.now()
     // the wall clock was set back
     if (this.lastInbound > now) this.lastInbound = now
     if (this.lastMessage > now) this.lastMessage = now
     const ws = this.live()
-    const lastMessage = this.lastMessage
     const held = this.held
-    return {
-      buffered: ws?.bufferedAmount ?? 0,
-      received: ws?.bytesRead ?? 0,
-      lastInbound: Math.max(this.lastInbound, lastMessage),
-      lastMessage,
-      unpingedSince: held?.unpingedSince,
-      pingsOut: held?.outstanding ?? 0,
-      awaitingSince: held?.awaitingSince,
-      pingedAt: held?.pingedAt,
-    }
+    const into = input as T & { -readonly [K in keyof Readings]: Readings[K] }
+    into.buffered = ws?.bufferedAmount ?? 0
+    into.received = ws?.bytesRead ?? 0
+    into.lastInbound = Math.max(this.lastInbound, this.lastMessage)
+    into.lastMessage = this.lastMessage
+    into.unpingedSince = held?.unpingedSince
+    into.pingsOut = held?.outstanding ?? 0
+    into.awaitingSince = held?.awaitingSince
+    into.pingedAt = held?.pingedAt
+    return into
   }
 }

@@ -28,6 +28,8 @@ export interface Observer {
   confirmed(ms: number): void
 }
 
+const ignore: EachWritten = () => {}
+
 /** What an idle socket's queue reads as: it has none (see Outbound.queue). */
 const NOTHING_QUEUED = Object.freeze({ length: 0, bytes: 0, highWater: 0 })
 
@@ -150,8 +152,10 @@ export abstract class Outbound extends Mailbox {
 
   /** The core's `confirm`: a pong answered the ping at `position`; settle what it confirms. */
   protected confirm(position: number | undefined): void {
-    // one by one only what someone is told of: a settle callback, or the observer's latency
-    this.#held?.pong(position, this.confirmed(), this.observer !== undefined)
+    // one by one only what someone is told of: a settle callback, or the observer's latency; an
+    // idle socket's pong (nothing written) needs no callback made
+    const held = this.#held
+    held?.pong(position, held.written > 0 ? this.confirmed() : ignore, this.observer !== undefined)
   }
 
   /** The core's `unconfirmed`: socket `id` ended; its unconfirmed writes are confirmed, reported or kept to resend. */
