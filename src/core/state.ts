@@ -139,6 +139,23 @@ export interface State {
   readonly suspended: boolean
 }
 
+/** The live socket's traffic and confirmation readings that the heartbeat's timer (or its overdue check) judges by. */
+export interface LinkReadings {
+  readonly buffered: number
+  readonly received: number
+  readonly lastInbound: number
+  readonly lastMessage: number
+  /** Confirmation readings: when the oldest write no ping covers was made, and pings unanswered. */
+  readonly unpingedSince?: number | undefined
+  readonly pingsOut?: number
+  /**
+   * When writes began to wait for an unanswered ping (the later of that ping and the oldest
+   * unconfirmed write; undefined: no write waits on one), and when the oldest unanswered ping was sent.
+   */
+  readonly awaitingSince?: number | undefined
+  readonly pingedAt?: number | undefined
+}
+
 export type Input =
   /**
    * Creation of an eager (non-lazy) socket: connect on the next tick, so that listeners attached
@@ -215,44 +232,13 @@ export type Input =
    * idle watchdog reads. Inbound data is only recorded by the driver, never a transition of its
    * own, so a busy socket costs the state machine nothing per message; timers judge from it.
    */
-  | {
-      readonly type: 'timer'
-      readonly name: TimerName
-      readonly at: number
-      readonly late: number
-      readonly random: number
-      readonly buffered: number
-      readonly received: number
-      readonly lastInbound: number
-      readonly lastMessage: number
-      /** Confirmation readings: when the oldest write no ping covers was made, and pings unanswered. */
-      readonly unpingedSince?: number | undefined
-      readonly pingsOut?: number
-      /**
-       * When writes began to wait for an unanswered ping (the later of that ping and the oldest
-       * unconfirmed write; undefined: no write waits on one), and when the oldest unanswered ping was sent.
-       */
-      readonly awaitingSince?: number | undefined
-      readonly pingedAt?: number | undefined
-    }
+  | ({ readonly type: 'timer'; readonly name: TimerName; readonly at: number; readonly late: number; readonly random: number } & LinkReadings)
   /**
    * Something happened (a send(), inbound data, a signal) after the outstanding ping's deadline,
    * and the heartbeat timer has not fired yet: a hidden page runs timers about once a minute. It
    * carries that timer's readings, and is judged as the timer on time would have been.
    */
-  | {
-      readonly type: 'overdue'
-      readonly at: number
-      readonly random: number
-      readonly buffered: number
-      readonly received: number
-      readonly lastInbound: number
-      readonly lastMessage: number
-      readonly unpingedSince?: number | undefined
-      readonly pingsOut?: number
-      readonly awaitingSince?: number | undefined
-      readonly pingedAt?: number | undefined
-    }
+  | ({ readonly type: 'overdue'; readonly at: number; readonly random: number } & LinkReadings)
   | { readonly type: 'signal'; readonly signal: EnvSignal; readonly at: number; readonly random: number }
   /** The `handshake` on socket `id` resolved. */
   | { readonly type: 'handshake-done'; readonly id: number; readonly at: number; readonly random: number; readonly resumed?: boolean }

@@ -8,7 +8,7 @@
  * - link.ts: the sockets, their events, and the commands on them (attempt.ts makes them);
  * - this file: the command runner and the socket's timers.
  */
-import type { Command, EmitCommand, EnvSignal, Input, State } from '../core/state.js'
+import type { Command, EmitCommand, EnvSignal, Input, LinkReadings, State } from '../core/state.js'
 import { pingOverdue } from '../core/transition.js'
 import type { Resolved } from '../options/validate.js'
 import type { Clock } from '../ports.js'
@@ -19,8 +19,6 @@ import type { EventSink } from './mailbox.js'
 import type { HeartbeatKind } from './monitor.js'
 import { TimerTable, type TimerHostFor, type TimerOwner, type TimerSlot } from './timers.js'
 
-/** The live socket's traffic and confirmation readings, as the core's 'timer' and 'overdue' inputs carry them. */
-type Readings = Omit<Extract<Input, { type: 'overdue' }>, 'type' | 'at' | 'random'>
 
 export type { DropReason } from '../core/queue.js'
 export type { DriverEvent, EventSink, PartialInput } from './mailbox.js'
@@ -146,14 +144,14 @@ export class Driver extends Link implements TimerOwner {
    * The live socket's traffic readings the heartbeat judges by (see the core's 'timer' input),
    * written onto the input itself: no object of readings and no copy of it per timer.
    */
-  private withReadings<T extends object>(input: T): T & Readings {
+  private withReadings<T extends object>(input: T): T & LinkReadings {
     const now = this.options.timer.now()
     // the wall clock was set back
     if (this.lastInbound > now) this.lastInbound = now
     if (this.lastMessage > now) this.lastMessage = now
     const ws = this.live()
     const held = this.held
-    const into = input as T & { -readonly [K in keyof Readings]: Readings[K] }
+    const into = input as T & { -readonly [K in keyof LinkReadings]: LinkReadings[K] }
     into.buffered = ws?.bufferedAmount ?? 0
     into.received = ws?.bytesRead ?? 0
     into.lastInbound = Math.max(this.lastInbound, this.lastMessage)
