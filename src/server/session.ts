@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto'
 import type { WebSocket } from 'ws'
 import {
   CLOSE,
+  DATA_BINARY,
   decodeFrame,
   decodeText,
   encodeAck,
@@ -122,13 +123,26 @@ function reasonText(text: string): string {
 
 /** What send() takes, as a message; bad data throws naming `where`. */
 export function messageOf(data: unknown, maxMessageBytes: number, where: string): Message {
-  let message: Message
-  if (typeof data === 'string') message = { payload: Buffer.from(data, 'utf8'), binary: false }
-  else if (data instanceof ArrayBuffer) message = { payload: Buffer.from(new Uint8Array(data)), binary: true }
-  else if (ArrayBuffer.isView(data)) message = { payload: Buffer.from(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)), binary: true }
+  // the payload is written once, after a DATA header: the whole frame, ready for the socket
+  let frame: Buffer
+  let binary = true
+  if (typeof data === 'string') {
+    frame = Buffer.allocUnsafe(Buffer.byteLength(data, 'utf8') + 1)
+    frame.write(data, 1, 'utf8')
+    binary = false
+  } else if (data instanceof ArrayBuffer) frame = framed(new Uint8Array(data))
+  else if (ArrayBuffer.isView(data)) frame = framed(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
   else throw new TypeError(`${where}: data must be a string, ArrayBuffer or ArrayBufferView, got ${data === null ? 'null' : typeof data}`)
-  if (message.payload.length > maxMessageBytes) throw new RangeError(`${where}: ${message.payload.length} bytes is over maxMessageBytes (${maxMessageBytes})`)
-  return message
+  if (frame.length - 1 > maxMessageBytes) throw new RangeError(`${where}: ${frame.length - 1} bytes is over maxMessageBytes (${maxMessageBytes})`)
+  frame[0] = binary ? DATA_BINARY : 0
+  return { payload: frame.subarray(1), binary, frame }
+}
+
+/** A copy of `bytes` after a byte for the DATA header. */
+function framed(bytes: Uint8Array): Buffer {
+  const frame = Buffer.allocUnsafe(bytes.length + 1)
+  frame.set(bytes, 1)
+  return frame
 }
 
 function toData(message: Message): SessionData {
