@@ -14,6 +14,11 @@ import { CLOSE, encodeData, ProtocolError } from './codec.js'
 export interface Message {
   payload: Uint8Array
   binary: boolean
+  /**
+   * The whole message as one DATA frame (header byte, then `payload`, which is its view), when the
+   * sender made it so: written as it is when it goes unchunked, instead of copied into a new frame.
+   */
+  frame?: Uint8Array | undefined
   /** The client's: told the message's fate (no argument: acknowledged; else why it was dropped). */
   settle?: ((dropped?: 'closed' | 'error' | 'unconfirmed') => void) | undefined
 }
@@ -59,6 +64,10 @@ export class Outbound {
     }
     const end = Math.min(size, this.offset + chunkSize)
     const more = end < size
+    if (this.offset === 0 && !more && message.frame) {
+      this.written++
+      return message.frame
+    }
     const frame = encodeData(message.payload.subarray(this.offset, end), message.binary, more)
     if (more) this.offset = end
     else {

@@ -168,6 +168,39 @@ describe('delivery', () => {
     await waitFor(() => c.outbound.bufferedBytes === 0 && session.bufferedBytes === 0, 2_000, 'acks both ways')
   })
 
+  it('messages sent in one tick leave in one write to the TCP socket, not one system call each', async () => {
+    const server = http.createServer()
+    const wss = new WebSocketServer({ server })
+    const sessions = attachSessions(wss)
+    const all: Session[] = []
+    sessions.on('session', (session) => void all.push(session))
+    // every write the server's TCP socket makes: ws corks each frame, so a frame on its own is one _writev
+    let writes = 0
+    server.on('upgrade', (_request, socket: import('node:net').Socket & { _writev?: (...args: unknown[]) => void }) => {
+      const writev = socket._writev!.bind(socket)
+      socket._writev = (...args: unknown[]) => {
+        writes++
+        writev(...args)
+      }
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    cleanups.push(async () => {
+      sessions.close()
+      for (const ws of wss.clients) ws.terminate()
+      await new Promise((resolve) => wss.close(resolve))
+      await new Promise((resolve) => server.close(resolve))
+    })
+    const c = client(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`)
+    await c.connect()
+    await waitFor(() => all.length === 1, 2_000, 'the session')
+    // the client has the WELCOME: nothing else is due from the server until it sends
+    writes = 0
+    for (let i = 0; i < 200; i++) void all[0]!.send(`message ${i}`)
+    await waitFor(() => c.received.length === 200, 3_000, 'the 200 messages')
+    expect(c.received).toEqual(Array.from({ length: 200 }, (_, i) => `message ${i}`))
+    expect(writes).toBe(1)
+  })
+
   it('a message larger than the chunk size goes in chunks and reassembles, both ways', async () => {
     const s = await serve({ chunkSize: 1000, ackDelay: 5 })
     const c = client(s.url, { chunkSize: 1000 })
