@@ -54,8 +54,6 @@ export function workerAdapter(): { defaults: Partial<SocketOptions>; attach: Att
 }
 
 /** 'online'/'offline' events where the scope fires them, navigator.onLine where it does not. */
-export const attachWorkerSignals: AttachSignals = (signal) => watchNetwork(signal).stop
-
 function watchNetwork(signal: (name: EnvSignal) => void): { check(): void; stop(): void } {
   const navigator = (globalThis as { navigator?: { onLine?: unknown } }).navigator
   /** What the socket was last told (it assumes online at first). */

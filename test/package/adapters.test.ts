@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest'
 import { attachBrowserSignals, browserDefaults } from '../../src/adapters/browser.js'
-import { attachWorkerSignals, ONLINE_POLL_MS, workerAdapter, workerDefaults } from '../../src/adapters/worker.js'
+import { ONLINE_POLL_MS, workerAdapter, workerDefaults } from '../../src/adapters/worker.js'
 import type { EnvSignal } from '../../src/core/state.js'
 import { createSocket as createBrowserSocket } from '../../src/index.browser.js'
 import { createSocket as createWorkerSocket } from '../../src/index.worker.js'
@@ -147,7 +147,7 @@ describe('worker adapter', () => {
     Object.defineProperty(globalThis, 'document', { get: documentGetter, configurable: true })
     try {
       const signals: EnvSignal[] = []
-      const detach = attachWorkerSignals((s) => signals.push(s))
+      const detach = workerAdapter().attach((s) => signals.push(s))
       expect([...scope.listeners.keys()].sort()).toEqual(['offline', 'online'])
       scope.dispatch('offline')
       scope.dispatch('online')
@@ -188,7 +188,7 @@ describe('worker adapter', () => {
   })
 
   it('works where the global scope is no EventTarget (Node, some edge runtimes)', () => {
-    const detach = attachWorkerSignals(() => {})
+    const detach = workerAdapter().attach(() => {})
     detach()
     expect(workerDefaults().random!()).toBeLessThan(1)
   })
