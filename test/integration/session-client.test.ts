@@ -160,25 +160,23 @@ async function faultRun(rate: number): Promise<void> {
   await reopened(mark, 'after the server killed the connection')
   await flowing('after a kill')
 
-  // an error since the silence began: one a loaded machine's stall raised earlier (with its own
-  // resume, counted before the mark) would end this wait at once, heal() would come before any byte
-  // was lost, and no open would follow
-  const silenced = errors.length
-  mark = opens.length
-  proxy.silence() // half-open: nothing either way, no FIN, no RST
-  await waitFor(() => errors.slice(silenced).some((e) => e.includes('nothing from the server')), 10_000, 'the client to notice the silence', { describe })
-  proxy.heal()
-  await reopened(mark, 'after a silence')
-  await flowing('after a silence')
-
+  /**
+   * A fault only the client's watchdog notices: wait for its error (one raised since the fault
+   * began: an earlier one, from a loaded machine's stall with its own resume counted before the
+   * mark, would end the wait at once and heal() would come before any byte was lost), then heal.
+   */
+  const noticedByWatchdog = async (fault: () => void, what: string): Promise<void> => {
+    const noticed = errors.length
+    mark = opens.length
+    fault()
+    await waitFor(() => errors.slice(noticed).some((e) => e.includes('nothing from the server')), 10_000, `the client to notice ${what}`, { describe })
+    proxy.heal()
+    await reopened(mark, `after ${what}`)
+    await flowing(`after ${what}`)
+  }
+  await noticedByWatchdog(() => proxy.silence(), 'a silence') // half-open: nothing either way, no FIN, no RST
   // one-way loss towards the client: it hears no PING and leaves by its own watchdog
-  const noticed = errors.length
-  mark = opens.length
-  proxy.drop('down')
-  await waitFor(() => errors.slice(noticed).some((e) => e.includes('nothing from the server')), 10_000, 'the client to notice the lost downlink', { describe })
-  proxy.heal()
-  await reopened(mark, 'after a lost downlink')
-  await flowing('after a lost downlink')
+  await noticedByWatchdog(() => proxy.drop('down'), 'a lost downlink')
 
   // one-way loss towards the server: it hears no PONG and drops the connection (its close still reaches the client)
   const closed = closes.length
