@@ -24,6 +24,7 @@ const CONDITIONS = ['production', 'module']
 
 export const ENTRIES = [
   { label: '**lifeline-ws** browser entry, `createSocket` only', code: "export { createSocket } from 'lifeline-ws'", target: true },
+  { label: '**lifeline-ws** browser entry, `createSocket` with `session: true`\'s on-demand chunk counted in', code: "export { createSocket } from 'lifeline-ws'", onDemand: true },
   { label: '**lifeline-ws** browser entry, everything (`export *`)', code: "export * from 'lifeline-ws'" },
   { label: '**lifeline-ws** drop-in class only (`ReconnectingWebSocket`)', code: "export { ReconnectingWebSocket } from 'lifeline-ws'" },
   { label: '**lifeline-ws/core**, everything (state machine, simulateHerd…)', code: "export * from 'lifeline-ws/core'" },
@@ -52,11 +53,24 @@ function sizes(bytes) {
   return { min: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length }
 }
 
-async function appBundle(code) {
+/**
+ * A chunk loaded with import() (the session code `session: true` loads) stays out, as a splitting
+ * bundler (Vite, webpack, esbuild --splitting) fetches it only when used: the same rule as
+ * test/package/bundle.test.ts, so both print the same figure.
+ */
+const leaveOutDynamicImports = {
+  name: 'leave-out-dynamic-imports',
+  setup(build) {
+    build.onResolve({ filter: /.*/ }, (args) => (args.kind === 'dynamic-import' ? { path: args.path, external: true } : undefined))
+  },
+}
+
+async function appBundle(code, onDemand = false) {
   const out = await build({
     ...ESBUILD,
     stdin: { contents: code, resolveDir: ROOT, loader: 'js', sourcefile: 'entry.mjs' },
     platform: 'browser',
+    plugins: onDemand ? [] : [leaveOutDynamicImports],
   })
   return sizes(out.outputFiles[0].contents)
 }
@@ -110,7 +124,7 @@ export async function run() {
   const rows = []
   const data = { app: {}, files: {} }
   for (const e of ENTRIES) {
-    const s = await appBundle(e.code)
+    const s = await appBundle(e.code, e.onDemand)
     data.app[e.label] = s
     let target = ''
     if (e.target) {
