@@ -84,6 +84,8 @@ export type Cause =
   | 'handshake-failed'
   | 'handshake-timeout'
   | 'auth-refresh'
+  /** Only a `lifeline-ws/tabs` shared socket: this tab now mirrors another socket (a new leader tab, or its own on taking the lead). */
+  | 'leader'
 
 /**
  * 'freeze': the page is leaving or being frozen (pagehide, the back/forward cache, a frozen

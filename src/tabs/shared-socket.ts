@@ -14,7 +14,7 @@
  */
 import { attachBrowserSignals, browserDefaults } from '../adapters/browser.js'
 import type { Data, DropReason } from '../core/queue.js'
-import type { EnvSignal, Phase } from '../core/state.js'
+import type { Cause, EnvSignal, Phase } from '../core/state.js'
 import type { SocketOptions } from '../options/types.js'
 import { checkData } from '../options/validate.js'
 import { LifelineError, type ErrorCode } from '../runtime/errors.js'
@@ -191,9 +191,10 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
     ...(Object.fromEntries(MIRRORED_PROPERTIES.map((key) => [key, real[key]])) as unknown as Snapshot),
     stats: watched?.stats(),
   })
-  const mirror = (next: Phase, reason: string): void => {
+  /** `cause`: the leader socket's own, or 'leader' when this tab starts reading another socket (a new leader). */
+  const mirror = (next: Phase, reason: string, cause: Cause): void => {
     const prev = current
-    if (next !== prev) emit('state', (current = next), prev, reason)
+    if (next !== prev) emit('state', (current = next), prev, reason, cause)
   }
   const announce = (): void => post({ t: 'lead', id: me, s: snapshot() })
 
@@ -222,7 +223,7 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
     unbind = MIRRORED.map((event) =>
       real.on(event, (...args: unknown[]) => {
         if (quiet) return
-        if (event === 'state') mirror(args[0] as Phase, args[2] as string)
+        if (event === 'state') mirror(args[0] as Phase, args[2] as string, args[3] as Cause)
         else emit(event, ...args)
         const error = args[0] as LifelineError
         post({ t: 'ev', id: me, n: event, a: event === 'error' ? [error.code, error.message] : args, s: snapshot() })
@@ -234,7 +235,7 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
         post({ t: 'msg', id: me, d: data })
       }),
     )
-    mirror(real.state, 'this tab leads')
+    mirror(real.state, 'leader tab', 'leader')
     announce()
     // every unreported message again, in order; over a copy: a write may settle (remove) entries as
     // it goes, only ever its own or older ones (drop-oldest), so none not yet written
@@ -313,9 +314,9 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
     if (m.t === 'msg') return emit('message', m.d)
     snap = m.s
     snapAt = Date.now()
-    if (m.t === 'lead') return mirror(snap.state, 'leader tab')
-    const [first, second, reason] = m.a as [unknown, unknown, string]
-    if (m.n === 'state') mirror(first as Phase, reason)
+    if (m.t === 'lead') return mirror(snap.state, 'leader tab', 'leader')
+    const [first, second, reason, cause] = m.a as [unknown, unknown, string, Cause]
+    if (m.n === 'state') mirror(first as Phase, reason, cause)
     else emit(m.n, m.n === 'error' ? new LifelineError(first as ErrorCode, second as string) : first)
   }
 
@@ -387,7 +388,7 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
       clearTimeout(stealTimer)
       channel.close()
       for (const { q } of outbox.slice()) settle(q, 'closed')
-      mirror('closed', 'closed by this tab')
+      mirror('closed', 'close()', 'user-close')
     },
   } as SharedSocket
   // attempt, rtt, protocol, url, bufferedAmount: the leader's

@@ -7,6 +7,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { createSharedSocket, type SharedSocketOptions } from '../../src/index.tabs.js'
 import { createVirtualClock } from '../../src/testing/clock.js'
 import { createFakeServer } from '../../src/testing/fake-websocket.js'
+import { waitFor } from '../support/wait.js'
 
 describe('createSharedSocket without Web Locks or BroadcastChannel', () => {
   it("falls back to a socket of its own, role 'alone', and says so", () => {
@@ -66,6 +67,62 @@ describe('createSharedSocket leader outbox', () => {
       expect(socket.queued).toBe(0)
     } finally {
       socket.close()
+      vi.unstubAllGlobals()
+    }
+  })
+})
+
+describe('createSharedSocket followers', () => {
+  it("mirror the leader's state events with their cause, and 'leader' when they start reading a new leader's socket", async () => {
+    // Web Locks as browsers grant them: one holder, the next request granted when the holder's callback settles.
+    // Node's BroadcastChannel connects the two tabs of this process.
+    const waiting: (() => unknown)[] = []
+    let held = false
+    const grantNext = (): void => {
+      if (held || waiting.length === 0) return
+      const next = waiting.shift()!
+      held = true
+      void Promise.resolve(next()).finally(() => ((held = false), grantNext()))
+    }
+    const locks = { request: (_name: string, _options: unknown, callback: () => unknown) => (waiting.push(callback), grantNext(), new Promise(() => {})) }
+    vi.stubGlobal('navigator', { locks })
+    const clock = createVirtualClock()
+    const server = createFakeServer({ clock })
+    const options = { url: 'wss://example.test/causes', channel: `causes ${Math.random()}`, WebSocket: server.WebSocket, timer: clock, heartbeat: false as const }
+    const first = createSharedSocket(options)
+    const second = createSharedSocket(options)
+    const seen = (socket: typeof first): unknown[][] => {
+      const log: unknown[][] = []
+      socket.on('state', (next, prev, _reason, cause) => log.push([prev, next, cause]))
+      return log
+    }
+    const [byFirst, bySecond] = [seen(first), seen(second)]
+    try {
+      await waitFor(() => first.role === 'leader' && second.state === 'connecting', 2_000, "the first tab leading, the other 'connecting'")
+      clock.advance(0)
+      server.accept()
+      await waitFor(() => second.state === 'open', 2_000, "the follower 'open'")
+      server.drop()
+      await waitFor(() => second.state === 'backoff', 2_000, "the follower in 'backoff'")
+      // the leader's socket connected as the first tab was made (before this test listened)
+      const asTheLeaderSaw = [
+        ['connecting', 'open', 'open'],
+        ['open', 'backoff', 'socket-close'],
+      ]
+      expect(byFirst).toEqual(asTheLeaderSaw)
+      // the follower started reading that socket when the leader announced itself, then saw each change as the leader did
+      expect(bySecond).toEqual([['idle', 'connecting', 'leader'], ...asTheLeaderSaw])
+      // the leader tab closes: the other takes the lock and reads its own socket from then on
+      first.close()
+      await waitFor(() => second.role === 'leader' && second.state === 'connecting', 2_000, "the second tab leading, 'connecting'", { describe: () => JSON.stringify({ role: second.role, state: second.state, waiting: waiting.length, held, bySecond }) })
+      expect(bySecond.slice(3)).toEqual([
+        ['backoff', 'idle', 'leader'],
+        ['idle', 'connecting', 'connect'],
+      ])
+      expect(byFirst.at(-1)).toEqual(['backoff', 'closed', 'user-close'])
+    } finally {
+      second.close()
+      first.close()
       vi.unstubAllGlobals()
     }
   })
