@@ -11,7 +11,7 @@ import { CLIENT_CLOSE } from '../core/close-codes.js'
 import type { Data } from '../core/queue.js'
 import { kindOf, viewParts } from '../core/data.js'
 import type { Clock, SessionHost, SessionPort, WebSocketConstructor, WebSocketLike } from '../ports.js'
-import { decodeFrame, decodeText, encodeAck, encodeEnd, encodeHello, encodePong, encodeText, ProtocolError, SUBPROTOCOL, type Welcome } from '../protocol/codec.js'
+import { decodeFrame, decodeText, encodeAck, encodeEnd, encodeHello, encodePong, encodeText, encodeTextFrame, ProtocolError, SUBPROTOCOL, type Welcome } from '../protocol/codec.js'
 import { Inbound, Outbound, type Message } from '../protocol/session-state.js'
 import { negotiate, noSessionMessage, planWelcome, silenceLeft, type Fallback } from './decide.js'
 
@@ -472,9 +472,12 @@ export class SessionSocket implements WebSocketLike {
   }
 }
 
-/** A copy of what send() got, as the protocol carries it (text as UTF-8). */
+/** A copy of what send() got, as the protocol carries it (text as UTF-8, made as its whole DATA frame). */
 function messageOf(data: Data): Message {
-  if (typeof data === 'string') return { payload: encodeText(data), binary: false }
+  if (typeof data === 'string') {
+    const frame = encodeTextFrame(data)
+    return { payload: frame ? frame.subarray(1) : encodeText(data), binary: false, frame }
+  }
   const kind = kindOf(data)
   if (kind === 'view') {
     const [buffer, offset, length] = viewParts(data as ArrayBufferView) as [ArrayBuffer, number, number]
