@@ -139,10 +139,15 @@ export class SessionSocket implements WebSocketLike {
     const Ctor = session.host.WebSocket
     const ws = options === undefined ? new Ctor(url, offered) : new Ctor(url, offered, options)
     this.#ws = ws
-    try {
-      ws.binaryType = 'arraybuffer'
-    } catch {
-      // a runtime without it hands over ArrayBuffers anyway
+    // frames as views of what the socket read where it can ('nodebuffer': ws, Bun); an ArrayBuffer
+    // is a copy of each. A browser ignores a type it does not know, and takes 'arraybuffer'.
+    for (const type of ['nodebuffer', 'arraybuffer']) {
+      try {
+        ws.binaryType = type
+      } catch {
+        // a runtime without it hands over ArrayBuffers anyway
+      }
+      if (ws.binaryType === type) break
     }
     ws.onopen = () => this.#opened()
     ws.onmessage = (event) => this.#received(event.data)
