@@ -430,6 +430,7 @@ export class SessionSocket implements WebSocketLike {
 
   #write(frame: Uint8Array): void {
     try {
+      this.#ws.corkTurn?.()
       this.#ws.send(frame)
     } catch {
       // a socket that cannot write is closing: its close event follows, and the session resumes

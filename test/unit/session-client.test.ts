@@ -113,7 +113,7 @@ describe('session client: the handshake', () => {
   })
 })
 
-describe('session client: how frames are read', () => {
+describe('session client: how frames are read and written', () => {
   /**
    * The fake server's sockets with a binaryType setter that takes only `accepts` (as WebIDL ignores
    * an unknown enum value), delivering each binary frame as that type makes it: 'nodebuffer' a view
@@ -168,6 +168,30 @@ describe('session client: how frames are read', () => {
       expect(new Set(types)).toEqual(new Set([expected]))
     })
   }
+
+  it('every frame is written after corkTurn() where the socket has it (Node: a turn of sends leaves in one system call)', () => {
+    const clock = createVirtualClock(1_000_000)
+    const server = new FakeSessionServer(clock)
+    const calls: string[] = []
+    const Base = server.WebSocket as unknown as new (url: string, protocols?: string | string[]) => FakeSocket
+    const WebSocket = function (url: string, protocols?: string | string[]) {
+      const socket = new Base(url, protocols) as FakeSocket & { corkTurn(): void }
+      socket.corkTurn = () => void calls.push('cork')
+      const send = socket.send.bind(socket)
+      socket.send = (data: unknown) => {
+        calls.push(decodeFrame(data as Uint8Array).type)
+        send(data)
+      }
+      return socket
+    } as unknown as SocketOptions['WebSocket']
+    const socket = createSocket({ url: 'ws://example.test/s', WebSocket, timer: clock, random: () => 0.5, session: session() })
+    server.run(20)
+    socket.send('a')
+    socket.send('b')
+    server.run(20)
+    expect(server.got).toEqual(['a', 'b'])
+    expect(calls).toEqual(['cork', 'hello', 'cork', 'data', 'cork', 'data'])
+  })
 })
 
 describe('session client: the server leads', () => {
