@@ -56,6 +56,8 @@ export interface WebSocketLike {
   onping?: ((event?: unknown) => void) | null
   /** Node adapter only: a hard stop, for a link presumed dead. */
   terminate?(): void
+  /** Node adapter only: what is sent until the end of this turn leaves in one system call. */
+  corkTurn?(): void
 }
 
 export interface WebSocketConstructor {

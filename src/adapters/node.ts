@@ -13,6 +13,8 @@ interface WsInternals {
     _handle?: { writeQueueSize?: unknown }
     bytesRead?: unknown
     resetAndDestroy?: () => unknown
+    cork?: () => void
+    uncork(): void
   }
   _readyState?: number
   _sender?: { _bufferedBytes?: unknown }
@@ -139,6 +141,18 @@ class NodeWebSocket extends (WebSocket as unknown as new (...args: any[]) => Eve
     ;(this as unknown as { send(data: unknown, callback: (error?: Error) => void): void }).send(data, callback)
   }
 
+  /**
+   * Hold what this socket writes until the end of this turn, then hand it to the kernel at once
+   * (one writev): a session writes a frame per send(), and a loop of sends cost a system call each.
+   */
+  corkTurn(): void {
+    const socket = (this as WsInternals)._socket
+    if (!socket?.cork || CORKED.has(socket)) return
+    CORKED.add(socket)
+    socket.cork()
+    process.nextTick(uncork, socket)
+  }
+
   get bufferedAmount(): number {
     const { _socket: socket, _sender: sender } = this as WsInternals
     const queued = socket?._handle?.writeQueueSize
@@ -196,6 +210,14 @@ interface EventEmitterLike {
 
 const OPEN = 1
 const CLOSING = 2
+
+/** TCP sockets corked until the end of this turn (corkTurn). */
+const CORKED = new WeakSet<object>()
+
+function uncork(socket: { uncork(): void }): void {
+  CORKED.delete(socket)
+  socket.uncork()
+}
 
 /**
  * The close code `ws` sent when it failed a connection itself, kept from its error until its close

@@ -155,6 +155,23 @@ export function encodeText(text: string): Uint8Array {
   return utf8.encode(text)
 }
 
+/** Text frames up to a quarter of this are carved from shared slabs: one ArrayBuffer per slab, not two per message. */
+const SLAB = 64 << 10
+let slab = new Uint8Array(0)
+let slabUsed = 0
+
+/**
+ * A text message as its whole DATA frame (kind 0x00, then its UTF-8), encoded straight into a slab
+ * that is never written twice (a frame is held until acknowledged); undefined for a long text.
+ */
+export function encodeTextFrame(text: string): Uint8Array | undefined {
+  const room = text.length * 3 + 1
+  if (room > SLAB / 4) return
+  if (slabUsed + room > slab.length) slab = new Uint8Array(SLAB), (slabUsed = 0)
+  // the kind byte is the slab's 0
+  return slab.subarray(slabUsed, (slabUsed += 1 + utf8.encodeInto(text, slab.subarray(slabUsed + 1)).written))
+}
+
 /** One DATA frame: a byte of kind and the (chunk of the) payload. */
 export function encodeData(payload: Uint8Array, binary: boolean, more: boolean): Uint8Array {
   const out = new Uint8Array(payload.length + 1)

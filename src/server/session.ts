@@ -127,7 +127,7 @@ export function messageOf(data: unknown, maxMessageBytes: number, where: string)
   let frame: Buffer
   let binary = true
   if (typeof data === 'string') {
-    frame = Buffer.allocUnsafe(Buffer.byteLength(data, 'utf8') + 1)
+    frame = frameBuffer(Buffer.byteLength(data, 'utf8') + 1)
     frame.write(data, 1, 'utf8')
     binary = false
   } else if (data instanceof ArrayBuffer) frame = framed(new Uint8Array(data))
@@ -140,9 +140,28 @@ export function messageOf(data: unknown, maxMessageBytes: number, where: string)
 
 /** A copy of `bytes` after a byte for the DATA header. */
 function framed(bytes: Uint8Array): Buffer {
-  const frame = Buffer.allocUnsafe(bytes.length + 1)
+  const frame = frameBuffer(bytes.length + 1)
   frame.set(bytes, 1)
   return frame
+}
+
+/** Frames from poolSize / 2 (where Buffer.allocUnsafe stops pooling) up to a quarter of this share slabs. */
+const SLAB = 64 * 1024
+let slab = Buffer.alloc(0)
+let slabUsed = 0
+
+/**
+ * Room for a frame of `size` bytes, to be written whole by the caller. Node pools small Buffers
+ * itself; from 4 KiB, one allocation per message (and its garbage) cost the server more than
+ * writing it, so those are carved from slabs, never handed out twice.
+ */
+function frameBuffer(size: number): Buffer {
+  if (size < Buffer.poolSize >>> 1 || size > SLAB / 4) return Buffer.allocUnsafe(size)
+  if (slabUsed + size > slab.length) {
+    slab = Buffer.allocUnsafeSlow(SLAB)
+    slabUsed = 0
+  }
+  return slab.subarray(slabUsed, (slabUsed += size))
 }
 
 function toData(message: Message): SessionData {

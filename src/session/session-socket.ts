@@ -11,7 +11,7 @@ import { CLIENT_CLOSE } from '../core/close-codes.js'
 import type { Data } from '../core/queue.js'
 import { kindOf, viewParts } from '../core/data.js'
 import type { Clock, SessionHost, SessionPort, WebSocketConstructor, WebSocketLike } from '../ports.js'
-import { decodeFrame, decodeText, encodeAck, encodeEnd, encodeHello, encodePong, encodeText, ProtocolError, SUBPROTOCOL, type Welcome } from '../protocol/codec.js'
+import { decodeFrame, decodeText, encodeAck, encodeEnd, encodeHello, encodePong, encodeText, encodeTextFrame, ProtocolError, SUBPROTOCOL, type Welcome } from '../protocol/codec.js'
 import { Inbound, Outbound, type Message } from '../protocol/session-state.js'
 import { negotiate, noSessionMessage, planWelcome, silenceLeft, type Fallback } from './decide.js'
 
@@ -139,10 +139,15 @@ export class SessionSocket implements WebSocketLike {
     const Ctor = session.host.WebSocket
     const ws = options === undefined ? new Ctor(url, offered) : new Ctor(url, offered, options)
     this.#ws = ws
-    try {
-      ws.binaryType = 'arraybuffer'
-    } catch {
-      // a runtime without it hands over ArrayBuffers anyway
+    // frames as views of what the socket read where it can ('nodebuffer': ws, Bun); an ArrayBuffer
+    // is a copy of each. A browser ignores a type it does not know, and takes 'arraybuffer'.
+    for (const type of ['nodebuffer', 'arraybuffer']) {
+      try {
+        ws.binaryType = type
+      } catch {
+        // a runtime without it hands over ArrayBuffers anyway
+      }
+      if (ws.binaryType === type) break
     }
     ws.onopen = () => this.#opened()
     ws.onmessage = (event) => this.#received(event.data)
@@ -425,6 +430,7 @@ export class SessionSocket implements WebSocketLike {
 
   #write(frame: Uint8Array): void {
     try {
+      this.#ws.corkTurn?.()
       this.#ws.send(frame)
     } catch {
       // a socket that cannot write is closing: its close event follows, and the session resumes
@@ -472,9 +478,12 @@ export class SessionSocket implements WebSocketLike {
   }
 }
 
-/** A copy of what send() got, as the protocol carries it (text as UTF-8). */
+/** A copy of what send() got, as the protocol carries it (text as UTF-8, made as its whole DATA frame). */
 function messageOf(data: Data): Message {
-  if (typeof data === 'string') return { payload: encodeText(data), binary: false }
+  if (typeof data === 'string') {
+    const frame = encodeTextFrame(data)
+    return { payload: frame ? frame.subarray(1) : encodeText(data), binary: false, frame }
+  }
   const kind = kindOf(data)
   if (kind === 'view') {
     const [buffer, offset, length] = viewParts(data as ArrayBufferView) as [ArrayBuffer, number, number]

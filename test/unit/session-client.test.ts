@@ -11,6 +11,7 @@ import { createVirtualClock } from '../../src/index.testing.js'
 import { negotiate, planWelcome, silenceLeft } from '../../src/session/decide.js'
 import { decodeFrame, encodeText, SUBPROTOCOL } from '../../src/protocol/codec.js'
 import { FakeSessionServer, type SessionServerOptions } from '../helpers/session-server.js'
+import type { FakeSocket } from '../../src/testing/fake-websocket.js'
 
 interface Setup {
   server: FakeSessionServer
@@ -109,6 +110,87 @@ describe('session client: the handshake', () => {
     s.server.send('u')
     expect(s.got[2]).toBeInstanceOf(ArrayBuffer)
     expect(Array.from(new Uint8Array(s.got[2] as ArrayBuffer))).toEqual([8])
+  })
+})
+
+describe('session client: how frames are read and written', () => {
+  /**
+   * The fake server's sockets with a binaryType setter that takes only `accepts` (as WebIDL ignores
+   * an unknown enum value), delivering each binary frame as that type makes it: 'nodebuffer' a view
+   * at an offset into a larger buffer (as ws slices what it read), 'arraybuffer' an ArrayBuffer,
+   * 'blob' a Blob.
+   */
+  function runtime(server: FakeSessionServer, accepts: string[]): { WebSocket: SocketOptions['WebSocket']; types: string[] } {
+    const types: string[] = []
+    const Base = server.WebSocket as unknown as new (url: string, protocols?: string | string[]) => FakeSocket
+    const WebSocket = function (url: string, protocols?: string | string[]) {
+      const socket = new Base(url, protocols)
+      let type = 'blob'
+      Object.defineProperty(socket, 'binaryType', {
+        get: () => type,
+        set: (value: string) => void (accepts.includes(value) && (type = value)),
+      })
+      const deliver = socket.deliver.bind(socket)
+      socket.deliver = (data: unknown) => {
+        types.push(type)
+        const bytes = data as Uint8Array
+        if (type === 'blob') return deliver(new Blob([bytes as Uint8Array<ArrayBuffer>]))
+        if (type === 'arraybuffer') return deliver(bytes.slice().buffer)
+        const larger = new Uint8Array(bytes.length + 3)
+        larger.set(bytes, 3)
+        deliver(larger.subarray(3))
+      }
+      return socket
+    }
+    return { WebSocket: WebSocket as unknown as SocketOptions['WebSocket'], types }
+  }
+
+  for (const [where, accepts, expected] of [
+    ['a runtime that offers views (ws, Bun): nodebuffer', ['blob', 'arraybuffer', 'nodebuffer'], 'nodebuffer'],
+    ['a browser, which ignores nodebuffer: arraybuffer', ['blob', 'arraybuffer'], 'arraybuffer'],
+  ] as const) {
+    it(`${where}, and the session runs on it`, () => {
+      const clock = createVirtualClock(1_000_000)
+      const server = new FakeSessionServer(clock)
+      const { WebSocket, types } = runtime(server, [...accepts])
+      const socket = createSocket({ url: 'ws://example.test/s', WebSocket, timer: clock, random: () => 0.5, session: session() })
+      const got: unknown[] = []
+      socket.on('message', (data) => void got.push(data))
+      server.run(20)
+      expect(socket.state).toBe('open')
+      socket.send('to the server')
+      server.send('héllo')
+      server.session!.outbound.push({ payload: Uint8Array.of(1, 2), binary: true })
+      server.send('end')
+      server.run(20)
+      expect(server.got).toEqual(['to the server'])
+      expect([got[0], Array.from(new Uint8Array(got[1] as ArrayBuffer)), got[2]]).toEqual(['héllo', [1, 2], 'end'])
+      expect(new Set(types)).toEqual(new Set([expected]))
+    })
+  }
+
+  it('every frame is written after corkTurn() where the socket has it (Node: a turn of sends leaves in one system call)', () => {
+    const clock = createVirtualClock(1_000_000)
+    const server = new FakeSessionServer(clock)
+    const calls: string[] = []
+    const Base = server.WebSocket as unknown as new (url: string, protocols?: string | string[]) => FakeSocket
+    const WebSocket = function (url: string, protocols?: string | string[]) {
+      const socket = new Base(url, protocols) as FakeSocket & { corkTurn(): void }
+      socket.corkTurn = () => void calls.push('cork')
+      const send = socket.send.bind(socket)
+      socket.send = (data: unknown) => {
+        calls.push(decodeFrame(data as Uint8Array).type)
+        send(data)
+      }
+      return socket
+    } as unknown as SocketOptions['WebSocket']
+    const socket = createSocket({ url: 'ws://example.test/s', WebSocket, timer: clock, random: () => 0.5, session: session() })
+    server.run(20)
+    socket.send('a')
+    socket.send('b')
+    server.run(20)
+    expect(server.got).toEqual(['a', 'b'])
+    expect(calls).toEqual(['cork', 'hello', 'cork', 'data', 'cork', 'data'])
   })
 })
 

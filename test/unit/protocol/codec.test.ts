@@ -23,6 +23,21 @@ describe('codec', () => {
     expect(codec.decodeFrame(Uint8Array.of(0x03, 5))).toEqual({ type: 'data', binary: true, more: true, payload: Uint8Array.of(5) })
   })
 
+  it('a text message made as its whole DATA frame: kind 0x00 and its UTF-8, each frame its own bytes however many share a slab', () => {
+    const made: Array<[string, Uint8Array]> = []
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ minLength: 1000, maxLength: 5000 })), (text) => {
+        made.push([text, codec.encodeTextFrame(text)!])
+      }),
+      { numRuns: 300 },
+    )
+    // enough bytes that frames came from several slabs; every one still holds its own text
+    expect(made.reduce((sum, [, frame]) => sum + frame.length, 0)).toBeGreaterThan(3 * 65_536)
+    for (const [text, frame] of made) expect(Array.from(frame)).toEqual([0x00, ...codec.encodeText(text)])
+    // a text that might not fit a quarter slab is left to encodeText
+    expect(codec.encodeTextFrame('x'.repeat(6000))).toBeUndefined()
+  })
+
   it('every control frame round-trips', () => {
     fc.assert(
       fc.property(fc.maxSafeNat(), fc.maxSafeNat(), fc.uint8Array({ maxLength: 255 }), (a, b, token) => {

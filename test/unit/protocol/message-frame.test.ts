@@ -39,6 +39,23 @@ describe('a server message as its ready DATA frame', () => {
     expect(out.nextFrame(1 << 20, 100)).toBe(big.frame)
   })
 
+  it('frames from 4 KiB (past Node\'s Buffer pool) share slabs, each frame its own bytes', () => {
+    const made: Array<[string | Uint8Array, Uint8Array]> = []
+    for (let i = 0; i < 200; i++) {
+      const size = 4095 + ((i * 977) % 13_000)
+      const data = i % 3 === 0 ? new Uint8Array(size).fill(i) : String.fromCharCode(97 + (i % 26)).repeat(size - 1) + 'é'
+      made.push([data, messageOf(data, 1 << 20, 'x').frame!])
+    }
+    // two 5,000-byte frames in a row come from one allocation
+    const [a, b] = [messageOf('a'.repeat(5_000), 1 << 20, 'x'), messageOf('b'.repeat(5_000), 1 << 20, 'x')]
+    expect(a.frame!.buffer).toBe(b.frame!.buffer)
+    for (const [data, frame] of made) {
+      if (typeof data === 'string') expect(decodeText(frame.subarray(1))).toBe(data)
+      else expect(Buffer.compare(frame.subarray(1), data)).toBe(0)
+      expect(frame[0]).toBe(typeof data === 'string' ? 0 : DATA_BINARY)
+    }
+  })
+
   it('over maxMessageBytes is still a RangeError naming the size', () => {
     expect(() => messageOf('abcdef', 5, 'session.send(data)')).toThrow(new RangeError('session.send(data): 6 bytes is over maxMessageBytes (5)'))
   })
