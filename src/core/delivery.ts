@@ -56,7 +56,10 @@ export function confirmationDue(unpingedSince: number | undefined, outstanding: 
 
 /** The ring's first size: 16 messages (4 slots each). */
 const MIN_SLOTS = 64
-/** A ring above 1,024 messages is let go once everything in it is confirmed. */
+/**
+ * A ring above 1,024 messages is let go when the link goes idle (a ping that finds nothing new to
+ * confirm) or the socket ends, not each time a pong confirms all: a steady sender would grow it again.
+ */
 const MAX_KEPT_SLOTS = 4096
 
 export class DeliveryWindow {
@@ -190,7 +193,11 @@ export class DeliveryWindow {
       this.pingTimes.splice(0, index + 1)
       this.pingCovers.splice(0, index + 1)
     }
-    if (upTo === this.base) return
+    if (upTo === this.base) {
+      // nothing written since the last ping: an idle link lets go of a burst's long ring
+      if (upTo === this.written && this.held.length > MAX_KEPT_SLOTS) this.release()
+      return
+    }
     this.confirmed += upTo - this.base
     this.bytesAtMost -= this.retire(upTo, each, all)
   }
@@ -336,8 +343,6 @@ export class DeliveryWindow {
       bytes += size < 0 ? 3 * ~size : size
       if (all || settle !== undefined) each(settle, (held[slot + 3] as number | undefined) ?? NaN, data, size >= 0 ? size : byteSize(data))
     }
-    // all confirmed: a burst's long ring goes (most sockets hold a few messages at a time)
-    if (upTo === this.written && held.length > MAX_KEPT_SLOTS) this.release()
     return bytes
   }
 

@@ -230,6 +230,27 @@ describe('DeliveryWindow: the ring of unconfirmed writes (wrap-around and growth
     expect([window.length, window.bytes, window.confirmed]).toEqual([0, 0, 59])
   })
 
+  it('keeps a long ring while writes go on, even when a pong confirms all; lets it go when a ping finds nothing new', () => {
+    const window = new DeliveryWindow()
+    const burst = (): void => {
+      for (let i = 0; i < 3_000; i++) window.record('m', 1, undefined, 0)
+      window.ping(0)
+      pong(window)
+    }
+    burst()
+    const long = ring(window).held
+    expect(long.length).toBe(4_096 * 4)
+    expect(window.length).toBe(0)
+    burst() // a steady sender: the ring is reused, not grown again from 16
+    expect(ring(window).held).toBe(long)
+    window.ping(0) // an idle link: the heartbeat's ping covers no write
+    pong(window)
+    expect(ring(window).held.length).toBe(0)
+    burst()
+    window.abandon('report') // a new socket starts with a small ring too
+    expect(ring(window).held.length).toBe(0)
+  })
+
   it('every message leaves exactly once, in send order, over random bursts, pings and pongs', () => {
     const step = fc.oneof(
       fc.record({ k: fc.constant('write' as const), n: fc.integer({ min: 1, max: 70 }) }),
