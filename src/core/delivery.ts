@@ -195,7 +195,7 @@ export class DeliveryWindow {
     }
     if (upTo === this.base) {
       // nothing written since the last ping: an idle link lets go of a burst's long ring
-      if (upTo === this.written && this.held.length > MAX_KEPT_SLOTS) this.release()
+      if (upTo === this.written && this.held.length > MAX_KEPT_SLOTS) this.held = []
       return
     }
     this.confirmed += upTo - this.base
@@ -323,7 +323,7 @@ export class DeliveryWindow {
 
   /**
    * Remove the writes up to position `upTo`, oldest first, handing each to `each` (`all` false:
-   * only those with a settle callback). Returns their bytes at most (see bytesAtMost). The window
+   * only those with a settle callback). Returns their bytes at most (see bytesAtMost). The ring
    * moves on before `each` is called, and each slot is cleared before its message is handed over.
    */
   private retire(upTo: number, each: EachWritten, all: boolean): number {
@@ -348,24 +348,17 @@ export class DeliveryWindow {
 
   /** Double the ring (from nothing: MIN_SLOTS), its messages unwrapped to start at slot 0. */
   private grow(): unknown[] {
-    const old = this.held
-    const size = old.length
-    const grown = new Array<unknown>(size > 0 ? size * 2 : MIN_SLOTS).fill(undefined)
-    for (let i = 0; i < size; i++) grown[i] = old[(this.head + i) & (size - 1)]
+    const { held, head } = this
+    const grown = held.slice(head).concat(held.slice(0, head))
+    grown.length = held.length * 2 || MIN_SLOTS
     this.head = 0
     return (this.held = grown)
-  }
-
-  /** An empty ring to start again from (it grows when written to). */
-  private release(): void {
-    this.held = []
-    this.head = 0
   }
 
   /** A new socket: positions start again. */
   private reset(): void {
     // every slot is cleared (see take()); a small ring is kept for the next socket
-    if (this.held.length > MAX_KEPT_SLOTS) this.release()
+    if (this.held.length > MAX_KEPT_SLOTS) this.held = []
     this.head = 0
     this.base = 0
     this.written = 0
