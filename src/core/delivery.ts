@@ -259,13 +259,14 @@ export class DeliveryWindow {
   }
 
   /**
-   * A message found written only after its socket was abandoned (a write callback that came late:
-   * it was never recorded there): kept to write again, after what that socket left to resend.
+   * A message found written only late (a write callback that came after its socket was replaced:
+   * it was never recorded there). `parked`: to the socket in a graceful close, so it waits with its
+   * writes; else that socket was abandoned, and it is kept to write again, after what it left to resend.
    */
-  resendLate(entry: Written): void {
-    this.resend.push(entry)
+  late(entry: Written, parked: boolean): void {
+    ;(parked ? this.parked : this.resend).push(entry)
     this.bytesAtMost += entry.bytes
-    this.abandoned++
+    if (!parked) this.abandoned++
   }
 
   /** The next message to write again, oldest first; write it, then record() it like any other. */
