@@ -56,11 +56,8 @@ export function confirmationDue(unpingedSince: number | undefined, outstanding: 
 
 /** The ring's first size: 16 messages (4 slots each). */
 const MIN_SLOTS = 64
-/**
- * A ring above 1,024 messages is let go when the link goes idle (a ping that finds nothing new to
- * confirm) or the socket ends, not each time a pong confirms all: a steady sender would grow it again.
- */
-const MAX_KEPT_SLOTS = 4096
+/** No ring yet: shared, never written to (the first write grows a ring of its own). */
+const NO_SLOTS: unknown[] = []
 
 export class DeliveryWindow {
   /**
@@ -70,7 +67,7 @@ export class DeliveryWindow {
    * confirmation: recording and confirming are a few stores each. Slots of confirmed messages are
    * cleared. The bytes of a string not counted yet are ~(its UTF-16 length), a negative number (see `bytes`).
    */
-  private held: unknown[] = []
+  private held: unknown[] = NO_SLOTS
   private head = 0
   /** Position of the last confirmed write (0: none yet): the message at `head` has position base + 1. */
   private base = 0
@@ -194,8 +191,8 @@ export class DeliveryWindow {
       this.pingCovers.splice(0, index + 1)
     }
     if (upTo === this.base) {
-      // nothing written since the last ping: an idle link lets go of a burst's long ring
-      if (upTo === this.written && this.held.length > MAX_KEPT_SLOTS) this.held = []
+      // nothing written since the last ping: an idle link lets go of its ring (a burst's may be long)
+      if (upTo === this.written) this.held = NO_SLOTS
       return
     }
     this.confirmed += upTo - this.base
@@ -358,8 +355,7 @@ export class DeliveryWindow {
 
   /** A new socket: positions start again. */
   private reset(): void {
-    // every slot is cleared (see take()); a small ring is kept for the next socket
-    if (this.held.length > MAX_KEPT_SLOTS) this.held = []
+    this.held = NO_SLOTS
     this.head = 0
     this.base = 0
     this.written = 0

@@ -230,7 +230,7 @@ describe('DeliveryWindow: the ring of unconfirmed writes (wrap-around and growth
     expect([window.length, window.bytes, window.confirmed]).toEqual([0, 0, 59])
   })
 
-  it('keeps a long ring while writes go on, even when a pong confirms all; lets it go when a ping finds nothing new', () => {
+  it('keeps its ring while writes go on, even when a pong confirms all; lets it go when a ping finds nothing new', () => {
     const window = new DeliveryWindow()
     const burst = (): void => {
       for (let i = 0; i < 3_000; i++) window.record('m', 1, undefined, 0)
