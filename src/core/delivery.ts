@@ -54,14 +54,20 @@ export function confirmationDue(unpingedSince: number | undefined, outstanding: 
   return unpingedSince === undefined || outstanding > 0 ? undefined : unpingedSince + delay
 }
 
+/** The ring's first size: 16 messages (4 slots each). */
+const MIN_SLOTS = 64
+/** No ring yet: shared, never written to (the first write grows a ring of its own). */
+const NO_SLOTS: unknown[] = []
+
 export class DeliveryWindow {
   /**
-   * Unconfirmed writes on this socket, flat: data, bytes, settle, at (4 slots a message), the oldest
-   * from slot `head`. No object per write, and slots are reused: once the array is long enough,
-   * recording and confirming allocate nothing. Slots of confirmed messages are cleared. The bytes of
-   * a string not counted yet are ~(its UTF-16 length), a negative number (see `bytes`).
+   * Unconfirmed writes on this socket, a ring of 4 slots a message: data, bytes, settle, at, the
+   * oldest from slot `head`. Its length is a power of two (or 0: nothing written yet), so a slot
+   * wraps with a mask; it doubles when full. No object per write and nothing moved per
+   * confirmation: recording and confirming are a few stores each. Slots of confirmed messages are
+   * cleared. The bytes of a string not counted yet are ~(its UTF-16 length), a negative number (see `bytes`).
    */
-  private held: unknown[] = []
+  private held: unknown[] = NO_SLOTS
   private head = 0
   /** Position of the last confirmed write (0: none yet): the message at `head` has position base + 1. */
   private base = 0
@@ -122,8 +128,9 @@ export class DeliveryWindow {
    * counted only when the bytes held are read, anything else now).
    */
   record(data: Data, bytes: number, settle: Entry['settle'], at: number | undefined): void {
-    const held = this.held
-    const slot = this.end()
+    const count = this.written - this.base
+    const held = count * 4 === this.held.length ? this.grow() : this.held
+    const slot = (this.head + count * 4) & (held.length - 1)
     held[slot] = data
     if (bytes !== bytes) bytes = typeof data === 'string' ? ~data.length : byteSize(data)
     if (bytes < 0) this.uncounted++
@@ -183,7 +190,11 @@ export class DeliveryWindow {
       this.pingTimes.splice(0, index + 1)
       this.pingCovers.splice(0, index + 1)
     }
-    if (upTo === this.base) return
+    if (upTo === this.base) {
+      // nothing written since the last ping: an idle link lets go of its ring (a burst's may be long)
+      if (upTo === this.written) this.held = NO_SLOTS
+      return
+    }
     this.confirmed += upTo - this.base
     this.bytesAtMost -= this.retire(upTo, each, all)
   }
@@ -245,13 +256,14 @@ export class DeliveryWindow {
   }
 
   /**
-   * A message found written only after its socket was abandoned (a write callback that came late:
-   * it was never recorded there): kept to write again, after what that socket left to resend.
+   * A message found written only late (a write callback that came after its socket was replaced:
+   * it was never recorded there). `parked`: to the socket in a graceful close, so it waits with its
+   * writes; else that socket was abandoned, and it is kept to write again, after what it left to resend.
    */
-  resendLate(entry: Written): void {
-    this.resend.push(entry)
+  late(entry: Written, parked: boolean): void {
+    ;(parked ? this.parked : this.resend).push(entry)
     this.bytesAtMost += entry.bytes
-    this.abandoned++
+    if (!parked) this.abandoned++
   }
 
   /** The next message to write again, oldest first; write it, then record() it like any other. */
@@ -299,52 +311,51 @@ export class DeliveryWindow {
   /** Count the strings not counted yet. */
   private countAll(): void {
     const held = this.held
-    for (let slot = this.head + 1, end = this.end(); slot < end; slot += 4) {
-      const size = held[slot] as number
-      if (size < 0) this.bytesAtMost += (held[slot] = byteSize(held[slot - 1] as Data)) - 3 * ~size
+    const mask = held.length - 1
+    for (let n = this.written - this.base, slot = this.head; n > 0; n--, slot = (slot + 4) & mask) {
+      const size = held[slot + 1] as number
+      if (size < 0) this.bytesAtMost += (held[slot + 1] = byteSize(held[slot] as Data)) - 3 * ~size
     }
     this.uncounted = 0
   }
 
   /**
    * Remove the writes up to position `upTo`, oldest first, handing each to `each` (`all` false:
-   * only those with a settle callback). Returns their bytes at most (see bytesAtMost).
+   * only those with a settle callback). Returns their bytes at most (see bytesAtMost). The ring
+   * moves on before `each` is called, and each slot is cleared before its message is handed over.
    */
   private retire(upTo: number, each: EachWritten, all: boolean): number {
     const held = this.held
-    const from = this.head
+    const mask = held.length - 1
+    const count = upTo - this.base
+    let slot = this.head
+    this.head = (slot + count * 4) & mask
+    this.base = upTo
     let bytes = 0
-    for (let slot = from, end = from + (upTo - this.base) * 4; slot < end; slot += 4) {
+    for (let n = count; n > 0; n--, slot = (slot + 4) & mask) {
+      const data = held[slot] as Data
       const size = held[slot + 1] as number
+      const settle = held[slot + 2] as Entry['settle']
+      held[slot] = held[slot + 2] = undefined
       if (size < 0) this.uncounted--
       bytes += size < 0 ? 3 * ~size : size
-      const settle = held[slot + 2] as Entry['settle']
-      if (all || settle !== undefined) {
-        const data = held[slot] as Data
-        each(settle, (held[slot + 3] as number | undefined) ?? NaN, data, size >= 0 ? size : byteSize(data))
-      }
+      if (all || settle !== undefined) each(settle, (held[slot + 3] as number | undefined) ?? NaN, data, size >= 0 ? size : byteSize(data))
     }
-    this.head = from + (upTo - this.base) * 4
-    this.base = upTo
-    held.fill(undefined, from, this.head)
-    const end = this.end()
-    // all confirmed: start again at 0 (a burst's long array goes); else now and then move the
-    // unconfirmed to the front, so that the array does not grow with what was written
-    if (this.head === end) this.held = held.length > 4096 ? [] : held
-    else if (this.head < 256 || this.head * 2 < end) return bytes
-    else held.copyWithin(0, this.head, end).fill(undefined, end - this.head, end)
-    this.head = 0
     return bytes
   }
 
-  /** The slot after the last unconfirmed write. */
-  private end(): number {
-    return this.head + (this.written - this.base) * 4
+  /** Double the ring (from nothing: MIN_SLOTS), its messages unwrapped to start at slot 0. */
+  private grow(): unknown[] {
+    const { held, head } = this
+    const grown = held.slice(head).concat(held.slice(0, head))
+    grown.length = held.length * 2 || MIN_SLOTS
+    this.head = 0
+    return (this.held = grown)
   }
 
   /** A new socket: positions start again. */
   private reset(): void {
-    this.held = []
+    this.held = NO_SLOTS
     this.head = 0
     this.base = 0
     this.written = 0

@@ -109,8 +109,8 @@ export abstract class Link extends Outbound implements SocketListener, AttemptHo
   }
 
   // ── socket events (socket-events.ts) ───────────────────────────────────────────────────────────
-  /** The id of `ws` if it is a socket this driver listens to, else 0. */
-  private idOf(ws: WebSocketLike): number {
+  /** The id of `ws` if it is a socket this driver listens to (the live one, or the one in a graceful close), else 0. */
+  protected idOf(ws: WebSocketLike): number {
     return ws === this.#ws ? this.#wsId : ws === this.#closing ? this.#closingId : 0
   }
 

@@ -78,6 +78,9 @@ export abstract class Outbound extends Mailbox {
   /** Socket `id`, if it is still the live one. */
   protected abstract socketOf(id: number): WebSocketLike | undefined
 
+  /** The id of `ws` if it is the live socket or the one in a graceful close, else 0. */
+  protected abstract idOf(ws: WebSocketLike): number
+
   /** Judge the link now if its ping's answer is overdue (see Driver). */
   protected abstract checkDeadline(inSend?: boolean): void
 
@@ -174,7 +177,8 @@ export abstract class Outbound extends Mailbox {
 
   /** Socket `id` goes into a graceful close: its unconfirmed writes wait for its end. */
   protected parkWrites(id: number): void {
-    const held = this.#held
+    // made now if need be: a write whose callback is still to come (a Blob) may be recorded there later
+    const held = this.windowForWrites()
     if (!held) return
     held.park()
     this.#parkedSocket = id
@@ -284,8 +288,8 @@ export abstract class Outbound extends Mailbox {
       else {
         this.observer?.written(data)
         if (!this.#delivery) settle?.()
-        else if (ws !== this.live()) this.writtenTooLate(data, settle, bytes, owned)
-        else this.record(data, settle, bytes, owned)
+        else if (ws === this.live()) this.record(data, settle, bytes, owned)
+        else this.writtenTooLate(ws, data, settle, bytes, owned)
       }
     }
     try {
@@ -298,16 +302,19 @@ export abstract class Outbound extends Mailbox {
   }
 
   /**
-   * Written to a socket that is no longer the live one: nothing will confirm it there. 'resend'
-   * writes it again like the rest of that socket's unconfirmed writes (first on the next socket, or
-   * at once on a live one); 'report', or a socket closed for good, reports it.
+   * Written to a socket that is no longer the live one. The one in a graceful close keeps it with
+   * its other writes (a clean close confirms them, else they are reported or resent). Else nothing
+   * will confirm it there: 'resend' writes it again like the rest of that socket's unconfirmed
+   * writes (first on the next socket, or at once on a live one); 'report', or a socket closed for
+   * good, reports it.
    */
-  private writtenTooLate(data: Data, settle: Entry['settle'], bytes: number, owned: boolean): void {
-    if (this.#delivery!.mode !== 'resend' || this.state.phase === 'closed') return this.drop({ data, settle }, 'unconfirmed')
-    const kept = owned ? data : copyOf(data)
-    this.windowForWrites()!.resendLate({ data: kept, bytes: bytes === bytes ? bytes : byteSize(data), settle, at: this.options.timer.now() })
+  private writtenTooLate(ws: WebSocketLike, data: Data, settle: Entry['settle'], bytes: number, owned: boolean): void {
+    const parked = this.#parkedSocket !== 0 && this.idOf(ws) === this.#parkedSocket
+    if (!parked && (this.#delivery!.mode !== 'resend' || this.state.phase === 'closed')) return this.drop({ data, settle }, 'unconfirmed')
+    const kept = owned || this.#delivery!.mode === 'report' ? data : copyOf(data)
+    this.windowForWrites()!.late({ data: kept, bytes: bytes === bytes ? bytes : byteSize(data), settle, at: this.options.timer.now() }, parked)
     // it waits like a queued message: the core writes it out if the socket is open
-    this.dispatch({ type: 'queued', expires: this.#queue?.nextExpiry() ?? Infinity })
+    if (!parked) this.dispatch({ type: 'queued', expires: this.#queue?.nextExpiry() ?? Infinity })
   }
 
   private sendFailed(data: Data, settle: Entry['settle'], error: unknown): void {

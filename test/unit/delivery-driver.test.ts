@@ -220,6 +220,30 @@ describe('delivery through the driver', () => {
     })
   })
 
+  it("'report': a callback that comes during a graceful close is confirmed by the clean close (ws writes the Blob before the close frame)", async () => {
+    const h = harness({ heartbeat: HEARTBEAT, confirmDelay: 1_000, delivery: 'report' }, { pingFrames: true })
+    h.server.accept()
+    const ws = h.server.last
+    const callbacks: ((error?: unknown) => void)[] = []
+    Object.assign(ws, {
+      sendWithCallback(data: unknown, callback: (error?: unknown) => void) {
+        ws.send(data)
+        callbacks.push(callback)
+      },
+    })
+    const blob = new Blob(['b'])
+    const sent = sendAsync(h.socket, blob).then(
+      () => 'confirmed',
+      (error: { reason?: string }) => error.reason,
+    )
+    h.socket.close() // graceful: both close frames go through
+    callbacks[0]!() // written, before ws's close frame
+    h.clock.advance(0)
+    expect(h.of('drop')).toEqual([])
+    expect(await sent).toBe('confirmed')
+    expect(h.monitor.stats()).toMatchObject({ confirmed: 1, unconfirmed: 0, held: { messages: 0, bytes: 0 } })
+  })
+
   it('a clean close confirms everything written, also with no ping answered', async () => {
     const h = harness({ heartbeat: HEARTBEAT, confirmDelay: 1_000 }, { pingFrames: true })
     h.server.accept()

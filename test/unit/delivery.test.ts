@@ -3,6 +3,7 @@
  * confirms, what an abandoned socket reports or resends, what it holds against the queue's limits,
  * and when a confirmation ping is due. Pure: time is a number passed in.
  */
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { confirmationDue, DeliveryWindow, fitsBeside, type Written } from '../../src/core/delivery.js'
 
@@ -192,6 +193,102 @@ describe('DeliveryWindow: an abandoned socket', () => {
       if (i % 50 === 49) while (window.outstanding > 1) pong(window)
     }
     expect(largest).toBeLessThan(200)
+  })
+})
+
+/** The ring's slots and where its oldest message is (private: the ring is what these tests are about). */
+const ring = (window: DeliveryWindow): { held: unknown[]; head: number } => window as unknown as { held: unknown[]; head: number }
+
+describe('DeliveryWindow: the ring of unconfirmed writes (wrap-around and growth)', () => {
+  it('confirms in order across the wrap, and doubles while wrapped without reordering', () => {
+    const window = new DeliveryWindow()
+    let next = 0
+    const write = (n: number): void => {
+      for (let i = 0; i < n; i++) window.record(`m${next++}`, 1, undefined, 0)
+    }
+    const ids = (from: number, n: number): string[] => Array.from({ length: n }, (_, i) => `m${from + i}`)
+    const confirm = (): unknown[] => {
+      window.ping(0)
+      return data(pong(window))
+    }
+    write(10)
+    expect(ring(window).held.length).toBe(16 * 4)
+    expect(confirm()).toEqual(ids(0, 10))
+    write(12) // 6 slots to the ring's end, then 6 from its start
+    expect(ring(window).head).toBe(40)
+    expect(ring(window).held.length).toBe(16 * 4)
+    expect(confirm()).toEqual(ids(10, 12))
+    expect(ring(window).head).toBe(24) // wrapped
+    write(16) // full, wrapped: 16 messages from slot 24 round to slot 20
+    expect(ring(window).held.length).toBe(16 * 4)
+    write(1) // the 17th: the ring doubles
+    expect(ring(window).held.length).toBe(32 * 4)
+    expect(window.length).toBe(17)
+    write(20) // and again, past 32
+    expect(ring(window).held.length).toBe(64 * 4)
+    expect(confirm()).toEqual(ids(22, 37))
+    expect([window.length, window.bytes, window.confirmed]).toEqual([0, 0, 59])
+  })
+
+  it('keeps its ring while writes go on, even when a pong confirms all; lets it go when a ping finds nothing new', () => {
+    const window = new DeliveryWindow()
+    const burst = (): void => {
+      for (let i = 0; i < 3_000; i++) window.record('m', 1, undefined, 0)
+      window.ping(0)
+      pong(window)
+    }
+    burst()
+    const long = ring(window).held
+    expect(long.length).toBe(4_096 * 4)
+    expect(window.length).toBe(0)
+    burst() // a steady sender: the ring is reused, not grown again from 16
+    expect(ring(window).held).toBe(long)
+    window.ping(0) // an idle link: the heartbeat's ping covers no write
+    pong(window)
+    expect(ring(window).held.length).toBe(0)
+    burst()
+    window.abandon('report') // a new socket starts with a small ring too
+    expect(ring(window).held.length).toBe(0)
+  })
+
+  it('every message leaves exactly once, in send order, over random bursts, pings and pongs', () => {
+    const step = fc.oneof(
+      fc.record({ k: fc.constant('write' as const), n: fc.integer({ min: 1, max: 70 }) }),
+      fc.record({ k: fc.constant('ping' as const) }),
+      fc.record({ k: fc.constant('pong' as const), echo: fc.boolean() }),
+      fc.record({ k: fc.constant('count' as const) }),
+    )
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 80 }), fc.constantFrom('report' as const, 'resend' as const), (steps, delivery) => {
+        const window = new DeliveryWindow()
+        const left: unknown[] = []
+        const pings: number[] = []
+        let next = 0
+        for (const s of steps) {
+          if (s.k === 'write') for (let i = 0; i < s.n; i++) window.record(`m${next++}`, NaN, undefined, 0)
+          else if (s.k === 'ping') pings.push(window.ping(0))
+          else if (s.k === 'count') {
+            // the strings held are counted now, wherever they sit in the ring
+            let bytes = 0
+            for (let i = left.length; i < next; i++) bytes += `m${i}`.length
+            expect(window.bytes).toBe(bytes)
+          } else {
+            // an echo of the latest ping (a peer may answer only that one), or the oldest answered
+            const position = s.echo ? pings.at(-1) : undefined
+            if (s.echo) pings.length = 0
+            else pings.shift()
+            left.push(...data(pong(window, position)))
+          }
+          const { held } = ring(window)
+          expect(held.length & (held.length - 1)).toBe(0) // a power of two (or empty)
+          expect(held.length / 4).toBeGreaterThanOrEqual(next - left.length)
+        }
+        const rest = delivery === 'report' ? window.abandon('report') : (window.abandon('resend'), window.drain())
+        left.push(...data(rest))
+        expect(left).toEqual(Array.from({ length: next }, (_, i) => `m${i}`))
+        expect([window.length, window.bytes]).toEqual([0, 0])
+      }),
+    )
   })
 })
 
