@@ -8,9 +8,10 @@
 //                    send() each, yielding every 1,000 while more than 1 MiB waits (plain: the
 //                    socket's bufferedAmount; session: the session's unacknowledged bytes)
 // IPC: 'bytes' (bytes read and written by every open connection's TCP socket), 'cpu' (this
-// process's CPU time so far, µs), 'heap' (after two gc(); run with --expose-gc), 'hold' { n, size } (n messages into every session, whose clients
-// are away: what a buffered message costs), 'stop' (terminate every connection, close the
-// listener; sessions stay in the store) and 'start' (listen again on the same port, same store).
+// process's CPU time so far, µs), 'heap' (after two gc(); run with --expose-gc), 'hold' { n, size }
+// (n messages into every session, whose clients are away: what a buffered message costs), 'stop'
+// (terminate every connection, close the listener; sessions stay in the store) and 'start'
+// (listen again on the same port, same store).
 import { WebSocketServer } from 'ws'
 import { attachSessions, memoryStore } from 'lifeline-ws/server'
 
