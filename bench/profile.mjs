@@ -1,7 +1,8 @@
 // Profile one client's hot path: node --cpu-prof --cpu-prof-dir=bench/.out bench/profile.mjs <receive|send> <lib> [size] [n]
 // or lifeline-ws's send with confirmation on or off (issue 14), the loop of bench delivery:
 //   node --cpu-prof --cpu-prof-dir=bench/.out bench/profile.mjs delivery <on|off> [n]
-// or a lifeline.v1 session vs plain (issue 15), the loops of bench session, profiling the server process too:
+// or a lifeline.v1 session vs plain (issue 15), the loops of bench session, profiling the server process too
+// (and printing its CPU per message beside the client's):
 //   node --cpu-prof --cpu-prof-dir=bench/.out bench/profile.mjs session <send|receive> <on|off> [size] [n]
 // or N idle lifeline-ws sockets (or raw ws pinging from setInterval: the floor) with a heartbeat, for S seconds:
 //   node --cpu-prof --cpu-prof-dir=bench/.out bench/profile.mjs heartbeat <lifeline-ws|ws-ping> [n] [intervalMs] [seconds]
@@ -31,8 +32,10 @@ if (mode === 'summary') {
   const size = Number(c ?? 64)
   const n = Number(process.argv[6] ?? 300_000)
   const srv = await server(['--cpu-prof', `--cpu-prof-dir=${new URL('./.out/', import.meta.url).pathname}`])
+  const cpu0 = await srv.call('cpu')
   const m = await (a === 'receive' ? receiveRate : sendRate)(srv.url, withSession, n, size)
-  console.log(`${a}, session ${b}, ${n} × ${size} B: ${m.rate.toFixed(0)} msgs/s, client CPU ${m.cpu.toFixed(0)} ns/msg (the server's profile is the other new file in bench/.out)`)
+  const serverNs = (((await srv.call('cpu')) - cpu0) * 1000) / n
+  console.log(`${a}, session ${b}, ${n} × ${size} B: ${m.rate.toFixed(0)} msgs/s, client CPU ${m.cpu.toFixed(0)} ns/msg, server CPU ${serverNs.toFixed(0)} ns/msg (the server's profile is the other new file in bench/.out)`)
   await srv.exit()
   process.exit(0)
 } else if (mode === 'heartbeat') {

@@ -7,10 +7,11 @@
 //   'push:N:SIZE:B'  the server sends N messages of SIZE bytes (B = 'b' binary, else text), one
 //                    send() each, yielding every 1,000 while more than 1 MiB waits (plain: the
 //                    socket's bufferedAmount; session: the session's unacknowledged bytes)
-// IPC: 'bytes' (bytes read and written by every open connection's TCP socket), 'heap' (after two
-// gc(); run with --expose-gc), 'hold' { n, size } (n messages into every session, whose clients
-// are away: what a buffered message costs), 'stop' (terminate every connection, close the
-// listener; sessions stay in the store) and 'start' (listen again on the same port, same store).
+// IPC: 'bytes' (bytes read and written by every open connection's TCP socket), 'cpu' (this
+// process's CPU time so far, µs), 'heap' (after two gc(); run with --expose-gc), 'hold' { n, size }
+// (n messages into every session, whose clients are away: what a buffered message costs), 'stop'
+// (terminate every connection, close the listener; sessions stay in the store) and 'start'
+// (listen again on the same port, same store).
 import { WebSocketServer } from 'ws'
 import { attachSessions, memoryStore } from 'lifeline-ws/server'
 
@@ -91,6 +92,11 @@ process.on('message', async ({ cmd, id, n, size }) => {
         result.read += ws._socket?.bytesRead ?? 0
         result.written += ws._socket?.bytesWritten ?? 0
       }
+      break
+    }
+    case 'cpu': {
+      const { user, system } = process.cpuUsage()
+      result = user + system
       break
     }
     case 'heap': {

@@ -144,10 +144,21 @@ class NodeWebSocket extends (WebSocket as unknown as new (...args: any[]) => Eve
   /**
    * Hold what this socket writes until the end of this turn, then hand it to the kernel at once
    * (one writev): a session writes a frame per send(), and a loop of sends cost a system call each.
+   * Past FLUSH_AT held bytes it hands them over mid-turn: 128 frames of 4 KiB released by one ACK
+   * otherwise reached the server only after the client had masked them all, and its window ran dry.
    */
   corkTurn(): void {
     const socket = (this as WsInternals)._socket
-    if (!socket?.cork || CORKED.has(socket)) return
+    if (!socket?.cork) return
+    if (CORKED.has(socket)) {
+      // a long turn of large frames: what is held goes now, so the peer starts reading it while
+      // this turn writes the rest (held to the end, it waited for the whole turn's masking)
+      if ((socket.writableLength ?? 0) >= FLUSH_AT) {
+        socket.uncork()
+        socket.cork()
+      }
+      return
+    }
     CORKED.add(socket)
     socket.cork()
     process.nextTick(uncork, socket)
@@ -210,6 +221,9 @@ interface EventEmitterLike {
 
 const OPEN = 1
 const CLOSING = 2
+
+/** A corked turn hands the kernel what it holds once it is this many bytes (still one writev for many small frames). */
+const FLUSH_AT = 64 * 1024
 
 /** TCP sockets corked until the end of this turn (corkTurn). */
 const CORKED = new WeakSet<object>()

@@ -51,4 +51,22 @@ describe('Node adapter: corkTurn()', () => {
     corked.ws.close()
     plain.ws.close()
   })
+
+  it('a turn past 64 KiB hands what it holds to the kernel during the turn (the peer reads while the rest is masked), in order', async () => {
+    const server = await startWsServer({ onMessage: () => {} })
+    const { ws, writes } = await open(server.url)
+    const frames = Array.from({ length: 40 }, (_, i) => new Uint8Array(4096).fill(i))
+    for (const frame of frames) {
+      ws.corkTurn!()
+      ws.send(frame)
+    }
+    // 40 frames of 4 KiB: flushed at 64 KiB, not one write each, not held to the end of the turn
+    const during = writes()
+    expect(during).toBeGreaterThanOrEqual(2)
+    expect(during).toBeLessThanOrEqual(3)
+    await waitFor(() => server.received.length === 40, 5_000, 'the forty frames')
+    expect(server.received.map((b) => (b as Buffer)[0])).toEqual(frames.map((_, i) => i))
+    expect(server.received.every((b) => (b as Buffer).length === 4096)).toBe(true)
+    ws.close()
+  })
 })
