@@ -125,13 +125,15 @@ export class TimerTable implements Scheduled {
     const i = INDEX[slot]
     const due = this.#host.monotonic() + ms
     const wallDue = this.#host.now() + ms
-    let k = this.find(i, true)
-    // no entry to take: one more (concat makes an array of exactly that size)
-    if (k < 0) this.#armed = this.#armed.concat((k = this.#armed.length), 0, 0)
+    const k = this.find(i, true)
     const armed = this.#armed
-    armed[k] = i
-    armed[k + 1] = due
-    armed[k + 2] = wallDue
+    if (k >= 0) {
+      armed[k] = i
+      armed[k + 1] = due
+      armed[k + 2] = wallDue
+    }
+    // no entry to take: one more (concat makes an array of exactly that size, of unboxed numbers)
+    else this.#armed = armed.concat(i, due, wallDue)
     // re-armed while firing: it waits for its new time, even "0 ms" (the next turn, as a port timer would)
     this.#firing &= ~(1 << i)
     this.rearm()
