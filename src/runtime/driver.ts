@@ -162,7 +162,7 @@ export class Driver extends Link implements TimerOwner {
       lastInbound: Math.max(this.lastInbound, this.lastMessage),
       lastMessage: this.lastMessage,
       unpingedSince: held?.unpingedSince,
-      pingsOut: held?.outstanding ?? 0,
+      pingsOut: this.pingsOut,
       awaitingSince: held?.awaitingSince,
       pingedAt: held?.pingedAt,
       at: 0,
