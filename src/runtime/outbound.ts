@@ -45,7 +45,7 @@ export abstract class Outbound extends Mailbox {
   /**
    * Written messages not yet confirmed, and the pings that confirm them: made at the first write, or
    * at a ping while another is unanswered. Until then an idle socket has none: its one outstanding
-   * ping is `#idlePingAt` (when it was sent; undefined: none), which the window takes over when made.
+   * ping is `#idlePingAt` (when it was sent; undefined: none), which the held takes over when made.
    */
   #held: DeliveryWindow | undefined = undefined
   #idlePingAt: number | undefined = undefined
@@ -73,7 +73,7 @@ export abstract class Outbound extends Mailbox {
     if (!this.#held) {
       this.#held = new DeliveryWindow()
       if (this.#queue) this.#queue.beside = this.#held
-      // the idle socket's outstanding ping, as the window would have recorded it (nothing written before it)
+      // the idle socket's outstanding ping, as the held would have recorded it (nothing written before it)
       if (this.#idlePingAt !== undefined) this.#held.ping(this.#idlePingAt)
       this.#idlePingAt = undefined
     }
@@ -81,16 +81,16 @@ export abstract class Outbound extends Mailbox {
   }
 
   /**
-   * Record a ping sent at `now` on the live socket (before it is written, `window` is what
-   * `windowForPing` returned, for its position). A socket that wrote nothing, with no other ping
-   * unanswered, needs no window for it (the per-heartbeat cost of an idle socket).
+   * Record a ping sent at `now` on the live socket (`held`: what `windowForPing` returned before
+   * it was written, for its position). A socket that wrote nothing, with no other ping
+   * unanswered, needs no held for it (the per-heartbeat cost of an idle socket).
    */
-  protected pinged(window: DeliveryWindow | undefined, now: number): void {
-    if (window) window.ping(now)
+  protected pinged(held: DeliveryWindow | undefined, now: number): void {
+    if (held) held.ping(now)
     else if (this.#delivery) this.#idlePingAt = now
   }
 
-  /** The window a ping is recorded in: none yet while nothing was written and no other ping is unanswered. */
+  /** The held a ping is recorded in: none yet while nothing was written and no other ping is unanswered. */
   protected windowForPing(): DeliveryWindow | undefined {
     return this.#held ?? (this.#idlePingAt !== undefined ? this.windowForWrites() : undefined)
   }
