@@ -339,6 +339,45 @@ export const INITIAL_STATE: State = Object.freeze({
   suspended: false,
 })
 
+/**
+ * `state` with the outstanding ping's fields (and the last round trip) replaced: what every
+ * heartbeat step changes, once per socket per interval in a process with thousands of sockets.
+ * Every field is written out: V8 builds this literal in one step (~20 ns), where `{ ...state, … }`
+ * of 20 fields takes its generic object copy (~1 µs; see bench/README.md, CPU per heartbeat). A
+ * field added to State must be added here too (the compiler says so).
+ */
+export function withPing(
+  state: State,
+  pingAt: number,
+  pingDeadline: number,
+  pingBuffered: number,
+  pingReceived: number,
+  rtt: number | undefined = state.rtt,
+): State {
+  return {
+    phase: state.phase,
+    attempt: state.attempt,
+    socket: state.socket,
+    lastSocket: state.lastSocket,
+    closing: state.closing,
+    closingReported: state.closingReported,
+    prevDelay: state.prevDelay,
+    retryAt: state.retryAt,
+    online: state.online,
+    frozen: state.frozen,
+    pingAt,
+    pingDeadline,
+    pingBuffered,
+    pingReceived,
+    rtt,
+    handshaking: state.handshaking,
+    authRetried: state.authRetried,
+    endpoint: state.endpoint,
+    downSince: state.downSince,
+    suspended: state.suspended,
+  }
+}
+
 /** The legal edges between phases: a property test checks that no transition leaves this table. */
 export const LEGAL_EDGES: Readonly<Record<Phase, readonly Phase[]>> = {
   idle: ['connecting', 'closed'],

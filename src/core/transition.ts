@@ -11,7 +11,7 @@ import { nextEndpoint } from './endpoints.js'
 import { refreshDue, startHandshake } from './handshake.js'
 import { isSuspended, resume, suspendedDelay } from './suspend.js'
 import { ONLINE_JITTER, PROBE_TIMEOUT, SLEEP_THRESHOLD, type HeartbeatPolicy, type Policy } from './policy.js'
-import type { Cause, CloseInfo, Command, ErrorCode, GiveUpReason, Input, Phase, State, TimerName } from './state.js'
+import { withPing, type Cause, type CloseInfo, type Command, type ErrorCode, type GiveUpReason, type Input, type Phase, type State, type TimerName } from './state.js'
 
 export type Result = readonly [State, readonly Command[]]
 
@@ -210,16 +210,10 @@ function onOpen(state: State, policy: Policy, random: number, resumed = false): 
     type: 'emit',
     event: 'open',
   })
-  const next: State = {
-    ...state,
-    phase: 'open',
-    pingAt: 0,
-    pingDeadline: 0,
-    downSince: 0,
-    suspended: false,
-    ...(resetNow ? { attempt: 0, prevDelay: 0 } : {}),
-  }
-  return [next, commands]
+  // built by withPing, as every heartbeat step builds it: an idle socket holds this state until its
+  // first ping, and a spread's copy keeps most fields outside the object (~30 B more per socket)
+  const open: State = { ...state, phase: 'open', downSince: 0, suspended: false, ...(resetNow ? { attempt: 0, prevDelay: 0 } : {}) }
+  return [withPing(open, 0, 0, state.pingBuffered, state.pingReceived), commands]
 }
 
 /**
@@ -470,7 +464,7 @@ function onPong(state: State, input: Extract<Input, { type: 'pong' }>, policy: P
   }
   if (state.pingAt === 0 || !policy.heartbeat) return [state, commands.length > 0 ? commands : NOTHING]
   // answered: measure, and re-arm so an idle link wakes once per interval, not twice
-  const next: State = { ...state, rtt: at - state.pingAt, pingAt: 0, pingDeadline: 0 }
+  const next = withPing(state, 0, 0, state.pingBuffered, state.pingReceived, at - state.pingAt)
   commands.push({ type: 'set-timer', name: 'heartbeat', ms: policy.heartbeat.interval })
   return [next, commands]
 }
@@ -541,7 +535,7 @@ function onHeartbeatTimer(state: State, input: Extract<Input, { type: 'timer' }>
     // reads (a link failed one way) must not hold them forever, so for them it proves nothing.
     if (lastInbound >= state.pingAt && input.awaitingSince === undefined) {
       // data arrived after the ping: alive. Wait out the rest of a quiet interval from that data.
-      return schedulePing({ ...state, pingAt: 0, pingDeadline: 0 }, at, lastInbound, buffered, received, heartbeat)
+      return schedulePing(withPing(state, 0, 0, state.pingBuffered, state.pingReceived), at, lastInbound, buffered, received, heartbeat)
     }
     // bytes arriving count only while no message completed since the ping: one large message
     // still arriving, which the answer waits behind; a stream of messages does not extend it
@@ -552,7 +546,7 @@ function onHeartbeatTimer(state: State, input: Extract<Input, { type: 'timer' }>
       // the runtime shows them: Node): the link lives. Give the ping a fresh deadline from here
       // (once more after an upload's buffer empties, for what the kernel still holds; bytes there
       // are invisible to any WebSocket API).
-      const next: State = { ...state, pingBuffered: buffered, pingReceived: received, pingDeadline: at + heartbeat.timeout }
+      const next = withPing(state, state.pingAt, at + heartbeat.timeout, buffered, received)
       return [next, [{ type: 'set-timer', name: 'heartbeat', ms: heartbeat.timeout }]]
     }
     if (at >= state.pingDeadline) {
@@ -586,7 +580,7 @@ function schedulePing(
 ): Result {
   const quiet = at - lastInbound
   if (quiet >= heartbeat.interval) {
-    const next: State = { ...state, pingAt: at, pingDeadline: at + heartbeat.timeout, pingBuffered: buffered, pingReceived: received }
+    const next = withPing(state, at, at + heartbeat.timeout, buffered, received)
     return [
       next,
       [
@@ -614,7 +608,7 @@ function onConfirmTimer(state: State, input: Extract<Input, { type: 'timer' }>, 
     // due heartbeat.timeout after they began to wait, and the heartbeat judges it like any ping.
     const pingAt = input.pingedAt ?? awaitingSince
     const pingDeadline = awaitingSince + heartbeat.timeout
-    const next: State = { ...state, pingAt, pingDeadline, pingBuffered: input.buffered, pingReceived: input.received }
+    const next = withPing(state, pingAt, pingDeadline, input.buffered, input.received)
     return [next, [{ type: 'set-timer', name: 'heartbeat', ms: Math.max(0, pingDeadline - at) }]]
   }
   const due = confirmationDue(input.unpingedSince, input.pingsOut ?? 0, delivery.confirmDelay)
@@ -622,7 +616,7 @@ function onConfirmTimer(state: State, input: Extract<Input, { type: 'timer' }>, 
   if (due > at) return [state, [{ type: 'set-timer', name: 'confirm', ms: due - at }]]
   // a heartbeat ping (sent before any write) is outstanding: this one keeps its deadline
   if (state.pingAt > 0) return [state, [{ type: 'ping', id: state.socket }]]
-  const next: State = { ...state, pingAt: at, pingDeadline: at + heartbeat.timeout, pingBuffered: input.buffered, pingReceived: input.received }
+  const next = withPing(state, at, at + heartbeat.timeout, input.buffered, input.received)
   return [
     next,
     [
@@ -638,7 +632,7 @@ function probe(state: State, at: number, buffered: number, received: number, pol
   if (!heartbeat || state.phase !== 'open') return [state, NOTHING]
   const wait = Math.min(heartbeat.timeout, PROBE_TIMEOUT)
   if (!force && state.pingAt > 0 && state.pingDeadline <= at + wait) return [state, NOTHING]
-  const next: State = { ...state, pingAt: at, pingDeadline: at + wait, pingBuffered: buffered, pingReceived: received }
+  const next = withPing(state, at, at + wait, buffered, received)
   return [
     next,
     [

@@ -8,14 +8,14 @@
  * - link.ts: the sockets, their events, and the commands on them (attempt.ts makes them);
  * - this file: the command runner and the socket's timers.
  */
-import type { Command, EmitCommand, EnvSignal, Input, LinkReadings, State } from '../core/state.js'
+import type { Command, EmitCommand, EnvSignal, Input, State } from '../core/state.js'
 import { pingOverdue } from '../core/transition.js'
 import type { Resolved } from '../options/validate.js'
 import type { Clock } from '../ports.js'
 import { openSocket } from './attempt.js'
 import { intentData, Intents, type IntentMessage } from './intents.js'
 import { Link } from './link.js'
-import type { EventSink } from './mailbox.js'
+import type { EventSink, PartialInput } from './mailbox.js'
 import type { HeartbeatKind } from './monitor.js'
 import { TimerTable, type TimerHostFor, type TimerOwner, type TimerSlot } from './timers.js'
 
@@ -112,7 +112,7 @@ export class Driver extends Link implements TimerOwner {
 
   /** Called by the timer table when one of this socket's timers falls due: with the facts the core judges by. */
   timerFired(slot: TimerSlot, late: number): void {
-    this.dispatch(this.withReadings({ type: 'timer', name: slot, late }))
+    this.dispatch(this.withReadings('timer', slot, late))
   }
 
   /**
@@ -127,7 +127,7 @@ export class Driver extends Link implements TimerOwner {
    */
   protected checkDeadline(inSend?: boolean): void {
     if (this.state.pingAt === 0 || (inSend && this.#aheadIn === turn)) return
-    if (pingOverdue(this.state, this.options.timer.now())) return this.dispatch(this.withReadings({ type: 'overdue' }))
+    if (pingOverdue(this.state, this.options.timer.now())) return this.dispatch(this.withReadings('overdue'))
     if (!inSend) return
     this.#aheadIn = turn
     if (!turnEnding) queueMicrotask(endTurn)
@@ -141,25 +141,32 @@ export class Driver extends Link implements TimerOwner {
   }
 
   /**
-   * The live socket's traffic readings the heartbeat judges by (see the core's 'timer' input),
-   * written onto the input itself: no object of readings and no copy of it per timer.
+   * A 'timer' (or 'overdue') input with the live socket's traffic readings the heartbeat judges by
+   * (see the core's 'timer' input): built once per timer with every field it will have (`at` and
+   * `random` too, which dispatch stamps), so that the object is made in one piece rather than grown
+   * field by field (the heartbeat's largest allocation, once per socket per interval).
    */
-  private withReadings<T extends object>(input: T): T & LinkReadings {
+  private withReadings(type: 'timer' | 'overdue', name?: TimerSlot, late?: number): PartialInput {
     const now = this.options.timer.now()
     // the wall clock was set back
     if (this.lastInbound > now) this.lastInbound = now
     if (this.lastMessage > now) this.lastMessage = now
     const ws = this.live()
     const held = this.held
-    const into = input as T & { -readonly [K in keyof LinkReadings]: LinkReadings[K] }
-    into.buffered = ws?.bufferedAmount ?? 0
-    into.received = ws?.bytesRead ?? 0
-    into.lastInbound = Math.max(this.lastInbound, this.lastMessage)
-    into.lastMessage = this.lastMessage
-    into.unpingedSince = held?.unpingedSince
-    into.pingsOut = held?.outstanding ?? 0
-    into.awaitingSince = held?.awaitingSince
-    into.pingedAt = held?.pingedAt
-    return into
+    return {
+      type,
+      name,
+      late,
+      buffered: ws?.bufferedAmount ?? 0,
+      received: ws?.bytesRead ?? 0,
+      lastInbound: Math.max(this.lastInbound, this.lastMessage),
+      lastMessage: this.lastMessage,
+      unpingedSince: held?.unpingedSince,
+      pingsOut: this.pingsOut,
+      awaitingSince: held?.awaitingSince,
+      pingedAt: held?.pingedAt,
+      at: 0,
+      random: 0,
+    } as PartialInput
   }
 }

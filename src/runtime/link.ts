@@ -147,7 +147,7 @@ export abstract class Link extends Outbound implements SocketListener, AttemptHo
     this.lastInbound = this.options.timer.now()
     const text = payload === undefined || payload === null ? '' : String(payload)
     const held = this.held
-    this.dispatch({ type: 'pong', id, position: /^\d+$/.test(text) ? Number(text) : NaN, unpingedSince: held?.unpingedSince, pingsOut: held?.outstanding })
+    this.dispatch({ type: 'pong', id, position: /^\d+$/.test(text) ? Number(text) : NaN, unpingedSince: held?.unpingedSince, pingsOut: this.pingsOut })
   }
 
   socketPing(ws: WebSocketLike): void {
@@ -164,7 +164,7 @@ export abstract class Link extends Outbound implements SocketListener, AttemptHo
       this.lastInbound = this.options.timer.now()
       // an app-level answer carries no position: answers come in order, so it answers the oldest ping
       const held = this.held
-      this.dispatch({ type: 'pong', id: this.#wsId, unpingedSince: held?.unpingedSince, pingsOut: held?.outstanding })
+      this.dispatch({ type: 'pong', id: this.#wsId, unpingedSince: held?.unpingedSince, pingsOut: this.pingsOut })
       return
     }
     this.lastMessage = this.options.timer.now()
@@ -255,17 +255,16 @@ export abstract class Link extends Outbound implements SocketListener, AttemptHo
     const ws = this.socketOf(id)
     if (!ws || ws.readyState !== OPEN) return
     // the ping records the position of the last write before it, once it is written: its answer
-    // confirms every write up to there (a pong frame echoes the position; app-level answers come in order)
-    const held = this.windowForWrites()
+    // confirms every write up to there (a pong frame echoes the position; app-level answers come in
+    // order); 0 before any write (no position at all where nothing is confirmed)
+    const held = this.windowForPing()
     try {
-      if (this.options.policy.heartbeat?.mode === 'protocol') {
-        if (held) ws.ping?.(String(held.written))
-        else ws.ping?.()
-      } else {
+      if (this.options.policy.heartbeat?.mode === 'protocol') ws.ping?.(held ? String(held.written) : this.options.policy.delivery && '0')
+      else {
         const message = this.options.pingMessage
         ws.send(typeof message === 'function' ? message() : message)
       }
-      held?.ping(this.options.timer.now())
+      this.pinged(held, this.options.timer.now())
     } catch (error) {
       // an unanswered ping is exactly what the heartbeat timeout detects; just say why
       this.raise({ type: 'emit', event: 'error', code: 'SOCKET_ERROR', message: `ping failed: ${errorText(error, this.options.redactParams)}` })

@@ -42,8 +42,13 @@ export abstract class Outbound extends Mailbox {
   #awaitingWrites = 0
   /** Whether written messages are confirmed (a heartbeat to ping with), and what happens to the unconfirmed. */
   readonly #delivery: DeliveryPolicy | undefined
-  /** Written messages not yet confirmed: made at the first write or ping (an idle socket has none). */
+  /**
+   * Written messages not yet confirmed, and the pings that confirm them: made at the first write, or
+   * at a ping while another is unanswered. Until then an idle socket has none: its one outstanding
+   * ping is `#idlePingAt` (when it was sent; undefined: none), which the held takes over when made.
+   */
   #held: DeliveryWindow | undefined = undefined
+  #idlePingAt: number | undefined = undefined
   /** The socket in a graceful close whose writes the held holds parked (0: none). */
   #parkedSocket = 0
 
@@ -68,8 +73,31 @@ export abstract class Outbound extends Mailbox {
     if (!this.#held) {
       this.#held = new DeliveryWindow()
       if (this.#queue) this.#queue.beside = this.#held
+      // the idle socket's outstanding ping, as the held would have recorded it (nothing written before it)
+      if (this.#idlePingAt !== undefined) this.#held.ping(this.#idlePingAt)
+      this.#idlePingAt = undefined
     }
     return this.#held
+  }
+
+  /**
+   * Record a ping sent at `now` on the live socket (`held`: what `windowForPing` returned before
+   * it was written, for its position). A socket that wrote nothing, with no other ping
+   * unanswered, needs no held for it (the per-heartbeat cost of an idle socket).
+   */
+  protected pinged(held: DeliveryWindow | undefined, now: number): void {
+    if (held) held.ping(now)
+    else if (this.#delivery) this.#idlePingAt = now
+  }
+
+  /** The held a ping is recorded in: none yet while nothing was written and no other ping is unanswered. */
+  protected windowForPing(): DeliveryWindow | undefined {
+    return this.#held ?? (this.#idlePingAt !== undefined ? this.windowForWrites() : undefined)
+  }
+
+  /** Pings on the live socket not answered yet. */
+  protected get pingsOut(): number {
+    return this.#held ? this.#held.outstanding : this.#idlePingAt !== undefined ? 1 : 0
   }
 
   /** The live socket, if there is one. */
@@ -158,11 +186,14 @@ export abstract class Outbound extends Mailbox {
     // one by one only what someone is told of: a settle callback, or the observer's latency; an
     // idle socket's pong (nothing written) needs no callback made
     const held = this.#held
+    // the idle ping is at position 0: an answer that echoes it (or an app-level one) answers it
+    if (!held && (position === undefined || position === 0)) this.#idlePingAt = undefined
     held?.pong(position, held.written > 0 ? this.confirmed() : ignore, this.observer !== undefined)
   }
 
   /** The core's `unconfirmed`: socket `id` ended; its unconfirmed writes are confirmed, reported or kept to resend. */
   protected endWrites(id: number, outcome: 'confirm' | 'report' | 'resend'): void {
+    this.#idlePingAt = undefined
     const held = this.#held
     if (!held) return
     const parked = id === this.#parkedSocket
@@ -177,7 +208,8 @@ export abstract class Outbound extends Mailbox {
 
   /** Socket `id` goes into a graceful close: its unconfirmed writes wait for its end. */
   protected parkWrites(id: number): void {
-    // made now if need be: a write whose callback is still to come (a Blob) may be recorded there later
+    // made now if need be: a write whose callback is still to come (a Blob) may be recorded there
+    // later; an idle socket's outstanding ping moves into it, as it would have been recorded
     const held = this.windowForWrites()
     if (!held) return
     held.park()

@@ -18,7 +18,8 @@ export type TimerSlot = TimerName
 
 const SLOTS: readonly TimerSlot[] = TIMER_NAMES
 const INDEX = Object.fromEntries(SLOTS.map((slot, i) => [slot, i])) as Record<TimerSlot, number>
-const UNARMED: readonly number[] = SLOTS.flatMap(() => [Infinity, Infinity])
+/** A table with no slot armed yet shares this (never written: set() replaces it). */
+const NO_ENTRIES: number[] = []
 
 /** What a host keeps of a table: when it wants to be called, and the host's own bookkeeping. */
 export interface Scheduled {
@@ -100,10 +101,13 @@ export interface TimerOwner {
 
 export class TimerTable implements Scheduled {
   /**
-   * Per slot i: its monotonic due time at 2i (Infinity: not armed) and its wall-clock due time at
-   * 2i + 1 (to tell how late it fired). Made at the first use.
+   * Per slot armed at once, an entry of three numbers: the slot, its monotonic due time, and its
+   * wall-clock due time (to tell how late it fired). Made when first needed, one entry per slot
+   * armed at the same time: an idle open socket arms one (the heartbeat), not ten. An entry whose
+   * due time is Infinity is free: a disarmed slot keeps its entry, so re-arming it (every
+   * heartbeat) allocates nothing, and any other slot may take it over.
    */
-  #dues: number[] | undefined = undefined
+  #armed: number[] = NO_ENTRIES
   /** While firing: the slots that were due when the host called (bit i: slot i). */
   #firing = 0
   /** The host's fields (see Scheduled): the earliest monotonic due time, and the heap position. */
@@ -118,40 +122,56 @@ export class TimerTable implements Scheduled {
   }
 
   set(slot: TimerSlot, ms: number): void {
+    const i = INDEX[slot]
     const due = this.#host.monotonic() + ms
     const wallDue = this.#host.now() + ms
-    // a copy of a packed template: exactly 18 unboxed numbers (flatMap would leave spare capacity)
-    const dues = (this.#dues ??= UNARMED.slice())
-    const i = INDEX[slot]
-    dues[2 * i] = due
-    dues[2 * i + 1] = wallDue
+    const k = this.find(i, true)
+    const armed = this.#armed
+    if (k >= 0) {
+      armed[k] = i
+      armed[k + 1] = due
+      armed[k + 2] = wallDue
+    }
+    // no entry to take: one more (concat makes an array of exactly that size, of unboxed numbers)
+    else this.#armed = armed.concat(i, due, wallDue)
     // re-armed while firing: it waits for its new time, even "0 ms" (the next turn, as a port timer would)
     this.#firing &= ~(1 << i)
     this.rearm()
   }
 
   clear(slot: TimerSlot): void {
-    const dues = this.#dues
     const i = INDEX[slot]
-    if (!dues || dues[2 * i] === Infinity) return
-    dues[2 * i] = Infinity
+    const k = this.find(i, false)
+    if (k < 0 || this.#armed[k + 1] === Infinity) return
+    this.#armed[k + 1] = Infinity
     this.#firing &= ~(1 << i)
     this.rearm()
   }
 
+  /** Where slot `i`'s entry starts (armed or free), else (`orFree`) the first free entry's, else -1. */
+  private find(i: number, orFree: boolean): number {
+    const armed = this.#armed
+    let free = -1
+    for (let k = 0; k < armed.length; k += 3) {
+      if (armed[k] === i) return k
+      if (orFree && free < 0 && armed[k + 1] === Infinity) free = k
+    }
+    return free
+  }
+
   private rearm(): void {
-    const dues = this.#dues!
+    const armed = this.#armed
     let earliest = Infinity
-    for (let i = 0; i < dues.length; i += 2) if (dues[i]! < earliest) earliest = dues[i]!
+    for (let k = 1; k < armed.length; k += 3) if (armed[k]! < earliest) earliest = armed[k]!
     if (earliest === Infinity) this.#host.cancel(this)
     else if (earliest !== this.due || this.index < 0) this.#host.schedule(this, earliest)
   }
 
   fire(): void {
-    const dues = this.#dues!
+    const armed = this.#armed
     const now = this.#host.monotonic()
     this.due = Infinity
-    for (let i = 0; i < SLOTS.length; i++) if (dues[2 * i]! <= now) this.#firing |= 1 << i
+    for (let k = 0; k < armed.length; k += 3) if (armed[k + 1]! <= now) this.#firing |= 1 << armed[k]!
     try {
       this.fireDue(this.#host.now())
     } finally {
@@ -162,16 +182,19 @@ export class TimerTable implements Scheduled {
 
   /** Earliest first; slots due at the same time in their fixed order (TIMER_NAMES). */
   private fireDue(wallNow: number): void {
-    const dues = this.#dues!
     for (;;) {
+      // read again each time: the owner arms and clears slots as each fires
+      const armed = this.#armed
       let next = -1
-      for (let i = 0; i < SLOTS.length; i++) {
-        if (this.#firing & (1 << i) && (next < 0 || dues[2 * i]! < dues[2 * next]!)) next = i
+      for (let k = 0; k < armed.length; k += 3) {
+        const d = armed[k + 1]! - armed[next + 1]!
+        if (this.#firing & (1 << armed[k]!) && (next < 0 || d < 0 || (d === 0 && armed[k]! < armed[next]!))) next = k
       }
       if (next < 0) return
-      dues[2 * next] = Infinity
-      this.#firing &= ~(1 << next)
-      this.#owner.timerFired(SLOTS[next]!, wallNow - dues[2 * next + 1]!)
+      const i = armed[next]!
+      armed[next + 1] = Infinity
+      this.#firing &= ~(1 << i)
+      this.#owner.timerFired(SLOTS[i]!, wallNow - armed[next + 2]!)
     }
   }
 }

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { createSocket } from '../../src/index.core.js'
 import { sendAsync } from '../../src/index.promises.js'
 import { createFakeServer, createVirtualClock, type VirtualClock } from '../../src/index.testing.js'
+import type { WithInternals } from '../../src/runtime/internals.js'
 import { harness } from '../helpers/harness.js'
 
 const HEARTBEAT = { interval: 1_000, timeout: 500 }
@@ -117,6 +118,45 @@ describe('delivery through the driver', () => {
       }
     },
   )
+
+  it('an idle socket whose pings are answered makes no delivery window (position 0 pings, no per-heartbeat bookkeeping); its first write makes one', async () => {
+    const h = harness({ heartbeat: HEARTBEAT, confirmDelay: 20 }, { pingFrames: true })
+    h.server.accept()
+    const ws = h.server.last
+    const payloads: (string | undefined)[] = []
+    const answer = ws.ping!
+    ws.ping = (data) => {
+      payloads.push(data)
+      answer(data)
+    }
+    const driver = (h.socket as unknown as WithInternals)._internals()
+    h.clock.advance(5_000) // five quiet intervals: five pings, each answered
+    expect(payloads).toEqual(['0', '0', '0', '0', '0'])
+    expect(driver.held).toBeUndefined()
+    const sent = sendAsync(h.socket, 'a')
+    h.clock.advance(20) // its confirmation ping, at position 1
+    await sent
+    expect(payloads.at(-1)).toBe('1')
+    expect(driver.held).toBeDefined()
+    expect(h.monitor.stats()).toMatchObject({ confirmed: 1, held: { messages: 0 } })
+    expect(h.of('error')).toEqual([])
+  })
+
+  it('a ping sent while the idle one is unanswered makes the window, holding both (answers come in order)', () => {
+    const h = harness({ heartbeat: HEARTBEAT, confirmDelay: 20 }, { pingFrames: true })
+    h.server.accept()
+    const ws = h.server.last
+    ws.ping = () => void ws.pings++ // unanswered
+    const driver = (h.socket as unknown as WithInternals)._internals()
+    h.clock.advance(1_000) // the first ping, nothing written: no window
+    expect(driver.held).toBeUndefined()
+    ws.deliver('data') // data stands in for its answer
+    h.clock.advance(1_000) // quiet an interval since: the second ping
+    expect(ws.pings).toBe(2)
+    expect(driver.held?.outstanding).toBe(2)
+    ws.emitFrame('pong', '0') // the first one's answer
+    expect(driver.held?.outstanding).toBe(1)
+  })
 
   it('a heartbeat ping left unanswered while data arrives holds up a later write no longer than timeout from the write (its answer is due)', () => {
     const h = harness({ heartbeat: HEARTBEAT, confirmDelay: 20 }, { pingFrames: true })
