@@ -677,12 +677,12 @@ function onSignal(state: State, input: Extract<Input, { type: 'signal' }>, polic
       return [next, NOTHING]
     }
     case 'online':
-      return skipWait(resume({ ...state, online: true }, at), at, random)
+      return skipWait(resume({ ...state, online: true }, at), at, random, policy)
     case 'visible':
       // a signal carries no traffic readings: the probe gets no credit for draining uploads or
       // arriving bytes
       if (state.phase === 'open') return probe(state, at, 0, Infinity, policy, false)
-      return state.online ? skipWait(resume(state, at), at, random) : [state, NOTHING]
+      return state.online ? skipWait(resume(state, at), at, random, policy) : [state, NOTHING]
     case 'hidden':
       return [state, NOTHING]
     case 'freeze':
@@ -732,10 +732,13 @@ function waitForOnline(state: State, prev: Phase, before: Command[]): Result {
   ]
 }
 
-/** End a backoff wait soon, once, with up to ONLINE_JITTER of spread. */
-function skipWait(state: State, at: number, random: number): Result {
+/**
+ * End a backoff wait soon, once, with up to ONLINE_JITTER of spread, never more than the policy's
+ * maxDelay (a policy retrying within 200 ms must not wait up to a second because the network came back).
+ */
+function skipWait(state: State, at: number, random: number, policy: Policy): Result {
   if (state.phase !== 'backoff' || state.frozen) return [state, NOTHING]
-  const delay = random * ONLINE_JITTER
+  const delay = random * Math.min(ONLINE_JITTER, policy.backoff.maxDelay)
   if (state.retryAt !== 0 && state.retryAt <= at + delay) return [state, NOTHING]
   return [
     { ...state, retryAt: at + delay },

@@ -325,3 +325,23 @@ describe('transition: delivery (every new state × input)', () => {
     expect(commands).toContainEqual({ type: 'drop-queue' })
   })
 })
+
+// 'online' (and 'visible' with the network up) end a backoff wait early, spread over up to 1 s so a
+// fleet coming back online does not arrive at once, but never past the policy's maxDelay.
+describe('transition: an early retry on a signal', () => {
+  const waiting: State = { ...STATES.backoff, retryAt: AT + 60_000 }
+  const retryOn = (signal: 'online' | 'visible', maxDelay: number, random: number) => {
+    const policy: Policy = { ...POLICY, backoff: { ...POLICY.backoff, initialDelay: Math.min(maxDelay, 100), maxDelay } }
+    return transition(waiting, { type: 'signal', signal, at: AT, random }, policy)[1].find((c) => c.type === 'set-timer' && c.name === 'retry')
+  }
+
+  it.each([
+    ['online', 5_000, 0.5, 500],
+    ['online', 5_000, 0.999, 999],
+    ['online', 200, 0.999, 199.8],
+    ['visible', 200, 0.5, 100],
+    ['online', 0, 5e-324, 0],
+  ] as const)('%s with maxDelay %d, random %d: the retry in %d ms', (signal, maxDelay, random, ms) => {
+    expect(retryOn(signal, maxDelay, random)).toEqual({ type: 'set-timer', name: 'retry', ms })
+  })
+})
