@@ -71,7 +71,7 @@ const BUDGETS: Record<string, number> = {
   // (withPing, +96 B: the core's ping+pong cycle 2.7 -> 0.19 µs), timer entries only for armed slots
   // (+~100 B, -136 B per idle socket), an idle socket's ping without a delivery record (+~85 B):
   // 17,605 B; merged with issue 14's delivery ring and the graceful-close write callbacks (+76 B
-  // measured alone): 17,689 B
+  // measured alone): 17,689 B; the early retry on 'online' bounded by maxDelay (+11 B): 17,700 B
   'browser: createSocket': 17_700,
   // the drop-in keeps stats() and history(), so it imports the monitor (and closeOn for `signal`);
   // issue 14: 15,510 -> 17,379 B (entry 15,614 -> 17,495 B); sessions' hooks and the window's
