@@ -17,8 +17,11 @@ export async function measure(lib, port, n, size, queued) {
   const done = new Promise((resolve) => (finish = resolve))
   const client = connect(lib, `ws://127.0.0.1:${port}/sink?n=${n}&c=${lib}`, {
     onMessage: (d) => String(d) === 'done' && finish(now()),
-    // lifeline's queue holds 1,000 messages / 1 MiB by default: raised so that all N fit
-    queue: queued ? { maxMessages: n, maxBytes: n * size * 2 } : undefined,
+    // lifeline's queue holds 1,000 messages / 1 MiB by default, and the messages written but not
+    // yet confirmed by an answered ping count against it too (issue 14's back-pressure): raised so
+    // that all N fit, queued or written in bursts of 1,000 between confirmations; past the limit
+    // they would be refused as 'overflow' and the server would never count N
+    queue: { maxMessages: n, maxBytes: n * size * 2 },
   })
   if (!queued) await client.opened
   fullGc()
