@@ -199,26 +199,35 @@ describe('delivery through the driver', () => {
     expect(h.monitor.stats()).toMatchObject({ confirmed: 1, held: { messages: 0 } })
   })
 
+  /**
+   * Open the harness's socket and sendAsync a Blob on it whose write the socket reports only when
+   * the test calls `callbacks[0]`, as `ws` does for a Blob it reads first.
+   */
+  function blobWrittenLater(h: ReturnType<typeof harness>) {
+    h.server.accept()
+    const ws = h.server.last
+    const callbacks: ((error?: unknown) => void)[] = []
+    Object.assign(ws, {
+      sendWithCallback(data: unknown, callback: (error?: unknown) => void) {
+        ws.send(data)
+        callbacks.push(callback)
+      },
+    })
+    const blob = new Blob(['b'])
+    const sent = sendAsync(h.socket, blob).then(
+      () => 'confirmed',
+      (error: { reason?: string }) => error.reason,
+    )
+    return { callbacks, blob, sent }
+  }
+
   describe("a write whose callback comes after its socket was replaced (Node ws: a Blob, and what follows one)", () => {
-    /** The latest socket reports its writes only when the test says so, as `ws` does for a Blob it reads first. */
+    /** The Blob's socket dies before `ws` reports the Blob written. */
     function withCallbacks(delivery: 'report' | 'resend') {
       const h = harness({ heartbeat: HEARTBEAT, confirmDelay: 20, delivery, backoff: { initialDelay: 100, jitter: 'none' } }, { pingFrames: true })
-      h.server.accept()
-      const ws = h.server.last
-      const callbacks: ((error?: unknown) => void)[] = []
-      Object.assign(ws, {
-        sendWithCallback(data: unknown, callback: (error?: unknown) => void) {
-          ws.send(data)
-          callbacks.push(callback)
-        },
-      })
-      const blob = new Blob(['b'])
-      const sent = sendAsync(h.socket, blob).then(
-        () => 'confirmed',
-        (error: { reason?: string }) => error.reason,
-      )
+      const written = blobWrittenLater(h)
       h.server.drop() // the connection dies before ws reports the Blob written
-      return { h, callbacks, blob, sent }
+      return { h, ...written }
     }
 
     it("'resend': it is written again on the next connection, not reported", async () => {
@@ -262,20 +271,7 @@ describe('delivery through the driver', () => {
 
   it("'report': a callback that comes during a graceful close is confirmed by the clean close (ws writes the Blob before the close frame)", async () => {
     const h = harness({ heartbeat: HEARTBEAT, confirmDelay: 1_000, delivery: 'report' }, { pingFrames: true })
-    h.server.accept()
-    const ws = h.server.last
-    const callbacks: ((error?: unknown) => void)[] = []
-    Object.assign(ws, {
-      sendWithCallback(data: unknown, callback: (error?: unknown) => void) {
-        ws.send(data)
-        callbacks.push(callback)
-      },
-    })
-    const blob = new Blob(['b'])
-    const sent = sendAsync(h.socket, blob).then(
-      () => 'confirmed',
-      (error: { reason?: string }) => error.reason,
-    )
+    const { callbacks, sent } = blobWrittenLater(h)
     h.socket.close() // graceful: both close frames go through
     callbacks[0]!() // written, before ws's close frame
     h.clock.advance(0)
