@@ -34,6 +34,20 @@ async function outcome(promise: Promise<unknown>): Promise<string> {
   return state
 }
 
+/**
+ * 'b' written but never acknowledged (the server is silent), the connection cut, the session lost
+ * on the server; then 'c' sent while away, and a second of virtual time to reconnect.
+ */
+function loseSession({ server, socket }: Pick<ReturnType<typeof setup>, 'server' | 'socket'>) {
+  server.fake.last.silent = true
+  const lost = sendAsync(socket, 'b')
+  server.fake.last.drop()
+  server.forget()
+  const later = sendAsync(socket, 'c')
+  server.run(1_000)
+  return { lost, later }
+}
+
 describe('sessions: sendAsync() and delivery', () => {
   it('sendAsync() resolves when the server acknowledges the message, not when it is written', async () => {
     const { server, socket } = setup()
@@ -47,12 +61,7 @@ describe('sessions: sendAsync() and delivery', () => {
 
   it("the server lost the session (resumed: false), delivery 'report' (default): what it never acknowledged rejects 'unconfirmed' with a drop event; what was never written goes on the new session", async () => {
     const { server, socket, drops, opens } = setup()
-    server.fake.last.silent = true
-    const lost = sendAsync(socket, 'b')
-    server.fake.last.drop()
-    server.forget()
-    const later = sendAsync(socket, 'c')
-    server.run(1_000)
+    const { lost, later } = loseSession({ server, socket })
     expect(opens.map((o) => o.resumed)).toEqual([false, false])
     expect(await outcome(lost)).toBe('rejected unconfirmed')
     expect(drops).toEqual([{ data: 'b', reason: 'unconfirmed' }])
@@ -62,12 +71,7 @@ describe('sessions: sendAsync() and delivery', () => {
 
   it("delivery 'resend': what the lost session never acknowledged is sent again first on the new one, and its sendAsync() resolves when that acknowledges it", async () => {
     const { server, socket, drops } = setup({ delivery: 'resend' })
-    server.fake.last.silent = true
-    const lost = sendAsync(socket, 'b')
-    server.fake.last.drop()
-    server.forget()
-    const later = sendAsync(socket, 'c')
-    server.run(1_000)
+    const { lost, later } = loseSession({ server, socket })
     expect(drops).toEqual([])
     expect(server.got).toEqual(['b', 'c'])
     expect(await outcome(lost)).toBe('resolved')
