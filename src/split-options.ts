@@ -4,17 +4,22 @@
  * by its url and protocols unless the caller names it.
  */
 import { describe, mustBe } from './options/messages.dev.js'
+import { ownOnly } from './options/read.js'
 import type { SocketOptions } from './options/types.js'
 
-/** `options` split into the entry's own keys and the socket's options; own properties only. */
+/**
+ * `options` split into the entry's own keys and the socket's options; own properties only, into
+ * objects with no prototype: a key on a polluted Object.prototype (`sharedWorker`, `create`, `debug`…)
+ * must not be read as an option the caller did not set.
+ */
 export function splitOptions<Own extends object>(
   options: SocketOptions & Own,
   ownKeys: readonly (keyof Own & string)[],
   where: string,
 ): [Partial<Own>, SocketOptions] {
   if (options === null || typeof options !== 'object') throw new TypeError(mustBe(`${where}: options`, options, 'options'))
-  const own: Record<string, unknown> = {}
-  const rest: Record<string, unknown> = {}
+  const own = ownOnly()
+  const rest = ownOnly()
   for (const key of Object.keys(options)) ((ownKeys as readonly string[]).includes(key) ? own : rest)[key] = (options as Record<string, unknown>)[key]
   return [own as Partial<Own>, rest as unknown as SocketOptions]
 }

@@ -15,7 +15,8 @@
 import { attachBrowserSignals, browserDefaults } from '../adapters/browser.js'
 import type { Data, DropReason } from '../core/queue.js'
 import type { Cause, EnvSignal, Phase } from '../core/state.js'
-import type { SocketOptions } from '../options/types.js'
+import { ownOnly } from '../options/read.js'
+import type { QueueOptions, SocketOptions } from '../options/types.js'
 import { checkData } from '../options/validate.js'
 import { LifelineError, type ErrorCode } from '../runtime/errors.js'
 import type { Disconnect, monitor as monitorOf, Stats } from '../runtime/monitor.js'
@@ -125,7 +126,8 @@ export function serveSharedSocket(options: SocketOptions): SharedSocket {
 /** A shared socket talking through the tabs' BroadcastChannel, a SharedWorker's port, or (`hub`) as the worker itself. */
 function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
   const [own, socketOptions] = splitOptions<TabOptions>(options, ['channel', 'takeoverTimeout', 'sharedWorker', 'monitor'], WHERE)
-  const takeover = own.takeoverTimeout ?? 3000
+  // undefined means the default; null is a wrong value, as for every option
+  const takeover = own.takeoverTimeout === undefined ? 3000 : own.takeoverTimeout
   const worker = own.sharedWorker
   for (const [option, ok] of [
     ['channel', own.channel === undefined || (typeof own.channel === 'string' && own.channel !== '')],
@@ -166,7 +168,7 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
   const channel: Channel = direct ?? new BroadcastChannel(name)
   /** This tab's name on the channel: random, it only has to differ from the other tabs'. */
   const me = String(Math.random())
-  const queueLimit = socketOptions.queue?.maxMessages ?? 1000
+  const queueLimit = (ownOnly(socketOptions.queue!) as QueueOptions).maxMessages ?? 1000
   const giveUp = new AbortController()
   const outbox: Outgoing[] = []
   /** The leading tab's id: `me` while this tab leads. */

@@ -19,6 +19,8 @@ import { createSocket, resolveOptions, type SocketOptions } from '../../src/inde
 import { monitor } from '../../src/index.monitor.js'
 import { sendAsync } from '../../src/index.promises.js'
 import { messages } from '../../src/index.stream.js'
+import { createSharedSocket } from '../../src/index.tabs.js'
+import { splitOptions } from '../../src/split-options.js'
 import { createFakeServer, createVirtualClock } from '../../src/index.testing.js'
 import { harness } from '../helpers/harness.js'
 import { cleanup, connect } from '../support/lifeline.js'
@@ -125,6 +127,20 @@ describe('defect 1: only own properties of the options count (a polluted Object.
     expect(logged).toEqual([])
     expect(h.server.last.pings).toBe(1)
     h.socket.close()
+  })
+
+  it("the optional entries' own options too (lifeline-ws/tabs, lifeline-ws/react share splitOptions)", async () => {
+    const debug: string[] = []
+    const { socket, split } = await withPolluted({ takeoverTimeout: 0, debug: (line: string) => debug.push(line), key: 'evil', create: () => undefined }, () => ({
+      // before the fix: the inherited takeoverTimeout 0 was a TypeError, the inherited debug was called
+      socket: createSharedSocket({ url: 'wss://example.test/', WebSocket: fake.WebSocket, timer: clock, lazy: true }),
+      split: splitOptions<{ key?: string; create?: unknown }>({ url: 'wss://example.test/' }, ['key', 'create'], 'useSocket(options)'),
+    }))
+    expect(socket.role).toBe('alone')
+    expect(debug).toEqual([])
+    expect(split.map((part) => ({ ...part }))).toEqual([{}, { url: 'wss://example.test/' }])
+    expect(split[0].key).toBeUndefined()
+    socket.close()
   })
 
   it('a timer whose monotonic() only Object.prototype supplies is treated as having none', async () => {

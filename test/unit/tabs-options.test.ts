@@ -27,6 +27,8 @@ describe('createSharedSocket without Web Locks or BroadcastChannel', () => {
 
   it.each([
     [{ url: 'wss://x.test', takeoverTimeout: 0 }, new TypeError('createSharedSocket(options): takeoverTimeout must be a number of ms > 0, got number 0')],
+    // undefined means the default, null is a wrong value (issue 12 #16's rule; it was the default here)
+    [{ url: 'wss://x.test', takeoverTimeout: null }, new TypeError('createSharedSocket(options): takeoverTimeout must be a number of ms > 0, got null')],
     [{ url: () => 'wss://x.test' }, new TypeError('createSharedSocket(options): channel is required when url or protocols is a function')],
     [{ url: 'wss://x.test', channel: 7 }, new TypeError('createSharedSocket(options): channel must be a non-empty string, got number 7')],
     [{ url: 'wss://x.test', sharedWorker: 1 }, new TypeError('createSharedSocket(options): sharedWorker must be a script URL, got number 1')],
