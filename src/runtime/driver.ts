@@ -6,7 +6,8 @@
  * - mailbox.ts: inputs one at a time through `transition`, effects before events, events in order;
  * - outbound.ts: the send path and the queue commands;
  * - link.ts: the sockets, their events, and the commands on them (attempt.ts makes them);
- * - this file: the command runner and the socket's timers.
+ * - timers.ts: the socket's timers (the table at the base of it all);
+ * - this file: the command runner, and what a timer's firing tells the core.
  */
 import type { Command, EmitCommand, EnvSignal, Input, State } from '../core/state.js'
 import { pingOverdue } from '../core/transition.js'
@@ -17,8 +18,7 @@ import { intentData, Intents, type IntentMessage } from './intents.js'
 import { Link } from './link.js'
 import type { EventSink, PartialInput } from './mailbox.js'
 import type { HeartbeatKind } from './monitor.js'
-import { TimerTable, type TimerHostFor, type TimerOwner, type TimerSlot } from './timers.js'
-
+import type { TimerHostFor, TimerSlot } from './timers.js'
 
 export type { DropReason } from '../core/queue.js'
 export type { DriverEvent, EventSink, PartialInput } from './mailbox.js'
@@ -36,16 +36,14 @@ const endTurn = (): void => {
   turnEnding = false
 }
 
-export class Driver extends Link implements TimerOwner {
-  readonly #timers: TimerTable
+export class Driver extends Link {
   /** The turn in which a send found the ping's deadline still ahead: later sends in it need not read the clock. */
   #aheadIn = -1
   /** `socket.intent()`'s registrations, made at the first. */
   #intents: Intents | undefined = undefined
 
   constructor(options: Resolved, sink: EventSink, timerHost: TimerHostFor) {
-    super(options, sink)
-    this.#timers = new TimerTable(timerHost(options.timer), this)
+    super(options, sink, timerHost(options.timer))
   }
 
   /** The clock the socket's times are read from (the `timer` port). */
@@ -75,9 +73,9 @@ export class Driver extends Link implements TimerOwner {
       case 'close-socket':
         return this.closeSocket(command.id, command.code, command.reason, command.hard, command.keepListening)
       case 'set-timer':
-        return this.#timers.set(command.name, command.ms)
+        return this.setTimer(command.name, command.ms)
       case 'clear-timer':
-        return this.#timers.clear(command.name)
+        return this.clearTimer(command.name)
       case 'ping':
         return this.ping(command.id)
       case 'flush':
@@ -111,7 +109,7 @@ export class Driver extends Link implements TimerOwner {
   }
 
   /** Called by the timer table when one of this socket's timers falls due: with the facts the core judges by. */
-  timerFired(slot: TimerSlot, late: number): void {
+  protected timerFired(slot: TimerSlot, late: number): void {
     this.dispatch(this.withReadings('timer', slot, late))
   }
 

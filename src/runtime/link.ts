@@ -14,6 +14,7 @@ import type { EventSink } from './mailbox.js'
 import { Outbound } from './outbound.js'
 import { OPEN, type WebSocketLike } from '../ports.js'
 import { forget, listen, type SocketListener } from './socket-events.js'
+import type { TimerHost } from './timers.js'
 
 export abstract class Link extends Outbound implements SocketListener, AttemptHost, HandshakeHost {
   /** Set on every new socket, and on the live one when changed. */
@@ -37,8 +38,8 @@ export abstract class Link extends Outbound implements SocketListener, AttemptHo
   /** The `handshake` running on the live socket, if any: it takes the inbound messages meanwhile. */
   #handshake: HandshakeRun | undefined = undefined
 
-  constructor(options: Resolved, sink: EventSink) {
-    super(options, sink)
+  constructor(options: Resolved, sink: EventSink, timerHost: TimerHost) {
+    super(options, sink, timerHost)
     this.#type = options.binaryType
     this.#messagePings = options.policy.heartbeat?.mode === 'message'
     // known from the start when the URL is fixed (a provider's is known at the first attempt)

@@ -13,6 +13,7 @@ import { transition } from '../core/transition.js'
 import type { Data, DropReason } from '../core/queue.js'
 import type { Resolved } from '../options/validate.js'
 import { logEffect, logTransition } from './debug-log.js'
+import { TimerTable, type TimerHost } from './timers.js'
 
 /** The events the driver produces, as a name and its arguments. */
 export type DriverEvent =
@@ -37,7 +38,7 @@ const DELIVERING = 2
 /** send() rearranging the queue: a listener must find it consistent. */
 const HOLDING = 4
 
-export abstract class Mailbox {
+export abstract class Mailbox extends TimerTable {
   state: State = INITIAL_STATE
   #inputs: Input[] | undefined = undefined
   #events: DriverEvent[] | undefined = undefined
@@ -45,7 +46,8 @@ export abstract class Mailbox {
   protected readonly options: Resolved
   protected readonly sink: EventSink
 
-  constructor(options: Resolved, sink: EventSink) {
+  constructor(options: Resolved, sink: EventSink, timerHost: TimerHost) {
+    super(timerHost)
     this.options = options
     this.sink = sink
   }

@@ -7,10 +7,8 @@
  */
 import { copyOf, kindOf } from '../core/data.js'
 import { DeliveryWindow, fitsBeside, type EachWritten } from '../core/delivery.js'
-import type { DeliveryPolicy } from '../core/policy.js'
 import { byteSize, OutboundQueue, type Data, type DropReason, type Entry } from '../core/queue.js'
 import { routeSend } from '../core/transition.js'
-import type { Resolved } from '../options/validate.js'
 import { errorText } from './errors.js'
 import { Mailbox, type EventSink } from './mailbox.js'
 import { OPEN, type WebSocketLike } from '../ports.js'
@@ -40,8 +38,6 @@ export abstract class Outbound extends Mailbox {
   observer: Observer | undefined = undefined
   /** Writes handed to the socket whose outcome its callback has yet to tell (see writeAndWait). */
   #awaitingWrites = 0
-  /** Whether written messages are confirmed (a heartbeat to ping with), and what happens to the unconfirmed. */
-  readonly #delivery: DeliveryPolicy | undefined
   /**
    * Written messages not yet confirmed, and the pings that confirm them: made at the first write, or
    * at a ping while another is unanswered. Until then an idle socket has none: its one outstanding
@@ -51,11 +47,6 @@ export abstract class Outbound extends Mailbox {
   #idlePingAt: number | undefined = undefined
   /** The socket in a graceful close whose writes the held holds parked (0: none). */
   #parkedSocket = 0
-
-  constructor(options: Resolved, sink: EventSink) {
-    super(options, sink)
-    this.#delivery = options.policy.delivery
-  }
 
   /** What waits in the queue (nothing, in a socket that never queued a message). */
   get queue(): { readonly length: number; readonly bytes: number; readonly highWater: number } {
@@ -69,7 +60,7 @@ export abstract class Outbound extends Mailbox {
 
   /** The held, made now if messages are confirmed; it counts against the queue's limits. */
   protected windowForWrites(): DeliveryWindow | undefined {
-    if (!this.#delivery) return undefined
+    if (!this.options.policy.delivery) return undefined
     if (!this.#held) {
       this.#held = new DeliveryWindow()
       if (this.#queue) this.#queue.beside = this.#held
@@ -87,7 +78,7 @@ export abstract class Outbound extends Mailbox {
    */
   protected pinged(held: DeliveryWindow | undefined, now: number): void {
     if (held) held.ping(now)
-    else if (this.#delivery) this.#idlePingAt = now
+    else if (this.options.policy.delivery) this.#idlePingAt = now
   }
 
   /** The held a ping is recorded in: none yet while nothing was written and no other ping is unanswered. */
@@ -274,7 +265,7 @@ export abstract class Outbound extends Mailbox {
     }
     this.observer?.written(data)
     if (settled) return true
-    if (this.#delivery) this.record(data, settle, bytes, owned)
+    if (this.options.policy.delivery) this.record(data, settle, bytes, owned)
     else settle?.()
     return true
   }
@@ -287,7 +278,7 @@ export abstract class Outbound extends Mailbox {
   private record(data: Data, settle: Entry['settle'], bytes: number, owned: boolean): void {
     const held = this.windowForWrites()!
     const first = held.unpingedSince === undefined
-    const kept = owned || this.#delivery!.mode === 'report' ? data : copyOf(data)
+    const kept = owned || this.options.policy.delivery!.mode === 'report' ? data : copyOf(data)
     // the clock is read for the burst's first write (the ping is due from it) and for the observer's
     // latency, not per write otherwise
     const at = first || this.observer !== undefined ? this.options.timer.now() : undefined
@@ -319,7 +310,7 @@ export abstract class Outbound extends Mailbox {
       if (error) this.sendFailed(data, settle, error)
       else {
         this.observer?.written(data)
-        if (!this.#delivery) settle?.()
+        if (!this.options.policy.delivery) settle?.()
         else if (ws === this.live()) this.record(data, settle, bytes, owned)
         else this.writtenTooLate(ws, data, settle, bytes, owned)
       }
@@ -342,8 +333,8 @@ export abstract class Outbound extends Mailbox {
    */
   private writtenTooLate(ws: WebSocketLike, data: Data, settle: Entry['settle'], bytes: number, owned: boolean): void {
     const parked = this.#parkedSocket !== 0 && this.idOf(ws) === this.#parkedSocket
-    if (!parked && (this.#delivery!.mode !== 'resend' || this.state.phase === 'closed')) return this.drop({ data, settle }, 'unconfirmed')
-    const kept = owned || this.#delivery!.mode === 'report' ? data : copyOf(data)
+    if (!parked && (this.options.policy.delivery!.mode !== 'resend' || this.state.phase === 'closed')) return this.drop({ data, settle }, 'unconfirmed')
+    const kept = owned || this.options.policy.delivery!.mode === 'report' ? data : copyOf(data)
     this.windowForWrites()!.late({ data: kept, bytes: bytes === bytes ? bytes : byteSize(data), settle, at: this.options.timer.now() }, parked)
     // it waits like a queued message: the core writes it out if the socket is open
     if (!parked) this.dispatch({ type: 'queued', expires: this.#queue?.nextExpiry() ?? Infinity })

@@ -94,12 +94,12 @@ export const ownTimer: TimerHostFor = (clock) => {
   }
 }
 
-export interface TimerOwner {
-  /** `late`: how much later than its due time the slot fired (a sleeping machine shows here). */
-  timerFired(slot: TimerSlot, late: number): void
-}
-
-export class TimerTable implements Scheduled {
+/**
+ * The table, as the base class the driver is built on rather than an object of its own: thousands
+ * of idle sockets live in one process, and a separate table was an object and a pointer more per
+ * socket. Its methods carry the timer's name so they read plainly beside the driver's own.
+ */
+export abstract class TimerTable implements Scheduled {
   /**
    * Per slot armed at once, an entry of three numbers: the slot, its monotonic due time, and its
    * wall-clock due time (to tell how late it fired). Made when first needed, one entry per slot
@@ -114,18 +114,19 @@ export class TimerTable implements Scheduled {
   due = Infinity
   index = NOT_SCHEDULED
   readonly #host: TimerHost
-  readonly #owner: TimerOwner
 
-  constructor(host: TimerHost, owner: TimerOwner) {
-    this.#owner = owner
+  constructor(host: TimerHost) {
     this.#host = host
   }
 
-  set(slot: TimerSlot, ms: number): void {
+  /** `late`: how much later than its due time the slot fired (a sleeping machine shows here). */
+  protected abstract timerFired(slot: TimerSlot, late: number): void
+
+  protected setTimer(slot: TimerSlot, ms: number): void {
     const i = INDEX[slot]
     const due = this.#host.monotonic() + ms
     const wallDue = this.#host.now() + ms
-    const k = this.find(i, true)
+    const k = this.timerEntry(i, true)
     const armed = this.#armed
     if (k >= 0) {
       armed[k] = i
@@ -136,20 +137,20 @@ export class TimerTable implements Scheduled {
     else this.#armed = armed.concat(i, due, wallDue)
     // re-armed while firing: it waits for its new time, even "0 ms" (the next turn, as a port timer would)
     this.#firing &= ~(1 << i)
-    this.rearm()
+    this.rearmTimers()
   }
 
-  clear(slot: TimerSlot): void {
+  protected clearTimer(slot: TimerSlot): void {
     const i = INDEX[slot]
-    const k = this.find(i, false)
+    const k = this.timerEntry(i, false)
     if (k < 0 || this.#armed[k + 1] === Infinity) return
     this.#armed[k + 1] = Infinity
     this.#firing &= ~(1 << i)
-    this.rearm()
+    this.rearmTimers()
   }
 
   /** Where slot `i`'s entry starts (armed or free), else (`orFree`) the first free entry's, else -1. */
-  private find(i: number, orFree: boolean): number {
+  private timerEntry(i: number, orFree: boolean): number {
     const armed = this.#armed
     let free = -1
     for (let k = 0; k < armed.length; k += 3) {
@@ -159,7 +160,7 @@ export class TimerTable implements Scheduled {
     return free
   }
 
-  private rearm(): void {
+  private rearmTimers(): void {
     const armed = this.#armed
     let earliest = Infinity
     for (let k = 1; k < armed.length; k += 3) if (armed[k]! < earliest) earliest = armed[k]!
@@ -173,15 +174,15 @@ export class TimerTable implements Scheduled {
     this.due = Infinity
     for (let k = 0; k < armed.length; k += 3) if (armed[k + 1]! <= now) this.#firing |= 1 << armed[k]!
     try {
-      this.fireDue(this.#host.now())
+      this.fireDueTimers(this.#host.now())
     } finally {
       this.#firing = 0
-      this.rearm()
+      this.rearmTimers()
     }
   }
 
   /** Earliest first; slots due at the same time in their fixed order (TIMER_NAMES). */
-  private fireDue(wallNow: number): void {
+  private fireDueTimers(wallNow: number): void {
     for (;;) {
       // read again each time: the owner arms and clears slots as each fires
       const armed = this.#armed
@@ -194,7 +195,7 @@ export class TimerTable implements Scheduled {
       const i = armed[next]!
       armed[next + 1] = Infinity
       this.#firing &= ~(1 << i)
-      this.#owner.timerFired(SLOTS[i]!, wallNow - armed[next + 2]!)
+      this.timerFired(SLOTS[i]!, wallNow - armed[next + 2]!)
     }
   }
 }

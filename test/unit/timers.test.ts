@@ -6,19 +6,36 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { sharedTimers } from '../../src/runtime/scheduler.js'
-import { NOT_SCHEDULED, ownTimer, TimerTable, type TimerHostFor, type TimerSlot } from '../../src/runtime/timers.js'
+import { NOT_SCHEDULED, ownTimer, TimerTable, type TimerHost, type TimerHostFor, type TimerSlot } from '../../src/runtime/timers.js'
 import { createVirtualClock, type VirtualClock } from '../../src/testing/clock.js'
 
 type Fired = { slot: TimerSlot; at: number; late: number }
 
-function table(clock: VirtualClock, host: TimerHostFor, onFire?: (fired: Fired, timers: TimerTable) => void) {
+/** The table as the driver uses it (its base class), with its firings handed to `onFired`. */
+class Table extends TimerTable {
+  constructor(
+    host: TimerHost,
+    private readonly onFired: (slot: TimerSlot, late: number) => void,
+  ) {
+    super(host)
+  }
+  protected timerFired(slot: TimerSlot, late: number): void {
+    this.onFired(slot, late)
+  }
+  set(slot: TimerSlot, ms: number): void {
+    this.setTimer(slot, ms)
+  }
+  clear(slot: TimerSlot): void {
+    this.clearTimer(slot)
+  }
+}
+
+function table(clock: VirtualClock, host: TimerHostFor, onFire?: (fired: Fired, timers: Table) => void) {
   const fired: Fired[] = []
-  const timers: TimerTable = new TimerTable(host(clock), {
-    timerFired(slot, late) {
-      const entry = { slot, at: clock.now(), late }
-      fired.push(entry)
-      onFire?.(entry, timers)
-    },
+  const timers: Table = new Table(host(clock), (slot, late) => {
+    const entry = { slot, at: clock.now(), late }
+    fired.push(entry)
+    onFire?.(entry, timers)
   })
   return { timers, fired }
 }
@@ -161,7 +178,7 @@ describe.each(HOSTS)('TimerTable with %s', (_, host) => {
     const virtual = createVirtualClock()
     const clock = { setTimeout: virtual.setTimeout, clearTimeout: virtual.clearTimeout, now: virtual.now } as unknown as VirtualClock
     const fired: string[] = []
-    const timers = new TimerTable(host(clock), { timerFired: (slot) => fired.push(slot) })
+    const timers = new Table(host(clock), (slot) => void fired.push(slot))
     timers.set('idle', 200)
     timers.set('heartbeat', 100)
     virtual.advance(100)
@@ -236,7 +253,7 @@ describe('ownTimer with a port that cannot cancel', () => {
     // setTimeout hands back no handle, so clearTimeout cannot cancel anything
     const clock = { ...virtual, now: virtual.now, monotonic: virtual.monotonic, setTimeout: (cb: () => void, ms: number) => void virtual.setTimeout(cb, ms), clearTimeout: () => {} }
     const fired: string[] = []
-    const timers = new TimerTable(ownTimer(clock as unknown as VirtualClock), { timerFired: (slot) => fired.push(slot) })
+    const timers = new Table(ownTimer(clock as unknown as VirtualClock), (slot) => void fired.push(slot))
     timers.set('heartbeat', 100)
     timers.clear('heartbeat')
     timers.set('idle', 300)
