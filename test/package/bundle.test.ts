@@ -156,6 +156,14 @@ describe('no Node-only code for browsers and workers', () => {
     expect(source).not.toMatch(/["']node:/)
   })
 
+  it('"module" (what bundlers that predate "exports" read) names the browser build, not Node\'s', () => {
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { module: string; exports: { '.': { browser: { import: { default: string } } } } }
+    expect(manifest.module).toBe(manifest.exports['.'].browser.import.default)
+    const source = read(withChunks(join(ROOT, manifest.module)))
+    expect(source).not.toMatch(NODE_IMPORT)
+    expect(source).not.toMatch(/["']node:/)
+  })
+
   it('the check itself finds the Node entry importing isomorphic-ws', () => {
     expect(read(withChunks(join(DIST, 'index.mjs')))).toMatch(NODE_IMPORT)
     expect(read(withChunks(join(DIST, 'index.cjs')))).toMatch(NODE_IMPORT)
