@@ -93,6 +93,12 @@ function peerNumber(name: string, value: unknown): number | undefined {
   return value
 }
 
+/** A peer's callback option: a function when given (the peers would fail only when they call it). */
+function peerFunction<T>(name: string, value: T): T {
+  if (value !== undefined && typeof value !== 'function') throw new TypeError(`${name} must be a function, got ${describe(value)}`)
+  return value
+}
+
 /** The peers wait 0 ms where asked to; lifeline-ws always pauses at least `floor` ms (no busy loop). */
 function atLeast(name: string, ms: number | undefined, floor: number): number | undefined {
   if (ms !== undefined && ms < floor) note(`floor ${name}`, `${name} ${ms} is used as ${floor} ms: lifeline-ws never retries in a busy loop`)
@@ -149,8 +155,8 @@ function translate(given: ReconnectingWebSocketOptions): Translated {
   if (retries !== undefined) backoff.maxRetries = Math.ceil(retries)
   const connectTimeout = atLeast('connectionTimeout', peerNumber('connectionTimeout', connectionTimeout), 1)
 
-  const log = typeof debugLogger === 'function' ? debugLogger : console.debug
-  const onClose = shouldReconnectOnClose
+  const log = peerFunction('debugLogger', debugLogger) ?? console.debug
+  const onClose = peerFunction('shouldReconnectOnClose', shouldReconnectOnClose)
   return {
     socket: {
       // the peers retry after every server close; a program migrating from them expects that

@@ -162,4 +162,10 @@ describe('ReconnectingWebSocket', () => {
     expect(() => setup({ signal: {} })).toThrow(new TypeError('signal must be an AbortSignal, got object'))
     expect(() => setup({ historySize: -1 })).toThrow(new RangeError('historySize must be a whole number >= 0, got number -1'))
   })
+
+  it('a peer callback option that is not a function is a TypeError naming it (it was ignored, or failed only at the first close)', () => {
+    expect(() => setup({ shouldReconnectOnClose: 5 })).toThrow(new TypeError('shouldReconnectOnClose must be a function, got number 5'))
+    expect(() => setup({ debug: true, debugLogger: 'console' })).toThrow(new TypeError('debugLogger must be a function, got string "console"'))
+    expect(() => setup({ shouldReconnectOnClose: undefined, debugLogger: undefined })).not.toThrow()
+  })
 })
