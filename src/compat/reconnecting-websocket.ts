@@ -419,12 +419,16 @@ export function defineReconnectingWebSocket(create: (options: SocketOptions) => 
     reconnect(code?: number, reason?: string): void {
       const socket = this.#socket
       this.#closed = false
+      // as the peers do: a socket left open (or closing after close()) reports its close now,
+      // before the next attempt starts; the fresh socket's listeners would never hear it
+      const report = () => this.#emit('close', { code: code ?? 1000, reason: reason ?? '', wasClean: false }, 'CloseEvent')
       if (socket.state === 'idle') socket.connect()
-      else if (socket.state === 'closed') this.#replace()
-      else if (code !== undefined && socket.state === 'open') {
+      else if (socket.state === 'closed') {
+        if (this.#closing) report()
+        this.#replace()
+      } else if (code !== undefined && socket.state === 'open') {
         socket.close(code, reason)
-        // as the peers do: this socket's close is reported now, before the next attempt starts
-        this.#emit('close', { code, reason: reason ?? '', wasClean: false }, 'CloseEvent')
+        report()
         this.#replace()
       } else socket.reconnect()
     }

@@ -70,6 +70,17 @@ describe.each([peer('reconnecting-websocket', RWS as never), lifeline])('$name',
     await until(() => server.connectionCount === 2 && ws.readyState === 1, 'open again')
   })
 
+  it('reconnect() right after close(), before the server answered: the close is reported, then it opens again', async () => {
+    const server = await startWsServer()
+    const ws = make(server.url, undefined, FAST)
+    await until(() => ws.readyState === 1, 'open')
+    const log = events(ws)
+    ws.close()
+    ws.reconnect()
+    await until(() => log.some((e) => e.type === 'open'), 'open again')
+    expect(log.map((e) => `${e.type}${e.type === 'close' ? ` ${e.event.code}` : ''}`)).toEqual(['close 1000', 'open'])
+  })
+
   it('retryCount: 0 after new, 1, 2, 3 inside the close handlers of refused attempts, 0 again minUptime after an open', async () => {
     const server = await startWsServer()
     await server.stop() // the port now refuses
