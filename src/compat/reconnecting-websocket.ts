@@ -7,7 +7,7 @@
  */
 import { byteSize, type Data, type DropReason } from '../core/queue.js'
 import type { CloseInfo, Phase } from '../core/state.js'
-import { describe } from '../options/messages.dev.js'
+import { describe, mustBe } from '../options/messages.dev.js'
 import { ownOnly } from '../options/read.js'
 import { DEFAULTS, MIN_INITIAL_DELAY, type ProtocolsOption, type SocketOptions, type UrlOption } from '../options/types.js'
 import { normaliseUrl } from '../options/url.js'
@@ -95,7 +95,7 @@ function peerNumber(name: string, value: unknown): number | undefined {
 
 /** A peer's callback option: a function when given (the peers would fail only when they call it). */
 function peerFunction<T>(name: string, value: T): T {
-  if (value !== undefined && typeof value !== 'function') throw new TypeError(`${name} must be a function, got ${describe(value)}`)
+  if (value !== undefined && typeof value !== 'function') throw new TypeError(mustBe(name, value, 'function'))
   return value
 }
 
