@@ -159,7 +159,7 @@ describe.each([peer('reconnecting-websocket', RWS as never), lifeline])('$name',
 })
 
 describe('lifeline-ws: where it is deliberately different', () => {
-  it('maxReconnectionDelay below the 1 s default minimum lowers the minimum; 0 ms delays wait 1 ms (never a busy loop)', () => {
+  it('maxReconnectionDelay below the 1 s default minimum lowers the minimum; 0 ms delays wait 10 ms (never a busy loop)', () => {
     vi.spyOn(console, 'warn').mockImplementation(() => {})
     const delaysWith = (options: Record<string, unknown>): number[] => {
       const clock = createVirtualClock()
