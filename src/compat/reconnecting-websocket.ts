@@ -7,7 +7,7 @@
  */
 import { byteSize, type Data, type DropReason } from '../core/queue.js'
 import type { CloseInfo, Phase } from '../core/state.js'
-import { describe } from '../options/messages.dev.js'
+import { describe, mustBe } from '../options/messages.dev.js'
 import { ownOnly } from '../options/read.js'
 import { DEFAULTS, MIN_INITIAL_DELAY, type ProtocolsOption, type SocketOptions, type UrlOption } from '../options/types.js'
 import { normaliseUrl } from '../options/url.js'
@@ -93,6 +93,12 @@ function peerNumber(name: string, value: unknown): number | undefined {
   return value
 }
 
+/** A peer's callback option: a function when given (the peers would fail only when they call it). */
+function peerFunction<T>(name: string, value: T): T {
+  if (value !== undefined && typeof value !== 'function') throw new TypeError(mustBe(name, value, 'function'))
+  return value
+}
+
 /** The peers wait 0 ms where asked to; lifeline-ws always pauses at least `floor` ms (no busy loop). */
 function atLeast(name: string, ms: number | undefined, floor: number): number | undefined {
   if (ms !== undefined && ms < floor) note(`floor ${name}`, `${name} ${ms} is used as ${floor} ms: lifeline-ws never retries in a busy loop`)
@@ -149,8 +155,8 @@ function translate(given: ReconnectingWebSocketOptions): Translated {
   if (retries !== undefined) backoff.maxRetries = Math.ceil(retries)
   const connectTimeout = atLeast('connectionTimeout', peerNumber('connectionTimeout', connectionTimeout), 1)
 
-  const log = typeof debugLogger === 'function' ? debugLogger : console.debug
-  const onClose = shouldReconnectOnClose
+  const log = peerFunction('debugLogger', debugLogger) ?? console.debug
+  const onClose = peerFunction('shouldReconnectOnClose', shouldReconnectOnClose)
   return {
     socket: {
       // the peers retry after every server close; a program migrating from them expects that
@@ -413,12 +419,16 @@ export function defineReconnectingWebSocket(create: (options: SocketOptions) => 
     reconnect(code?: number, reason?: string): void {
       const socket = this.#socket
       this.#closed = false
+      // as the peers do: a socket left open (or closing after close()) reports its close now,
+      // before the next attempt starts; the fresh socket's listeners would never hear it
+      const report = () => this.#emit('close', { code: code ?? 1000, reason: reason ?? '', wasClean: false }, 'CloseEvent')
       if (socket.state === 'idle') socket.connect()
-      else if (socket.state === 'closed') this.#replace()
-      else if (code !== undefined && socket.state === 'open') {
+      else if (socket.state === 'closed') {
+        if (this.#closing) report()
+        this.#replace()
+      } else if (code !== undefined && socket.state === 'open') {
         socket.close(code, reason)
-        // as the peers do: this socket's close is reported now, before the next attempt starts
-        this.#emit('close', { code, reason: reason ?? '', wasClean: false }, 'CloseEvent')
+        report()
         this.#replace()
       } else socket.reconnect()
     }

@@ -124,4 +124,39 @@ describe('in Chromium', () => {
       await page.close()
     }
   })
+
+  /**
+   * The drop-in keeps the page's WebSocket default for binaryType (issue 17), so binary event.data
+   * stays a Blob after migrating from reconnecting-websocket or partysocket; createSocket keeps its own.
+   */
+  it.each([
+    { loader: 'the UMD file under <script>', load: (page: Page) => page.addScriptTag({ url: '/lifeline.umd.min.cjs' }).then(() => page.evaluate(() => ((window as any).lifeline = (window as any).Lifeline))) },
+    { loader: 'the ESM browser build', load: (page: Page) => page.addScriptTag({ type: 'module', content: `import * as lifeline from '/browser.mjs'; window.lifeline = lifeline` }).then(() => page.waitForFunction(() => 'lifeline' in window)) },
+  ])("$loader: the drop-in's binaryType is the page WebSocket's ('blob'), binary event.data a Blob; createSocket's stays 'arraybuffer'", async ({ load }) => {
+    const page = await browser.newPage()
+    try {
+      await page.goto(`http://${origin}/`)
+      await load(page)
+      const seen = await page.evaluate(async (url) => {
+        const api = (window as unknown as { lifeline: { createSocket: (o: object) => any; ReconnectingWebSocket: new (url: string, p?: unknown, o?: object) => any } }).lifeline
+        const native = new WebSocket(url)
+        const platform = native.binaryType
+        native.close()
+        const ws = new api.ReconnectingWebSocket(url, undefined, { heartbeat: false })
+        const dropIn = ws.binaryType
+        const data = await new Promise<unknown>((done) => {
+          ws.onopen = () => ws.send(new Uint8Array([1, 2, 3]))
+          ws.onmessage = (event: MessageEvent) => done(event.data)
+        })
+        ws.close()
+        const socket = api.createSocket({ url, lazy: true })
+        const own = socket.binaryType
+        socket.close()
+        return { platform, dropIn, blob: data instanceof Blob, bytes: data instanceof Blob ? [...new Uint8Array(await data.arrayBuffer())] : data, own }
+      }, `ws://${origin}/`)
+      expect(seen).toEqual({ platform: 'blob', dropIn: 'blob', blob: true, bytes: [1, 2, 3], own: 'arraybuffer' })
+    } finally {
+      await page.close()
+    }
+  })
 })

@@ -6,10 +6,10 @@
  */
 import RWS from 'reconnecting-websocket'
 import { afterEach, describe, expect, expectTypeOf, it, vi } from 'vitest'
-import { ReconnectingWebSocket, type ReconnectingWebSocketErrorEvent } from '../../src/index.node.js'
+import { ReconnectingWebSocket, type ReconnectingWebSocketDropEvent, type ReconnectingWebSocketErrorEvent } from '../../src/index.node.js'
 import { ReconnectingWebSocket as CoreReconnectingWebSocket } from '../../src/index.core.js'
 import { createFakeServer, createVirtualClock } from '../../src/index.testing.js'
-import { closeAllServers, startClosingServer, startSilentServer, startWsServer } from '../support/servers.js'
+import { closeAllServers, refusedPort, startClosingServer, startSilentServer, startWsServer } from '../support/servers.js'
 import { closeAll, events, FAST, lifeline, peer, until } from './peers.js'
 
 afterEach(async () => {
@@ -70,13 +70,29 @@ describe.each([peer('reconnecting-websocket', RWS as never), lifeline])('$name',
     await until(() => server.connectionCount === 2 && ws.readyState === 1, 'open again')
   })
 
-  it('retryCount counts the attempts since the last open', async () => {
+  it('reconnect() right after close(), before the server answered: the close is reported, then it opens again', async () => {
+    const server = await startWsServer()
+    const ws = make(server.url, undefined, FAST)
+    await until(() => ws.readyState === 1, 'open')
+    const log = events(ws)
+    ws.close()
+    ws.reconnect()
+    await until(() => log.some((e) => e.type === 'open'), 'open again')
+    expect(log.map((e) => `${e.type}${e.type === 'close' ? ` ${e.event.code}` : ''}`)).toEqual(['close 1000', 'open'])
+  })
+
+  it('retryCount: 0 after new, 1, 2, 3 inside the close handlers of refused attempts, 0 again minUptime after an open', async () => {
     const server = await startWsServer()
     await server.stop() // the port now refuses
-    const ws = make(server.url, undefined, FAST)
-    await until(() => ws.retryCount >= 2, 'two retries')
+    const ws = make(server.url, undefined, { ...FAST, minUptime: 50 })
+    expect(ws.retryCount).toBe(0)
+    const counts: number[] = []
+    ws.onclose = () => counts.push(ws.retryCount)
+    await until(() => counts.length >= 3, 'three refused attempts')
+    expect(counts.slice(0, 3)).toEqual([1, 2, 3])
     await server.start()
     await until(() => ws.readyState === 1, 'open once the server is back')
+    await until(() => ws.retryCount === 0, 'the count reset once the connection lasted minUptime')
   })
 
   it("a connect timeout is an error event whose message is 'TIMEOUT'", async () => {
@@ -106,15 +122,20 @@ describe.each([peer('reconnecting-websocket', RWS as never), lifeline])('$name',
     expect(ws.extensions).toBe('permessage-deflate')
   })
 
-  it('the onX handlers get an event whose target is set', async () => {
-    const server = await startWsServer()
+  it('the onX handlers get an event whose target is set: onopen, onmessage, onclose, onerror', async () => {
+    const server = await startWsServer({ onConnection: (c) => (c.send('hi'), c.close(4000, 'bye')) })
     const ws = make(server.url, undefined, FAST)
-    const targets: unknown[] = []
-    ws.onopen = (event) => targets.push(event.target)
-    await until(() => targets.length === 1, 'open')
-    expect(targets[0]).not.toBeNull()
-    // reconnecting-websocket hands on the inner socket's event; lifeline-ws's own events target itself
-    if (name === 'lifeline-ws') expect(targets[0]).toBe(ws)
+    const targets: Record<string, unknown> = {}
+    ws.onopen = (event) => (targets.open ??= event.target)
+    ws.onmessage = (event) => (targets.message ??= event.target)
+    ws.onclose = (event) => (targets.close ??= event.target)
+    await until(() => 'close' in targets, 'open, message and the server close')
+    const refused = make(`ws://127.0.0.1:${await refusedPort()}/`, undefined, FAST)
+    refused.onerror = (event) => (targets.error ??= event.target)
+    await until(() => 'error' in targets, 'the refused attempt')
+    for (const type of ['open', 'message', 'close', 'error']) expect(targets[type], type).not.toBeNull()
+    // reconnecting-websocket hands on the inner socket's events; lifeline-ws's own events target itself
+    if (name === 'lifeline-ws') expect(targets).toEqual({ open: ws, message: ws, close: ws, error: refused })
   })
 
   it('the queue is unbounded by default: 2,000 sends before open all arrive, in order', async () => {
@@ -138,7 +159,7 @@ describe.each([peer('reconnecting-websocket', RWS as never), lifeline])('$name',
 })
 
 describe('lifeline-ws: where it is deliberately different', () => {
-  it('maxReconnectionDelay below the 1 s default minimum lowers the minimum; 0 ms delays wait 1 ms (never a busy loop)', () => {
+  it('maxReconnectionDelay below the 1 s default minimum lowers the minimum; 0 ms delays wait 10 ms (never a busy loop)', () => {
     vi.spyOn(console, 'warn').mockImplementation(() => {})
     const delaysWith = (options: Record<string, unknown>): number[] => {
       const clock = createVirtualClock()
@@ -177,6 +198,7 @@ describe('lifeline-ws: where it is deliberately different', () => {
 
   it('types its events: MessageEvent, CloseEvent, the error event, and the drop event', () => {
     const ws = new ReconnectingWebSocket('ws://127.0.0.1:9/', null, { startClosed: true })
+    ws.onopen = (event) => expectTypeOf(event).toEqualTypeOf<Event>()
     ws.onmessage = (event) => {
       expectTypeOf(event).toEqualTypeOf<MessageEvent>()
       // @ts-expect-error: not a property of MessageEvent (the handler used to take `any`)
@@ -186,6 +208,13 @@ describe('lifeline-ws: where it is deliberately different', () => {
     ws.onerror = (event) => expectTypeOf(event).toEqualTypeOf<ReconnectingWebSocketErrorEvent>()
     ws.addEventListener('message', (event) => expectTypeOf(event).toEqualTypeOf<MessageEvent>())
     ws.addEventListener('close', (event) => expectTypeOf(event.wasClean).toEqualTypeOf<boolean>())
+    ws.addEventListener('open', (event) => expectTypeOf(event).toEqualTypeOf<Event>())
+    ws.addEventListener('error', (event) => expectTypeOf(event.message).toEqualTypeOf<string>())
+    ws.addEventListener('drop', (event) => expectTypeOf(event).toEqualTypeOf<ReconnectingWebSocketDropEvent>())
+    ws.addEventListener('message', (event) => {
+      // @ts-expect-error: not a property of MessageEvent (listeners used to take `any`)
+      void event.nope
+    })
     ws.socket.on('message', (data) => expectTypeOf(data).toEqualTypeOf<string | ArrayBuffer | Blob | Uint8Array>())
     ws.close()
   })

@@ -80,9 +80,10 @@ const BUDGETS: Record<string, number> = {
   // flat storage: 17,632 B (entry 17,744 B); `session: true`'s loader and issue 18: 20,269 B (entry 20,393 B); issue 14's three above: 20,688 B (entry 20,804 B); after
   // the heap and send-path trades above: 20,776 B (entry 20,888 B); the idle heartbeat's: 20,876 B (entry 20,991 B);
   // the CPU-per-heartbeat and heap trades above: 21,147 B (entry 21,250 B); with the delivery ring: 21,220 B (entry 21,336 B);
-  // the timer table as the driver's base class (gzip packs the class chain less well here): 21,237 B (entry 21,351 B)
-  'browser: ReconnectingWebSocket': 21_250,
-  'browser (whole entry)': 21_370,
+  // the timer table as the driver's base class (gzip packs the class chain less well here): 21,237 B (entry 21,351 B);
+  // issue 17's audit (reconnect() after close() reports the close; peer callbacks checked): 21,284 B (entry 21,388 B)
+  'browser: ReconnectingWebSocket': 21_290,
+  'browser (whole entry)': 21_400,
   // issue 14's decisions (the confirm timer, pong positions, how each socket's end settles its writes): 3,362 -> 3,731 B
   // issue 18's decisions: handshake/auth refresh 3,733 -> 4,138 B, intents 4,165 B, suspend 4,370 B, endpoints 4,415 B;
   // merged with the drain's move and the page lifecycle (freeze/resume, the overdue heartbeat check): 4,636 B;
@@ -156,6 +157,14 @@ describe('no Node-only code for browsers and workers', () => {
     expect(source).not.toContain('isomorphic-ws')
     // the Node adapter's proxy support (an optional dependency) stays out of every other build
     expect(source).not.toContain('https-proxy-agent')
+    expect(source).not.toMatch(/["']node:/)
+  })
+
+  it('"module" (what bundlers that predate "exports" read) names the browser build, not Node\'s', () => {
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { module: string; exports: { '.': { browser: { import: { default: string } } } } }
+    expect(manifest.module).toBe(manifest.exports['.'].browser.import.default)
+    const source = read(withChunks(join(ROOT, manifest.module)))
+    expect(source).not.toMatch(NODE_IMPORT)
     expect(source).not.toMatch(/["']node:/)
   })
 

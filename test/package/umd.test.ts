@@ -1,11 +1,10 @@
 /**
- * dist/lifeline.umd(.min).js under each loader it supports (a plain script, AMD define, CommonJS
- * module.exports), its source maps, and the browser builds in a real Chromium against a local
- * `ws` echo server. Run `npm run build` first (`npm test` does).
+ * dist/lifeline.umd(.min).cjs under each loader it supports (a plain script, AMD define, CommonJS
+ * module.exports), its source maps, and require() of it in plain Node. Run `npm run build` first
+ * (`npm test` does); the browser half is test/browser/umd.test.ts.
  *
- * Node itself cannot require() the UMD file: the package is "type": "module", so Node reads any
- * .js in it as ESM. The CommonJS branch is for CommonJS loaders that do not apply that rule
- * (browserify, RequireJS's CommonJS wrapper, older bundlers); Node users have dist/index.cjs.
+ * The files end in .cjs (as Vite's library mode names them in a "type": "module" package): Node
+ * reads a .js file in this package as ESM, so only a .cjs name lets require() load the UMD wrapper.
  */
 import { execFile } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'

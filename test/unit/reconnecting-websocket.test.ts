@@ -1,6 +1,6 @@
 /** The drop-in class: WHATWG interface, real events, peers' option names. */
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { ReconnectingWebSocket } from '../../src/index.core.js'
+import { createSocket, ReconnectingWebSocket } from '../../src/index.core.js'
 import { createFakeServer, createVirtualClock } from '../../src/index.testing.js'
 
 function setup(options: Record<string, unknown> = {}, protocols?: string[]) {
@@ -59,6 +59,20 @@ describe('ReconnectingWebSocket', () => {
     ws.addEventListener('message', removed)
     ws.removeEventListener('message', removed)
     expect(ws.dispatchEvent(new Event('custom'))).toBe(true)
+  })
+
+  it("binaryType: the drop-in's default is 'blob' (the peers' and browsers'); createSocket keeps its own 'arraybuffer'", () => {
+    const { ws, server } = setup()
+    expect(ws.binaryType).toBe('blob')
+    expect(server.last.binaryType).toBe('blob')
+    ws.close()
+    const clock = createVirtualClock()
+    const plain = createFakeServer({ clock })
+    const socket = createSocket({ url: 'ws://example.test/', WebSocket: plain.WebSocket, timer: clock, random: () => 0.5, heartbeat: false })
+    clock.advance(0)
+    expect(socket.binaryType).toBe('arraybuffer')
+    expect(plain.last.binaryType).toBe('arraybuffer')
+    socket.close()
   })
 
   it('binaryType is kept across reconnects; send() queues while not open; bufferedAmount counts the queue', () => {
@@ -147,5 +161,11 @@ describe('ReconnectingWebSocket', () => {
     expect(ws.stats().opens).toBe(0)
     expect(() => setup({ signal: {} })).toThrow(new TypeError('signal must be an AbortSignal, got object'))
     expect(() => setup({ historySize: -1 })).toThrow(new RangeError('historySize must be a whole number >= 0, got number -1'))
+  })
+
+  it('a peer callback option that is not a function is a TypeError naming it (it was ignored, or failed only at the first close)', () => {
+    expect(() => setup({ shouldReconnectOnClose: 5 })).toThrow(new TypeError('shouldReconnectOnClose must be a function, got number 5'))
+    expect(() => setup({ debug: true, debugLogger: 'console' })).toThrow(new TypeError('debugLogger must be a function, got string "console"'))
+    expect(() => setup({ shouldReconnectOnClose: undefined, debugLogger: undefined })).not.toThrow()
   })
 })
