@@ -706,7 +706,7 @@ function onFreeze(state: State, policy: Policy): Result {
   const frozen: State = { ...state, frozen: true }
   if (state.phase !== 'open' && state.phase !== 'connecting' && state.phase !== 'backoff') return [frozen, NOTHING]
   const released = state.phase === 'backoff' ? [] : abandon(state, CLIENT_CLOSE.normal, 'page frozen', policy)
-  const next: State = { ...frozen, phase: 'backoff', socket: 0, retryAt: 0, pingAt: 0, pingDeadline: 0 }
+  const next: State = { ...frozen, phase: 'backoff', socket: 0, retryAt: 0, pingAt: 0, pingDeadline: 0, handshaking: false }
   return [
     next,
     [
