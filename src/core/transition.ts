@@ -151,8 +151,15 @@ function abandon(state: State, code: number, reason: string, policy: Policy): Co
 function unconfirmed(state: State, id: number, clean: boolean, policy: Policy): Command[] {
   const delivery = policy.delivery
   if (!delivery || id === 0) return []
-  const outcome = clean ? 'confirm' : delivery.mode === 'resend' && state.phase !== 'closed' ? 'resend' : 'report'
-  return [{ type: 'unconfirmed', id, outcome }]
+  return [{ type: 'unconfirmed', id, outcome: unconfirmedOutcome(clean, delivery.mode, state.phase) }]
+}
+
+/**
+ * The rule behind `unconfirmed`, also for one write whose outcome its socket told only after that
+ * socket was replaced (a Blob read late): the driver asks here rather than deciding itself.
+ */
+export function unconfirmedOutcome(clean: boolean, mode: 'report' | 'resend', phase: Phase): 'confirm' | 'report' | 'resend' {
+  return clean ? 'confirm' : mode === 'resend' && phase !== 'closed' ? 'resend' : 'report'
 }
 
 /**

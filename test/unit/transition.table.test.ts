@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import type { Policy } from '../../src/core/policy.js'
 import type { Cause, Command, Input, Phase, State, TimerName } from '../../src/core/state.js'
 import { LEGAL_EDGES } from '../../src/core/state.js'
-import { routeSend, transition } from '../../src/core/transition.js'
+import { routeSend, transition, unconfirmedOutcome } from '../../src/core/transition.js'
 import { AT, POLICY, STATES } from '../helpers/policy.js'
 
 const r = 0.5
@@ -374,6 +374,14 @@ describe('transition: delivery (every new state × input)', () => {
       const kept = phase === 'closed' ? 'report' : 'resend'
       expect(ends(transition(closingAt(phase), end(false), RESEND)[1])).toEqual([{ type: 'unconfirmed', id: 7, outcome: kept }])
       expect(ends(transition(closingAt(phase), timer('closing'), RESEND)[1])).toEqual([{ type: 'unconfirmed', id: 7, outcome: kept }])
+    }
+  })
+
+  it('the outcome rule, also asked by the driver for a write its socket reported after it was replaced: clean confirms; resend only while not closed', () => {
+    for (const phase of ['idle', 'connecting', 'open', 'backoff', 'closed'] as const) {
+      expect(unconfirmedOutcome(true, 'resend', phase)).toBe('confirm')
+      expect(unconfirmedOutcome(false, 'report', phase)).toBe('report')
+      expect(unconfirmedOutcome(false, 'resend', phase)).toBe(phase === 'closed' ? 'report' : 'resend')
     }
   })
 
