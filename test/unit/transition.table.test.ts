@@ -1,8 +1,8 @@
 /** Every (phase, input) pair: where it leads. Focused behaviour lives in transition.behaviour.test.ts. */
 import { describe, expect, it } from 'vitest'
 import type { Policy } from '../../src/core/policy.js'
-import type { Cause, Command, Input, Phase, State, TimerName } from '../../src/core/state.js'
-import { LEGAL_EDGES } from '../../src/core/state.js'
+import type { Cause, Command, EnvSignal, Input, Phase, State, TimerName } from '../../src/core/state.js'
+import { LEGAL_EDGES, TIMER_NAMES } from '../../src/core/state.js'
 import { routeSend, transition, unconfirmedOutcome } from '../../src/core/transition.js'
 import { AT, POLICY, STATES } from '../helpers/policy.js'
 
@@ -50,6 +50,22 @@ const INPUTS: Record<string, Input> = {
   overdue: { type: 'overdue', at: AT, random: r, buffered: 0, received: 0, lastInbound: AT - 100, lastMessage: AT - 100 },
   'overdue(silent)': { type: 'overdue', at: AT, random: r, buffered: 0, received: 0, lastInbound: AT - 20_000, lastMessage: AT - 20_000 },
 }
+
+// Every kind of input, every signal and every timer has its row above: the compiler lists the
+// kinds (a new one added to Input fails to compile here until it is named), the test finds its row.
+const INPUT_KINDS: Record<Input['type'], true> = {
+  start: true, connect: true, queued: true, dequeued: true, reconnect: true, close: true,
+  'socket-open': true, 'socket-close': true, 'socket-error': true, 'socket-moved': true, 'attempt-failed': true,
+  pong: true, written: true, timer: true, overdue: true, signal: true, 'handshake-done': true, 'handshake-failed': true,
+}
+const SIGNALS: Record<EnvSignal, true> = { online: true, offline: true, visible: true, hidden: true, freeze: true, resume: true }
+
+it('the table has a row for every kind of input, every signal and every timer', () => {
+  const rows = Object.values(INPUTS)
+  expect(Object.keys(INPUT_KINDS).filter((kind) => !rows.some((input) => input.type === kind))).toEqual([])
+  expect(Object.keys(SIGNALS).filter((signal) => !rows.some((input) => input.type === 'signal' && input.signal === signal))).toEqual([])
+  expect(TIMER_NAMES.filter((name) => !rows.some((input) => input.type === 'timer' && input.name === name))).toEqual([])
+})
 
 // Where each input leads from each phase. Anything not listed stays in the same phase.
 const MOVES: Record<Phase, Record<string, Phase>> = {
