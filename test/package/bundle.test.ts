@@ -71,20 +71,23 @@ const BUDGETS: Record<string, number> = {
   // (withPing, +96 B: the core's ping+pong cycle 2.7 -> 0.19 µs), timer entries only for armed slots
   // (+~100 B, -136 B per idle socket), an idle socket's ping without a delivery record (+~85 B):
   // 17,605 B; merged with issue 14's delivery ring and the graceful-close write callbacks (+76 B
-  // measured alone): 17,689 B; the early retry on 'online' bounded by maxDelay (+11 B): 17,700 B
-  'browser: createSocket': 17_700,
+  // measured alone): 17,689 B; the early retry on 'online' bounded by maxDelay (+11 B): 17,700 B;
+  // issue 13's audit (a freeze ends a handshake; the late-write outcome asked of the core): 17,703 B
+  'browser: createSocket': 17_705,
   // the drop-in keeps stats() and history(), so it imports the monitor (and closeOn for `signal`);
   // issue 14: 15,510 -> 17,379 B (entry 15,614 -> 17,495 B); sessions' hooks and the window's
   // flat storage: 17,632 B (entry 17,744 B); `session: true`'s loader and issue 18: 20,269 B (entry 20,393 B); issue 14's three above: 20,688 B (entry 20,804 B); after
   // the heap and send-path trades above: 20,776 B (entry 20,888 B); the idle heartbeat's: 20,876 B (entry 20,991 B);
-  // the CPU-per-heartbeat and heap trades above: 21,147 B (entry 21,250 B); with the delivery ring: 21,220 B (entry 21,336 B)
-  'browser: ReconnectingWebSocket': 21_230,
+  // the CPU-per-heartbeat and heap trades above: 21,147 B (entry 21,250 B); with the delivery ring: 21,220 B (entry 21,336 B);
+  // issue 13's audit (the above, and the monitor's 'freeze' cause): 21,238 B (entry 21,346 B)
+  'browser: ReconnectingWebSocket': 21_240,
   'browser (whole entry)': 21_350,
   // issue 14's decisions (the confirm timer, pong positions, how each socket's end settles its writes): 3,362 -> 3,731 B
   // issue 18's decisions: handshake/auth refresh 3,733 -> 4,138 B, intents 4,165 B, suspend 4,370 B, endpoints 4,415 B;
   // merged with the drain's move and the page lifecycle (freeze/resume, the overdue heartbeat check): 4,636 B;
-  // issue 14's confirmation ping's own deadline (inbound data no longer stands in for its answer): 4,744 B
-  'core: transition': 4_850,
+  // issue 14's confirmation ping's own deadline (inbound data no longer stands in for its answer): 4,744 B;
+  // issue 13's audit (a freeze ends a handshake, unconfirmedOutcome exported): 4,851 B
+  'core: transition': 4_855,
   'testing (whole entry)': 1_650,
   // the issue's ceiling: 1,002 B after issue 13's core part, 946 B since react makes sockets with
   // the browser entry's createSocket and its option errors use the short production messages
