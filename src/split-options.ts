@@ -3,7 +3,7 @@
  * own. Their own keys are taken out (createSocket rejects unknown keys), and a connection is named
  * by its url and protocols unless the caller names it.
  */
-import { describe, mustBe } from './options/messages.dev.js'
+import { mustBe } from './options/messages.dev.js'
 import { ownOnly } from './options/read.js'
 import type { SocketOptions } from './options/types.js'
 

@@ -151,8 +151,15 @@ function abandon(state: State, code: number, reason: string, policy: Policy): Co
 function unconfirmed(state: State, id: number, clean: boolean, policy: Policy): Command[] {
   const delivery = policy.delivery
   if (!delivery || id === 0) return []
-  const outcome = clean ? 'confirm' : delivery.mode === 'resend' && state.phase !== 'closed' ? 'resend' : 'report'
-  return [{ type: 'unconfirmed', id, outcome }]
+  return [{ type: 'unconfirmed', id, outcome: unconfirmedOutcome(clean, delivery.mode, state.phase) }]
+}
+
+/**
+ * The rule behind `unconfirmed`, also for one write whose outcome its socket told only after that
+ * socket was replaced (a Blob read late): the driver asks here rather than deciding itself.
+ */
+export function unconfirmedOutcome(clean: boolean, mode: 'report' | 'resend', phase: Phase): 'confirm' | 'report' | 'resend' {
+  return clean ? 'confirm' : mode === 'resend' && phase !== 'closed' ? 'resend' : 'report'
 }
 
 /**
@@ -706,7 +713,7 @@ function onFreeze(state: State, policy: Policy): Result {
   const frozen: State = { ...state, frozen: true }
   if (state.phase !== 'open' && state.phase !== 'connecting' && state.phase !== 'backoff') return [frozen, NOTHING]
   const released = state.phase === 'backoff' ? [] : abandon(state, CLIENT_CLOSE.normal, 'page frozen', policy)
-  const next: State = { ...frozen, phase: 'backoff', socket: 0, retryAt: 0, pingAt: 0, pingDeadline: 0 }
+  const next: State = { ...frozen, phase: 'backoff', socket: 0, retryAt: 0, pingAt: 0, pingDeadline: 0, handshaking: false }
   return [
     next,
     [

@@ -13,8 +13,8 @@ import { driverOf, type SocketObserver } from './internals.js'
 import type { Clock } from '../ports.js'
 import type { LifelineSocket } from './socket.js'
 
-/** What ended a connection. */
-export type DisconnectCause = 'close' | 'heartbeat' | 'idle' | 'offline' | 'lifetime' | 'reconnect' | 'user' | 'error'
+/** What ended a connection ('freeze': the page left or was frozen, and the socket was released). */
+export type DisconnectCause = 'close' | 'heartbeat' | 'idle' | 'offline' | 'lifetime' | 'reconnect' | 'freeze' | 'user' | 'error'
 
 export interface Disconnect {
   /** Clock time the connection was lost (ms). */
@@ -331,6 +331,7 @@ class Monitor {
       case 'offline':
       case 'lifetime':
       case 'reconnect':
+      case 'freeze':
         return { cause, code: closeCode }
       case 'socket-close':
       case 'drain':

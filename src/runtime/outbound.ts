@@ -8,9 +8,9 @@
 import { copyOf, kindOf } from '../core/data.js'
 import { DeliveryWindow, fitsBeside, type EachWritten } from '../core/delivery.js'
 import { byteSize, OutboundQueue, type Data, type DropReason, type Entry } from '../core/queue.js'
-import { routeSend } from '../core/transition.js'
+import { routeSend, unconfirmedOutcome } from '../core/transition.js'
 import { errorText } from './errors.js'
-import { Mailbox, type EventSink } from './mailbox.js'
+import { Mailbox } from './mailbox.js'
 import { OPEN, type WebSocketLike } from '../ports.js'
 
 /**
@@ -333,7 +333,7 @@ export abstract class Outbound extends Mailbox {
    */
   private writtenTooLate(ws: WebSocketLike, data: Data, settle: Entry['settle'], bytes: number, owned: boolean): void {
     const parked = this.#parkedSocket !== 0 && this.idOf(ws) === this.#parkedSocket
-    if (!parked && (this.options.policy.delivery!.mode !== 'resend' || this.state.phase === 'closed')) return this.drop({ data, settle }, 'unconfirmed')
+    if (!parked && unconfirmedOutcome(false, this.options.policy.delivery!.mode, this.state.phase) === 'report') return this.drop({ data, settle }, 'unconfirmed')
     const kept = owned || this.options.policy.delivery!.mode === 'report' ? data : copyOf(data)
     this.windowForWrites()!.late({ data: kept, bytes: bytes === bytes ? bytes : byteSize(data), settle, at: this.options.timer.now() }, parked)
     // it waits like a queued message: the core writes it out if the socket is open

@@ -15,6 +15,7 @@ export interface HeartbeatOptions {
 export interface SessionServerOptions {
   /** How long a session outlives its connection, waiting for the client to resume (ms). @default 120_000 */
   resumeWindow?: number
+  /** The server's PING to each session connection, and how long it waits for an answer. @default each field's own (25_000, 10_000) */
   heartbeat?: HeartbeatOptions
   /**
    * Unacknowledged bytes the server accepts from a client (its inbound window); a client writing

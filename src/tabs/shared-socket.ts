@@ -21,7 +21,7 @@ import { checkData } from '../options/validate.js'
 import { LifelineError, type ErrorCode } from '../runtime/errors.js'
 import type { Disconnect, monitor as monitorOf, Stats } from '../runtime/monitor.js'
 import type { WithInternals } from '../runtime/internals.js'
-import { createSocket, type LifelineSocket, type SocketEventName, type SocketEvents } from '../runtime/socket.js'
+import { createSocket, type LifelineSocket, type SocketEventName } from '../runtime/socket.js'
 import { callAll, subscribe, type ListenerLists } from '../runtime/listeners.js'
 import { connectionName, splitOptions } from '../split-options.js'
 import { ALONE, mustBe } from './messages.dev.js'
@@ -126,9 +126,8 @@ export function serveSharedSocket(options: SocketOptions): SharedSocket {
 /** A shared socket talking through the tabs' BroadcastChannel, a SharedWorker's port, or (`hub`) as the worker itself. */
 function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
   const [own, socketOptions] = splitOptions<TabOptions>(options, ['channel', 'takeoverTimeout', 'sharedWorker', 'monitor'], WHERE)
-  // undefined means the default; null is a wrong value, as for every option
-  const takeover = own.takeoverTimeout === undefined ? 3000 : own.takeoverTimeout
-  const worker = own.sharedWorker
+  // a default for undefined only: null is a wrong value, as for every option
+  const { takeoverTimeout: takeover = 3000, sharedWorker: worker } = own
   for (const [option, ok] of [
     ['channel', own.channel === undefined || (typeof own.channel === 'string' && own.channel !== '')],
     ['takeoverTimeout', typeof takeover === 'number' && takeover > 0 && takeover < Infinity],

@@ -73,22 +73,25 @@ const BUDGETS: Record<string, number> = {
   // 17,605 B; merged with issue 14's delivery ring and the graceful-close write callbacks (+76 B
   // measured alone): 17,689 B; the early retry on 'online' bounded by maxDelay (+11 B): 17,700 B;
   // the timer table as the driver's base class, the delivery policy read from the options (-4 B,
-  // -42 B per idle socket): 17,696 B
-  'browser: createSocket': 17_700,
+  // -42 B per idle socket): 17,696 B; issue 13's audit (a freeze ends a handshake; the late-write
+  // outcome asked of the core; +3 B measured alone): 17,698 B
+  'browser: createSocket': 17_705,
   // the drop-in keeps stats() and history(), so it imports the monitor (and closeOn for `signal`);
   // issue 14: 15,510 -> 17,379 B (entry 15,614 -> 17,495 B); sessions' hooks and the window's
   // flat storage: 17,632 B (entry 17,744 B); `session: true`'s loader and issue 18: 20,269 B (entry 20,393 B); issue 14's three above: 20,688 B (entry 20,804 B); after
   // the heap and send-path trades above: 20,776 B (entry 20,888 B); the idle heartbeat's: 20,876 B (entry 20,991 B);
   // the CPU-per-heartbeat and heap trades above: 21,147 B (entry 21,250 B); with the delivery ring: 21,220 B (entry 21,336 B);
   // the timer table as the driver's base class (gzip packs the class chain less well here): 21,237 B (entry 21,351 B);
-  // issue 17's audit (reconnect() after close() reports the close; peer callbacks checked): 21,284 B (entry 21,388 B)
-  'browser: ReconnectingWebSocket': 21_290,
-  'browser (whole entry)': 21_400,
+  // issue 17's audit (reconnect() after close() reports the close; peer callbacks checked): 21,284 B (entry 21,388 B);
+  // issue 13's audit (the above, and the monitor's 'freeze' cause; +8 B measured alone): 21,281 B (entry 21,389 B)
+  'browser: ReconnectingWebSocket': 21_300,
+  'browser (whole entry)': 21_410,
   // issue 14's decisions (the confirm timer, pong positions, how each socket's end settles its writes): 3,362 -> 3,731 B
   // issue 18's decisions: handshake/auth refresh 3,733 -> 4,138 B, intents 4,165 B, suspend 4,370 B, endpoints 4,415 B;
   // merged with the drain's move and the page lifecycle (freeze/resume, the overdue heartbeat check): 4,636 B;
-  // issue 14's confirmation ping's own deadline (inbound data no longer stands in for its answer): 4,744 B
-  'core: transition': 4_850,
+  // issue 14's confirmation ping's own deadline (inbound data no longer stands in for its answer): 4,744 B;
+  // issue 13's audit (a freeze ends a handshake, unconfirmedOutcome exported): 4,851 B
+  'core: transition': 4_855,
   'testing (whole entry)': 1_650,
   // the issue's ceiling: 1,002 B after issue 13's core part, 946 B since react makes sockets with
   // the browser entry's createSocket and its option errors use the short production messages
@@ -98,7 +101,8 @@ const BUDGETS: Record<string, number> = {
   // and its code was trimmed (issue 19); 1,999 B since it stopped sharing nanoevents with the
   // socket (src/runtime/listeners.ts instead); 1,999 B with the outbox fix, its listeners called
   // through the socket's callAll and its fallback's debug line short in production; 1,994 B with
-  // followers' state causes (its local reasons share one text)
+  // followers' state causes (its local reasons share one text); 1,997 B with issue 12's own-property and
+  // null rules for its options (the takeover default by destructuring, for undefined only)
   'tabs: createSharedSocket, added to createSocket': 2_000,
   // the optional entries: what each adds to a bundle that already has createSocket
   // issue 14's stats (delivery, confirmed, unconfirmed, resent, held, confirmLatency): 1,208 -> 1,462 B

@@ -3,7 +3,7 @@
  * each `@default` that is a plain value equals the one in DEFAULTS, and so does the README's API
  * overview. A default changed in one place and not the others fails here.
  */
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { DEFAULTS, defaultShouldReconnect, resolveOptions } from '../../src/index.core.js'
@@ -15,11 +15,13 @@ const TYPES = readFileSync(resolve(ROOT, 'src/options/types.ts'), 'utf8')
 /** interface name → its properties: name, optional, and the text of its TSDoc `@default` (if any). */
 function interfaces(source: string): Map<string, Array<{ name: string; optional: boolean; default: string | undefined }>> {
   const found = new Map<string, Array<{ name: string; optional: boolean; default: string | undefined }>>()
-  for (const [, name, body] of source.matchAll(/export interface (\w+) \{\n([\s\S]*?)\n\}/g)) {
-    const members = [...body!.matchAll(/\/\*\*([\s\S]*?)\*\/\s*\n\s*(\w+)(\??):/g)].map(([, doc, member, optional]) => ({
+  for (const [, name, body] of source.matchAll(/export interface (\w+)(?: extends [^{]*)? \{\n([\s\S]*?)\n\}/g)) {
+    // every member at the interface's own indentation, with the TSDoc right above it (if any): an
+    // undocumented member is found too
+    const members = [...body!.matchAll(/(?:\/\*\*((?:(?!\*\/)[\s\S])*)\*\/\s*\n)?^ {2}(?:readonly )?(\w+)(\??):/gm)].map(([, doc, member, optional]) => ({
       name: member!,
       optional: optional === '?',
-      default: /@default ([^\n]*)/.exec(doc!.replace(/\n\s*\*/g, '\n'))?.[1]?.trim(),
+      default: doc === undefined ? undefined : /@default ([^\n]*)/.exec(doc.replace(/\n\s*\*/g, '\n'))?.[1]?.trim(),
     }))
     found.set(name!, members)
   }
@@ -113,3 +115,21 @@ describe('defaults: one source', () => {
     expect(compared).toBeGreaterThanOrEqual(8)
   })
 })
+
+// the other entries' options (monitor, stream, react, tabs, the drop-in, attachSessions…): the same rule
+describe('every options interface in src/ documents its defaults', () => {
+  const files = readdirSync(resolve(ROOT, 'src'), { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.ts'))
+  const optionInterfaces = files.flatMap((file) =>
+    [...interfaces(readFileSync(resolve(ROOT, 'src', file), 'utf8')).entries()].filter(([name]) => /Options/.test(name)).map(([name, members]) => [`${file} ${name}`, members] as const),
+  )
+
+  it('finds them', () => {
+    expect(optionInterfaces.map(([name]) => name)).toEqual(expect.arrayContaining([expect.stringMatching(/MonitorOptions$/), expect.stringMatching(/SessionServerOptions$/)]))
+  })
+
+  it('every optional member has a @default', () => {
+    const missing = optionInterfaces.flatMap(([name, members]) => members.filter((m) => m.optional && !m.default).map((m) => `${name}.${m.name}`))
+    expect(missing).toEqual([])
+  })
+})
+

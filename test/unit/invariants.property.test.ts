@@ -27,16 +27,17 @@ const PHASE_TIMERS: Record<Phase, TimerName[]> = {
 
 type Step =
   | { kind: 'user'; type: 'start' | 'connect' | 'reconnect' | 'close' }
-  | { kind: 'socket'; type: 'open' | 'close' | 'error' | 'failed' | 'pong' | 'written' | 'handshake-done' | 'handshake-failed'; stale: boolean; code: number; reason: string; clean: boolean; position: number | undefined; failure: 'auth' | 'fatal' | 'error' }
+  | { kind: 'socket'; type: 'open' | 'close' | 'error' | 'failed' | 'fatal' | 'moved' | 'pong' | 'written' | 'handshake-done' | 'handshake-failed'; stale: boolean; code: number; reason: string; clean: boolean; position: number | undefined; failure: 'auth' | 'fatal' | 'error' }
   | { kind: 'timer'; name: TimerName; late: number; buffered: number; received: number; quietFor: number; messageQuietFor: number; unpingedFor: number | undefined; pingsOut: number }
-  | { kind: 'signal'; signal: 'online' | 'offline' | 'visible' | 'hidden' }
+  | { kind: 'signal'; signal: 'online' | 'offline' | 'visible' | 'hidden' | 'freeze' | 'resume' }
+  | { kind: 'overdue'; quietFor: number; buffered: number; received: number }
   | { kind: 'queue'; type: 'queued' | 'dequeued'; expiresIn: number }
 
 const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constant('user' as const), type: fc.constantFrom('start' as const, 'connect' as const, 'reconnect' as const, 'close' as const) }),
   fc.record({
     kind: fc.constant('socket' as const),
-    type: fc.constantFrom('open' as const, 'close' as const, 'error' as const, 'failed' as const, 'pong' as const, 'written' as const, 'handshake-done' as const, 'handshake-failed' as const),
+    type: fc.constantFrom('open' as const, 'close' as const, 'error' as const, 'failed' as const, 'fatal' as const, 'moved' as const, 'pong' as const, 'written' as const, 'handshake-done' as const, 'handshake-failed' as const),
     failure: fc.constantFrom('auth' as const, 'fatal' as const, 'error' as const),
     stale: fc.boolean(),
     clean: fc.boolean(),
@@ -55,7 +56,8 @@ const step: fc.Arbitrary<Step> = fc.oneof(
     quietFor: fc.oneof(fc.constant(0), fc.nat(60_000), fc.integer({ min: -5_000, max: 0 })),
     messageQuietFor: fc.oneof(fc.constant(0), fc.nat(60_000), fc.integer({ min: -5_000, max: 0 })),
   }),
-  fc.record({ kind: fc.constant('signal' as const), signal: fc.constantFrom('online' as const, 'offline' as const, 'visible' as const, 'hidden' as const) }),
+  fc.record({ kind: fc.constant('signal' as const), signal: fc.constantFrom('online' as const, 'offline' as const, 'visible' as const, 'hidden' as const, 'freeze' as const, 'resume' as const) }),
+  fc.record({ kind: fc.constant('overdue' as const), quietFor: fc.nat(60_000), buffered: fc.oneof(fc.constant(0), fc.nat(100_000)), received: fc.oneof(fc.constant(0), fc.nat(100_000)) }),
   fc.record({ kind: fc.constant('queue' as const), type: fc.constantFrom('queued' as const, 'dequeued' as const), expiresIn: fc.oneof(fc.constant(Infinity), fc.integer({ min: -100, max: 10_000 })) }),
 )
 
@@ -126,6 +128,8 @@ describe('pure core invariants', () => {
                   }
                 : s.kind === 'signal'
                   ? { type: 'signal', signal: s.signal, at, random }
+                : s.kind === 'overdue'
+                  ? { type: 'overdue', at, random, buffered: s.buffered, received: s.received, lastInbound: at - s.quietFor, lastMessage: at - s.quietFor }
                   : s.type === 'open'
                     ? { type: 'socket-open', id, at, random }
                     : s.type === 'close'
@@ -134,6 +138,10 @@ describe('pure core invariants', () => {
                         ? { type: 'socket-error', id, at, message: 'x' }
                         : s.type === 'failed'
                           ? { type: 'attempt-failed', id, at, random, code: 'URL_PROVIDER', message: 'x' }
+                          : s.type === 'fatal'
+                            ? { type: 'attempt-failed', id, at, random, code: 'URL_PROVIDER', message: 'x', fatal: true }
+                          : s.type === 'moved'
+                            ? { type: 'socket-moved', id, at }
                           : s.type === 'written'
                             ? { type: 'written', id, at }
                             : s.type === 'handshake-done'

@@ -97,6 +97,17 @@ describe('monitor(socket).history()', () => {
     ])
   })
 
+  it("a page freeze is recorded as 'freeze' with the release's close code, not as an error", () => {
+    const h = harness()
+    h.server.accept()
+    h.clock.advance(1_000)
+    h.socket.signal('freeze')
+    expect(h.monitor.history()).toEqual([{ start: T0 + 1_000, end: null, duration: null, cause: 'freeze', code: 1000, attempts: 0, url: 'ws://example.test/socket' }])
+    h.socket.signal('resume')
+    h.server.accept()
+    expect(h.monitor.history()[0]).toMatchObject({ cause: 'freeze', end: T0 + 1_000, attempts: 1 })
+  })
+
   it('keeps only the last historySize entries', () => {
     const h = harness({}, {}, { historySize: 2 })
     for (let i = 0; i < 5; i++) {

@@ -1,9 +1,9 @@
 /** Every (phase, input) pair: where it leads. Focused behaviour lives in transition.behaviour.test.ts. */
 import { describe, expect, it } from 'vitest'
 import type { Policy } from '../../src/core/policy.js'
-import type { Cause, Command, Input, Phase, State, TimerName } from '../../src/core/state.js'
-import { LEGAL_EDGES } from '../../src/core/state.js'
-import { routeSend, transition } from '../../src/core/transition.js'
+import type { Cause, Command, EnvSignal, Input, Phase, State, TimerName } from '../../src/core/state.js'
+import { LEGAL_EDGES, TIMER_NAMES } from '../../src/core/state.js'
+import { routeSend, transition, unconfirmedOutcome } from '../../src/core/transition.js'
 import { AT, POLICY, STATES } from '../helpers/policy.js'
 
 const r = 0.5
@@ -25,6 +25,9 @@ const INPUTS: Record<string, Input> = {
   'moved(1)': { type: 'socket-moved', id: 1, at: AT },
   'moved(9)': { type: 'socket-moved', id: 9, at: AT },
   'failed(1)': { type: 'attempt-failed', id: 1, at: AT, random: r, code: 'URL_PROVIDER', message: 'nope' },
+  'failed(1,fatal)': { type: 'attempt-failed', id: 1, at: AT, random: r, code: 'URL_PROVIDER', message: 'nope', fatal: true },
+  'handshake-done(1)': { type: 'handshake-done', id: 1, at: AT, random: r },
+  'handshake-failed(1)': { type: 'handshake-failed', id: 1, at: AT, random: r, kind: 'error', message: 'nope' },
   'pong(1)': { type: 'pong', id: 1, at: AT },
   'written(1)': { type: 'written', id: 1, at: AT },
   'timer:confirm': { type: 'timer', name: 'confirm', at: AT, late: 0, random: r, buffered: 0, received: 0, lastInbound: AT - 100, lastMessage: AT - 100, unpingedSince: AT - 20, pingsOut: 0 },
@@ -41,7 +44,28 @@ const INPUTS: Record<string, Input> = {
   online: { type: 'signal', signal: 'online', at: AT, random: r },
   visible: { type: 'signal', signal: 'visible', at: AT, random: r },
   hidden: { type: 'signal', signal: 'hidden', at: AT, random: r },
+  freeze: { type: 'signal', signal: 'freeze', at: AT, random: r },
+  resume: { type: 'signal', signal: 'resume', at: AT, random: r },
+  // no ping outstanding in these states: nothing is overdue (see 'the heartbeat judged late' below)
+  overdue: { type: 'overdue', at: AT, random: r, buffered: 0, received: 0, lastInbound: AT - 100, lastMessage: AT - 100 },
+  'overdue(silent)': { type: 'overdue', at: AT, random: r, buffered: 0, received: 0, lastInbound: AT - 20_000, lastMessage: AT - 20_000 },
 }
+
+// Every kind of input, every signal and every timer has its row above: the compiler lists the
+// kinds (a new one added to Input fails to compile here until it is named), the test finds its row.
+const INPUT_KINDS: Record<Input['type'], true> = {
+  start: true, connect: true, queued: true, dequeued: true, reconnect: true, close: true,
+  'socket-open': true, 'socket-close': true, 'socket-error': true, 'socket-moved': true, 'attempt-failed': true,
+  pong: true, written: true, timer: true, overdue: true, signal: true, 'handshake-done': true, 'handshake-failed': true,
+}
+const SIGNALS: Record<EnvSignal, true> = { online: true, offline: true, visible: true, hidden: true, freeze: true, resume: true }
+
+it('the table has a row for every kind of input, every signal and every timer', () => {
+  const rows = Object.values(INPUTS)
+  expect(Object.keys(INPUT_KINDS).filter((kind) => !rows.some((input) => input.type === kind))).toEqual([])
+  expect(Object.keys(SIGNALS).filter((signal) => !rows.some((input) => input.type === 'signal' && input.signal === signal))).toEqual([])
+  expect(TIMER_NAMES.filter((name) => !rows.some((input) => input.type === 'timer' && input.name === name))).toEqual([])
+})
 
 // Where each input leads from each phase. Anything not listed stays in the same phase.
 const MOVES: Record<Phase, Record<string, Phase>> = {
@@ -53,8 +77,10 @@ const MOVES: Record<Phase, Record<string, Phase>> = {
     'close(1,1006)': 'backoff',
     'close(1,1008)': 'closed',
     'failed(1)': 'backoff',
+    'failed(1,fatal)': 'closed',
     'timer:connect': 'backoff',
     offline: 'backoff',
+    freeze: 'backoff',
   },
   open: {
     reconnect: 'connecting',
@@ -64,6 +90,7 @@ const MOVES: Record<Phase, Record<string, Phase>> = {
     'timer:lifetime': 'connecting',
     'moved(1)': 'connecting',
     offline: 'backoff',
+    freeze: 'backoff',
   },
   backoff: { reconnect: 'connecting', close: 'closed', 'timer:retry': 'connecting' },
   closed: {},
@@ -81,6 +108,8 @@ const CAUSES: Record<string, Cause> = {
   'close(1,1006)': 'socket-close',
   'close(1,1008)': 'socket-close',
   'failed(1)': 'attempt-failed',
+  'failed(1,fatal)': 'attempt-failed',
+  freeze: 'freeze',
   'timer:connect': 'connect-timeout',
   'timer:lifetime': 'lifetime',
   'moved(1)': 'drain',
@@ -112,6 +141,51 @@ describe('transition: every (phase, input) pair', () => {
       })
     }
   }
+})
+
+// Inputs whose effect depends on a sub-state the per-phase states above do not hold: a handshake
+// under way (connecting), a ping outstanding (open), a frozen page (backoff).
+describe('transition: inputs by sub-state', () => {
+  const HANDSHAKING: State = { ...STATES.connecting, handshaking: true }
+  const GATED: Policy = { ...POLICY, handshakeTimeout: 3_000 }
+  const PINGING: State = { ...STATES.open, pingAt: AT - 10_000, pingDeadline: AT }
+  const FROZEN: State = { ...STATES.backoff, frozen: true, retryAt: 0 }
+  const stateEvent = (commands: readonly Command[]) => commands.find((c) => c.type === 'emit' && c.event === 'state')
+
+  it.each([
+    ['handshaking', 'handshake-done(1)', 'open', 'open'],
+    ['handshaking', 'handshake-failed(1)', 'backoff', 'handshake-failed'],
+    ['handshaking', 'timer:connect', 'backoff', 'handshake-timeout'],
+    ['handshaking', 'open(1)', 'connecting', undefined],
+    ['pinging', 'overdue(silent)', 'backoff', 'heartbeat-timeout'],
+    ['pinging', 'overdue', 'open', undefined], // data came after the ping: alive
+    ['frozen', 'resume', 'connecting', 'resume'],
+    ['frozen', 'online', 'backoff', undefined],
+    ['frozen', 'visible', 'backoff', undefined],
+    ['frozen', 'freeze', 'backoff', undefined],
+  ] as const)('%s + %s → %s (cause %s)', (sub, label, phase, cause) => {
+    const state = sub === 'handshaking' ? HANDSHAKING : sub === 'pinging' ? PINGING : FROZEN
+    const [next, commands] = transition(state, INPUTS[label]!, sub === 'handshaking' ? GATED : POLICY)
+    expect(next.phase).toBe(phase)
+    if (cause) expect(stateEvent(commands)).toMatchObject({ cause })
+    else expect(stateEvent(commands)).toBeUndefined()
+    // a frozen page arms no retry until 'resume'
+    if (sub === 'frozen' && phase === 'backoff') expect(commands.some((c) => c.type === 'set-timer')).toBe(false)
+  })
+
+  it('freeze during a handshake ends it: the released socket is reported with its code (it opened), no handshake left in backoff', () => {
+    const [next, commands] = transition(HANDSHAKING, INPUTS.freeze!, GATED)
+    expect(next).toMatchObject({ phase: 'backoff', socket: 0, handshaking: false, frozen: true })
+    expect(commands).toContainEqual({ type: 'emit', event: 'close', close: { code: 1000, reason: 'page frozen', wasClean: false } })
+    // resume: a fresh attempt, with no handshake carried over
+    expect(transition(next, INPUTS.resume!, GATED)[0]).toMatchObject({ phase: 'connecting', socket: 2, handshaking: false })
+  })
+
+  it("freeze in backoff clears the retry timer and announces nothing (the phase stays 'backoff')", () => {
+    const [next, commands] = transition(STATES.backoff, INPUTS.freeze!, POLICY)
+    expect(next).toMatchObject({ phase: 'backoff', frozen: true, retryAt: 0 })
+    expect(commands).toEqual([{ type: 'clear-timer', name: 'retry' }])
+  })
 })
 
 // What the queue's inputs ask of the driver, per phase: the ttl timer follows the oldest message,
@@ -316,6 +390,14 @@ describe('transition: delivery (every new state × input)', () => {
       const kept = phase === 'closed' ? 'report' : 'resend'
       expect(ends(transition(closingAt(phase), end(false), RESEND)[1])).toEqual([{ type: 'unconfirmed', id: 7, outcome: kept }])
       expect(ends(transition(closingAt(phase), timer('closing'), RESEND)[1])).toEqual([{ type: 'unconfirmed', id: 7, outcome: kept }])
+    }
+  })
+
+  it('the outcome rule, also asked by the driver for a write its socket reported after it was replaced: clean confirms; resend only while not closed', () => {
+    for (const phase of ['idle', 'connecting', 'open', 'backoff', 'closed'] as const) {
+      expect(unconfirmedOutcome(true, 'resend', phase)).toBe('confirm')
+      expect(unconfirmedOutcome(false, 'report', phase)).toBe('report')
+      expect(unconfirmedOutcome(false, 'resend', phase)).toBe(phase === 'closed' ? 'report' : 'resend')
     }
   })
 
