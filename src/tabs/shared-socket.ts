@@ -95,7 +95,7 @@ interface Outgoing {
 }
 
 /** Events of the leader's socket that every tab sees ('message' goes its own way; 'drop' only to the sender). */
-const MIRRORED: SocketEventName[] = ['state', 'open', 'close', 'error', 'reconnecting', 'giveup']
+const MIRRORED: SocketEventName[] = ['state', 'open', 'close', 'error', 'reconnecting', 'suspended', 'giveup']
 const PROBE_EVERY = 1000
 const WHERE = 'createSharedSocket(options)'
 

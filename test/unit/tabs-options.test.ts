@@ -72,20 +72,27 @@ describe('createSharedSocket leader outbox', () => {
   })
 })
 
+/**
+ * Web Locks as browsers grant them: one holder, the next request granted when the holder's callback
+ * settles (stubbed as navigator.locks). Node's BroadcastChannel connects the tabs of this process.
+ */
+function stubOneHolderLocks(): { waiting: (() => unknown)[]; isHeld: () => boolean } {
+  const waiting: (() => unknown)[] = []
+  let held = false
+  const grantNext = (): void => {
+    if (held || waiting.length === 0) return
+    const next = waiting.shift()!
+    held = true
+    void Promise.resolve(next()).finally(() => ((held = false), grantNext()))
+  }
+  const locks = { request: (_name: string, _options: unknown, callback: () => unknown) => (waiting.push(callback), grantNext(), new Promise(() => {})) }
+  vi.stubGlobal('navigator', { locks })
+  return { waiting, isHeld: () => held }
+}
+
 describe('createSharedSocket followers', () => {
   it("mirror the leader's state events with their cause, and 'leader' when they start reading a new leader's socket", async () => {
-    // Web Locks as browsers grant them: one holder, the next request granted when the holder's callback settles.
-    // Node's BroadcastChannel connects the two tabs of this process.
-    const waiting: (() => unknown)[] = []
-    let held = false
-    const grantNext = (): void => {
-      if (held || waiting.length === 0) return
-      const next = waiting.shift()!
-      held = true
-      void Promise.resolve(next()).finally(() => ((held = false), grantNext()))
-    }
-    const locks = { request: (_name: string, _options: unknown, callback: () => unknown) => (waiting.push(callback), grantNext(), new Promise(() => {})) }
-    vi.stubGlobal('navigator', { locks })
+    const { waiting, isHeld } = stubOneHolderLocks()
     const clock = createVirtualClock()
     const server = createFakeServer({ clock })
     const options = { url: 'wss://example.test/causes', channel: `causes ${Math.random()}`, WebSocket: server.WebSocket, timer: clock, heartbeat: false as const }
@@ -114,12 +121,49 @@ describe('createSharedSocket followers', () => {
       expect(bySecond).toEqual([['idle', 'connecting', 'leader'], ...asTheLeaderSaw])
       // the leader tab closes: the other takes the lock and reads its own socket from then on
       first.close()
-      await waitFor(() => second.role === 'leader' && second.state === 'connecting', 2_000, "the second tab leading, 'connecting'", { describe: () => JSON.stringify({ role: second.role, state: second.state, waiting: waiting.length, held, bySecond }) })
+      await waitFor(() => second.role === 'leader' && second.state === 'connecting', 2_000, "the second tab leading, 'connecting'", { describe: () => JSON.stringify({ role: second.role, state: second.state, waiting: waiting.length, held: isHeld(), bySecond }) })
       expect(bySecond.slice(3)).toEqual([
         ['backoff', 'idle', 'leader'],
         ['idle', 'connecting', 'connect'],
       ])
       expect(byFirst.at(-1)).toEqual(['backoff', 'closed', 'user-close'])
+    } finally {
+      second.close()
+      first.close()
+      vi.unstubAllGlobals()
+    }
+  })
+})
+
+describe('createSharedSocket: the API of createSocket, in every tab', () => {
+  it("every tab hears the leader socket's 'suspended'", async () => {
+    stubOneHolderLocks()
+    const clock = createVirtualClock()
+    const server = createFakeServer({ clock })
+    const options = {
+      url: 'wss://example.test/suspended',
+      channel: `suspended ${Math.random()}`,
+      WebSocket: server.WebSocket,
+      timer: clock,
+      heartbeat: false as const,
+      backoff: { initialDelay: 100, maxDelay: 100, jitter: 'none' as const },
+      suspendAfter: 1_000,
+    }
+    const first = createSharedSocket(options)
+    const second = createSharedSocket(options)
+    const heard: string[] = []
+    first.on('suspended', () => heard.push('leader'))
+    second.on('suspended', () => heard.push('follower'))
+    try {
+      await waitFor(() => first.role === 'leader' && second.state === 'connecting', 2_000, "the first tab leading, the other 'connecting'")
+      // refused for longer than suspendAfter
+      for (let i = 0; i < 20 && !heard.includes('leader'); i++) {
+        clock.advance(0)
+        server.refuse()
+        clock.advance(100)
+      }
+      await waitFor(() => heard.length === 2, 2_000, "'suspended' in both tabs", { describe: () => JSON.stringify(heard) })
+      expect(heard).toEqual(['leader', 'follower'])
     } finally {
       second.close()
       first.close()
