@@ -94,8 +94,10 @@ const BUDGETS: Record<string, number> = {
   // and its code was trimmed (issue 19); 1,999 B since it stopped sharing nanoevents with the
   // socket (src/runtime/listeners.ts instead); 1,999 B with the outbox fix, its listeners called
   // through the socket's callAll and its fallback's debug line short in production; 1,994 B with
-  // followers' state causes (its local reasons share one text); 1,997 B with 'suspended' mirrored
-  'tabs: createSharedSocket, added to createSocket': 2_000,
+  // followers' state causes (its local reasons share one text); 1,997 B with 'suspended' mirrored;
+  // 2,189 B with intent() (issue 18 added it to createSocket's API after this ceiling was set, and
+  // the shared socket must have the same API): past the issue's 2,000 B, the lead's call
+  'tabs: createSharedSocket, added to createSocket': 2_200,
   // the optional entries: what each adds to a bundle that already has createSocket
   // issue 14's stats (delivery, confirmed, unconfirmed, resent, held, confirmLatency): 1,208 -> 1,462 B
   // issue 18: each history() entry's url (the endpoint it lost): 1,459 -> 1,525 B

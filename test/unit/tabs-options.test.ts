@@ -170,4 +170,58 @@ describe('createSharedSocket: the API of createSocket, in every tab', () => {
       vi.unstubAllGlobals()
     }
   })
+
+  it("intent(): the leader's socket says every tab's intents on each connection, before the queue; a new leader says them again", async () => {
+    stubOneHolderLocks()
+    const clock = createVirtualClock()
+    const server = createFakeServer({ clock })
+    const options = {
+      url: 'wss://example.test/intents',
+      channel: `intents ${Math.random()}`,
+      WebSocket: server.WebSocket,
+      timer: clock,
+      heartbeat: false as const,
+      backoff: { initialDelay: 100, maxDelay: 100, jitter: 'none' as const },
+    }
+    const first = createSharedSocket(options)
+    const second = createSharedSocket(options)
+    try {
+      await waitFor(() => first.role === 'leader' && second.state === 'connecting', 2_000, "the first tab leading, the other 'connecting'")
+      expect(() => second.intent(7 as unknown as string, 'x')).toThrow(TypeError)
+      // the same key in two tabs: two intents
+      first.intent('room', 'join:a')
+      let since = 1
+      second.intent('room', () => `join:b since ${since}`)
+      const leave = second.intent('extra', 'extra:b')
+      second.send('m-1')
+      // the follower's intents and send have reached the leader's socket (its queue holds the send)
+      await waitFor(() => first.bufferedAmount > 0, 2_000, "the follower's send in the leader's queue")
+      clock.advance(0)
+      server.accept()
+      expect(server.received).toEqual(['join:a', 'join:b since 1', 'extra:b', 'm-1'])
+
+      leave()
+      since = 2
+      second.intent('room', () => `join:b since ${since}`)
+      second.send('m-2')
+      // registered while open: said now too, as a socket's own intent is
+      await waitFor(() => server.received.length === 6, 2_000, "the follower's new intent and second send written", { describe: () => JSON.stringify(server.received) })
+      expect(server.received.slice(4)).toEqual(['join:b since 2', 'm-2'])
+      server.drop()
+      clock.advance(100)
+      server.accept()
+      expect(server.received.slice(6)).toEqual(['join:a', 'join:b since 2'])
+
+      // the leader tab closes: its intents go with it; the new leader says its own
+      first.close()
+      await waitFor(() => second.role === 'leader' && second.state === 'connecting', 2_000, "the second tab leading, 'connecting'")
+      clock.advance(0)
+      server.accept()
+      expect(server.received.slice(8)).toEqual(['join:b since 2'])
+    } finally {
+      second.close()
+      first.close()
+      vi.unstubAllGlobals()
+    }
+  })
 })
