@@ -104,6 +104,11 @@ describe('createSharedSocket followers', () => {
       return log
     }
     const [byFirst, bySecond] = [seen(first), seen(second)]
+    // the leader socket's other events, as the follower hears them
+    const followerEvents: unknown[][] = []
+    second.on('open', (info) => followerEvents.push(['open', info.protocol]))
+    second.on('close', (close) => followerEvents.push(['close', close.code]))
+    second.on('reconnecting', ({ attempt }) => followerEvents.push(['reconnecting', attempt]))
     try {
       await waitFor(() => first.role === 'leader' && second.state === 'connecting', 2_000, "the first tab leading, the other 'connecting'")
       clock.advance(0)
@@ -119,6 +124,8 @@ describe('createSharedSocket followers', () => {
       expect(byFirst).toEqual(asTheLeaderSaw)
       // the follower started reading that socket when the leader announced itself, then saw each change as the leader did
       expect(bySecond).toEqual([['idle', 'connecting', 'leader'], ...asTheLeaderSaw])
+      await waitFor(() => followerEvents.length === 3, 2_000, "the follower's 'open', 'close' and 'reconnecting'", { describe: () => JSON.stringify(followerEvents) })
+      expect(followerEvents).toEqual([['open', ''], ['close', 1006], ['reconnecting', 1]])
       // the leader tab closes: the other takes the lock and reads its own socket from then on
       first.close()
       await waitFor(() => second.role === 'leader' && second.state === 'connecting', 2_000, "the second tab leading, 'connecting'", { describe: () => JSON.stringify({ role: second.role, state: second.state, waiting: waiting.length, held: isHeld(), bySecond }) })
