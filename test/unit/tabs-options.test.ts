@@ -232,3 +232,29 @@ describe('createSharedSocket: the API of createSocket, in every tab', () => {
     }
   })
 })
+
+describe('createSharedSocket takeover of a leader that answers nothing', () => {
+  it.each([0, 0.5, 0.999])('steals the lock PROBE (1 s) + takeoverTimeout × (1 + random / 2) after hearing nothing (random %s)', async (random) => {
+    // the lock is held by a leader that never answers: requests wait for good, steals are only recorded
+    const steals: number[] = []
+    const locks = { request: (_name: string, options: { steal?: boolean }, _callback: () => unknown) => (options.steal && steals.push(Date.now()), new Promise(() => {})) }
+    vi.stubGlobal('navigator', { locks })
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'], now: 0 })
+    vi.spyOn(Math, 'random').mockReturnValue(random)
+    const server = createFakeServer({ clock: createVirtualClock() })
+    const options = { url: 'wss://example.test/takeover', channel: `takeover ${random}`, takeoverTimeout: 2_000, WebSocket: server.WebSocket, heartbeat: false as const }
+    const socket = createSharedSocket(options)
+    try {
+      const at = 1_000 + 2_000 * (1 + random / 2)
+      await vi.advanceTimersByTimeAsync(Math.ceil(at) - 1)
+      expect(steals).toEqual([])
+      await vi.advanceTimersByTimeAsync(1)
+      expect(steals).toEqual([Math.ceil(at)])
+    } finally {
+      socket.close()
+      vi.useRealTimers()
+      vi.restoreAllMocks()
+      vi.unstubAllGlobals()
+    }
+  })
+})
