@@ -177,11 +177,17 @@ describe('no Node-only code for browsers and workers', () => {
 
   it('only the react entry imports React (an optional peer dependency)', () => {
     const REACT_IMPORT = /(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)["']react(?:-dom)?(?:\/[^"']*)?["']/
-    for (const name of ['react.mjs', 'react.cjs']) expect(read(withChunks(join(DIST, name)))).toMatch(REACT_IMPORT)
-    for (const entry of ['index', 'browser', 'worker', 'core', 'testing', 'tabs']) {
-      for (const ext of ['mjs', 'cjs']) expect(read(withChunks(join(DIST, `${entry}.${ext}`))), `${entry}.${ext}`).not.toMatch(REACT_IMPORT)
-    }
-    expect(readFileSync(join(DIST, 'lifeline.umd.cjs'), 'utf8')).not.toMatch(REACT_IMPORT)
+    // every file the exports map names, so an entry added later is checked too
+    const files = new Set<string>()
+    const collect = (target: unknown): unknown =>
+      typeof target === 'string' ? /\.[cm]?js$/.test(target) && files.add(target) : target && Object.values(target).forEach(collect)
+    collect(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).exports)
+    const react = [...files].filter((f) => /\/react(\.prod)?\.[cm]js$/.test(f))
+    expect(react).toHaveLength(4)
+    for (const file of react) expect(read(withChunks(join(ROOT, file))), file).toMatch(REACT_IMPORT)
+    const others = [...files].filter((f) => !react.includes(f))
+    expect(others).toEqual(expect.arrayContaining(['./dist/tabs.mjs', './dist/monitor.cjs', './dist/server.mjs', './dist/lifeline.umd.cjs']))
+    for (const file of others) expect(read(withChunks(join(ROOT, file))), file).not.toMatch(REACT_IMPORT)
   })
 
   it('no browser, worker or core entry reaches src/server/ (source graph), nor server code (dist)', async () => {
