@@ -10,21 +10,18 @@ export interface SharedEntry {
   readonly key: string
   readonly socket: LifelineSocket
   users: number
-  linger: ReturnType<typeof setTimeout> | undefined
+  /** The pending close, while no one uses it. */
+  linger?: ReturnType<typeof setTimeout>
 }
 
-const entries = new Map<string, SharedEntry>()
-
-/** The live entry for `key`, if any (a read: render may call it). */
-export function peek(key: string): SharedEntry | undefined {
-  return entries.get(key)
-}
+/** The live entry of each key (render may read it; only the functions below change it). */
+export const entries = new Map<string, SharedEntry>()
 
 /** One more user of `key`'s socket, made by `make()` if there is none or it was closed for good. */
 export function acquire(key: string, make: () => LifelineSocket): SharedEntry {
   let entry = entries.get(key)
   // a socket closed by its user or given up stays with the components that hold it; newcomers get a new one
-  if (!entry || entry.socket.state === 'closed') entries.set(key, (entry = { key, socket: make(), users: 0, linger: undefined }))
+  if (!entry || entry.socket.state === 'closed') entries.set(key, (entry = { key, socket: make(), users: 0 }))
   clearTimeout(entry.linger)
   entry.linger = undefined
   entry.users++

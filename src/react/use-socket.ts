@@ -12,7 +12,7 @@ import { attachBrowserSignals, browserDefaults } from '../adapters/browser.js'
 import { createSocket, type LifelineSocket } from '../runtime/socket.js'
 import { connectionName, splitOptions } from '../split-options.js'
 import { mustBe, type Expected } from './messages.dev.js'
-import { acquire, closeNow, peek, release, type SharedEntry } from './registry.js'
+import { acquire, closeNow, entries, release, type SharedEntry } from './registry.js'
 
 export interface UseSocketOptions<T = undefined> extends SocketOptions {
   /** Names the connection: hooks with the same key share one socket. @default the url (and protocols); required when either is a function */
@@ -63,11 +63,12 @@ export function useSocket<T = undefined>(options: UseSocketOptions<T>): UseSocke
   /** The entry this hook held last, for carrying its queue over on a key change. */
   const previous = useRef<SharedEntry | undefined>(undefined)
 
-  // one box per key: its view is the snapshot React compares, replaced on every change
+  // one box per key: its view is the snapshot React compares, replaced on every change; `idle` is
+  // what the server rendered, so hydration matches it even when the key's socket is already open
   const box = useMemo(() => {
-    const socket = enabled ? peek(key)?.socket : undefined
-    const view: SocketView<T> = { state: socket?.state ?? 'idle', lastMessage: undefined, data: own.initial as T, socket }
-    return { view }
+    const socket = enabled ? entries.get(key)?.socket : undefined
+    const idle: SocketView<T> = { state: 'idle', lastMessage: undefined, data: own.initial as T, socket: undefined }
+    return { idle, view: { ...idle, state: socket?.state ?? 'idle', socket } }
   }, [key, enabled])
 
   const subscribe = useCallback(
@@ -102,8 +103,7 @@ export function useSocket<T = undefined>(options: UseSocketOptions<T>): UseSocke
     [box],
   )
 
-  const getSnapshot = (): SocketView<T> => box.view
-  const view = useSyncExternalStore(subscribe, getSnapshot, getSnapshot)
+  const view = useSyncExternalStore(subscribe, () => box.view, () => box.idle)
   const send = useCallback((data: Data): boolean => box.view.socket?.send(data) ?? false, [box])
   return { ...view, send }
 }

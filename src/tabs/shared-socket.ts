@@ -21,6 +21,7 @@ import { checkData } from '../options/validate.js'
 import { LifelineError, type ErrorCode } from '../runtime/errors.js'
 import type { Disconnect, monitor as monitorOf, Stats } from '../runtime/monitor.js'
 import type { WithInternals } from '../runtime/internals.js'
+import { intentData, type IntentMessage } from '../runtime/intents.js'
 import { createSocket, type LifelineSocket, type SocketEventName } from '../runtime/socket.js'
 import { callAll, subscribe, type ListenerLists } from '../runtime/listeners.js'
 import { connectionName, splitOptions } from '../split-options.js'
@@ -87,6 +88,8 @@ type Wire = { at?: number } & (
   | { t: 'send'; to: string; from: string; q: number; d: Data }
   | { t: 'ack'; to: string; q: number; r?: DropReason }
   | { t: 'cmd'; to: string; c: 'connect' | 'reconnect' | 'signal'; a?: EnvSignal }
+  // a tab's intent `k` (a provider's message as it was when posted), or its removal (no `d`)
+  | { t: 'int'; to: string; from: string; k: string; d?: Data }
 )
 
 interface Outgoing {
@@ -96,7 +99,7 @@ interface Outgoing {
 }
 
 /** Events of the leader's socket that every tab sees ('message' goes its own way; 'drop' only to the sender). */
-const MIRRORED: SocketEventName[] = ['state', 'open', 'close', 'error', 'reconnecting', 'giveup']
+const MIRRORED: SocketEventName[] = ['state', 'open', 'close', 'error', 'reconnecting', 'suspended', 'giveup']
 const PROBE_EVERY = 1000
 const WHERE = 'createSharedSocket(options)'
 
@@ -161,6 +164,8 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
     })
   }
   real.close()
+  /** Closed for good: it checks intent()'s arguments as a socket does, and says nothing. */
+  const checker = real
 
   const listeners: ListenerLists = {}
   const emit = (event: SocketEventName, ...args: unknown[]): void => callAll(listeners[event], args)
@@ -182,6 +187,10 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
   let seq = 0
   let unbind: (() => void)[] = []
   let unlock: (() => void) | undefined
+  /** This tab's intents by key: its leader holds them, and a new leader gets them again. */
+  const intents = new Map<string, IntentMessage>()
+  /** Leader: the removers of every tab's intents on its socket, by tab and key. */
+  let held = new Map<string, () => void>()
   let stealTimer: ReturnType<typeof setTimeout> | undefined
 
   const post = (message: Wire): void => {
@@ -238,6 +247,8 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
     )
     mirror(real.state, 'leader tab', 'leader')
     announce()
+    held = new Map()
+    intents.forEach((_, key) => claim(key))
     // every unreported message again, in order; over a copy: a write may settle (remove) entries as
     // it goes, only ever its own or older ones (drop-oldest), so none not yet written
     outbox.slice().forEach(deliver)
@@ -282,6 +293,20 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
     refused ? settle(entry.q, refused) : deliver(entry)
     return !refused
   }
+  /** Leader: hold (or replace, in its place) tab `from`'s intent `key` on the socket; with no message, let go of it. */
+  const hold = (from: string, key: string, message?: IntentMessage): void => {
+    const id = `${from} ${key}`
+    message === undefined ? held.get(id)?.() : held.set(id, real.intent(id, message))
+  }
+  /**
+   * Tell the leader this tab's intent `key` as it stands now. Functions do not cross tabs: a
+   * follower calls its provider here (one that fails is an 'error' here, and the leader holds none).
+   */
+  const claim = (key: string): void => {
+    const message = intents.get(key)
+    if (leader === me) hold(me, key, message)
+    else if (leader) post({ t: 'int', to: leader, from: me, k: key, d: message && intentData(key, message, (text) => emit('error', new LifelineError('SEND_FAILED', text))) })
+  }
   const command = (c: 'connect' | 'reconnect' | 'signal', a?: EnvSignal): void => {
     // connect() and reconnect() ignore the argument
     if (leader === me) real[c](a!)
@@ -301,12 +326,14 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
       if (m.t === 'probe') announce()
       else if (m.t === 'send') write(m.from, m.q, m.d)
       else if (m.t === 'cmd') command(m.c, m.a)
+      else if (m.t === 'int') hold(m.from, m.k, m.d)
       return
     }
     if (!('id' in m)) return
     // a new leader only by its announcement: a deposed one may still post events before it notices
     if (m.t === 'lead' && m.id !== leader) {
       leader = m.id
+      intents.forEach((_, key) => claim(key))
       outbox.slice().forEach(deliver)
     }
     if (m.id !== leader) return
@@ -368,6 +395,16 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
     connect: () => command('connect'),
     reconnect: () => command('reconnect'),
     signal: (signal) => command('signal', signal),
+    intent(key, message) {
+      checker.intent(key, message)()
+      intents.set(key, message)
+      claim(key)
+      return () => {
+        if (intents.get(key) !== message) return
+        intents.delete(key)
+        claim(key)
+      }
+    },
     ...(own.monitor && {
       stats: () => (live() === real ? watched!.stats() : snap!.stats!),
       /** This tab's own: its socket's while it leads or since it last led, else empty. */
@@ -375,6 +412,8 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
     }),
     close(code, reason) {
       if (closed) return
+      // the leader lets go of this tab's intents
+      for (const key of intents.keys()) intents.delete(key), claim(key)
       quiet = true
       try {
         // checks code and reason, and defaults them, exactly as a socket does (a follower's socket is closed already)

@@ -13,7 +13,7 @@
  * - close() in the leader tab: it is closed, another page leads; a follower's sendAsync resolves
  * - sharedWorker: a SharedWorker holds the connection for every page; without SharedWorker the
  *   pages elect a leader instead
- * - no BroadcastChannel: every page falls back to a socket of its own and says so
+ * - no BroadcastChannel, or no Web Locks: every page falls back to a socket of its own and says so
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -245,9 +245,12 @@ describe.sequential('lifeline-ws/tabs in Chromium', () => {
     expect(server.connectionCount).toBe(1)
   })
 
-  it('without BroadcastChannel every page keeps a socket of its own, and says so', async () => {
+  it.each([
+    ['BroadcastChannel', '&nobc'],
+    ['Web Locks', '&nolocks'],
+  ])('without %s every page keeps a socket of its own, and says so', async (_missing, params) => {
     const server = await countingServer()
-    const tabs = [await openTab(server, '&nobc'), await openTab(server, '&nobc')]
+    const tabs = [await openTab(server, params), await openTab(server, params)]
     await untilAll(tabs, "both pages 'open'", async (p) => (await state(p)) === 'open', 5_000)
     expect(await roles(tabs)).toEqual(['alone', 'alone'])
     expect(server.connectionCount).toBe(2)

@@ -74,20 +74,27 @@ describe('createSharedSocket leader outbox', () => {
   })
 })
 
+/**
+ * Web Locks as browsers grant them: one holder, the next request granted when the holder's callback
+ * settles (stubbed as navigator.locks). Node's BroadcastChannel connects the tabs of this process.
+ */
+function stubOneHolderLocks(): { waiting: (() => unknown)[]; isHeld: () => boolean } {
+  const waiting: (() => unknown)[] = []
+  let held = false
+  const grantNext = (): void => {
+    if (held || waiting.length === 0) return
+    const next = waiting.shift()!
+    held = true
+    void Promise.resolve(next()).finally(() => ((held = false), grantNext()))
+  }
+  const locks = { request: (_name: string, _options: unknown, callback: () => unknown) => (waiting.push(callback), grantNext(), new Promise(() => {})) }
+  vi.stubGlobal('navigator', { locks })
+  return { waiting, isHeld: () => held }
+}
+
 describe('createSharedSocket followers', () => {
   it("mirror the leader's state events with their cause, and 'leader' when they start reading a new leader's socket", async () => {
-    // Web Locks as browsers grant them: one holder, the next request granted when the holder's callback settles.
-    // Node's BroadcastChannel connects the two tabs of this process.
-    const waiting: (() => unknown)[] = []
-    let held = false
-    const grantNext = (): void => {
-      if (held || waiting.length === 0) return
-      const next = waiting.shift()!
-      held = true
-      void Promise.resolve(next()).finally(() => ((held = false), grantNext()))
-    }
-    const locks = { request: (_name: string, _options: unknown, callback: () => unknown) => (waiting.push(callback), grantNext(), new Promise(() => {})) }
-    vi.stubGlobal('navigator', { locks })
+    const { waiting, isHeld } = stubOneHolderLocks()
     const clock = createVirtualClock()
     const server = createFakeServer({ clock })
     const options = { url: 'wss://example.test/causes', channel: `causes ${Math.random()}`, WebSocket: server.WebSocket, timer: clock, heartbeat: false as const }
@@ -99,6 +106,11 @@ describe('createSharedSocket followers', () => {
       return log
     }
     const [byFirst, bySecond] = [seen(first), seen(second)]
+    // the leader socket's other events, as the follower hears them
+    const followerEvents: unknown[][] = []
+    second.on('open', (info) => followerEvents.push(['open', info.protocol]))
+    second.on('close', (close) => followerEvents.push(['close', close.code]))
+    second.on('reconnecting', ({ attempt }) => followerEvents.push(['reconnecting', attempt]))
     try {
       await waitFor(() => first.role === 'leader' && second.state === 'connecting', 2_000, "the first tab leading, the other 'connecting'")
       clock.advance(0)
@@ -114,9 +126,11 @@ describe('createSharedSocket followers', () => {
       expect(byFirst).toEqual(asTheLeaderSaw)
       // the follower started reading that socket when the leader announced itself, then saw each change as the leader did
       expect(bySecond).toEqual([['idle', 'connecting', 'leader'], ...asTheLeaderSaw])
+      await waitFor(() => followerEvents.length === 3, 2_000, "the follower's 'open', 'close' and 'reconnecting'", { describe: () => JSON.stringify(followerEvents) })
+      expect(followerEvents).toEqual([['open', ''], ['close', 1006], ['reconnecting', 1]])
       // the leader tab closes: the other takes the lock and reads its own socket from then on
       first.close()
-      await waitFor(() => second.role === 'leader' && second.state === 'connecting', 2_000, "the second tab leading, 'connecting'", { describe: () => JSON.stringify({ role: second.role, state: second.state, waiting: waiting.length, held, bySecond }) })
+      await waitFor(() => second.role === 'leader' && second.state === 'connecting', 2_000, "the second tab leading, 'connecting'", { describe: () => JSON.stringify({ role: second.role, state: second.state, waiting: waiting.length, held: isHeld(), bySecond }) })
       expect(bySecond.slice(3)).toEqual([
         ['backoff', 'idle', 'leader'],
         ['idle', 'connecting', 'connect'],
@@ -125,6 +139,123 @@ describe('createSharedSocket followers', () => {
     } finally {
       second.close()
       first.close()
+      vi.unstubAllGlobals()
+    }
+  })
+})
+
+describe('createSharedSocket: the API of createSocket, in every tab', () => {
+  it("every tab hears the leader socket's 'suspended'", async () => {
+    stubOneHolderLocks()
+    const clock = createVirtualClock()
+    const server = createFakeServer({ clock })
+    const options = {
+      url: 'wss://example.test/suspended',
+      channel: `suspended ${Math.random()}`,
+      WebSocket: server.WebSocket,
+      timer: clock,
+      heartbeat: false as const,
+      backoff: { initialDelay: 100, maxDelay: 100, jitter: 'none' as const },
+      suspendAfter: 1_000,
+    }
+    const first = createSharedSocket(options)
+    const second = createSharedSocket(options)
+    const heard: string[] = []
+    first.on('suspended', () => heard.push('leader'))
+    second.on('suspended', () => heard.push('follower'))
+    try {
+      await waitFor(() => first.role === 'leader' && second.state === 'connecting', 2_000, "the first tab leading, the other 'connecting'")
+      // refused for longer than suspendAfter
+      for (let i = 0; i < 20 && !heard.includes('leader'); i++) {
+        clock.advance(0)
+        server.refuse()
+        clock.advance(100)
+      }
+      await waitFor(() => heard.length === 2, 2_000, "'suspended' in both tabs", { describe: () => JSON.stringify(heard) })
+      expect(heard).toEqual(['leader', 'follower'])
+    } finally {
+      second.close()
+      first.close()
+      vi.unstubAllGlobals()
+    }
+  })
+
+  it("intent(): the leader's socket says every tab's intents on each connection, before the queue; a new leader says them again", async () => {
+    stubOneHolderLocks()
+    const clock = createVirtualClock()
+    const server = createFakeServer({ clock })
+    const options = {
+      url: 'wss://example.test/intents',
+      channel: `intents ${Math.random()}`,
+      WebSocket: server.WebSocket,
+      timer: clock,
+      heartbeat: false as const,
+      backoff: { initialDelay: 100, maxDelay: 100, jitter: 'none' as const },
+    }
+    const first = createSharedSocket(options)
+    const second = createSharedSocket(options)
+    try {
+      await waitFor(() => first.role === 'leader' && second.state === 'connecting', 2_000, "the first tab leading, the other 'connecting'")
+      expect(() => second.intent(7 as unknown as string, 'x')).toThrow(TypeError)
+      // the same key in two tabs: two intents
+      first.intent('room', 'join:a')
+      let since = 1
+      second.intent('room', () => `join:b since ${since}`)
+      const leave = second.intent('extra', 'extra:b')
+      second.send('m-1')
+      // the follower's intents and send have reached the leader's socket (its queue holds the send)
+      await waitFor(() => first.bufferedAmount > 0, 2_000, "the follower's send in the leader's queue")
+      clock.advance(0)
+      server.accept()
+      expect(server.received).toEqual(['join:a', 'join:b since 1', 'extra:b', 'm-1'])
+
+      leave()
+      since = 2
+      second.intent('room', () => `join:b since ${since}`)
+      second.send('m-2')
+      // registered while open: said now too, as a socket's own intent is
+      await waitFor(() => server.received.length === 6, 2_000, "the follower's new intent and second send written", { describe: () => JSON.stringify(server.received) })
+      expect(server.received.slice(4)).toEqual(['join:b since 2', 'm-2'])
+      server.drop()
+      clock.advance(100)
+      server.accept()
+      expect(server.received.slice(6)).toEqual(['join:a', 'join:b since 2'])
+
+      // the leader tab closes: its intents go with it; the new leader says its own
+      first.close()
+      await waitFor(() => second.role === 'leader' && second.state === 'connecting', 2_000, "the second tab leading, 'connecting'")
+      clock.advance(0)
+      server.accept()
+      expect(server.received.slice(8)).toEqual(['join:b since 2'])
+    } finally {
+      second.close()
+      first.close()
+      vi.unstubAllGlobals()
+    }
+  })
+})
+
+describe('createSharedSocket takeover of a leader that answers nothing', () => {
+  it.each([0, 0.5, 0.999])('steals the lock PROBE (1 s) + takeoverTimeout × (1 + random / 2) after hearing nothing (random %s)', async (random) => {
+    // the lock is held by a leader that never answers: requests wait for good, steals are only recorded
+    const steals: number[] = []
+    const locks = { request: (_name: string, options: { steal?: boolean }, _callback: () => unknown) => (options.steal && steals.push(Date.now()), new Promise(() => {})) }
+    vi.stubGlobal('navigator', { locks })
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'], now: 0 })
+    vi.spyOn(Math, 'random').mockReturnValue(random)
+    const server = createFakeServer({ clock: createVirtualClock() })
+    const options = { url: 'wss://example.test/takeover', channel: `takeover ${random}`, takeoverTimeout: 2_000, WebSocket: server.WebSocket, heartbeat: false as const }
+    const socket = createSharedSocket(options)
+    try {
+      const at = 1_000 + 2_000 * (1 + random / 2)
+      await vi.advanceTimersByTimeAsync(Math.ceil(at) - 1)
+      expect(steals).toEqual([])
+      await vi.advanceTimersByTimeAsync(1)
+      expect(steals).toEqual([Math.ceil(at)])
+    } finally {
+      socket.close()
+      vi.useRealTimers()
+      vi.restoreAllMocks()
       vi.unstubAllGlobals()
     }
   })

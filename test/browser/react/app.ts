@@ -5,7 +5,7 @@
  * reads what each hook returned from `window.hooks`.
  */
 import { createElement as h, StrictMode, useRef, useState } from 'react'
-import { createRoot } from 'react-dom/client'
+import { createRoot, hydrateRoot } from 'react-dom/client'
 import { useSocket, type UseSocketOptions, type UseSocketResult } from 'lifeline-ws/react'
 
 /** Options as JSON from the test; `reduce` names one of these. */
@@ -20,6 +20,8 @@ declare global {
   interface Window {
     hooks: Record<string, UseSocketResult<number> & { renders: number }>
     setProbes: (probes: Record<string, ProbeConfig>) => void
+    hydrate: (name: string, config: ProbeConfig) => void
+    hydrationErrors: string[]
     ready: boolean
   }
 }
@@ -41,4 +43,16 @@ function App() {
 }
 
 createRoot(document.getElementById('root')!).render(h(StrictMode, null, h(App)))
+
+window.hydrationErrors = []
+/** Hydrate one more Probe in a root of its own, over the markup the server rendered for it. */
+window.hydrate = (name, config) => {
+  const container = document.createElement('div')
+  // renderToString gives every useSocket state 'idle' and no message (test/unit/react-ssr.test.ts)
+  container.innerHTML = `<div id="${name}" data-state="idle"></div>`
+  document.body.append(container)
+  hydrateRoot(container, h(StrictMode, null, h(Probe, { name, config })), {
+    onRecoverableError: (error) => window.hydrationErrors.push(String(error)),
+  })
+}
 window.ready = true

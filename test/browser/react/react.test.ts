@@ -170,6 +170,20 @@ describe.sequential('lifeline-ws/react in Chromium (React 19, StrictMode, Vite b
     expect(ws.connectionCount).toBe(1)
   })
 
+  it('hydrating server markup while a socket with the same key is open: no mismatch, and the component then shows open', async () => {
+    const ws = await server()
+    await openApp()
+    const mismatches: string[] = []
+    page.on('console', (message) => message.type() === 'error' && /hydrat/i.test(message.text()) && mismatches.push(message.text()))
+    await setProbes({ a: { ...BASE, url: ws.url } })
+    await untilState(['a'], 'open', 5_000)
+    await page.evaluate((url) => window.hydrate('late', { heartbeat: false, url }), ws.url)
+    await untilState(['late'], 'open', 3_000)
+    expect(await page.evaluate(() => window.hydrationErrors)).toEqual([])
+    expect(mismatches).toEqual([])
+    expect(ws.connectionCount).toBe(1)
+  })
+
   it("a key change moves to a new socket, carrying the old one's queued messages with carryQueue", async () => {
     const first = await server()
     const second = await server()
