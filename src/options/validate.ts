@@ -41,6 +41,8 @@ export interface Resolved {
   readonly sessionDelivery?: 'report' | 'resend'
   /** The socket's session code is still loading (`session: true`): what an attempt waits for (the driver's copy only). */
   readonly sessionReady?: () => PromiseLike<void> | undefined
+  /** Whether the session resumed at the last open (the socket's own options, with a session only). */
+  readonly sessionResumed?: () => boolean
   /** Run on every opened socket before 'open' (policy.handshakeTimeout bounds it). */
   readonly handshake: HandshakeOption | undefined
 }

@@ -32,16 +32,12 @@ export abstract class Link extends Outbound implements SocketListener, AttemptHo
   protected lastInbound = 0
   protected lastMessage = 0
   #lastUrl: string
-  readonly #messagePings: boolean
-  /** Whether the session (the `session` option) resumed at the last open; set by the socket that has one. */
-  sessionResumed: (() => boolean) | undefined = undefined
   /** The `handshake` running on the live socket, if any: it takes the inbound messages meanwhile. */
   #handshake: HandshakeRun | undefined = undefined
 
   constructor(options: Resolved, sink: EventSink, timerHost: TimerHost) {
     super(options, sink, timerHost)
     this.#type = options.binaryType
-    this.#messagePings = options.policy.heartbeat?.mode === 'message'
     // known from the start when the URL is fixed (a provider's is known at the first attempt)
     const first = Array.isArray(options.url) ? (options.url as readonly (string | URL)[])[0]! : options.url
     this.#lastUrl = typeof first === 'function' ? '' : redactUrl(normaliseUrl(first as string | URL, 'url', options.redactParams), options.redactParams)
@@ -119,7 +115,7 @@ export abstract class Link extends Outbound implements SocketListener, AttemptHo
     const id = this.idOf(ws)
     if (id === 0) return
     if (id === this.state.socket) this.lastInbound = this.lastMessage = this.options.timer.now()
-    this.dispatch({ type: 'socket-open', id, resumed: this.sessionResumed?.() ?? false })
+    this.dispatch({ type: 'socket-open', id, resumed: this.options.sessionResumed?.() ?? false })
   }
 
   socketClosed(ws: WebSocketLike, event: { code: number; reason: string; wasClean: boolean }): void {
@@ -161,7 +157,7 @@ export abstract class Link extends Outbound implements SocketListener, AttemptHo
     // a socket in a graceful close, or a stale one, delivers nothing
     if (ws !== this.#ws || this.#wsId !== this.state.socket) return
     if (this.#handshake !== undefined) return this.#handshake.deliver(data)
-    if (this.#messagePings && this.isPong(data)) {
+    if (this.options.policy.heartbeat?.mode === 'message' && this.isPong(data)) {
       this.lastInbound = this.options.timer.now()
       // an app-level answer carries no position: answers come in order, so it answers the oldest ping
       const held = this.held
@@ -205,7 +201,7 @@ export abstract class Link extends Outbound implements SocketListener, AttemptHo
     const left = run.finish()
     // the watchdogs judge the open connection from its start, not from the socket's open
     this.lastInbound = this.lastMessage = this.options.timer.now()
-    this.dispatch({ type: 'handshake-done', id: run.id, resumed: this.sessionResumed?.() ?? false })
+    this.dispatch({ type: 'handshake-done', id: run.id, resumed: this.options.sessionResumed?.() ?? false })
     for (const data of left) if (this.#wsId === run.id && this.state.phase === 'open') this.raiseMessage(data)
   }
 

@@ -136,8 +136,8 @@ class LifelineSocketImpl implements LifelineSocket, EventSink, WithInternals {
     })
     this.#session = session
     const sessionReady = session?.ready?.bind(session)
-    this.#driver = new Driver(session ? Object.freeze({ ...resolved, WebSocket: session.WebSocket, sessionReady }) : resolved, this, timerHost)
-    if (session) this.#driver.sessionResumed = () => session.resumed
+    const sessionResumed = (): boolean => session!.resumed
+    this.#driver = new Driver(session ? Object.freeze({ ...resolved, WebSocket: session.WebSocket, sessionReady, sessionResumed }) : resolved, this, timerHost)
     if (attachSignals) this.#releaseOnClose = attachSignals((name) => this.signal(name))
     if (!resolved.lazy) this.#driver.dispatch({ type: 'start' })
   }

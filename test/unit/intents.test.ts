@@ -2,7 +2,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Policy } from '../../src/core/policy.js'
 import { transition } from '../../src/core/transition.js'
-import type { WithInternals } from '../../src/runtime/internals.js'
 import { harness } from '../helpers/harness.js'
 import { AT, POLICY, STATES } from '../helpers/policy.js'
 
@@ -80,9 +79,9 @@ describe('intents: through the driver', () => {
   })
 
   it('not sent when the session resumed (the server still holds them)', () => {
-    const h = harness()
     let resumed = false
-    ;(h.socket as unknown as WithInternals)._internals().sessionResumed = () => resumed
+    // a session port that makes the fake server's sockets and says whether the last open resumed
+    const h = harness({ session: (host) => ({ WebSocket: host.WebSocket, get resumed() { return resumed }, active: true, end() {} }) })
     h.socket.intent('room', 'join')
     h.server.accept()
     h.server.drop()
