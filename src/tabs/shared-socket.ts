@@ -24,7 +24,7 @@ import type { WithInternals } from '../runtime/internals.js'
 import { intentData, type IntentMessage } from '../runtime/intents.js'
 import { createSocket, type LifelineSocket, type SocketEventName } from '../runtime/socket.js'
 import { callAll, subscribe, type ListenerLists } from '../runtime/listeners.js'
-import { connectionName, splitOptions } from '../split-options.js'
+import { connectionName } from '../split-options.js'
 import { ALONE, mustBe } from './messages.dev.js'
 
 export interface TabOptions {
@@ -88,14 +88,15 @@ type Wire = { at?: number } & (
   | { t: 'send'; to: string; from: string; q: number; d: Data }
   | { t: 'ack'; to: string; q: number; r?: DropReason }
   | { t: 'cmd'; to: string; c: 'connect' | 'reconnect' | 'signal'; a?: EnvSignal }
-  // a tab's intent `k` (a provider's message as it was when posted), or its removal (no `d`)
-  | { t: 'int'; to: string; from: string; k: string; d?: Data }
+  // a tab's intent `k` (`<tab> <key>`: a provider's message as it was when posted), or its removal (no `d`)
+  | { t: 'int'; to: string; k: string; d?: Data }
 )
 
+/** A message in this tab's outbox: its number, its data and (sendAsync) what settles its promise. */
 interface Outgoing {
   q: number
   d: Data
-  settle?: (reason?: DropReason) => void
+  s?: (reason?: DropReason) => void
 }
 
 /** Events of the leader's socket that every tab sees ('message' goes its own way; 'drop' only to the sender). */
@@ -128,28 +129,32 @@ export function serveSharedSocket(options: SocketOptions): SharedSocket {
 
 /** A shared socket talking through the tabs' BroadcastChannel, a SharedWorker's port, or (`hub`) as the worker itself. */
 function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
-  const [own, socketOptions] = splitOptions<TabOptions>(options, ['channel', 'takeoverTimeout', 'sharedWorker', 'monitor'], WHERE)
+  // own properties only, onto no prototype: a key on a polluted Object.prototype (`sharedWorker`,
+  // `debug`…) is no option the caller set; createSocket checks the socket's (and rejects unknown keys)
+  const own = ownOnly(options) as unknown as SharedSocketOptions
   // a default for undefined only: null is a wrong value, as for every option
-  const { takeoverTimeout: takeover = 3000, sharedWorker: worker } = own
+  const { channel: named, takeoverTimeout: takeover = 3000, sharedWorker: worker, monitor, ...rest } = own
+  const socketOptions = ownOnly(rest) as unknown as SocketOptions
   for (const [option, ok] of [
-    ['channel', own.channel === undefined || (typeof own.channel === 'string' && own.channel !== '')],
+    ['options', options !== null && typeof options === 'object'],
+    ['channel', named === undefined || (typeof named === 'string' && named !== '')],
     ['takeoverTimeout', typeof takeover === 'number' && takeover > 0 && takeover < Infinity],
     ['sharedWorker', worker === undefined || typeof worker === 'string' || worker instanceof URL],
-    ['monitor', own.monitor === undefined || typeof own.monitor === 'function'],
+    ['monitor', monitor === undefined || typeof monitor === 'function'],
   ] as const) {
-    if (!ok) throw new TypeError(mustBe(`${WHERE}: ${option}`, own[option], option))
+    if (!ok) throw new TypeError(mustBe(`${WHERE}: ${option}`, { options, ...own }[option], option))
   }
-  const name = `lifeline-ws ${own.channel ?? connectionName(socketOptions, WHERE, 'channel')}`
+  const name = `lifeline-ws ${named ?? connectionName(socketOptions, WHERE, 'channel')}`
   let binaryType = socketOptions.binaryType
   let watched: ReturnType<typeof monitorOf> | undefined
-  /** A socket of this tab's, with the internal door (its driver) the leader writes through. */
-  const make = (lazy: boolean): LifelineSocket & WithInternals => {
-    const socket = createSocket({ ...socketOptions, lazy, binaryType }, browserDefaults(), attachBrowserSignals) as LifelineSocket & WithInternals
-    watched = own.monitor?.(socket)
+  /** A socket of this tab's, lazy (its caller connects it), with the internal door (its driver) the leader writes through. */
+  const make = (): LifelineSocket & WithInternals => {
+    const socket = createSocket({ ...socketOptions, lazy: true, binaryType }, browserDefaults(), attachBrowserSignals) as LifelineSocket & WithInternals
+    watched = monitor?.(socket)
     return socket
   }
   // validates every option now, in every tab; a follower never opens it
-  let real = make(true)
+  let real = make()
   const SharedWorkerCtor = (globalThis as { SharedWorker?: typeof SharedWorker }).SharedWorker
   /** A channel with a fixed leader (the worker): no election. */
   const direct = hub ?? (worker && SharedWorkerCtor ? new SharedWorkerCtor(worker, { type: 'module', name }).port : undefined)
@@ -171,7 +176,7 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
   const emit = (event: SocketEventName, ...args: unknown[]): void => callAll(listeners[event], args)
   const channel: Channel = direct ?? new BroadcastChannel(name)
   /** This tab's name on the channel: random, it only has to differ from the other tabs'. */
-  const me = String(Math.random())
+  const me = `${Math.random()}`
   const queueLimit = (ownOnly(socketOptions.queue!) as QueueOptions).maxMessages ?? 1000
   const giveUp = new AbortController()
   const outbox: Outgoing[] = []
@@ -189,7 +194,7 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
   let unlock: (() => void) | undefined
   /** This tab's intents by key: its leader holds them, and a new leader gets them again. */
   const intents = new Map<string, IntentMessage>()
-  /** Leader: the removers of every tab's intents on its socket, by tab and key. */
+  /** Leader: the removers of every tab's intents on its socket, by `<tab> <key>`. */
   let held = new Map<string, () => void>()
   let stealTimer: ReturnType<typeof setTimeout> | undefined
 
@@ -225,11 +230,10 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
   }
 
   const lead = (release: () => void): void => {
-    clearTimeout(stealTimer)
-    stealTimer = undefined
+    stealTimer = clearTimeout(stealTimer) as undefined
     leader = me
     unlock = release
-    real = make(true)
+    real = make()
     unbind = MIRRORED.map((event) =>
       real.on(event, (...args: unknown[]) => {
         if (quiet) return
@@ -247,11 +251,7 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
     )
     mirror(real.state, 'leader tab', 'leader')
     announce()
-    held = new Map()
-    intents.forEach((_, key) => claim(key))
-    // every unreported message again, in order; over a copy: a write may settle (remove) entries as
-    // it goes, only ever its own or older ones (drop-oldest), so none not yet written
-    outbox.slice().forEach(deliver)
+    catchUp()
     if (!socketOptions.lazy) real.connect()
   }
 
@@ -260,7 +260,7 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
     if (leader !== me) return
     leader = undefined
     snapAt = 0
-    for (const off of unbind.splice(0)) off()
+    unbind.map((off) => off())
     quiet = true
     real.close()
     quiet = false
@@ -279,23 +279,22 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
     const at = outbox.findIndex((entry) => entry.q === q)
     if (at < 0) return
     const [entry] = outbox.splice(at, 1)
-    entry!.settle?.(reason)
+    entry!.s?.(reason)
     if (reason) emit('drop', { data: entry!.d, reason })
   }
   const deliver = (entry: Outgoing): void => {
     if (leader === me) write(me, entry.q, entry.d)
     else if (leader) post({ t: 'send', to: leader, from: me, q: entry.q, d: entry.d })
   }
-  const enqueue = (data: Data, done?: Outgoing['settle']): boolean => {
-    const entry: Outgoing = { q: ++seq, d: data, settle: done }
+  const enqueue = (data: Data, done?: Outgoing['s']): boolean => {
+    const entry: Outgoing = { q: ++seq, d: data, s: done }
     const refused: DropReason | false = closed ? 'closed' : outbox.length >= queueLimit && 'overflow'
     outbox.push(entry)
     refused ? settle(entry.q, refused) : deliver(entry)
     return !refused
   }
-  /** Leader: hold (or replace, in its place) tab `from`'s intent `key` on the socket; with no message, let go of it. */
-  const hold = (from: string, key: string, message?: IntentMessage): void => {
-    const id = `${from} ${key}`
+  /** Leader: hold (or replace, in its place) intent `id` (`<tab> <key>`) on the socket; with no message, let go of it. */
+  const hold = (id: string, message?: IntentMessage): void => {
     message === undefined ? held.get(id)?.() : held.set(id, real.intent(id, message))
   }
   /**
@@ -304,8 +303,19 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
    */
   const claim = (key: string): void => {
     const message = intents.get(key)
-    if (leader === me) hold(me, key, message)
-    else if (leader) post({ t: 'int', to: leader, from: me, k: key, d: message && intentData(key, message, (text) => emit('error', new LifelineError('SEND_FAILED', text))) })
+    const id = `${me} ${key}`
+    if (leader === me) hold(id, message)
+    else if (leader) post({ t: 'int', to: leader, k: id, d: message && intentData(key, message, (text) => emit('error', new LifelineError('SEND_FAILED', text))) })
+  }
+  /**
+   * To a new leader (this tab or another): this tab's intents, then every unreported message again,
+   * in order; over a copy: a write may settle (remove) entries as it goes, only ever its own or older
+   * ones (drop-oldest), so none not yet written. The removers held for the last socket go with it.
+   */
+  const catchUp = (): void => {
+    held = new Map()
+    intents.forEach((_, key) => claim(key))
+    outbox.slice().forEach(deliver)
   }
   const command = (c: 'connect' | 'reconnect' | 'signal', a?: EnvSignal): void => {
     // connect() and reconnect() ignore the argument
@@ -326,19 +336,17 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
       if (m.t === 'probe') announce()
       else if (m.t === 'send') write(m.from, m.q, m.d)
       else if (m.t === 'cmd') command(m.c, m.a)
-      else if (m.t === 'int') hold(m.from, m.k, m.d)
+      else if (m.t === 'int') hold(m.k, m.d)
       return
     }
     if (!('id' in m)) return
     // a new leader only by its announcement: a deposed one may still post events before it notices
     if (m.t === 'lead' && m.id !== leader) {
       leader = m.id
-      intents.forEach((_, key) => claim(key))
-      outbox.slice().forEach(deliver)
+      catchUp()
     }
     if (m.id !== leader) return
-    clearTimeout(stealTimer)
-    stealTimer = undefined
+    stealTimer = clearTimeout(stealTimer) as undefined
     if (m.t === 'msg') return emit('message', m.d)
     snap = m.s
     snapAt = Date.now()
@@ -405,7 +413,7 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
         claim(key)
       }
     },
-    ...(own.monitor && {
+    ...(monitor && {
       stats: () => (live() === real ? watched!.stats() : snap!.stats!),
       /** This tab's own: its socket's while it leads or since it last led, else empty. */
       history: () => watched!.history(),

@@ -26,6 +26,7 @@ describe('createSharedSocket without Web Locks or BroadcastChannel', () => {
   })
 
   it.each([
+    [null, new TypeError('createSharedSocket(options): options must be an object with a url, got null')],
     [{ url: 'wss://x.test', takeoverTimeout: 0 }, new TypeError('createSharedSocket(options): takeoverTimeout must be a number of ms > 0, got number 0')],
     // undefined means the default, null is a wrong value (issue 12 #16's rule; it was the default here)
     [{ url: 'wss://x.test', takeoverTimeout: null }, new TypeError('createSharedSocket(options): takeoverTimeout must be a number of ms > 0, got null')],
