@@ -12,6 +12,7 @@ const EXPECTED = {
   takeoverTimeout: 'a number of ms > 0',
   sharedWorker: 'a script URL',
   monitor: 'monitor from lifeline-ws/monitor',
+  intents: 'tabIntents from lifeline-ws/tabs (for intent())',
 }
 export type Expected = keyof typeof EXPECTED
 

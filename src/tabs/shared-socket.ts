@@ -21,10 +21,10 @@ import { checkData } from '../options/validate.js'
 import { LifelineError, type ErrorCode } from '../runtime/errors.js'
 import type { Disconnect, monitor as monitorOf, Stats } from '../runtime/monitor.js'
 import type { WithInternals } from '../runtime/internals.js'
-import { intentData, type IntentMessage } from '../runtime/intents.js'
 import { createSocket, type LifelineSocket, type SocketEventName } from '../runtime/socket.js'
 import { callAll, subscribe, type ListenerLists } from '../runtime/listeners.js'
 import { connectionName } from '../split-options.js'
+import { tabIntents } from './intents.js'
 import { ALONE, mustBe } from './messages.dev.js'
 
 export interface TabOptions {
@@ -44,6 +44,12 @@ export interface TabOptions {
    * @default undefined
    */
   monitor?: typeof monitorOf
+  /**
+   * `tabIntents` from `lifeline-ws/tabs`, for `intent()`: every tab's intents held by the leader's
+   * socket; without it `intent()` throws, and the shared socket has none of its bytes.
+   * @default undefined
+   */
+  intents?: typeof tabIntents
 }
 
 /** What the tabs talk through: a BroadcastChannel, a SharedWorker's port, or the worker's ports. */
@@ -76,10 +82,25 @@ const MIRRORED_PROPERTIES = ['state', 'attempt', 'rtt', 'protocol', 'url', 'buff
 type Snapshot = Pick<LifelineSocket, (typeof MIRRORED_PROPERTIES)[number]> & { stats?: Stats }
 
 /**
+ * What the `intents` option's code reaches of a shared socket (./intents.ts).
+ * @internal
+ */
+export interface TabHost {
+  /** This tab's name on the channel. */
+  me: string
+  /** The real socket while this tab leads, else the leading tab's name (undefined while none leads). */
+  at(): LifelineSocket | string | undefined
+  post(message: Wire): void
+  emit(event: SocketEventName, ...args: unknown[]): void
+  /** A socket of this tab's, closed for good: it checks arguments as a socket does, and says nothing. */
+  checker: LifelineSocket
+}
+
+/**
  * Posted on the BroadcastChannel, stamped with `at` (Date.now() when posted). `to` addresses one
  * tab; `id` (only on what a leader posts) names the leader.
  */
-type Wire = { at?: number } & (
+export type Wire = { at?: number } & (
   | { t: 'lead'; id: string; s: Snapshot }
   | { t: 'probe' }
   // `a`: the event's arguments; an error's are its code and message (structured clone keeps no LifelineError)
@@ -124,16 +145,17 @@ export function serveSharedSocket(options: SocketOptions): SharedSocket {
     ports.push(port!)
     port!.onmessage = (event) => hub.onmessage!(event)
   }
-  return share(options, hub)
+  // the worker holds the intents of tabs with the `intents` option, whatever its own options
+  return share(options, hub, tabIntents)
 }
 
 /** A shared socket talking through the tabs' BroadcastChannel, a SharedWorker's port, or (`hub`) as the worker itself. */
-function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
+function share(options: SharedSocketOptions, hub?: Channel, hubIntents?: typeof tabIntents): SharedSocket {
   // own properties only, onto no prototype: a key on a polluted Object.prototype (`sharedWorker`,
   // `debug`…) is no option the caller set; createSocket checks the socket's (and rejects unknown keys)
   const own = ownOnly(options) as unknown as SharedSocketOptions
   // a default for undefined only: null is a wrong value, as for every option
-  const { channel: named, takeoverTimeout: takeover = 3000, sharedWorker: worker, monitor, ...rest } = own
+  const { channel: named, takeoverTimeout: takeover = 3000, sharedWorker: worker, monitor, intents = hubIntents, ...rest } = own
   const socketOptions = ownOnly(rest) as unknown as SocketOptions
   for (const [option, ok] of [
     ['options', options !== null && typeof options === 'object'],
@@ -141,6 +163,7 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
     ['takeoverTimeout', typeof takeover === 'number' && takeover > 0 && takeover < Infinity],
     ['sharedWorker', worker === undefined || typeof worker === 'string' || worker instanceof URL],
     ['monitor', monitor === undefined || typeof monitor === 'function'],
+    ['intents', intents === undefined || typeof intents === 'function'],
   ] as const) {
     if (!ok) throw new TypeError(mustBe(`${WHERE}: ${option}`, { options, ...own }[option], option))
   }
@@ -169,8 +192,6 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
     })
   }
   real.close()
-  /** Closed for good: it checks intent()'s arguments as a socket does, and says nothing. */
-  const checker = real
 
   const listeners: ListenerLists = {}
   const emit = (event: SocketEventName, ...args: unknown[]): void => callAll(listeners[event], args)
@@ -192,10 +213,6 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
   let seq = 0
   let unbind: (() => void)[] = []
   let unlock: (() => void) | undefined
-  /** This tab's intents by key: its leader holds them, and a new leader gets them again. */
-  const intents = new Map<string, IntentMessage>()
-  /** Leader: the removers of every tab's intents on its socket, by `<tab> <key>`. */
-  let held = new Map<string, () => void>()
   let stealTimer: ReturnType<typeof setTimeout> | undefined
 
   const post = (message: Wire): void => {
@@ -293,28 +310,13 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
     refused ? settle(entry.q, refused) : deliver(entry)
     return !refused
   }
-  /** Leader: hold (or replace, in its place) intent `id` (`<tab> <key>`) on the socket; with no message, let go of it. */
-  const hold = (id: string, message?: IntentMessage): void => {
-    message === undefined ? held.get(id)?.() : held.set(id, real.intent(id, message))
-  }
-  /**
-   * Tell the leader this tab's intent `key` as it stands now. Functions do not cross tabs: a
-   * follower calls its provider here (one that fails is an 'error' here, and the leader holds none).
-   */
-  const claim = (key: string): void => {
-    const message = intents.get(key)
-    const id = `${me} ${key}`
-    if (leader === me) hold(id, message)
-    else if (leader) post({ t: 'int', to: leader, k: id, d: message && intentData(key, message, (text) => emit('error', new LifelineError('SEND_FAILED', text))) })
-  }
   /**
    * To a new leader (this tab or another): this tab's intents, then every unreported message again,
    * in order; over a copy: a write may settle (remove) entries as it goes, only ever its own or older
-   * ones (drop-oldest), so none not yet written. The removers held for the last socket go with it.
+   * ones (drop-oldest), so none not yet written.
    */
   const catchUp = (): void => {
-    held = new Map()
-    intents.forEach((_, key) => claim(key))
+    plug?.lead()
     outbox.slice().forEach(deliver)
   }
   const command = (c: 'connect' | 'reconnect' | 'signal', a?: EnvSignal): void => {
@@ -322,6 +324,9 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
     if (leader === me) real[c](a!)
     else if (leader) post({ t: 'cmd', to: leader, c, a })
   }
+
+  /** With the `intents` option: intent(), the leader holding every tab's intents. */
+  const plug = intents?.({ me, at: () => (leader === me ? real : leader), post, emit, checker: real })
 
   channel.onmessage = ({ data: m }: MessageEvent<Wire>) => {
     if (closed || ('to' in m && m.to !== me)) return
@@ -336,7 +341,7 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
       if (m.t === 'probe') announce()
       else if (m.t === 'send') write(m.from, m.q, m.d)
       else if (m.t === 'cmd') command(m.c, m.a)
-      else if (m.t === 'int') hold(m.k, m.d)
+      else if (m.t === 'int') plug?.hold(m.k, m.d)
       return
     }
     if (!('id' in m)) return
@@ -403,16 +408,11 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
     connect: () => command('connect'),
     reconnect: () => command('reconnect'),
     signal: (signal) => command('signal', signal),
-    intent(key, message) {
-      checker.intent(key, message)()
-      intents.set(key, message)
-      claim(key)
-      return () => {
-        if (intents.get(key) !== message) return
-        intents.delete(key)
-        claim(key)
-      }
-    },
+    intent:
+      plug?.intent ??
+      (() => {
+        throw new TypeError(mustBe(`${WHERE}: intents`, undefined, 'intents'))
+      }),
     ...(monitor && {
       stats: () => (live() === real ? watched!.stats() : snap!.stats!),
       /** This tab's own: its socket's while it leads or since it last led, else empty. */
@@ -421,7 +421,7 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
     close(code, reason) {
       if (closed) return
       // the leader lets go of this tab's intents
-      for (const key of intents.keys()) intents.delete(key), claim(key)
+      plug?.close()
       quiet = true
       try {
         // checks code and reason, and defaults them, exactly as a socket does (a follower's socket is closed already)

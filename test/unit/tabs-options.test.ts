@@ -4,7 +4,7 @@
  * (role 'alone'), which it says through `debug`. The shared paths run in Chromium (test/browser/tabs.test.ts).
  */
 import { describe, expect, it, vi } from 'vitest'
-import { createSharedSocket, type SharedSocketOptions } from '../../src/index.tabs.js'
+import { createSharedSocket, tabIntents, type SharedSocketOptions } from '../../src/index.tabs.js'
 import { createVirtualClock } from '../../src/testing/clock.js'
 import { createFakeServer } from '../../src/testing/fake-websocket.js'
 import { waitFor } from '../support/wait.js'
@@ -33,6 +33,7 @@ describe('createSharedSocket without Web Locks or BroadcastChannel', () => {
     [{ url: () => 'wss://x.test' }, new TypeError('createSharedSocket(options): channel is required when url or protocols is a function')],
     [{ url: 'wss://x.test', channel: 7 }, new TypeError('createSharedSocket(options): channel must be a non-empty string, got number 7')],
     [{ url: 'wss://x.test', sharedWorker: 1 }, new TypeError('createSharedSocket(options): sharedWorker must be a script URL, got number 1')],
+    [{ url: 'wss://x.test', intents: true }, new TypeError('createSharedSocket(options): intents must be tabIntents from lifeline-ws/tabs (for intent()), got boolean true')],
     [{ url: 'wss://x.test', lazzy: true }, new TypeError('Unknown option "lazzy"; did you mean "lazy"?')],
   ])('%o throws %s', (options, error) => {
     expect(() => createSharedSocket(options as unknown as SharedSocketOptions)).toThrow(error)
@@ -181,6 +182,19 @@ describe('createSharedSocket: the API of createSocket, in every tab', () => {
     }
   })
 
+  it('intent() without the intents option: a TypeError naming the option (the shared socket carries none of that code)', () => {
+    stubOneHolderLocks()
+    const server = createFakeServer({ clock: createVirtualClock() })
+    const socket = createSharedSocket({ url: 'wss://example.test/no-intents', channel: `no-intents ${Math.random()}`, WebSocket: server.WebSocket, lazy: true })
+    try {
+      expect(socket.role).not.toBe('alone')
+      expect(() => socket.intent('room', 'join')).toThrow(new TypeError('createSharedSocket(options): intents must be tabIntents from lifeline-ws/tabs (for intent()), got undefined'))
+    } finally {
+      socket.close()
+      vi.unstubAllGlobals()
+    }
+  })
+
   it("intent(): the leader's socket says every tab's intents on each connection, before the queue; a new leader says them again", async () => {
     stubOneHolderLocks()
     const clock = createVirtualClock()
@@ -188,6 +202,7 @@ describe('createSharedSocket: the API of createSocket, in every tab', () => {
     const options = {
       url: 'wss://example.test/intents',
       channel: `intents ${Math.random()}`,
+      intents: tabIntents,
       WebSocket: server.WebSocket,
       timer: clock,
       heartbeat: false as const,
