@@ -25,7 +25,7 @@ import { createSocket, type LifelineSocket, type SocketEventName } from '../runt
 import { callAll, subscribe, type ListenerLists } from '../runtime/listeners.js'
 import { connectionName } from '../split-options.js'
 import { tabIntents } from './intents.js'
-import { ALONE, mustBe } from './messages.dev.js'
+import { ALONE, mustBe, type Expected } from './messages.dev.js'
 
 export interface TabOptions {
   /** Names the connection across tabs (the lock and the BroadcastChannel). @default 'lifeline-ws ' + the url (and protocols); required when either is a function */
@@ -80,21 +80,6 @@ const MIRRORED_PROPERTIES = ['state', 'attempt', 'rtt', 'protocol', 'url', 'buff
 
 /** What the leader's socket looks like, sent with each of its events and each answer to a probe. */
 type Snapshot = Pick<LifelineSocket, (typeof MIRRORED_PROPERTIES)[number]> & { stats?: Stats }
-
-/**
- * What the `intents` option's code reaches of a shared socket (./intents.ts).
- * @internal
- */
-export interface TabHost {
-  /** This tab's name on the channel. */
-  me: string
-  /** The real socket while this tab leads, else the leading tab's name (undefined while none leads). */
-  at(): LifelineSocket | string | undefined
-  post(message: Wire): void
-  emit(event: SocketEventName, ...args: unknown[]): void
-  /** A socket of this tab's, closed for good: it checks arguments as a socket does, and says nothing. */
-  checker: LifelineSocket
-}
 
 /**
  * Posted on the BroadcastChannel, stamped with `at` (Date.now() when posted). `to` addresses one
@@ -157,16 +142,16 @@ function share(options: SharedSocketOptions, hub?: Channel, hubIntents?: typeof 
   // a default for undefined only: null is a wrong value, as for every option
   const { channel: named, takeoverTimeout: takeover = 3000, sharedWorker: worker, monitor, intents = hubIntents, ...rest } = own
   const socketOptions = ownOnly(rest) as unknown as SocketOptions
-  for (const [option, ok] of [
-    ['options', options !== null && typeof options === 'object'],
-    ['channel', named === undefined || (typeof named === 'string' && named !== '')],
-    ['takeoverTimeout', typeof takeover === 'number' && takeover > 0 && takeover < Infinity],
-    ['sharedWorker', worker === undefined || typeof worker === 'string' || worker instanceof URL],
-    ['monitor', monitor === undefined || typeof monitor === 'function'],
-    ['intents', intents === undefined || typeof intents === 'function'],
-  ] as const) {
+  /** A TypeError naming `option` and its value unless `ok`. */
+  const check = (option: Expected, ok?: boolean): void => {
     if (!ok) throw new TypeError(mustBe(`${WHERE}: ${option}`, { options, ...own }[option], option))
   }
+  check('options', options !== null && typeof options === 'object')
+  check('channel', named === undefined || (typeof named === 'string' && named !== ''))
+  check('takeoverTimeout', typeof takeover === 'number' && takeover > 0 && takeover < Infinity)
+  check('sharedWorker', worker === undefined || typeof worker === 'string' || worker instanceof URL)
+  check('monitor', monitor === undefined || typeof monitor === 'function')
+  check('intents', intents === undefined || typeof intents === 'function')
   const name = `lifeline-ws ${named ?? connectionName(socketOptions, WHERE, 'channel')}`
   let binaryType = socketOptions.binaryType
   let watched: ReturnType<typeof monitorOf> | undefined
@@ -192,6 +177,8 @@ function share(options: SharedSocketOptions, hub?: Channel, hubIntents?: typeof 
     })
   }
   real.close()
+  /** Closed for good: it checks arguments as a socket does, and says nothing. */
+  const checker = real
 
   const listeners: ListenerLists = {}
   const emit = (event: SocketEventName, ...args: unknown[]): void => callAll(listeners[event], args)
@@ -273,13 +260,13 @@ function share(options: SharedSocketOptions, hub?: Channel, hubIntents?: typeof 
   }
 
   /** No longer the leader: close the real socket quietly; every tab's unwritten messages stay in its outbox. */
-  const stepDown = (): void => {
+  const stepDown = (code?: number, reason?: string): void => {
     if (leader !== me) return
     leader = undefined
     snapAt = 0
     unbind.map((off) => off())
     quiet = true
-    real.close()
+    real.close(code, reason)
     quiet = false
     unlock?.()
   }
@@ -326,7 +313,7 @@ function share(options: SharedSocketOptions, hub?: Channel, hubIntents?: typeof 
   }
 
   /** With the `intents` option: intent(), the leader holding every tab's intents. */
-  const plug = intents?.({ me, at: () => (leader === me ? real : leader), post, emit, checker: real })
+  const plug = intents?.(me, () => (leader === me ? real : leader), post, emit, checker)
 
   channel.onmessage = ({ data: m }: MessageEvent<Wire>) => {
     if (closed || ('to' in m && m.to !== me)) return
@@ -408,11 +395,8 @@ function share(options: SharedSocketOptions, hub?: Channel, hubIntents?: typeof 
     connect: () => command('connect'),
     reconnect: () => command('reconnect'),
     signal: (signal) => command('signal', signal),
-    intent:
-      plug?.intent ??
-      (() => {
-        throw new TypeError(mustBe(`${WHERE}: intents`, undefined, 'intents'))
-      }),
+    // without the option: its TypeError ('got undefined')
+    intent: plug?.intent ?? ((() => check('intents')) as never),
     ...(monitor && {
       stats: () => (live() === real ? watched!.stats() : snap!.stats!),
       /** This tab's own: its socket's while it leads or since it last led, else empty. */
@@ -420,22 +404,18 @@ function share(options: SharedSocketOptions, hub?: Channel, hubIntents?: typeof 
     }),
     close(code, reason) {
       if (closed) return
+      // checks code and reason exactly as a socket does, before anything changes
+      checker.close(code, reason)
       // the leader lets go of this tab's intents
       plug?.close()
-      quiet = true
-      try {
-        // checks code and reason, and defaults them, exactly as a socket does (a follower's socket is closed already)
-        real.close(code, reason)
-      } finally {
-        quiet = false
-      }
-      stepDown()
+      // the leader's socket says them in its close frame
+      stepDown(code, reason)
       closed = true
       giveUp.abort()
       clearInterval(tick)
       clearTimeout(stealTimer)
       channel.close()
-      for (const { q } of outbox.slice()) settle(q, 'closed')
+      outbox.slice().map((entry) => settle(entry.q, 'closed'))
       mirror('closed', 'close()', 'user-close')
     },
   } as SharedSocket

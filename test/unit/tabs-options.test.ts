@@ -182,6 +182,43 @@ describe('createSharedSocket: the API of createSocket, in every tab', () => {
     }
   })
 
+  it("close(code, reason) in the leader tab: a bad code throws before anything changes; a good one is the socket's close frame", async () => {
+    stubOneHolderLocks()
+    const clock = createVirtualClock()
+    const server = createFakeServer({ clock })
+    const options = {
+      url: 'wss://example.test/close',
+      channel: `close ${Math.random()}`,
+      WebSocket: server.WebSocket,
+      timer: clock,
+      heartbeat: false as const,
+      backoff: { initialDelay: 100, maxDelay: 100, jitter: 'none' as const },
+      intents: tabIntents,
+    }
+    const first = createSharedSocket(options)
+    const second = createSharedSocket(options)
+    try {
+      await waitFor(() => first.role === 'leader' && second.state === 'connecting', 2_000, "the first tab leading, the other 'connecting'")
+      first.intent('room', 'join:a')
+      clock.advance(0)
+      server.accept()
+      expect(() => first.close(1234)).toThrow(new RangeError('close(code): code must be 1000 or an integer in 3000–4999, got number 1234'))
+      // still leading, open, its intent held: said again on the next connection
+      expect([first.role, first.state]).toEqual(['leader', 'open'])
+      server.drop()
+      clock.advance(100)
+      server.accept()
+      expect(server.received).toEqual(['join:a', 'join:a'])
+      first.close(4000, 'bye')
+      expect(server.last.closedBy).toEqual({ code: 4000, reason: 'bye' })
+      expect(first.state).toBe('closed')
+    } finally {
+      second.close()
+      first.close()
+      vi.unstubAllGlobals()
+    }
+  })
+
   it('intent() without the intents option: a TypeError naming the option (the shared socket carries none of that code)', () => {
     stubOneHolderLocks()
     const server = createFakeServer({ clock: createVirtualClock() })
