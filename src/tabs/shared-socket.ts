@@ -215,6 +215,9 @@ function share(options: SharedSocketOptions, hub?: Channel, hubIntents?: typeof 
     const prev = current
     if (next !== prev) emit('state', (current = next), prev, reason, cause)
   }
+  /** An event of the leader's socket, in this tab (every event but 'state' has one argument). */
+  const hear = (event: SocketEventName, [first, , reason, cause]: unknown[]): void =>
+    event === 'state' ? mirror(first as Phase, reason as string, cause as Cause) : emit(event, first)
   const announce = (): void => post({ t: 'lead', id: me, s: snapshot() })
 
   /** Ask for the lock: queued behind the holder, or taking it from a holder that stopped answering. */
@@ -241,8 +244,7 @@ function share(options: SharedSocketOptions, hub?: Channel, hubIntents?: typeof 
     unbind = MIRRORED.map((event) =>
       real.on(event, (...args: unknown[]) => {
         if (quiet) return
-        if (event === 'state') mirror(args[0] as Phase, args[2] as string, args[3] as Cause)
-        else emit(event, ...args)
+        hear(event, args)
         const error = args[0] as LifelineError
         post({ t: 'ev', id: me, n: event, a: event === 'error' ? [error.code, error.message] : args, s: snapshot() })
       }),
@@ -343,9 +345,7 @@ function share(options: SharedSocketOptions, hub?: Channel, hubIntents?: typeof 
     snap = m.s
     snapAt = Date.now()
     if (m.t === 'lead') return mirror(snap.state, 'leader tab', 'leader')
-    const [first, second, reason, cause] = m.a as [unknown, unknown, string, Cause]
-    if (m.n === 'state') mirror(first as Phase, reason, cause)
-    else emit(m.n, m.n === 'error' ? new LifelineError(first as ErrorCode, second as string) : first)
+    hear(m.n, m.n === 'error' ? [new LifelineError(...(m.a as [ErrorCode, string]))] : m.a)
   }
 
   const tick = setInterval(() => {
