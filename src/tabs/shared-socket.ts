@@ -275,11 +275,7 @@ function share(options: SharedSocketOptions, hub?: Channel, hubIntents?: typeof 
 
   /** Leader: write one message of tab `from` and tell that tab when it is written or dropped. */
   const write = (from: string, q: number, data: Data): void => {
-    real._internals().send(data, (reason) => (!reason || !quiet) && report(from, q, reason))
-  }
-  const report = (to: string, q: number, reason?: DropReason): void => {
-    if (to === me) settle(q, reason)
-    else post({ t: 'ack', to, q, r: reason })
+    real._internals().send(data, (reason) => (!reason || !quiet) && (from === me ? settle(q, reason) : post({ t: 'ack', to: from, q, r: reason })))
   }
   const settle = (q: number, reason?: DropReason): void => {
     const at = outbox.findIndex((entry) => entry.q === q)
