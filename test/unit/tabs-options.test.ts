@@ -4,7 +4,7 @@
  * (role 'alone'), which it says through `debug`. The shared paths run in Chromium (test/browser/tabs.test.ts).
  */
 import { describe, expect, it, vi } from 'vitest'
-import { createSharedSocket, tabIntents, type SharedSocketOptions } from '../../src/index.tabs.js'
+import { createSharedSocket, serveSharedSocket, tabIntents, type SharedSocketOptions } from '../../src/index.tabs.js'
 import { createVirtualClock } from '../../src/testing/clock.js'
 import { createFakeServer } from '../../src/testing/fake-websocket.js'
 import { waitFor } from '../support/wait.js'
@@ -310,6 +310,40 @@ describe('createSharedSocket takeover of a leader that answers nothing', () => {
       vi.useRealTimers()
       vi.restoreAllMocks()
       vi.unstubAllGlobals()
+    }
+  })
+})
+
+describe('serveSharedSocket (the SharedWorker)', () => {
+  it('holds the intents tabs send it, without an intents option of its own, and says them on each connection', async () => {
+    const clock = createVirtualClock()
+    const server = createFakeServer({ clock })
+    const worker = serveSharedSocket({ url: 'wss://example.test/worker', WebSocket: server.WebSocket, timer: clock, heartbeat: false, backoff: { initialDelay: 100, maxDelay: 100, jitter: 'none' } })
+    // a tab connects as the browser connects it: a port for the worker's onconnect
+    const { port1, port2: tab } = new MessageChannel()
+    const heard: { t: string; id?: string }[] = []
+    tab.onmessage = ({ data }) => heard.push(data)
+    try {
+      ;(globalThis as unknown as { onconnect: (event: { ports: MessagePort[] }) => void }).onconnect({ ports: [port1] })
+      // the worker answers a probe with its announcement, which names it
+      tab.postMessage({ t: 'probe', at: Date.now() })
+      await waitFor(() => heard.some((m) => m.t === 'lead'), 2_000, "the worker's announcement")
+      const leader = heard.find((m) => m.t === 'lead')!.id!
+      clock.advance(0)
+      server.accept()
+      expect(worker.state).toBe('open')
+      // registered while open: said at once, as a socket's own intent is
+      tab.postMessage({ t: 'int', to: leader, k: 'tab-1 room', d: 'join:1', at: Date.now() })
+      await waitFor(() => server.received.length === 1, 2_000, 'the intent said', { describe: () => JSON.stringify(server.received) })
+      // held: said again on the next connection
+      server.drop()
+      clock.advance(100)
+      server.accept()
+      expect(server.received).toEqual(['join:1', 'join:1'])
+    } finally {
+      tab.close()
+      worker.close()
+      delete (globalThis as { onconnect?: unknown }).onconnect
     }
   })
 })
