@@ -3,7 +3,7 @@
  * own. Their own keys are taken out (createSocket rejects unknown keys), and a connection is named
  * by its url and protocols unless the caller names it.
  */
-import { mustBe } from './options/messages.dev.js'
+import { mustBe, nameRequired } from './options/messages.dev.js'
 import { ownOnly } from './options/read.js'
 import type { SocketOptions } from './options/types.js'
 
@@ -31,7 +31,7 @@ export function splitOptions<Own extends object>(
 export function connectionName(options: SocketOptions, where: string, keyOption: string): string {
   const { url, protocols } = options
   if (typeof url === 'function' || typeof protocols === 'function') {
-    throw new TypeError(`${where}: ${keyOption} is required when url or protocols is a function`)
+    throw new TypeError(nameRequired(`${where}: ${keyOption}`))
   }
   return protocols === undefined ? String(url) : `${String(url)} ${String(protocols)}`
 }

@@ -79,6 +79,11 @@ export const NO_PING_FRAMES: string =
 
 export const PING_MESSAGE_REQUIRED: string = 'heartbeat.message is required when heartbeat.mode is "message", got undefined'
 
+/** The react and tabs entries: `name` (their key option) names a connection whose url or protocols cannot be compared. */
+export function nameRequired(name: string): string {
+  return `${name} is required when url or protocols is a function`
+}
+
 /** `redacted` is the URL as redactUrl shows it: no message quotes a credential. */
 export function invalidUrl(name: string, redacted: string): string {
   return `${name} is not a valid absolute URL, got ${JSON.stringify(redacted)}`

@@ -39,6 +39,10 @@ export const NO_PING_FRAMES: string = 'heartbeat.mode: "protocol" (no ping frame
 
 export const PING_MESSAGE_REQUIRED: string = 'heartbeat.message: undefined'
 
+export function nameRequired(name: string): string {
+  return `${name}: undefined`
+}
+
 export function invalidUrl(name: string, redacted: string): string {
   return `${name}: ${JSON.stringify(redacted)}`
 }

@@ -7,10 +7,12 @@ import { describe } from '../options/messages.dev.js'
 
 /** What a check expected, by name: call sites pass the key, so only this build carries the text. */
 const EXPECTED = {
+  options: 'an object with a url',
   channel: 'a non-empty string',
   takeoverTimeout: 'a number of ms > 0',
   sharedWorker: 'a script URL',
   monitor: 'monitor from lifeline-ws/monitor',
+  intents: 'tabIntents from lifeline-ws/tabs (for intent())',
 }
 export type Expected = keyof typeof EXPECTED
 

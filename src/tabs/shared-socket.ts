@@ -21,11 +21,11 @@ import { checkData } from '../options/validate.js'
 import { LifelineError, type ErrorCode } from '../runtime/errors.js'
 import type { Disconnect, monitor as monitorOf, Stats } from '../runtime/monitor.js'
 import type { WithInternals } from '../runtime/internals.js'
-import { intentData, type IntentMessage } from '../runtime/intents.js'
 import { createSocket, type LifelineSocket, type SocketEventName } from '../runtime/socket.js'
 import { callAll, subscribe, type ListenerLists } from '../runtime/listeners.js'
-import { connectionName, splitOptions } from '../split-options.js'
-import { ALONE, mustBe } from './messages.dev.js'
+import { connectionName } from '../split-options.js'
+import { tabIntents } from './intents.js'
+import { ALONE, mustBe, type Expected } from './messages.dev.js'
 
 export interface TabOptions {
   /** Names the connection across tabs (the lock and the BroadcastChannel). @default 'lifeline-ws ' + the url (and protocols); required when either is a function */
@@ -44,6 +44,12 @@ export interface TabOptions {
    * @default undefined
    */
   monitor?: typeof monitorOf
+  /**
+   * `tabIntents` from `lifeline-ws/tabs`, for `intent()`: every tab's intents held by the leader's
+   * socket; without it `intent()` throws, and the shared socket has none of its bytes.
+   * @default undefined
+   */
+  intents?: typeof tabIntents
 }
 
 /** What the tabs talk through: a BroadcastChannel, a SharedWorker's port, or the worker's ports. */
@@ -79,7 +85,7 @@ type Snapshot = Pick<LifelineSocket, (typeof MIRRORED_PROPERTIES)[number]> & { s
  * Posted on the BroadcastChannel, stamped with `at` (Date.now() when posted). `to` addresses one
  * tab; `id` (only on what a leader posts) names the leader.
  */
-type Wire = { at?: number } & (
+export type Wire = { at?: number } & (
   | { t: 'lead'; id: string; s: Snapshot }
   | { t: 'probe' }
   // `a`: the event's arguments; an error's are its code and message (structured clone keeps no LifelineError)
@@ -88,14 +94,15 @@ type Wire = { at?: number } & (
   | { t: 'send'; to: string; from: string; q: number; d: Data }
   | { t: 'ack'; to: string; q: number; r?: DropReason }
   | { t: 'cmd'; to: string; c: 'connect' | 'reconnect' | 'signal'; a?: EnvSignal }
-  // a tab's intent `k` (a provider's message as it was when posted), or its removal (no `d`)
-  | { t: 'int'; to: string; from: string; k: string; d?: Data }
+  // a tab's intent `k` (`<tab> <key>`: a provider's message as it was when posted), or its removal (no `d`)
+  | { t: 'int'; to: string; k: string; d?: Data }
 )
 
+/** A message in this tab's outbox: its number, its data and (sendAsync) what settles its promise. */
 interface Outgoing {
   q: number
   d: Data
-  settle?: (reason?: DropReason) => void
+  s?: (reason?: DropReason) => void
 }
 
 /** Events of the leader's socket that every tab sees ('message' goes its own way; 'drop' only to the sender). */
@@ -123,33 +130,39 @@ export function serveSharedSocket(options: SocketOptions): SharedSocket {
     ports.push(port!)
     port!.onmessage = (event) => hub.onmessage!(event)
   }
-  return share(options, hub)
+  // the worker holds the intents of tabs with the `intents` option, whatever its own options
+  return share(options, hub, tabIntents)
 }
 
 /** A shared socket talking through the tabs' BroadcastChannel, a SharedWorker's port, or (`hub`) as the worker itself. */
-function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
-  const [own, socketOptions] = splitOptions<TabOptions>(options, ['channel', 'takeoverTimeout', 'sharedWorker', 'monitor'], WHERE)
+function share(options: SharedSocketOptions, hub?: Channel, hubIntents?: typeof tabIntents): SharedSocket {
+  // own properties only, onto no prototype: a key on a polluted Object.prototype (`sharedWorker`,
+  // `debug`…) is no option the caller set; createSocket checks the socket's (and rejects unknown keys)
+  const own = ownOnly(options) as unknown as SharedSocketOptions
   // a default for undefined only: null is a wrong value, as for every option
-  const { takeoverTimeout: takeover = 3000, sharedWorker: worker } = own
-  for (const [option, ok] of [
-    ['channel', own.channel === undefined || (typeof own.channel === 'string' && own.channel !== '')],
-    ['takeoverTimeout', typeof takeover === 'number' && takeover > 0 && takeover < Infinity],
-    ['sharedWorker', worker === undefined || typeof worker === 'string' || worker instanceof URL],
-    ['monitor', own.monitor === undefined || typeof own.monitor === 'function'],
-  ] as const) {
-    if (!ok) throw new TypeError(mustBe(`${WHERE}: ${option}`, own[option], option))
+  const { channel: named, takeoverTimeout: takeover = 3000, sharedWorker: worker, monitor, intents = hubIntents, ...rest } = own
+  const socketOptions = ownOnly(rest) as unknown as SocketOptions
+  /** A TypeError naming `option` and its value unless `ok`. */
+  const check = (option: Expected, ok?: boolean): void => {
+    if (!ok) throw new TypeError(mustBe(`${WHERE}: ${option}`, { options, ...own }[option], option))
   }
-  const name = `lifeline-ws ${own.channel ?? connectionName(socketOptions, WHERE, 'channel')}`
+  check('options', options !== null && typeof options === 'object')
+  check('channel', named === undefined || (typeof named === 'string' && named !== ''))
+  check('takeoverTimeout', typeof takeover === 'number' && takeover > 0 && takeover < Infinity)
+  check('sharedWorker', worker === undefined || typeof worker === 'string' || worker instanceof URL)
+  check('monitor', monitor === undefined || typeof monitor === 'function')
+  check('intents', intents === undefined || typeof intents === 'function')
+  const name = `lifeline-ws ${named ?? connectionName(socketOptions, WHERE, 'channel')}`
   let binaryType = socketOptions.binaryType
   let watched: ReturnType<typeof monitorOf> | undefined
-  /** A socket of this tab's, with the internal door (its driver) the leader writes through. */
-  const make = (lazy: boolean): LifelineSocket & WithInternals => {
-    const socket = createSocket({ ...socketOptions, lazy, binaryType }, browserDefaults(), attachBrowserSignals) as LifelineSocket & WithInternals
-    watched = own.monitor?.(socket)
+  /** A socket of this tab's, lazy (its caller connects it), with the internal door (its driver) the leader writes through. */
+  const make = (): LifelineSocket & WithInternals => {
+    const socket = createSocket({ ...socketOptions, lazy: true, binaryType }, browserDefaults(), attachBrowserSignals) as LifelineSocket & WithInternals
+    watched = monitor?.(socket)
     return socket
   }
   // validates every option now, in every tab; a follower never opens it
-  let real = make(true)
+  let real = make()
   const SharedWorkerCtor = (globalThis as { SharedWorker?: typeof SharedWorker }).SharedWorker
   /** A channel with a fixed leader (the worker): no election. */
   const direct = hub ?? (worker && SharedWorkerCtor ? new SharedWorkerCtor(worker, { type: 'module', name }).port : undefined)
@@ -164,14 +177,14 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
     })
   }
   real.close()
-  /** Closed for good: it checks intent()'s arguments as a socket does, and says nothing. */
+  /** Closed for good: it checks arguments as a socket does, and says nothing. */
   const checker = real
 
   const listeners: ListenerLists = {}
   const emit = (event: SocketEventName, ...args: unknown[]): void => callAll(listeners[event], args)
   const channel: Channel = direct ?? new BroadcastChannel(name)
   /** This tab's name on the channel: random, it only has to differ from the other tabs'. */
-  const me = String(Math.random())
+  const me = `${Math.random()}`
   const queueLimit = (ownOnly(socketOptions.queue!) as QueueOptions).maxMessages ?? 1000
   const giveUp = new AbortController()
   const outbox: Outgoing[] = []
@@ -187,10 +200,6 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
   let seq = 0
   let unbind: (() => void)[] = []
   let unlock: (() => void) | undefined
-  /** This tab's intents by key: its leader holds them, and a new leader gets them again. */
-  const intents = new Map<string, IntentMessage>()
-  /** Leader: the removers of every tab's intents on its socket, by tab and key. */
-  let held = new Map<string, () => void>()
   let stealTimer: ReturnType<typeof setTimeout> | undefined
 
   const post = (message: Wire): void => {
@@ -206,6 +215,9 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
     const prev = current
     if (next !== prev) emit('state', (current = next), prev, reason, cause)
   }
+  /** An event of the leader's socket, in this tab (every event but 'state' has one argument). */
+  const hear = (event: SocketEventName, [first, , reason, cause]: unknown[]): void =>
+    event === 'state' ? mirror(first as Phase, reason as string, cause as Cause) : emit(event, first)
   const announce = (): void => post({ t: 'lead', id: me, s: snapshot() })
 
   /** Ask for the lock: queued behind the holder, or taking it from a holder that stopped answering. */
@@ -225,16 +237,14 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
   }
 
   const lead = (release: () => void): void => {
-    clearTimeout(stealTimer)
-    stealTimer = undefined
+    stealTimer = clearTimeout(stealTimer) as undefined
     leader = me
     unlock = release
-    real = make(true)
+    real = make()
     unbind = MIRRORED.map((event) =>
       real.on(event, (...args: unknown[]) => {
         if (quiet) return
-        if (event === 'state') mirror(args[0] as Phase, args[2] as string, args[3] as Cause)
-        else emit(event, ...args)
+        hear(event, args)
         const error = args[0] as LifelineError
         post({ t: 'ev', id: me, n: event, a: event === 'error' ? [error.code, error.message] : args, s: snapshot() })
       }),
@@ -247,71 +257,61 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
     )
     mirror(real.state, 'leader tab', 'leader')
     announce()
-    held = new Map()
-    intents.forEach((_, key) => claim(key))
-    // every unreported message again, in order; over a copy: a write may settle (remove) entries as
-    // it goes, only ever its own or older ones (drop-oldest), so none not yet written
-    outbox.slice().forEach(deliver)
+    catchUp()
     if (!socketOptions.lazy) real.connect()
   }
 
   /** No longer the leader: close the real socket quietly; every tab's unwritten messages stay in its outbox. */
-  const stepDown = (): void => {
+  const stepDown = (code?: number, reason?: string): void => {
     if (leader !== me) return
     leader = undefined
     snapAt = 0
-    for (const off of unbind.splice(0)) off()
+    unbind.map((off) => off())
     quiet = true
-    real.close()
+    real.close(code, reason)
     quiet = false
     unlock?.()
   }
 
   /** Leader: write one message of tab `from` and tell that tab when it is written or dropped. */
   const write = (from: string, q: number, data: Data): void => {
-    real._internals().send(data, (reason) => (!reason || !quiet) && report(from, q, reason))
-  }
-  const report = (to: string, q: number, reason?: DropReason): void => {
-    if (to === me) settle(q, reason)
-    else post({ t: 'ack', to, q, r: reason })
+    real._internals().send(data, (reason) => (!reason || !quiet) && (from === me ? settle(q, reason) : post({ t: 'ack', to: from, q, r: reason })))
   }
   const settle = (q: number, reason?: DropReason): void => {
     const at = outbox.findIndex((entry) => entry.q === q)
     if (at < 0) return
     const [entry] = outbox.splice(at, 1)
-    entry!.settle?.(reason)
+    entry!.s?.(reason)
     if (reason) emit('drop', { data: entry!.d, reason })
   }
   const deliver = (entry: Outgoing): void => {
     if (leader === me) write(me, entry.q, entry.d)
     else if (leader) post({ t: 'send', to: leader, from: me, q: entry.q, d: entry.d })
   }
-  const enqueue = (data: Data, done?: Outgoing['settle']): boolean => {
-    const entry: Outgoing = { q: ++seq, d: data, settle: done }
+  const enqueue = (data: Data, done?: Outgoing['s']): boolean => {
+    const entry: Outgoing = { q: ++seq, d: data, s: done }
     const refused: DropReason | false = closed ? 'closed' : outbox.length >= queueLimit && 'overflow'
     outbox.push(entry)
     refused ? settle(entry.q, refused) : deliver(entry)
     return !refused
   }
-  /** Leader: hold (or replace, in its place) tab `from`'s intent `key` on the socket; with no message, let go of it. */
-  const hold = (from: string, key: string, message?: IntentMessage): void => {
-    const id = `${from} ${key}`
-    message === undefined ? held.get(id)?.() : held.set(id, real.intent(id, message))
-  }
   /**
-   * Tell the leader this tab's intent `key` as it stands now. Functions do not cross tabs: a
-   * follower calls its provider here (one that fails is an 'error' here, and the leader holds none).
+   * To a new leader (this tab or another): this tab's intents, then every unreported message again,
+   * in order; over a copy: a write may settle (remove) entries as it goes, only ever its own or older
+   * ones (drop-oldest), so none not yet written.
    */
-  const claim = (key: string): void => {
-    const message = intents.get(key)
-    if (leader === me) hold(me, key, message)
-    else if (leader) post({ t: 'int', to: leader, from: me, k: key, d: message && intentData(key, message, (text) => emit('error', new LifelineError('SEND_FAILED', text))) })
+  const catchUp = (): void => {
+    plug?.lead()
+    outbox.slice().forEach(deliver)
   }
   const command = (c: 'connect' | 'reconnect' | 'signal', a?: EnvSignal): void => {
     // connect() and reconnect() ignore the argument
     if (leader === me) real[c](a!)
     else if (leader) post({ t: 'cmd', to: leader, c, a })
   }
+
+  /** With the `intents` option: intent(), the leader holding every tab's intents. */
+  const plug = intents?.(me, () => (leader === me ? real : leader), post, emit, checker)
 
   channel.onmessage = ({ data: m }: MessageEvent<Wire>) => {
     if (closed || ('to' in m && m.to !== me)) return
@@ -326,26 +326,22 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
       if (m.t === 'probe') announce()
       else if (m.t === 'send') write(m.from, m.q, m.d)
       else if (m.t === 'cmd') command(m.c, m.a)
-      else if (m.t === 'int') hold(m.from, m.k, m.d)
+      else if (m.t === 'int') plug?.hold(m.k, m.d)
       return
     }
     if (!('id' in m)) return
     // a new leader only by its announcement: a deposed one may still post events before it notices
     if (m.t === 'lead' && m.id !== leader) {
       leader = m.id
-      intents.forEach((_, key) => claim(key))
-      outbox.slice().forEach(deliver)
+      catchUp()
     }
     if (m.id !== leader) return
-    clearTimeout(stealTimer)
-    stealTimer = undefined
+    stealTimer = clearTimeout(stealTimer) as undefined
     if (m.t === 'msg') return emit('message', m.d)
     snap = m.s
     snapAt = Date.now()
     if (m.t === 'lead') return mirror(snap.state, 'leader tab', 'leader')
-    const [first, second, reason, cause] = m.a as [unknown, unknown, string, Cause]
-    if (m.n === 'state') mirror(first as Phase, reason, cause)
-    else emit(m.n, m.n === 'error' ? new LifelineError(first as ErrorCode, second as string) : first)
+    hear(m.n, m.n === 'error' ? [new LifelineError(...(m.a as [ErrorCode, string]))] : m.a)
   }
 
   const tick = setInterval(() => {
@@ -395,39 +391,27 @@ function share(options: SharedSocketOptions, hub?: Channel): SharedSocket {
     connect: () => command('connect'),
     reconnect: () => command('reconnect'),
     signal: (signal) => command('signal', signal),
-    intent(key, message) {
-      checker.intent(key, message)()
-      intents.set(key, message)
-      claim(key)
-      return () => {
-        if (intents.get(key) !== message) return
-        intents.delete(key)
-        claim(key)
-      }
-    },
-    ...(own.monitor && {
+    // without the option: its TypeError ('got undefined')
+    intent: plug?.intent ?? ((() => check('intents')) as never),
+    ...(monitor && {
       stats: () => (live() === real ? watched!.stats() : snap!.stats!),
       /** This tab's own: its socket's while it leads or since it last led, else empty. */
       history: () => watched!.history(),
     }),
     close(code, reason) {
       if (closed) return
+      // checks code and reason exactly as a socket does, before anything changes
+      checker.close(code, reason)
       // the leader lets go of this tab's intents
-      for (const key of intents.keys()) intents.delete(key), claim(key)
-      quiet = true
-      try {
-        // checks code and reason, and defaults them, exactly as a socket does (a follower's socket is closed already)
-        real.close(code, reason)
-      } finally {
-        quiet = false
-      }
-      stepDown()
+      plug?.close()
+      // the leader's socket says them in its close frame
+      stepDown(code, reason)
       closed = true
       giveUp.abort()
       clearInterval(tick)
       clearTimeout(stealTimer)
       channel.close()
-      for (const { q } of outbox.slice()) settle(q, 'closed')
+      outbox.slice().map((entry) => settle(entry.q, 'closed'))
       mirror('closed', 'close()', 'user-close')
     },
   } as SharedSocket

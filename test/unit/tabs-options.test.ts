@@ -4,7 +4,7 @@
  * (role 'alone'), which it says through `debug`. The shared paths run in Chromium (test/browser/tabs.test.ts).
  */
 import { describe, expect, it, vi } from 'vitest'
-import { createSharedSocket, type SharedSocketOptions } from '../../src/index.tabs.js'
+import { createSharedSocket, serveSharedSocket, tabIntents, type SharedSocketOptions } from '../../src/index.tabs.js'
 import { createVirtualClock } from '../../src/testing/clock.js'
 import { createFakeServer } from '../../src/testing/fake-websocket.js'
 import { waitFor } from '../support/wait.js'
@@ -26,12 +26,14 @@ describe('createSharedSocket without Web Locks or BroadcastChannel', () => {
   })
 
   it.each([
+    [null, new TypeError('createSharedSocket(options): options must be an object with a url, got null')],
     [{ url: 'wss://x.test', takeoverTimeout: 0 }, new TypeError('createSharedSocket(options): takeoverTimeout must be a number of ms > 0, got number 0')],
     // undefined means the default, null is a wrong value (issue 12 #16's rule; it was the default here)
     [{ url: 'wss://x.test', takeoverTimeout: null }, new TypeError('createSharedSocket(options): takeoverTimeout must be a number of ms > 0, got null')],
     [{ url: () => 'wss://x.test' }, new TypeError('createSharedSocket(options): channel is required when url or protocols is a function')],
     [{ url: 'wss://x.test', channel: 7 }, new TypeError('createSharedSocket(options): channel must be a non-empty string, got number 7')],
     [{ url: 'wss://x.test', sharedWorker: 1 }, new TypeError('createSharedSocket(options): sharedWorker must be a script URL, got number 1')],
+    [{ url: 'wss://x.test', intents: true }, new TypeError('createSharedSocket(options): intents must be tabIntents from lifeline-ws/tabs (for intent()), got boolean true')],
     [{ url: 'wss://x.test', lazzy: true }, new TypeError('Unknown option "lazzy"; did you mean "lazy"?')],
   ])('%o throws %s', (options, error) => {
     expect(() => createSharedSocket(options as unknown as SharedSocketOptions)).toThrow(error)
@@ -180,6 +182,56 @@ describe('createSharedSocket: the API of createSocket, in every tab', () => {
     }
   })
 
+  it("close(code, reason) in the leader tab: a bad code throws before anything changes; a good one is the socket's close frame", async () => {
+    stubOneHolderLocks()
+    const clock = createVirtualClock()
+    const server = createFakeServer({ clock })
+    const options = {
+      url: 'wss://example.test/close',
+      channel: `close ${Math.random()}`,
+      WebSocket: server.WebSocket,
+      timer: clock,
+      heartbeat: false as const,
+      backoff: { initialDelay: 100, maxDelay: 100, jitter: 'none' as const },
+      intents: tabIntents,
+    }
+    const first = createSharedSocket(options)
+    const second = createSharedSocket(options)
+    try {
+      await waitFor(() => first.role === 'leader' && second.state === 'connecting', 2_000, "the first tab leading, the other 'connecting'")
+      first.intent('room', 'join:a')
+      clock.advance(0)
+      server.accept()
+      expect(() => first.close(1234)).toThrow(new RangeError('close(code): code must be 1000 or an integer in 3000–4999, got number 1234'))
+      // still leading, open, its intent held: said again on the next connection
+      expect([first.role, first.state]).toEqual(['leader', 'open'])
+      server.drop()
+      clock.advance(100)
+      server.accept()
+      expect(server.received).toEqual(['join:a', 'join:a'])
+      first.close(4000, 'bye')
+      expect(server.last.closedBy).toEqual({ code: 4000, reason: 'bye' })
+      expect(first.state).toBe('closed')
+    } finally {
+      second.close()
+      first.close()
+      vi.unstubAllGlobals()
+    }
+  })
+
+  it('intent() without the intents option: a TypeError naming the option (the shared socket carries none of that code)', () => {
+    stubOneHolderLocks()
+    const server = createFakeServer({ clock: createVirtualClock() })
+    const socket = createSharedSocket({ url: 'wss://example.test/no-intents', channel: `no-intents ${Math.random()}`, WebSocket: server.WebSocket, lazy: true })
+    try {
+      expect(socket.role).not.toBe('alone')
+      expect(() => socket.intent('room', 'join')).toThrow(new TypeError('createSharedSocket(options): intents must be tabIntents from lifeline-ws/tabs (for intent()), got undefined'))
+    } finally {
+      socket.close()
+      vi.unstubAllGlobals()
+    }
+  })
+
   it("intent(): the leader's socket says every tab's intents on each connection, before the queue; a new leader says them again", async () => {
     stubOneHolderLocks()
     const clock = createVirtualClock()
@@ -187,6 +239,7 @@ describe('createSharedSocket: the API of createSocket, in every tab', () => {
     const options = {
       url: 'wss://example.test/intents',
       channel: `intents ${Math.random()}`,
+      intents: tabIntents,
       WebSocket: server.WebSocket,
       timer: clock,
       heartbeat: false as const,
@@ -257,6 +310,40 @@ describe('createSharedSocket takeover of a leader that answers nothing', () => {
       vi.useRealTimers()
       vi.restoreAllMocks()
       vi.unstubAllGlobals()
+    }
+  })
+})
+
+describe('serveSharedSocket (the SharedWorker)', () => {
+  it('holds the intents tabs send it, without an intents option of its own, and says them on each connection', async () => {
+    const clock = createVirtualClock()
+    const server = createFakeServer({ clock })
+    const worker = serveSharedSocket({ url: 'wss://example.test/worker', WebSocket: server.WebSocket, timer: clock, heartbeat: false, backoff: { initialDelay: 100, maxDelay: 100, jitter: 'none' } })
+    // a tab connects as the browser connects it: a port for the worker's onconnect
+    const { port1, port2: tab } = new MessageChannel()
+    const heard: { t: string; id?: string }[] = []
+    tab.onmessage = ({ data }) => heard.push(data)
+    try {
+      ;(globalThis as unknown as { onconnect: (event: { ports: MessagePort[] }) => void }).onconnect({ ports: [port1] })
+      // the worker answers a probe with its announcement, which names it
+      tab.postMessage({ t: 'probe', at: Date.now() })
+      await waitFor(() => heard.some((m) => m.t === 'lead'), 2_000, "the worker's announcement")
+      const leader = heard.find((m) => m.t === 'lead')!.id!
+      clock.advance(0)
+      server.accept()
+      expect(worker.state).toBe('open')
+      // registered while open: said at once, as a socket's own intent is
+      tab.postMessage({ t: 'int', to: leader, k: 'tab-1 room', d: 'join:1', at: Date.now() })
+      await waitFor(() => server.received.length === 1, 2_000, 'the intent said', { describe: () => JSON.stringify(server.received) })
+      // held: said again on the next connection
+      server.drop()
+      clock.advance(100)
+      server.accept()
+      expect(server.received).toEqual(['join:1', 'join:1'])
+    } finally {
+      tab.close()
+      worker.close()
+      delete (globalThis as { onconnect?: unknown }).onconnect
     }
   })
 })
