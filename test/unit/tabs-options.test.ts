@@ -146,27 +146,48 @@ describe('createSharedSocket followers', () => {
   })
 })
 
+/**
+ * Two tabs of one origin on a fake server in virtual time (one lock holder at a time: the first to
+ * ask leads), retrying every 100 ms. `leading()` waits until the first leads and the other follows;
+ * `end()` closes both and takes the stubs away.
+ */
+function twoTabs(name: string, extra: Partial<SharedSocketOptions> = {}) {
+  stubOneHolderLocks()
+  const clock = createVirtualClock()
+  const server = createFakeServer({ clock })
+  const options = {
+    url: `wss://example.test/${name}`,
+    channel: `${name} ${Math.random()}`,
+    WebSocket: server.WebSocket,
+    timer: clock,
+    heartbeat: false as const,
+    backoff: { initialDelay: 100, maxDelay: 100, jitter: 'none' as const },
+    ...extra,
+  }
+  const first = createSharedSocket(options)
+  const second = createSharedSocket(options)
+  return {
+    clock,
+    server,
+    first,
+    second,
+    leading: () => waitFor(() => first.role === 'leader' && second.state === 'connecting', 2_000, "the first tab leading, the other 'connecting'"),
+    end: () => {
+      second.close()
+      first.close()
+      vi.unstubAllGlobals()
+    },
+  }
+}
+
 describe('createSharedSocket: the API of createSocket, in every tab', () => {
   it("every tab hears the leader socket's 'suspended'", async () => {
-    stubOneHolderLocks()
-    const clock = createVirtualClock()
-    const server = createFakeServer({ clock })
-    const options = {
-      url: 'wss://example.test/suspended',
-      channel: `suspended ${Math.random()}`,
-      WebSocket: server.WebSocket,
-      timer: clock,
-      heartbeat: false as const,
-      backoff: { initialDelay: 100, maxDelay: 100, jitter: 'none' as const },
-      suspendAfter: 1_000,
-    }
-    const first = createSharedSocket(options)
-    const second = createSharedSocket(options)
+    const { clock, server, first, second, leading, end } = twoTabs('suspended', { suspendAfter: 1_000 })
     const heard: string[] = []
     first.on('suspended', () => heard.push('leader'))
     second.on('suspended', () => heard.push('follower'))
     try {
-      await waitFor(() => first.role === 'leader' && second.state === 'connecting', 2_000, "the first tab leading, the other 'connecting'")
+      await leading()
       // refused for longer than suspendAfter
       for (let i = 0; i < 20 && !heard.includes('leader'); i++) {
         clock.advance(0)
@@ -176,29 +197,14 @@ describe('createSharedSocket: the API of createSocket, in every tab', () => {
       await waitFor(() => heard.length === 2, 2_000, "'suspended' in both tabs", { describe: () => JSON.stringify(heard) })
       expect(heard).toEqual(['leader', 'follower'])
     } finally {
-      second.close()
-      first.close()
-      vi.unstubAllGlobals()
+      end()
     }
   })
 
   it("close(code, reason) in the leader tab: a bad code throws before anything changes; a good one is the socket's close frame", async () => {
-    stubOneHolderLocks()
-    const clock = createVirtualClock()
-    const server = createFakeServer({ clock })
-    const options = {
-      url: 'wss://example.test/close',
-      channel: `close ${Math.random()}`,
-      WebSocket: server.WebSocket,
-      timer: clock,
-      heartbeat: false as const,
-      backoff: { initialDelay: 100, maxDelay: 100, jitter: 'none' as const },
-      intents: tabIntents,
-    }
-    const first = createSharedSocket(options)
-    const second = createSharedSocket(options)
+    const { clock, server, first, leading, end } = twoTabs('close', { intents: tabIntents })
     try {
-      await waitFor(() => first.role === 'leader' && second.state === 'connecting', 2_000, "the first tab leading, the other 'connecting'")
+      await leading()
       first.intent('room', 'join:a')
       clock.advance(0)
       server.accept()
@@ -213,9 +219,7 @@ describe('createSharedSocket: the API of createSocket, in every tab', () => {
       expect(server.last.closedBy).toEqual({ code: 4000, reason: 'bye' })
       expect(first.state).toBe('closed')
     } finally {
-      second.close()
-      first.close()
-      vi.unstubAllGlobals()
+      end()
     }
   })
 
@@ -233,22 +237,9 @@ describe('createSharedSocket: the API of createSocket, in every tab', () => {
   })
 
   it("intent(): the leader's socket says every tab's intents on each connection, before the queue; a new leader says them again", async () => {
-    stubOneHolderLocks()
-    const clock = createVirtualClock()
-    const server = createFakeServer({ clock })
-    const options = {
-      url: 'wss://example.test/intents',
-      channel: `intents ${Math.random()}`,
-      intents: tabIntents,
-      WebSocket: server.WebSocket,
-      timer: clock,
-      heartbeat: false as const,
-      backoff: { initialDelay: 100, maxDelay: 100, jitter: 'none' as const },
-    }
-    const first = createSharedSocket(options)
-    const second = createSharedSocket(options)
+    const { clock, server, first, second, leading, end } = twoTabs('intents', { intents: tabIntents })
     try {
-      await waitFor(() => first.role === 'leader' && second.state === 'connecting', 2_000, "the first tab leading, the other 'connecting'")
+      await leading()
       expect(() => second.intent(7 as unknown as string, 'x')).toThrow(TypeError)
       // the same key in two tabs: two intents
       first.intent('room', 'join:a')
@@ -281,9 +272,7 @@ describe('createSharedSocket: the API of createSocket, in every tab', () => {
       server.accept()
       expect(server.received.slice(8)).toEqual(['join:b since 2'])
     } finally {
-      second.close()
-      first.close()
-      vi.unstubAllGlobals()
+      end()
     }
   })
 })
