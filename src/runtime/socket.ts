@@ -136,8 +136,11 @@ class LifelineSocketImpl implements LifelineSocket, EventSink, WithInternals {
     })
     this.#session = session
     const sessionReady = session?.ready?.bind(session)
-    const sessionResumed = (): boolean => session!.resumed
-    this.#driver = new Driver(session ? Object.freeze({ ...resolved, WebSocket: session.WebSocket, sessionReady, sessionResumed }) : resolved, this, timerHost)
+    this.#driver = new Driver(
+      session ? Object.freeze({ ...resolved, WebSocket: session.WebSocket, sessionReady, sessionResumed: () => session.resumed }) : resolved,
+      this,
+      timerHost,
+    )
     if (attachSignals) this.#releaseOnClose = attachSignals((name) => this.signal(name))
     if (!resolved.lazy) this.#driver.dispatch({ type: 'start' })
   }
